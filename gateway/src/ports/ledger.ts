@@ -1,0 +1,87 @@
+/** The gateway's view of any ledger: the embedded one or a real Fabric network. */
+
+/** Who signs a proposal: the user's own enrolled certificate and private key (PEM, PKCS#8). */
+export interface Signer {
+  mspId: string;
+  certificate: string;
+  privateKey: string;
+}
+
+export interface SubmitResult {
+  txId: string;
+  blockNumber: bigint;
+  /** What the transaction function returned (JSON text as bytes). */
+  result: Uint8Array;
+}
+
+export interface ChaincodeEvent {
+  blockNumber: bigint;
+  txId: string;
+  eventName: string;
+  payload: Uint8Array;
+}
+
+export interface TransactionInfo {
+  txId: string;
+  blockNumber: bigint;
+  /** Fabric's validation code name, e.g. VALID, MVCC_READ_CONFLICT, ENDORSEMENT_POLICY_FAILURE. */
+  validationCode: string;
+  creatorMspId: string;
+  timestamp: Date;
+}
+
+export interface EventOptions {
+  /** First block to deliver events from (inclusive); resume with the last seen block + 1. */
+  startBlock: bigint;
+  signal?: AbortSignal;
+}
+
+export interface LedgerPort {
+  /** Endorse, order and commit. Resolves after commit; rejects with ChaincodeError or LedgerUnavailableError. */
+  submit(signer: Signer, contract: string, transaction: string, args: string[]): Promise<SubmitResult>;
+  /** Query on committed state; nothing is ordered. */
+  evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array>;
+  /** Chaincode events of committed, valid transactions, in ledger order, from options.startBlock. */
+  events(options: EventOptions): AsyncIterable<ChaincodeEvent>;
+  /** Number of blocks on the ledger. */
+  height(): Promise<bigint>;
+  getTransaction(txId: string): Promise<TransactionInfo | undefined>;
+  close(): Promise<void>;
+}
+
+export const CHAINCODE_ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'CONFLICT',
+  'EXPIRED',
+  'LIMIT_EXCEEDED',
+] as const;
+export type ChaincodeErrorCode = (typeof CHAINCODE_ERROR_CODES)[number];
+
+const CODE_PATTERN = new RegExp(`\\b(${CHAINCODE_ERROR_CODES.join('|')}): ([^\\n]*)`);
+
+/** The chaincode refused the transaction for a reason of its own (a 4xx for the caller). */
+export class ChaincodeError extends Error {
+  constructor(
+    readonly code: ChaincodeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChaincodeError';
+  }
+
+  /** Finds the chaincode's `CODE: text` inside whatever message a ledger client produced. */
+  static fromMessage(message: string): ChaincodeError | undefined {
+    const match = CODE_PATTERN.exec(message);
+    return match ? new ChaincodeError(match[1] as ChaincodeErrorCode, match[2]!) : undefined;
+  }
+}
+
+/** No decision could be had from the ledger (peer, orderer or store down): callers fail closed (503). */
+export class LedgerUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LedgerUnavailableError';
+  }
+}
