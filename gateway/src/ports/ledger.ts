@@ -36,9 +36,23 @@ export interface EventOptions {
   signal?: AbortSignal;
 }
 
+export interface SubmitOptions {
+  /**
+   * Organisations whose peers must endorse (state-based endorsement: a relationship's keys need the
+   * provider's own hospital). Absent: the chaincode-level policy decides.
+   */
+  endorsingOrganizations?: string[];
+}
+
 export interface LedgerPort {
   /** Endorse, order and commit. Resolves after commit; rejects with ChaincodeError or LedgerUnavailableError. */
-  submit(signer: Signer, contract: string, transaction: string, args: string[]): Promise<SubmitResult>;
+  submit(
+    signer: Signer,
+    contract: string,
+    transaction: string,
+    args: string[],
+    options?: SubmitOptions,
+  ): Promise<SubmitResult>;
   /** Query on committed state; nothing is ordered. */
   evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array>;
   /** Chaincode events of committed, valid transactions, in ledger order, from options.startBlock. */
