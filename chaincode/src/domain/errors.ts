@@ -1,0 +1,32 @@
+/** Stable error codes; the gateway maps them to HTTP statuses, so they never change meaning. */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'CONFLICT',
+  'EXPIRED',
+  'LIMIT_EXCEEDED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** How a caller finds the code inside a Fabric error message (which may carry a prefix). */
+export const ERROR_CODE_PATTERN = /\b(INVALID_ARGUMENT|NOT_FOUND|FORBIDDEN|CONFLICT|EXPIRED|LIMIT_EXCEEDED): /;
+
+export class MedrecError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, text: string) {
+    super(`${code}: ${text}`);
+    this.name = 'MedrecError';
+    this.code = code;
+  }
+}
+
+export function errorCodeOf(message: string): ErrorCode | undefined {
+  const m = ERROR_CODE_PATTERN.exec(message);
+  return m ? (m[1] as ErrorCode) : undefined;
+}
+
+export const invalid = (text: string): MedrecError => new MedrecError('INVALID_ARGUMENT', text);
+export const notFound = (text: string): MedrecError => new MedrecError('NOT_FOUND', text);
+export const forbidden = (text: string): MedrecError => new MedrecError('FORBIDDEN', text);
+export const conflict = (text: string): MedrecError => new MedrecError('CONFLICT', text);

@@ -1,0 +1,8 @@
+export { sha256hex, identityId, participantIdFor, relationshipIdFor, commonNameFromClientId } from './ids';
+export { CATEGORIES, CATEGORY_FIELDS, fieldsOf, isCategory, isField, type Category } from './categories';
+export { PURPOSES, isPurpose, type Purpose } from './purposes';
+export { ERROR_CODES, ERROR_CODE_PATTERN, MedrecError, errorCodeOf, type ErrorCode } from './errors';
+export { checkAccess, grantIsLive, type AccessQuery } from './access';
+export { nextStatus, patientMayRead, viewerMayRead } from './status';
+export { LIMITS } from './validation';
+export * from './types';
