@@ -1,0 +1,232 @@
+import Database from 'better-sqlite3';
+import { GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord } from './record.js';
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export type ChainProblem =
+  | { seq: number; kind: 'edited' }
+  | { seq: number; kind: 'missing'; count: number }
+  | { seq: number; kind: 'relinked' };
+
+export interface ChainReport {
+  ok: boolean;
+  count: number;
+  head: ChainHead;
+  problems: ChainProblem[];
+}
+
+interface Row {
+  seq: number;
+  at: string;
+  requester: string | null;
+  msp_id: string | null;
+  role: string | null;
+  relationship_id: string | null;
+  category: string | null;
+  fields: string | null;
+  decision: string;
+  status: number;
+  hash_matches: number | null;
+  jti: string | null;
+  exp: number | null;
+  prev_hash: string;
+  hash: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  requester TEXT,
+  msp_id TEXT,
+  role TEXT,
+  relationship_id TEXT,
+  category TEXT,
+  fields TEXT,
+  decision TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  hash_matches INTEGER,
+  jti TEXT,
+  exp INTEGER,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_exp ON audit_log(exp) WHERE exp IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`;
+
+type Pending = { entry: AuditEntry; resolve: (r: AuditRecord) => void; reject: (e: unknown) => void };
+
+/**
+ * Append-only, hash-chained audit log in SQLite. WAL with synchronous=FULL: once `append` resolves,
+ * the record has been fsynced and survives a crash. Appends made in the same event-loop turn are
+ * committed in one transaction (group commit), so many concurrent answers share one fsync while each
+ * answer still waits for its own record to be durable.
+ */
+export class AuditLog {
+  private head: ChainHead;
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private readonly listeners: Array<(head: ChainHead) => void> = [];
+  private readonly insert: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA);
+    this.insert = db.prepare(
+      `INSERT INTO audit_log (seq, at, requester, msp_id, role, relationship_id, category, fields,
+         decision, status, hash_matches, jti, exp, prev_hash, hash)
+       VALUES (@seq, @at, @requester, @mspId, @role, @relationshipId, @category, @fields,
+         @decision, @status, @hashMatches, @jti, @exp, @prevHash, @hash)`,
+    );
+    const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+      | ChainHead
+      | undefined;
+    this.head = last ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  static open(file: string): AuditLog {
+    return new AuditLog(new Database(file));
+  }
+
+  /** Resolves once the record is durable; rejects (and the chain is unchanged) if it could not be written. */
+  append(entry: AuditEntry): Promise<AuditRecord> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Called after every durable commit with the new head (the anchorer listens). */
+  onAppend(listener: (head: ChainHead) => void): void {
+    this.listeners.push(listener);
+  }
+
+  currentHead(): ChainHead {
+    return { ...this.head };
+  }
+
+  /** Hash of the record at `seq` as stored now, or undefined when there is no such row. */
+  hashAt(seq: number): string | undefined {
+    const row = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').get(seq) as
+      | { hash: string }
+      | undefined;
+    return row?.hash;
+  }
+
+  /** Request ids still inside their lifetime: a restarted gatekeeper refuses their replay too. */
+  liveJtis(nowSeconds: number): Array<{ jti: string; exp: number }> {
+    return this.db
+      .prepare('SELECT DISTINCT jti, exp FROM audit_log WHERE exp IS NOT NULL AND exp > ? AND jti IS NOT NULL')
+      .all(nowSeconds) as Array<{ jti: string; exp: number }>;
+  }
+
+  records(fromSeq = 1, limit = 1000): AuditRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?')
+      .all(fromSeq, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Recomputes the whole chain: an edited row breaks its own hash, a deleted one leaves a gap and a broken link. */
+  verify(): ChainReport {
+    const problems: ChainProblem[] = [];
+    let prev: ChainHead = { seq: 0, hash: GENESIS_HASH };
+    let count = 0;
+    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>) {
+      const rec = fromRow(row);
+      count++;
+      if (rec.seq !== prev.seq + 1) {
+        problems.push({ seq: prev.seq + 1, kind: 'missing', count: rec.seq - prev.seq - 1 });
+      } else if (rec.prevHash !== prev.hash) {
+        problems.push({ seq: rec.seq, kind: 'relinked' });
+      }
+      if (recordHash(rec.seq, rec.prevHash, rec) !== rec.hash) problems.push({ seq: rec.seq, kind: 'edited' });
+      prev = { seq: rec.seq, hash: rec.hash };
+    }
+    return { ok: problems.length === 0, count, head: prev, problems };
+  }
+
+  /** Waits for queued appends, then closes the database. */
+  async close(): Promise<void> {
+    if (this.queue.length > 0) this.flush();
+    this.db.close();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let head = this.head;
+    const written: AuditRecord[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const { entry } of batch) {
+          const seq = head.seq + 1;
+          const hash = recordHash(seq, head.hash, entry);
+          const record: AuditRecord = { ...entry, seq, prevHash: head.hash, hash };
+          this.insert.run(toParams(record));
+          written.push(record);
+          head = { seq, hash };
+        }
+      })();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    this.head = head;
+    batch.forEach((p, i) => p.resolve(written[i]!));
+    for (const listener of this.listeners) listener({ ...head });
+  }
+}
+
+function toParams(r: AuditRecord) {
+  return {
+    seq: r.seq,
+    at: r.at,
+    requester: r.requester,
+    mspId: r.mspId,
+    role: r.role,
+    relationshipId: r.relationshipId,
+    category: r.category,
+    fields: r.fields === null ? null : JSON.stringify(r.fields),
+    decision: r.decision,
+    status: r.status,
+    hashMatches: r.hashMatches === null ? null : r.hashMatches ? 1 : 0,
+    jti: r.jti,
+    exp: r.exp,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  };
+}
+
+function fromRow(row: Row): AuditRecord {
+  return {
+    seq: row.seq,
+    at: row.at,
+    requester: row.requester,
+    mspId: row.msp_id,
+    role: row.role,
+    relationshipId: row.relationship_id,
+    category: row.category,
+    fields: row.fields === null ? null : (JSON.parse(row.fields) as string[]),
+    decision: row.decision,
+    status: row.status,
+    hashMatches: row.hash_matches === null ? null : row.hash_matches === 1,
+    jti: row.jti,
+    exp: row.exp,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

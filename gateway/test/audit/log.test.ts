@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { AuditLog } from '../../src/audit/log.js';
+import { recordHash, type AuditEntry } from '../../src/audit/record.js';
+
+const entry = (n: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
+  at: new Date(1_700_000_000_000 + n * 1000).toISOString(),
+  requester: 'a'.repeat(64),
+  mspId: 'Hospital1MSP',
+  role: 'patient',
+  relationshipId: 'b'.repeat(64),
+  category: 'Observation',
+  fields: ['code', 'valueQuantity'],
+  decision: n % 2 ? 'ALLOWED_PATIENT' : 'GRANT_REVOKED',
+  status: n % 2 ? 200 : 403,
+  hashMatches: n % 2 ? true : null,
+  jti: `jti-${n}`,
+  exp: 2_000_000_000 + n,
+  ...over,
+});
+
+const tmpFile = () => join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.db');
+
+/** Simulates an attacker with direct database access: drops the append-only triggers first. */
+function tamper(file: string, sql: string) {
+  const db = new Database(file);
+  db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
+  db.exec(sql);
+  db.close();
+}
+
+t.test('appends form an intact chain that survives reopening', async (t) => {
+  const file = tmpFile();
+  const log = AuditLog.open(file);
+  const recs = await Promise.all([1, 2, 3, 4, 5].map((n) => log.append(entry(n))));
+  t.same(
+    recs.map((r) => r.seq),
+    [1, 2, 3, 4, 5],
+    'concurrent appends get consecutive seqs',
+  );
+  t.equal(recs[1]!.prevHash, recs[0]!.hash, 'each record links to the previous one');
+  t.equal(recs[0]!.hash, recordHash(1, '0'.repeat(64), entry(1)), 'hash covers seq, link and every column');
+  const report = log.verify();
+  t.ok(report.ok);
+  t.equal(report.count, 5);
+  t.same(report.head, { seq: 5, hash: recs[4]!.hash });
+  await log.close();
+
+  const again = AuditLog.open(file);
+  const more = await again.append(entry(6));
+  t.equal(more.seq, 6, 'sequence continues after reopening');
+  t.equal(more.prevHash, recs[4]!.hash);
+  t.ok(again.verify().ok);
+  t.same(again.records(5, 10).map((r) => r.seq), [5, 6]);
+  t.same(again.records(1, 1)[0], recs[0], 'records read back exactly as written');
+  await again.close();
+});
+
+t.test('the table refuses UPDATE and DELETE through SQL', async (t) => {
+  const file = tmpFile();
+  const log = AuditLog.open(file);
+  await log.append(entry(1));
+  await log.close();
+  const db = new Database(file);
+  t.throws(() => db.exec("UPDATE audit_log SET decision = 'ALLOWED_PATIENT'"), /append-only/);
+  t.throws(() => db.exec('DELETE FROM audit_log'), /append-only/);
+  db.close();
+});
+
+t.test('verify finds an edited row', async (t) => {
+  const file = tmpFile();
+  const log = AuditLog.open(file);
+  for (let n = 1; n <= 4; n++) await log.append(entry(n));
+  await log.close();
+  tamper(file, "UPDATE audit_log SET decision = 'ALLOWED_PATIENT', status = 200 WHERE seq = 2");
+  const report = AuditLog.open(file).verify();
+  t.notOk(report.ok);
+  t.same(report.problems, [{ seq: 2, kind: 'edited' }]);
+});
+
+t.test('verify finds a deleted row', async (t) => {
+  const file = tmpFile();
+  const log = AuditLog.open(file);
+  for (let n = 1; n <= 5; n++) await log.append(entry(n));
+  await log.close();
+  tamper(file, 'DELETE FROM audit_log WHERE seq IN (2, 3)');
+  const report = AuditLog.open(file).verify();
+  t.notOk(report.ok);
+  t.same(report.problems, [{ seq: 2, kind: 'missing', count: 2 }]);
+});
+
+t.test('verify finds a row whose link was rewritten to hide a deletion', async (t) => {
+  const file = tmpFile();
+  const log = AuditLog.open(file);
+  for (let n = 1; n <= 3; n++) await log.append(entry(n));
+  await log.close();
+  tamper(file, 'DELETE FROM audit_log WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3');
+  const report = AuditLog.open(file).verify();
+  t.notOk(report.ok);
+  t.ok(report.problems.some((p) => p.kind === 'relinked' || p.kind === 'edited'));
+});
+
+t.test('a failed write rejects the append and leaves the chain unchanged', async (t) => {
+  const file = tmpFile();
+  const log = AuditLog.open(file);
+  const first = await log.append(entry(1));
+  const db = new Database(file);
+  db.exec("CREATE TRIGGER refuse BEFORE INSERT ON audit_log WHEN NEW.decision = 'BOOM' BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+  db.close();
+  await t.rejects(log.append(entry(2, { decision: 'BOOM' })), /disk says no/);
+  t.same(log.currentHead(), { seq: 1, hash: first.hash });
+  const next = await log.append(entry(3));
+  t.equal(next.seq, 2);
+  t.equal(next.prevHash, first.hash);
+  t.ok(log.verify().ok);
+  await log.close();
+});
+
+t.test('live request ids are recoverable for replay protection after restart', async (t) => {
+  const log = AuditLog.open(tmpFile());
+  await log.append(entry(1, { jti: 'old', exp: 100 }));
+  await log.append(entry(2, { jti: 'live', exp: 300 }));
+  await log.append(entry(3, { jti: null, exp: null }));
+  t.same(log.liveJtis(200), [{ jti: 'live', exp: 300 }]);
+  await log.close();
+});
+
+t.test('an acknowledged record survives the process being killed', async (t) => {
+  const file = tmpFile();
+  const logModule = new URL('../../src/audit/log.js', import.meta.url).href;
+  // The child acknowledges each append on stdout, then dies by SIGKILL without closing anything.
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { AuditLog } = await import(${JSON.stringify(logModule)});
+       const log = AuditLog.open(${JSON.stringify(file)});
+       const e = (n) => ({ at: new Date().toISOString(), requester: null, mspId: null, role: null,
+         relationshipId: null, category: null, fields: null, decision: 'MALFORMED_REQUEST', status: 400,
+         hashMatches: null, jti: null, exp: null });
+       const all = [];
+       for (let n = 0; n < 40; n++) all.push(log.append(e(n)).then((r) => process.stdout.write(r.seq + '\\n')));
+       await Promise.all(all);
+       process.kill(process.pid, 'SIGKILL');`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+  t.equal(signal, 'SIGKILL');
+  const acked = out.trim().split('\n').map(Number);
+  t.equal(acked.length, 40, 'child acknowledged every append before dying');
+  const log = AuditLog.open(file);
+  const report = log.verify();
+  t.ok(report.ok, 'chain intact after the crash');
+  t.ok(report.head.seq >= Math.max(...acked), 'every acknowledged record is on disk');
+  await log.close();
+});
