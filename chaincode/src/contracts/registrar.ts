@@ -1,0 +1,173 @@
+import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
+import { conflict, forbidden, invalid, notFound } from '../domain/errors';
+import { identityId, participantIdFor } from '../domain/ids';
+import { keys } from '../domain/keys';
+import type { IdentityRecord, ParticipantRecord, ResolveResult } from '../domain/types';
+import { parseRegisterBatch, requireEnrollmentId, requireHex64, requireRegisterItem, type RegisterItem } from '../domain/validation';
+import { certCaller, registeredCaller } from './caller';
+import { State } from './state';
+
+@Info({ title: 'Registrar', description: 'Maps keyed hashes of external ids to ledger identities and participants' })
+export class RegistrarContract extends Contract {
+  constructor() {
+    super('Registrar');
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('externalIdHash', 'string', 'HMAC-SHA256 of kind:externalId, 64 lowercase hex')
+  @Param('enrollmentId', 'string', "the person's enrollment id at the registrar's CA")
+  @Param('role', 'string', 'patient | provider | registrar | viewer | researcher | auditor | admin')
+  async register(ctx: Context, externalIdHash: string, enrollmentId: string, role: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = registrarOnly(ctx);
+    const item = requireRegisterItem({ externalIdHash, enrollmentId, role });
+    const [record] = await registerAll(state, caller.mspId, [item]);
+    state.emit('IdentityRegistered', [{ participantId: record.participantId, status: 'active' }]);
+    return JSON.stringify(record);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('itemsJson', 'string', 'JSON [{externalIdHash, enrollmentId, role}], at most 500')
+  async registerBatch(ctx: Context, itemsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = registrarOnly(ctx);
+    const records = await registerAll(state, caller.mspId, parseRegisterBatch(itemsJson));
+    state.emit(
+      'BatchRegistered',
+      records.map((r) => ({ participantId: r.participantId, status: 'active' })),
+    );
+    return JSON.stringify(records);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('externalIdHash', 'string', 'the participant to re-map')
+  @Param('newEnrollmentId', 'string', 'the enrollment id of the new certificate identity')
+  async remap(ctx: Context, externalIdHash: string, newEnrollmentId: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, ['registrar']);
+    const participant = await participantByExternal(state, externalIdHash);
+    if (participant.mspId !== caller.mspId) throw forbidden("only a registrar of the participant's organisation may re-map it");
+    const newIid = identityId(caller.mspId, requireEnrollmentId(newEnrollmentId));
+    if (await state.get(keys.identity(newIid))) throw conflict('that enrollment id is already registered');
+    const old = await state.get<IdentityRecord>(keys.identity(participant.identityId));
+    if (old) await state.put(keys.identity(old.identityId), { ...old, status: 'superseded', supersededBy: newIid, updatedAt: state.now });
+    const record: IdentityRecord = {
+      identityId: newIid,
+      participantId: participant.participantId,
+      mspId: caller.mspId,
+      role: participant.role,
+      status: 'active',
+      registeredAt: state.now,
+      updatedAt: state.now,
+      supersededBy: null,
+    };
+    await state.put(keys.identity(newIid), record);
+    await state.put(keys.participant(participant.participantId), { ...participant, identityId: newIid, updatedAt: state.now });
+    state.emit('IdentityRemapped', [{ participantId: participant.participantId, status: 'active' }]);
+    return JSON.stringify(record);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  @Param('externalIdHash', 'string', 'the participant to look up')
+  async resolve(ctx: Context, externalIdHash: string): Promise<string> {
+    const state = new State(ctx);
+    await registeredCaller(ctx, state, ['registrar', 'provider', 'auditor']);
+    const participant = await participantByExternal(state, externalIdHash);
+    const current = await state.get<IdentityRecord>(keys.identity(participant.identityId));
+    const result: ResolveResult = {
+      participantId: participant.participantId,
+      role: participant.role,
+      mspId: participant.mspId,
+      status: current?.status ?? 'superseded',
+    };
+    return JSON.stringify(result);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async whoami(ctx: Context): Promise<string> {
+    const caller = await registeredCaller(ctx, new State(ctx));
+    return JSON.stringify(caller.record);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  @Param('externalIdHash', 'string', 'the participant whose identity mapping history is wanted')
+  async history(ctx: Context, externalIdHash: string): Promise<string> {
+    const state = new State(ctx);
+    await registeredCaller(ctx, state, ['auditor']);
+    const participant = await participantByExternal(state, externalIdHash);
+    return JSON.stringify(await state.history(keys.participant(participant.participantId)));
+  }
+
+  override async unknownTransaction(): Promise<void> {
+    throw notFound('Registrar has no such transaction');
+  }
+}
+
+function registrarOnly(ctx: Context): { mspId: string } {
+  const caller = certCaller(ctx);
+  if (caller.role !== 'registrar') throw forbidden('only a registrar may register identities');
+  return caller;
+}
+
+async function participantByExternal(state: State, externalIdHash: unknown): Promise<ParticipantRecord> {
+  const hash = requireHex64(externalIdHash, 'externalIdHash');
+  const ref = await state.get<{ participantId: string }>(keys.external(hash));
+  if (!ref) throw notFound('no participant is registered for that external id');
+  const participant = await state.get<ParticipantRecord>(keys.participant(ref.participantId));
+  if (!participant) throw notFound('no participant is registered for that external id');
+  return participant;
+}
+
+/**
+ * All or nothing: every item is checked (against each other in memory, since this transaction's
+ * own writes are invisible to its reads, and against the state) before the first write.
+ */
+async function registerAll(state: State, mspId: string, items: RegisterItem[]): Promise<IdentityRecord[]> {
+  const hashes = new Set<string>();
+  const iids = new Set<string>();
+  const planned = items.map((item, index) => {
+    const iid = identityId(mspId, item.enrollmentId);
+    if (hashes.has(item.externalIdHash)) throw invalid(`item ${index}: externalIdHash appears twice`);
+    if (iids.has(iid)) throw invalid(`item ${index}: enrollmentId appears twice`);
+    hashes.add(item.externalIdHash);
+    iids.add(iid);
+    return { item, iid, pid: participantIdFor(state.txId, index) };
+  });
+  for (const [index, p] of planned.entries()) {
+    if (await state.get(keys.external(p.item.externalIdHash))) throw conflict(`item ${index}: external id already registered`);
+    if (await state.get(keys.identity(p.iid))) throw conflict(`item ${index}: enrollment id already registered`);
+  }
+  const records: IdentityRecord[] = [];
+  for (const { item, iid, pid } of planned) {
+    const record: IdentityRecord = {
+      identityId: iid,
+      participantId: pid,
+      mspId,
+      role: item.role,
+      status: 'active',
+      registeredAt: state.now,
+      updatedAt: state.now,
+      supersededBy: null,
+    };
+    const participant: ParticipantRecord = {
+      participantId: pid,
+      externalIdHash: item.externalIdHash,
+      identityId: iid,
+      mspId,
+      role: item.role,
+      registeredAt: state.now,
+      updatedAt: state.now,
+    };
+    await state.put(keys.identity(iid), record);
+    await state.put(keys.participant(pid), participant);
+    await state.put(keys.external(item.externalIdHash), { participantId: pid });
+    records.push(record);
+  }
+  return records;
+}

@@ -1,0 +1,296 @@
+import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
+import { checkAccess, grantIsLive } from '../domain/access';
+import { conflict, forbidden, invalid, notFound } from '../domain/errors';
+import { relationshipIdFor } from '../domain/ids';
+import { keys, prefixes } from '../domain/keys';
+import { grantAllowed, nextStatus } from '../domain/status';
+import type {
+  Grant,
+  IdentityRecord,
+  Notification,
+  ParticipantRecord,
+  Pointer,
+  RelationshipHistory,
+  RelationshipRecord,
+  RelationshipView,
+} from '../domain/types';
+import {
+  parseCreateBatch,
+  parseFieldsJson,
+  parseGrantJson,
+  requireCategory,
+  requireCreateItem,
+  requireHex64,
+  type CreateItem,
+} from '../domain/validation';
+import { registeredCaller, type Caller } from './caller';
+import { isProviderOf, loadRelationship, requirePatient, requireProvider, summaryEntry, writeStatus } from './relationships';
+import { State } from './state';
+
+@Info({ title: 'Relationship', description: 'Patient-provider relationships (PPR): pointers, status, viewer grants, access decisions' })
+export class RelationshipContract extends Contract {
+  constructor() {
+    super('Relationship');
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('patientId', 'string', "the patient's participant id")
+  @Param('endpoint', 'string', "the provider's gatekeeper URL")
+  async create(ctx: Context, patientId: string, endpoint: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, ['provider']);
+    const [rel] = await createAll(state, caller, [requireCreateItem({ patientId, endpoint })]);
+    state.emit('RelationshipCreated', partyNotifications(rel));
+    return JSON.stringify(rel);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('itemsJson', 'string', 'JSON [{patientId, endpoint, pointers?: [{category, hash}]}], at most 500')
+  async createBatch(ctx: Context, itemsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, ['provider']);
+    const rels = await createAll(state, caller, parseCreateBatch(itemsJson));
+    state.emit('RelationshipsCreated', rels.flatMap(partyNotifications));
+    return JSON.stringify(rels);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship')
+  @Param('category', 'string', 'FHIR resource type')
+  @Param('sha256', 'string', 'SHA-256 (hex) of the canonical query result')
+  async putPointer(ctx: Context, relationshipId: string, category: string, sha256: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, ['provider']);
+    const cat = requireCategory(category);
+    const hash = requireHex64(sha256, 'sha256');
+    const rel = await loadRelationship(state, relationshipId);
+    requireProvider(caller, rel);
+    const status = nextStatus(rel.status, 'putPointer');
+    const key = keys.pointer(rel.relationshipId, cat);
+    const previous = await state.get<Pointer>(key);
+    const pointer: Pointer = { relationshipId: rel.relationshipId, category: cat, hash, version: (previous?.version ?? 0) + 1, updatedAt: state.now };
+    await state.put(key, pointer);
+    if (!previous) await state.endorseBy(key, rel.providerMspId);
+    if (status !== rel.status) await writeStatus(state, rel, status);
+    state.emit('PointerUpdated', [{ participantId: rel.patientId, relationshipId: rel.relationshipId, status, category: cat }]);
+    return JSON.stringify(pointer);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship to accept')
+  async accept(ctx: Context, relationshipId: string): Promise<string> {
+    const { state, next } = await patientStatusChange(ctx, relationshipId, 'accept');
+    state.emit('RelationshipAccepted', partyNotifications(next));
+    return JSON.stringify(next);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship to reject')
+  async reject(ctx: Context, relationshipId: string): Promise<string> {
+    const { state, next } = await patientStatusChange(ctx, relationshipId, 'reject');
+    state.emit('RelationshipRejected', partyNotifications(next));
+    return JSON.stringify(next);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship to delete (terminal; revokes every grant)')
+  async remove(ctx: Context, relationshipId: string): Promise<string> {
+    const { state, rel, next } = await patientStatusChange(ctx, relationshipId, 'remove');
+    const revoked: Notification[] = [];
+    for (const grant of await state.scan<Grant>(prefixes.grantsOf(rel.relationshipId))) {
+      if (grant.status !== 'granted') continue;
+      await revokeGrant(state, rel, grant);
+      revoked.push({ participantId: grant.viewerId, relationshipId: rel.relationshipId, status: 'revoked' });
+    }
+    state.emit('RelationshipDeleted', [...partyNotifications(next), ...revoked]);
+    return JSON.stringify(next);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship')
+  @Param('viewerId', 'string', "the viewer's participant id")
+  @Param('grantJson', 'string', 'JSON {items:[{category, fields}], validUntil (ISO), purpose (PurposeOfUse)}')
+  async grant(ctx: Context, relationshipId: string, viewerId: string, grantJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, ['patient']);
+    const viewer = requireHex64(viewerId, 'viewerId');
+    const request = parseGrantJson(grantJson, state.now);
+    const rel = await loadRelationship(state, relationshipId);
+    requirePatient(caller, rel);
+    if (!grantAllowed(rel.status)) throw conflict(`a grant needs an accepted relationship, this one is ${rel.status}`);
+    if (viewer === rel.patientId) throw invalid('a patient does not grant to themself');
+    const grantee = await state.get<ParticipantRecord>(keys.participant(viewer));
+    if (!grantee) throw notFound('no such viewer');
+    if (grantee.role !== 'viewer' && grantee.role !== 'provider') throw invalid('grants go to viewers or providers');
+    const key = keys.grant(rel.relationshipId, viewer);
+    const previous = await state.get<Grant>(key);
+    const grant: Grant = { relationshipId: rel.relationshipId, viewerId: viewer, ...request, status: 'granted', grantedAt: state.now, updatedAt: state.now };
+    await state.put(key, grant);
+    if (!previous) await state.endorseBy(key, rel.providerMspId);
+    await state.put(keys.summary(viewer, rel.relationshipId), summaryEntry(rel, viewer, 'viewer', 'granted', state.now));
+    state.emit('GrantCreated', [{ participantId: viewer, relationshipId: rel.relationshipId, status: 'granted' }]);
+    return JSON.stringify(grant);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship')
+  @Param('viewerId', 'string', "the viewer's participant id")
+  async revoke(ctx: Context, relationshipId: string, viewerId: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, ['patient']);
+    const viewer = requireHex64(viewerId, 'viewerId');
+    const rel = await loadRelationship(state, relationshipId);
+    requirePatient(caller, rel);
+    const grant = await state.get<Grant>(keys.grant(rel.relationshipId, viewer));
+    if (!grant) throw notFound('no grant for that viewer');
+    if (grant.status !== 'granted') throw conflict('the grant is already revoked');
+    const revoked = await revokeGrant(state, rel, grant);
+    state.emit('GrantRevoked', [{ participantId: viewer, relationshipId: rel.relationshipId, status: 'revoked' }]);
+    return JSON.stringify(revoked);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship')
+  async get(ctx: Context, relationshipId: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state);
+    const rel = await loadRelationship(state, relationshipId);
+    const pointers = await state.scan<Pointer>(prefixes.pointersOf(rel.relationshipId));
+    if (caller.participantId === rel.patientId || isProviderOf(caller, rel) || caller.role === 'auditor') {
+      const view: RelationshipView = { ...rel, pointers, grants: await state.scan<Grant>(prefixes.grantsOf(rel.relationshipId)) };
+      return JSON.stringify(view);
+    }
+    const own = await state.get<Grant>(keys.grant(rel.relationshipId, caller.participantId));
+    if (!grantIsLive(own, state.now)) throw forbidden('only the parties, their viewers and auditors may read a relationship');
+    // A viewer sees only its own grant and the pointers it was granted.
+    const granted = new Set(own.items.map((i) => i.category));
+    const view: RelationshipView = { ...rel, pointers: pointers.filter((p) => granted.has(p.category)), grants: [own] };
+    return JSON.stringify(view);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship')
+  @Param('requesterIdentityId', 'string', "the requester's identity id (iid)")
+  @Param('category', 'string', 'FHIR resource type')
+  @Param('fieldsJson', 'string', 'JSON array of requested top-level fields; [] means all it may see')
+  async checkAccess(ctx: Context, relationshipId: string, requesterIdentityId: string, category: string, fieldsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state);
+    const requesterIid = requireHex64(requesterIdentityId, 'requesterIdentityId');
+    const cat = requireCategory(category);
+    const fields = parseFieldsJson(fieldsJson, cat);
+    const rel = await loadRelationship(state, relationshipId);
+    const mayAsk = caller.identityId === requesterIid || isProviderOf(caller, rel) || caller.role === 'auditor';
+    if (!mayAsk) throw forbidden("only the requester, the relationship's gatekeeper or an auditor may ask");
+    const requester = await state.get<IdentityRecord>(keys.identity(requesterIid));
+    if (!requester) throw notFound('the requester is not registered');
+    const decision = checkAccess({
+      relationship: rel,
+      requester,
+      grant: await state.get<Grant>(keys.grant(rel.relationshipId, requester.participantId)),
+      pointer: await state.get<Pointer>(keys.pointer(rel.relationshipId, cat)),
+      category: cat,
+      fields,
+      now: state.now,
+    });
+    return JSON.stringify(decision);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship')
+  async history(ctx: Context, relationshipId: string): Promise<string> {
+    const state = new State(ctx);
+    await registeredCaller(ctx, state, ['auditor']);
+    const rel = await loadRelationship(state, relationshipId);
+    const result: RelationshipHistory = {
+      relationship: await state.history(keys.relationship(rel.relationshipId)),
+      pointers: [],
+      grants: [],
+    };
+    for (const p of await state.scan<Pointer>(prefixes.pointersOf(rel.relationshipId))) {
+      result.pointers.push({ category: p.category, history: await state.history(keys.pointer(rel.relationshipId, p.category)) });
+    }
+    for (const g of await state.scan<Grant>(prefixes.grantsOf(rel.relationshipId))) {
+      result.grants.push({ viewerId: g.viewerId, history: await state.history(keys.grant(rel.relationshipId, g.viewerId)) });
+    }
+    return JSON.stringify(result);
+  }
+
+  override async unknownTransaction(): Promise<void> {
+    throw notFound('Relationship has no such transaction');
+  }
+}
+
+function partyNotifications(rel: RelationshipRecord): Notification[] {
+  return [
+    { participantId: rel.patientId, relationshipId: rel.relationshipId, status: rel.status },
+    { participantId: rel.providerId, relationshipId: rel.relationshipId, status: rel.status },
+  ];
+}
+
+async function patientStatusChange(ctx: Context, relationshipId: string, action: 'accept' | 'reject' | 'remove') {
+  const state = new State(ctx);
+  const caller = await registeredCaller(ctx, state, ['patient']);
+  const rel = await loadRelationship(state, relationshipId);
+  requirePatient(caller, rel);
+  const next = await writeStatus(state, rel, nextStatus(rel.status, action));
+  return { state, rel, next };
+}
+
+async function revokeGrant(state: State, rel: RelationshipRecord, grant: Grant): Promise<Grant> {
+  const revoked: Grant = { ...grant, status: 'revoked', updatedAt: state.now };
+  await state.put(keys.grant(rel.relationshipId, grant.viewerId), revoked);
+  await state.put(keys.summary(grant.viewerId, rel.relationshipId), summaryEntry(rel, grant.viewerId, 'viewer', 'revoked', state.now));
+  return revoked;
+}
+
+/**
+ * All or nothing: patients are checked before the first write. Relationship ids come from the
+ * transaction id and the item's index, so no two items collide.
+ */
+async function createAll(state: State, caller: Caller, items: CreateItem[]): Promise<RelationshipRecord[]> {
+  const patients = new Map<string, ParticipantRecord>();
+  for (const [index, item] of items.entries()) {
+    if (patients.has(item.patientId)) continue;
+    const patient = await state.get<ParticipantRecord>(keys.participant(item.patientId));
+    if (!patient) throw notFound(`item ${index}: no such patient`);
+    if (patient.role !== 'patient') throw invalid(`item ${index}: the participant is not a patient`);
+    patients.set(item.patientId, patient);
+  }
+  const rels: RelationshipRecord[] = [];
+  for (const [index, item] of items.entries()) {
+    const rel: RelationshipRecord = {
+      relationshipId: relationshipIdFor(state.txId, index),
+      patientId: item.patientId,
+      providerId: caller.participantId,
+      providerMspId: caller.mspId,
+      endpoint: item.endpoint,
+      status: 'new',
+      createdAt: state.now,
+      updatedAt: state.now,
+    };
+    const relKey = keys.relationship(rel.relationshipId);
+    await state.put(relKey, rel);
+    await state.endorseBy(relKey, rel.providerMspId);
+    await state.put(keys.summary(rel.patientId, rel.relationshipId), summaryEntry(rel, rel.patientId, 'patient', 'new', state.now));
+    await state.put(keys.summary(rel.providerId, rel.relationshipId), summaryEntry(rel, rel.providerId, 'provider', 'new', state.now));
+    for (const p of item.pointers) {
+      const key = keys.pointer(rel.relationshipId, p.category);
+      await state.put(key, { relationshipId: rel.relationshipId, category: p.category, hash: p.hash, version: 1, updatedAt: state.now } satisfies Pointer);
+      await state.endorseBy(key, rel.providerMspId);
+    }
+    rels.push(rel);
+  }
+  return rels;
+}

@@ -1,0 +1,75 @@
+import type { Context } from 'fabric-contract-api';
+import { KeyEndorsementPolicy } from 'fabric-shim';
+import { chaincodeEvent, encodeEvent } from '../domain/events';
+import type { KeyPrefix } from '../domain/keys';
+import type { EventName, HistoryEntry, Notification } from '../domain/types';
+
+interface StubTimestamp {
+  seconds: { toString(): string } | number;
+  nanos: number;
+}
+
+export function isoFromTimestamp(ts: StubTimestamp): string {
+  return new Date(Number(String(ts.seconds)) * 1000 + Math.floor(ts.nanos / 1e6)).toISOString();
+}
+
+/**
+ * The world state as JSON records, for one transaction. Reads see the state before the
+ * transaction (Fabric's rule): callers never read back what they wrote.
+ */
+export class State {
+  private emitted = false;
+  readonly now: string;
+  readonly txId: string;
+
+  constructor(private readonly ctx: Context) {
+    this.now = isoFromTimestamp(ctx.stub.getTxTimestamp());
+    this.txId = ctx.stub.getTxID();
+  }
+
+  async get<T>(key: string): Promise<T | null> {
+    const bytes = await this.ctx.stub.getState(key);
+    if (!bytes || bytes.length === 0) return null;
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+  }
+
+  async put(key: string, value: unknown): Promise<void> {
+    await this.ctx.stub.putState(key, Buffer.from(JSON.stringify(value), 'utf8'));
+  }
+
+  async scan<T>(prefix: KeyPrefix): Promise<T[]> {
+    const out: T[] = [];
+    for await (const kv of this.ctx.stub.getStateByPartialCompositeKey(prefix.objectType, prefix.attributes)) {
+      out.push(JSON.parse(Buffer.from(kv.value).toString('utf8')) as T);
+    }
+    return out;
+  }
+
+  async history(key: string): Promise<HistoryEntry[]> {
+    const out: HistoryEntry[] = [];
+    for await (const mod of this.ctx.stub.getHistoryForKey(key)) {
+      const text = mod.value && mod.value.length > 0 ? Buffer.from(mod.value).toString('utf8') : '';
+      out.push({
+        txId: mod.txId,
+        timestamp: isoFromTimestamp(mod.timestamp),
+        isDelete: mod.isDelete,
+        value: text ? JSON.parse(text) : null,
+      });
+    }
+    return out;
+  }
+
+  /** Key-level endorsement: only the named org's peers may endorse later changes of this key. */
+  async endorseBy(key: string, mspId: string): Promise<void> {
+    const policy = new KeyEndorsementPolicy();
+    policy.addOrgs('PEER', mspId);
+    await this.ctx.stub.setStateValidationParameter(key, policy.getPolicy());
+  }
+
+  /** Fabric keeps only the last event of a transaction, so a second one is a bug. */
+  emit(type: EventName, notifications: Notification[]): void {
+    if (this.emitted) throw new Error('a transaction emits exactly one event');
+    this.emitted = true;
+    this.ctx.stub.setEvent(type, encodeEvent(chaincodeEvent(type, notifications)));
+  }
+}
