@@ -1,0 +1,94 @@
+import type { Database } from 'better-sqlite3';
+
+/** A person's login at their home hospital's gateway. Lives in gateway.db, never on the ledger. */
+export interface Account {
+  username: string;
+  passwordHash: string;
+  role: string;
+  enrollmentId: string;
+  participantId: string;
+  identityId: string;
+  certificate: string;
+  /** The private key, sealed by the key vault under the user's password. */
+  sealedKey: string;
+  createdAt: string;
+}
+
+interface AccountRow {
+  username: string;
+  password_hash: string;
+  role: string;
+  enrollment_id: string;
+  participant_id: string;
+  identity_id: string;
+  certificate: string;
+  sealed_key: string;
+  created_at: string;
+}
+
+const fromRow = (r: AccountRow): Account => ({
+  username: r.username,
+  passwordHash: r.password_hash,
+  role: r.role,
+  enrollmentId: r.enrollment_id,
+  participantId: r.participant_id,
+  identityId: r.identity_id,
+  certificate: r.certificate,
+  sealedKey: r.sealed_key,
+  createdAt: r.created_at,
+});
+
+export class AccountStore {
+  constructor(private readonly db: Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS accounts (
+      username TEXT PRIMARY KEY,
+      password_hash TEXT NOT NULL,
+      role TEXT NOT NULL,
+      enrollment_id TEXT NOT NULL UNIQUE,
+      participant_id TEXT NOT NULL,
+      identity_id TEXT NOT NULL UNIQUE,
+      certificate TEXT NOT NULL,
+      sealed_key TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    ) STRICT`);
+    db.exec('CREATE INDEX IF NOT EXISTS accounts_participant ON accounts (participant_id)');
+  }
+
+  get(username: string): Account | undefined {
+    const row = this.db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined;
+    return row && fromRow(row);
+  }
+
+  exists(username: string): boolean {
+    return this.db.prepare('SELECT 1 FROM accounts WHERE username = ?').get(username) !== undefined;
+  }
+
+  /** Throws when the username or identity is taken (UNIQUE constraint). */
+  insert(account: Account): void {
+    this.db
+      .prepare(
+        `INSERT INTO accounts (username, password_hash, role, enrollment_id, participant_id, identity_id,
+          certificate, sealed_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        account.username,
+        account.passwordHash,
+        account.role,
+        account.enrollmentId,
+        account.participantId,
+        account.identityId,
+        account.certificate,
+        account.sealedKey,
+        account.createdAt,
+      );
+  }
+
+  /** Whether some local account belongs to this participant (their notifications are kept here). */
+  hasParticipant(participantId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM accounts WHERE participant_id = ?').get(participantId) !== undefined;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
+  }
+}

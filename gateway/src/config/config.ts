@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * Gateway configuration: defaults, then an optional JSON file (`MEDREC_CONFIG`), then environment
+ * variables. Secrets (JWT secrets, consortium key) may be left out: the runtime then generates them
+ * once and keeps them in the data directory, so a fresh clone starts with nothing to configure.
+ */
+
+export type LedgerAdapter = 'embedded' | 'fabric';
+export type IdentityAdapter = 'embedded' | 'fabric-ca';
+export type EhrAdapter = 'sqlite' | 'mssql';
+
+export interface HospitalConfig {
+  mspId: string;
+  /** Display name; also the certificate attribute `hospital`. */
+  name: string;
+  host: string;
+  port: number;
+  /** Origin other gateways use to reach this one (the relationship endpoint / gatekeeper). */
+  publicUrl: string;
+  /** Holds gateway.db, the CA state and the SQLite EHR of this hospital. */
+  dataDir: string;
+  /** HS256 session secret; generated and kept in dataDir when absent. */
+  jwtSecret?: string;
+  identity: { adapter: IdentityAdapter; options?: Record<string, unknown> };
+  ehr: { adapter: EhrAdapter; options?: Record<string, unknown> };
+}
+
+export interface GatewayConfig {
+  dataDir: string;
+  ledger: { adapter: LedgerAdapter; options?: Record<string, unknown> };
+  /** HMAC key for external id hashes; shared by the consortium, never on the ledger. */
+  consortiumKey?: string;
+  sessionTtlSeconds: number;
+  bodyLimitBytes: number;
+  logLevel: string;
+  /** Create CA admins, registrars, the records service and demo users on first start. */
+  seedDemo: boolean;
+  hospitals: HospitalConfig[];
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LEDGERS: readonly LedgerAdapter[] = ['embedded', 'fabric'];
+const IDENTITIES: readonly IdentityAdapter[] = ['embedded', 'fabric-ca'];
+const EHRS: readonly EhrAdapter[] = ['sqlite', 'mssql'];
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(`${what} must be one of ${allowed.join(', ')} (got ${value})`);
+  }
+  return value as T;
+}
+
+function positiveInt(value: string | number, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${what} must be a non-negative integer`);
+  return n;
+}
+
+/** The two demo hospitals that `npm start` runs on one embedded ledger. */
+export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort = 3001): HospitalConfig[] {
+  return [1, 2].map((n) => {
+    const port = basePort === 0 ? 0 : basePort + n - 1;
+    return {
+      mspId: `Hospital${n}MSP`,
+      name: `Hospital ${n}`,
+      host,
+      port,
+      publicUrl: `http://${host}:${port}`,
+      dataDir: resolve(dataDir, `hospital${n}`),
+      identity: { adapter: 'embedded' as const },
+      ehr: { adapter: 'sqlite' as const },
+    };
+  });
+}
+
+type FileConfig = Partial<Omit<GatewayConfig, 'hospitals'>> & { hospitals?: Partial<HospitalConfig>[] };
+
+export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): GatewayConfig {
+  const file: FileConfig = env.MEDREC_CONFIG
+    ? (JSON.parse(readFileSync(env.MEDREC_CONFIG, 'utf8')) as FileConfig)
+    : {};
+  const merged: FileConfig = { ...file, ...overrides };
+  const dataDir = resolve(env.MEDREC_DATA_DIR ?? merged.dataDir ?? 'data');
+  const basePort = positiveInt(env.MEDREC_PORT ?? 3001, 'MEDREC_PORT');
+  const host = env.MEDREC_HOST ?? '127.0.0.1';
+  const defaults = defaultHospitals(dataDir, host, basePort);
+  const hospitals = (merged.hospitals ?? defaults).map((h, i) => {
+    const base = defaults[i] ?? defaults[0]!;
+    const port = h.port ?? base.port;
+    const hospital: HospitalConfig = {
+      ...base,
+      ...h,
+      port,
+      publicUrl: h.publicUrl ?? `http://${h.host ?? base.host}:${port}`,
+      dataDir: resolve(h.dataDir ?? base.dataDir),
+      identity: h.identity ?? base.identity,
+      ehr: h.ehr ?? base.ehr,
+    } as HospitalConfig;
+    oneOf(hospital.identity.adapter, IDENTITIES, `${hospital.mspId} identity adapter`);
+    oneOf(hospital.ehr.adapter, EHRS, `${hospital.mspId} ehr adapter`);
+    const secret = env[`MEDREC_JWT_SECRET_${hospital.mspId.toUpperCase()}`];
+    if (secret) hospital.jwtSecret = secret;
+    if (hospital.jwtSecret !== undefined && hospital.jwtSecret.length < 32) {
+      throw new ConfigError(`${hospital.mspId} jwtSecret must be at least 32 characters`);
+    }
+    return hospital;
+  });
+  if (new Set(hospitals.map((h) => h.mspId)).size !== hospitals.length) {
+    throw new ConfigError('hospital mspIds must be unique');
+  }
+  const consortiumKey = env.MEDREC_CONSORTIUM_KEY ?? merged.consortiumKey;
+  if (consortiumKey !== undefined && consortiumKey.length < 32) {
+    throw new ConfigError('consortiumKey must be at least 32 characters');
+  }
+  const ledgerAdapter = oneOf(env.MEDREC_LEDGER ?? merged.ledger?.adapter ?? 'embedded', LEDGERS, 'ledger adapter');
+  return {
+    dataDir,
+    ledger: { ...merged.ledger, adapter: ledgerAdapter },
+    ...(consortiumKey ? { consortiumKey } : {}),
+    sessionTtlSeconds: positiveInt(env.MEDREC_SESSION_TTL ?? merged.sessionTtlSeconds ?? 900, 'session TTL'),
+    bodyLimitBytes: positiveInt(env.MEDREC_BODY_LIMIT ?? merged.bodyLimitBytes ?? 64 * 1024, 'body limit'),
+    logLevel: env.MEDREC_LOG_LEVEL ?? merged.logLevel ?? 'info',
+    seedDemo: (env.MEDREC_SEED_DEMO ?? String(merged.seedDemo ?? true)) !== 'false',
+    hospitals,
+  };
+}

@@ -1,0 +1,33 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Which local patient (MRN in this hospital's EHR) a ledger participant is. Set when a provider of
+ * this hospital creates a relationship; kept in gateway.db only, never on the ledger.
+ */
+export class PatientLinks {
+  constructor(private readonly db: Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS patient_links (
+      participant_id TEXT PRIMARY KEY,
+      mrn TEXT NOT NULL,
+      linked_by TEXT NOT NULL,
+      linked_at TEXT NOT NULL
+    ) STRICT`);
+  }
+
+  get(participantId: string): string | undefined {
+    const row = this.db.prepare('SELECT mrn FROM patient_links WHERE participant_id = ?').get(participantId) as
+      | { mrn: string }
+      | undefined;
+    return row?.mrn;
+  }
+
+  /** Links pid → MRN. A pid already linked to another MRN is refused (returns false), never re-pointed. */
+  set(participantId: string, mrn: string, linkedBy: string): boolean {
+    const current = this.get(participantId);
+    if (current !== undefined) return current === mrn;
+    this.db
+      .prepare('INSERT INTO patient_links (participant_id, mrn, linked_by, linked_at) VALUES (?, ?, ?, ?)')
+      .run(participantId, mrn, linkedBy, new Date().toISOString());
+    return true;
+  }
+}

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics at /metrics; one registry per hospital app (two apps share a process). */
+async function metrics(app: FastifyInstance, options: { mspId: string }): Promise<void> {
+  const registry = new Registry();
+  registry.setDefaultLabels({ hospital: options.mspId });
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'medrec_http_request_duration_seconds',
+    help: 'HTTP request duration by route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'medrec_http_problems_total',
+    help: 'Problem responses by stable code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  app.decorate('metricsRegistry', registry);
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"type"')) {
+      const code = /"code":"([A-Z_]+)"/.exec(payload)?.[1];
+      if (code) refusals.inc({ code });
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route template, not the URL: ids would explode the label cardinality.
+    const route = request.routeOptions.url ?? 'unmatched';
+    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metricsRegistry: Registry;
+  }
+}
+
+export default fp(metrics, { name: 'medrec-metrics', fastify: '5.x' });

@@ -1,0 +1,120 @@
+import type { AuditAnchor, HistoryEntry as Entry, RelationshipHistory, SummaryEntry as SEntry } from '@medrec/chaincode/domain';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { externalIdHash } from '../auth/external-id.js';
+import { evaluateJson } from './chaincode.js';
+import type { RouteContext } from './context.js';
+import {
+  ExternalId,
+  ExternalIdKind,
+  HistoryEntry,
+  ParticipantId,
+  RelationshipParams,
+  SECURED,
+  SummaryEntry,
+  problems,
+} from './schemas.js';
+
+const MspId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9.-]{0,63}$' });
+
+export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  const auditor = app.requireRole('auditor');
+
+  app.get(
+    '/auditor/relationships/:id/history',
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ['auditor'],
+        summary: 'Full ledger history of a relationship, its pointers and its grants',
+        security: SECURED,
+        params: RelationshipParams,
+        response: {
+          200: Type.Object({
+            relationship: Type.Array(HistoryEntry),
+            pointers: Type.Array(Type.Object({ category: Type.String(), history: Type.Array(HistoryEntry) })),
+            grants: Type.Array(Type.Object({ viewerId: Type.String(), history: Type.Array(HistoryEntry) })),
+          }),
+          ...problems(400, 401, 403, 404, 503),
+        },
+      },
+    },
+    async (request) =>
+      evaluateJson<RelationshipHistory>(ctx.ledger, await app.signerFor(request), 'Relationship', 'history', [
+        request.params.id,
+      ]),
+  );
+
+  app.post(
+    '/auditor/identities/history',
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ['auditor'],
+        summary: "History of a person's identity mapping (external id in the body, hashed before use)",
+        security: SECURED,
+        body: Type.Object({ externalIdKind: ExternalIdKind, externalId: ExternalId }, { additionalProperties: false }),
+        response: { 200: Type.Object({ history: Type.Array(HistoryEntry) }), ...problems(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => ({
+      history: await evaluateJson<Entry[]>(ctx.ledger, await app.signerFor(request), 'Registrar', 'history', [
+        externalIdHash(ctx.consortiumKey, request.body.externalIdKind, request.body.externalId),
+      ]),
+    }),
+  );
+
+  app.get(
+    '/auditor/participants/:pid/summary',
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ['auditor'],
+        summary: "A participant's summary",
+        security: SECURED,
+        params: Type.Object({ pid: ParticipantId }, { additionalProperties: false }),
+        response: { 200: Type.Object({ entries: Type.Array(SummaryEntry) }), ...problems(400, 401, 403, 503) },
+      },
+    },
+    async (request) => ({
+      entries: await evaluateJson<SEntry[]>(ctx.ledger, await app.signerFor(request), 'Summary', 'of', [
+        request.params.pid,
+      ]),
+    }),
+  );
+
+  app.get(
+    '/auditor/anchors/:mspId',
+    {
+      preHandler: auditor,
+      schema: {
+        tags: ['auditor'],
+        summary: "The audit-log anchors a hospital's gatekeeper wrote on the ledger",
+        security: SECURED,
+        params: Type.Object({ mspId: MspId }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            anchors: Type.Array(
+              Type.Object(
+                {
+                  mspId: Type.String(),
+                  fromSeq: Type.Integer(),
+                  toSeq: Type.Integer(),
+                  headHash: Type.String(),
+                  anchoredAt: Type.String(),
+                  txId: Type.String(),
+                },
+                { additionalProperties: true },
+              ),
+            ),
+          }),
+          ...problems(400, 401, 403, 503),
+        },
+      },
+    },
+    async (request) => ({
+      anchors: await evaluateJson<AuditAnchor[]>(ctx.ledger, await app.signerFor(request), 'Audit', 'list', [
+        request.params.mspId,
+      ]),
+    }),
+  );
+};
