@@ -125,10 +125,13 @@ export class AuditLog {
   }
 
   /** Request ids still inside their lifetime: a restarted gatekeeper refuses their replay too. */
-  liveJtis(nowSeconds: number): Array<{ jti: string; exp: number }> {
+  liveJtis(nowSeconds: number): Array<{ requester: string; jti: string; exp: number }> {
     return this.db
-      .prepare('SELECT DISTINCT jti, exp FROM audit_log WHERE exp IS NOT NULL AND exp > ? AND jti IS NOT NULL')
-      .all(nowSeconds) as Array<{ jti: string; exp: number }>;
+      .prepare(
+        `SELECT DISTINCT requester, jti, exp FROM audit_log
+         WHERE exp IS NOT NULL AND exp > ? AND jti IS NOT NULL AND requester IS NOT NULL`,
+      )
+      .all(nowSeconds) as Array<{ requester: string; jti: string; exp: number }>;
   }
 
   records(fromSeq = 1, limit = 1000): AuditRecord[] {

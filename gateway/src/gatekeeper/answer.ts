@@ -1,0 +1,87 @@
+import type { Decision } from '@medrec/chaincode/domain';
+import { hashResources, project, toBundle, type RecordService, type SearchsetBundle } from '../ehr/records.js';
+import { Problem, forbidden, notFound } from '../http/problem.js';
+import type { LedgerPort, Signer } from '../ports/ledger.js';
+import type { VerifiedRequest } from './signed-request.js';
+
+export const TAG_SYSTEM = 'https://medrec.example/fhir/CodeSystem/gatekeeper';
+
+/** What the gatekeeper needs of the hospital around it. */
+export interface AnswerDeps {
+  ledger: LedgerPort;
+  records: Pick<RecordService, 'fetch'>;
+  links: { get(participantId: string): string | undefined };
+  /** This hospital's records-service identity (role provider): asks the ledger for decisions. */
+  service: Signer;
+  mspId: string;
+}
+
+export interface GatekeeperAnswer {
+  relationshipId: string;
+  category: string;
+  decision: string;
+  /** the elements served (all the requester may see when it asked for none) */
+  fields: string[];
+  /** true when elements were left out of the resources: the source hash then covers more than was sent */
+  projected: boolean;
+  ledgerHash: string;
+  sourceHash: string;
+  hashMatches: boolean;
+  version: number;
+  bundle: SearchsetBundle;
+}
+
+/**
+ * The gatekeeper's decision path for a verified request: the ledger decides, this hospital's mapped
+ * query supplies, the source hash is compared with the ledger's pointer, and only granted elements
+ * leave. A denial is thrown as a Problem carrying the ledger's decision code.
+ */
+export async function answerRequest(deps: AnswerDeps, req: VerifiedRequest): Promise<GatekeeperAnswer> {
+  const { rel, cat, fields } = req.claims;
+  const bytes = await deps.ledger.evaluate(deps.service, 'Relationship', 'checkAccess', [
+    rel,
+    req.identityId,
+    cat,
+    JSON.stringify(fields),
+  ]);
+  const decision = JSON.parse(Buffer.from(bytes).toString('utf8')) as Decision;
+  if (!decision.allowed || !decision.pointer) throw refusal(decision);
+  if (decision.providerMspId !== deps.mspId) {
+    throw new Problem(421, 'WRONG_GATEKEEPER', "this relationship's records are kept by another hospital");
+  }
+  const mrn = deps.links.get(decision.patientId);
+  if (mrn === undefined) throw notFound('PATIENT_NOT_LINKED', 'this hospital has no local record of the patient');
+
+  const resources = await deps.records.fetch(cat, mrn);
+  const sourceHash = hashResources(resources);
+  const hashMatches = sourceHash === decision.pointer.hash;
+  const served = project(resources, decision.fields);
+  const granted = new Set(['resourceType', 'id', ...decision.fields]);
+  const projected = resources.some((r) => Object.keys(r).some((k) => !granted.has(k)));
+  const bundle = toBundle(served, {
+    meta: {
+      tag: [
+        { system: TAG_SYSTEM, code: decision.code },
+        { system: TAG_SYSTEM, code: hashMatches ? 'source-hash-match' : 'source-hash-mismatch' },
+        { system: TAG_SYSTEM, code: projected ? 'projected' : 'complete' },
+      ],
+    },
+  });
+  return {
+    relationshipId: rel,
+    category: cat,
+    decision: decision.code,
+    fields: decision.fields,
+    projected,
+    ledgerHash: decision.pointer.hash,
+    sourceHash,
+    hashMatches,
+    version: decision.pointer.version,
+    bundle,
+  };
+}
+
+function refusal(decision: Decision): Problem {
+  if (decision.code === 'NO_POINTER') return notFound('NO_POINTER', decision.reason);
+  return forbidden(decision.code, decision.reason);
+}

@@ -1,0 +1,105 @@
+import type { Category, RelationshipView } from '@medrec/chaincode/domain';
+import { hashResources, type FhirResource } from '../ehr/records.js';
+import { Problem } from '../http/problem.js';
+import type { LedgerPort, Signer } from '../ports/ledger.js';
+import type { GatekeeperAnswer } from './answer.js';
+import { JOSE_MEDIA_TYPE, signRequest } from './signed-request.js';
+
+export interface FetchRequest {
+  relationshipId: string;
+  category: Category;
+  fields: string[];
+}
+
+export interface FetchResult extends GatekeeperAnswer {
+  /** the gatekeeper that answered (the relationship's endpoint on the ledger) */
+  gatekeeper: string;
+  /** checks the caller made itself, trusting neither gatekeeper's word */
+  check: {
+    /** the pointer hash in the caller's own ledger view of the relationship */
+    ledgerHash: string | null;
+    /** hash of the resources received, when they were complete (nothing projected away) */
+    localHash: string | null;
+    /** localHash equals the caller's ledger hash; null when it could not be computed */
+    matches: boolean | null;
+  };
+}
+
+/**
+ * The requester side: finds the relationship's gatekeeper on the ledger (as the user), signs the
+ * request with the user's own key and asks that gatekeeper over HTTP. A complete answer (the
+ * patient's) is re-hashed here and compared with the ledger, so a lying gatekeeper is caught too.
+ */
+export async function fetchRecords(
+  ledger: LedgerPort,
+  signer: Signer,
+  req: FetchRequest,
+  timeoutMs: number,
+): Promise<FetchResult> {
+  const view = JSON.parse(
+    Buffer.from(await ledger.evaluate(signer, 'Relationship', 'get', [req.relationshipId])).toString('utf8'),
+  ) as RelationshipView;
+  const endpoint = new URL(view.endpoint);
+  const jws = await signRequest(signer, {
+    rel: req.relationshipId,
+    cat: req.category,
+    fields: req.fields,
+    aud: endpoint.origin,
+  });
+  const answer = await post(new URL(`${endpoint.pathname.replace(/\/+$/, '')}/gatekeeper/query`, endpoint), jws, timeoutMs);
+  const ledgerHash = view.pointers?.find((p) => p.category === req.category)?.hash ?? null;
+  const localHash = answer.projected
+    ? null
+    : hashResources(answer.bundle.entry.map((e) => e.resource as FhirResource));
+  return {
+    ...answer,
+    gatekeeper: endpoint.origin,
+    check: {
+      ledgerHash,
+      localHash,
+      matches: localHash === null || ledgerHash === null ? null : localHash === ledgerHash,
+    },
+  };
+}
+
+async function post(url: URL, jws: string, timeoutMs: number): Promise<GatekeeperAnswer> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': JOSE_MEDIA_TYPE, accept: 'application/json' },
+      body: jws,
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    if ((err as Error).name === 'TimeoutError') {
+      throw new Problem(504, 'GATEKEEPER_TIMEOUT', 'the gatekeeper did not answer in time');
+    }
+    throw new Problem(502, 'GATEKEEPER_UNREACHABLE', 'the gatekeeper could not be reached');
+  }
+  const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  if (!res.ok) {
+    // The gatekeeper's refusal is passed on as it is: same status, same code.
+    if (body && typeof body['code'] === 'string' && res.status >= 400 && res.status < 600) {
+      throw new Problem(res.status, body['code'], typeof body['detail'] === 'string' ? body['detail'] : 'refused by the gatekeeper', {
+        source: 'gatekeeper',
+      });
+    }
+    throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered with an unreadable error');
+  }
+  if (!isAnswer(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
+  return body;
+}
+
+function isAnswer(body: unknown): body is GatekeeperAnswer {
+  const b = body as Partial<GatekeeperAnswer> | undefined;
+  return (
+    typeof b?.ledgerHash === 'string' &&
+    typeof b.sourceHash === 'string' &&
+    typeof b.hashMatches === 'boolean' &&
+    typeof b.projected === 'boolean' &&
+    b.bundle?.resourceType === 'Bundle' &&
+    Array.isArray(b.bundle.entry)
+  );
+}

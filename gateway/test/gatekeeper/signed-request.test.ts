@@ -1,0 +1,173 @@
+import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { CompactSign } from 'jose';
+import t from 'tap';
+import { identityId } from '@medrec/chaincode/domain';
+import { Problem } from '../../src/http/problem.js';
+import type { Signer } from '../../src/ports/ledger.js';
+import { ReplayCache } from '../../src/gatekeeper/replay.js';
+import { REQUEST_TYP, RequestVerifier, signRequest } from '../../src/gatekeeper/signed-request.js';
+import { TrustStore } from '../../src/gatekeeper/trust.js';
+import { testCa } from './support/ca.js';
+
+const AUD = 'http://127.0.0.1:3002';
+const REL = 'c'.repeat(64);
+const spec = { rel: REL, cat: 'Observation' as const, fields: ['code', 'valueQuantity'], aud: AUD };
+
+const ca1 = await testCa('Hospital1MSP');
+const ca2 = await testCa('Hospital2MSP');
+const rogue = await testCa('Hospital1MSP', 'rogue');
+const alice = await ca1.issue('alice', 'patient');
+const bob = await ca2.issue('bob.viewer', 'viewer');
+const mallory = await rogue.issue('alice', 'patient');
+const stale = await ca1.issue('old', 'patient', {
+  notBefore: new Date(Date.now() - 7200_000),
+  notAfter: new Date(Date.now() - 3600_000),
+});
+const trust = new TrustStore({ Hospital1MSP: [ca1.certificate], Hospital2MSP: [ca2.certificate] });
+
+type Assert = Pick<typeof t, 'ok' | 'equal'>;
+
+const verifier = () => new RequestVerifier(trust, new ReplayCache(), () => AUD);
+
+/** Signs any header/payload with any key: for requests the real client would never make. */
+async function craft(signer: Signer, payload: unknown, header: Record<string, unknown> = {}) {
+  const der = new X509Certificate(signer.certificate).raw.toString('base64');
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'ES256', typ: REQUEST_TYP, x5c: [der], ...header } as never)
+    .sign(createPrivateKey(signer.privateKey));
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const claims = (over: Record<string, unknown> = {}) => ({
+  ...spec,
+  iat: now(),
+  exp: now() + 60,
+  jti: `jti-${Math.random().toString(36).slice(2)}-0000000000`,
+  ...over,
+});
+
+async function refused(t: Assert, p: Promise<unknown>, status: number, code: string) {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof Problem, `refused with a problem (${code})`);
+  t.equal((err as Problem).status, status, `status ${status}`);
+  t.equal((err as Problem).code, code);
+}
+
+t.test('a request signed by an enrolled key verifies to its MSP and identity id', async (t) => {
+  const v = verifier();
+  const jws = await signRequest(alice, spec);
+  const seen = {};
+  const r = await v.verify(jws, seen);
+  t.equal(r.mspId, 'Hospital1MSP');
+  t.equal(r.enrollmentId, 'alice');
+  t.equal(r.role, 'patient');
+  t.equal(r.identityId, identityId('Hospital1MSP', 'alice'));
+  t.same(r.claims.fields, spec.fields);
+  t.ok(r.claims.exp - r.claims.iat <= 120);
+  t.same(seen, r, 'what was proven is reported for auditing');
+
+  const fromOther = await v.verify(await signRequest(bob, spec));
+  t.equal(fromOther.mspId, 'Hospital2MSP', "the MSP is the one whose CA issued the certificate");
+  t.equal(fromOther.identityId, identityId('Hospital2MSP', 'bob.viewer'));
+});
+
+t.test('signature and certificate refusals', async (t) => {
+  const v = verifier();
+  const forgedKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const forged = await craft({ ...alice, privateKey: forgedKey.toString() }, claims());
+  await refused(t, v.verify(forged), 401, 'SIGNATURE_INVALID');
+
+  const [h, , s] = (await signRequest(alice, spec)).split('.');
+  const otherPayload = Buffer.from(JSON.stringify(claims({ fields: [] }))).toString('base64url');
+  await refused(t, v.verify(`${h}.${otherPayload}.${s}`), 401, 'SIGNATURE_INVALID');
+
+  await refused(t, v.verify(await signRequest(mallory, spec)), 401, 'CERTIFICATE_UNTRUSTED');
+  await refused(t, v.verify(await signRequest(stale, spec)), 401, 'CERTIFICATE_EXPIRED');
+
+  const caAsLeaf = await craft(alice, claims(), { x5c: [new X509Certificate(ca1.certificate).raw.toString('base64')] });
+  await refused(t, v.verify(caAsLeaf), 401, 'CERTIFICATE_UNTRUSTED');
+
+  const ok = await signRequest(alice, spec);
+  await v.verify(ok);
+  const later = Date.now() + 2 * 86400_000;
+  await refused(t, v.verify(await signRequest(alice, spec), {}, later), 401, 'CERTIFICATE_EXPIRED');
+});
+
+t.test('algorithm refusals: alg none, HS256 (a session token) and RS/PS', async (t) => {
+  const v = verifier();
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const x5c = [new X509Certificate(alice.certificate).raw.toString('base64')];
+  const none = `${b64({ alg: 'none', typ: REQUEST_TYP, x5c })}.${b64(claims())}.`;
+  await refused(t, v.verify(none), 401, 'ALG_NOT_ALLOWED');
+  const hs = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims())))
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode('a-session-secret-of-32-characters!!'));
+  await refused(t, v.verify(hs), 401, 'ALG_NOT_ALLOWED');
+  const rs = `${b64({ alg: 'RS256', typ: REQUEST_TYP, x5c })}.${b64(claims())}.AAAA`;
+  await refused(t, v.verify(rs), 401, 'ALG_NOT_ALLOWED');
+});
+
+t.test('malformed requests', async (t) => {
+  const v = verifier();
+  await refused(t, v.verify('not-a-jws'), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify('a.b.c'), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(`${Buffer.from('[1]').toString('base64url')}.e30.`), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(await craft(alice, claims(), { x5c: undefined })), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(await craft(alice, claims(), { x5c: ['bm90IGEgY2VydA=='] })), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(await craft(alice, claims(), { typ: 'JWT' })), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(await craft(alice, 'a string')), 400, 'INVALID_CLAIMS');
+  await refused(t, v.verify(await craft(alice, claims({ sql: 'x' }))), 400, 'INVALID_CLAIMS');
+  await refused(t, v.verify(await craft(alice, claims({ iat: '1' }))), 400, 'INVALID_CLAIMS');
+  await refused(t, v.verify(await craft(alice, claims({ fields: 'code' }))), 400, 'INVALID_CLAIMS');
+  await refused(t, v.verify(await craft(alice, claims({ fields: ['code', 'code'] }))), 400, 'INVALID_CLAIMS');
+  await refused(t, v.verify(await craft(alice, claims({ cat: 'Secrets' }))), 400, 'UNKNOWN_CATEGORY');
+  await refused(t, v.verify(await craft(alice, claims({ fields: ['text'] }))), 400, 'UNKNOWN_FIELD');
+});
+
+t.test('SQL-injection strings in every claim are refused before anything runs', async (t) => {
+  const v = verifier();
+  const evil = ["' OR 1=1 --", "x'; DROP TABLE patients; --", '1; SELECT * FROM sqlite_master'];
+  for (const s of evil) {
+    await refused(t, v.verify(await craft(alice, claims({ rel: s }))), 400, 'INVALID_RELATIONSHIP_ID');
+    await refused(t, v.verify(await craft(alice, claims({ cat: s }))), 400, 'UNKNOWN_CATEGORY');
+    await refused(t, v.verify(await craft(alice, claims({ fields: [s] }))), 400, 'UNKNOWN_FIELD');
+    await refused(t, v.verify(await craft(alice, claims({ jti: s }))), 400, 'INVALID_CLAIMS');
+    await refused(t, v.verify(await craft(alice, claims({ aud: s }))), 401, 'AUDIENCE_MISMATCH');
+    await refused(t, v.verify(await craft(alice, claims({ iat: s }))), 400, 'INVALID_CLAIMS');
+    await refused(t, v.verify(await craft(alice, claims({ exp: s }))), 400, 'INVALID_CLAIMS');
+  }
+});
+
+t.test('time, audience and replay', async (t) => {
+  const v = verifier();
+  await refused(t, v.verify(await craft(alice, claims({ iat: now() - 100, exp: now() - 1 }))), 401, 'REQUEST_EXPIRED');
+  await refused(t, v.verify(await craft(alice, claims({ exp: now() + 121 }))), 400, 'LIFETIME_TOO_LONG');
+  await refused(t, v.verify(await craft(alice, claims({ exp: now() - 5 }))), 400, 'LIFETIME_TOO_LONG');
+  await refused(t, v.verify(await craft(alice, claims({ iat: now() + 60, exp: now() + 100 }))), 401, 'REQUEST_NOT_YET_VALID');
+  await refused(t, v.verify(await signRequest(alice, { ...spec, aud: 'http://127.0.0.1:3001' })), 401, 'AUDIENCE_MISMATCH');
+
+  const once = await signRequest(alice, spec, { jti: 'the-same-jti-0000000' });
+  await v.verify(once);
+  await refused(t, v.verify(once), 401, 'REPLAYED_REQUEST');
+  const otherRequester = await signRequest(bob, spec, { jti: 'the-same-jti-0000000' });
+  t.ok(await v.verify(otherRequester), "one requester cannot burn another's request ids");
+
+  const restarted = new RequestVerifier(
+    trust,
+    new ReplayCache([{ requester: identityId('Hospital1MSP', 'alice'), jti: 'the-same-jti-0000000', exp: now() + 60 }]),
+    () => AUD,
+  );
+  await refused(t, restarted.verify(once), 401, 'REPLAYED_REQUEST');
+});
+
+t.test('the replay cache forgets ids only after they expire', async (t) => {
+  const cache = new ReplayCache();
+  t.ok(cache.claim('r', 'j', 100, 50));
+  t.notOk(cache.claim('r', 'j', 100, 99));
+  t.notOk(cache.claim('r', 'j', 100, 100));
+  t.ok(cache.claim('r', 'k', 300, 200), 'a later sweep drops expired ids');
+  t.equal(cache.size, 1);
+});
