@@ -1,3 +1,4 @@
+import './quiet';
 import { JSONSerializer } from 'fabric-contract-api';
 import { ChaincodeStub } from 'fabric-shim';
 import type { Creator } from './identities';

@@ -1,3 +1,4 @@
+import './quiet';
 import { createHmac } from 'node:crypto';
 import { contracts } from '../../src/index';
 import { identityId } from '../../src/domain/ids';
@@ -170,3 +171,33 @@ export function byRole(c: Cast): Record<(typeof ALL_ROLES)[number], Actor> {
     admin: c.admin,
   };
 }
+
+interface Asserts {
+  equal(found: unknown, wanted: unknown, message: string): unknown;
+}
+
+/**
+ * Submits a call that must be refused with `code`: it fails, and it neither wrote nor emitted
+ * anything even in its own uncommitted write set (all checks come before the first write).
+ */
+export async function refused(t: Asserts, w: World, actor: Actor, fn: string, args: string[], code: string): Promise<Response> {
+  const before = w.snapshot();
+  const res = await w.call(actor, fn, args, true);
+  const stub = w.ledger.stubs.at(-1)!;
+  t.equal(`${res.status} ${codeOf(res)}`, `500 ${code}`, `${fn} by ${actor.name} (${actor.role}) → ${code}`);
+  t.equal(stub.writes.size + stub.events.length, 0, `${fn} by ${actor.name}: nothing written or emitted`);
+  t.equal(w.snapshot(), before, `${fn} by ${actor.name}: ledger unchanged`);
+  return res;
+}
+
+/** The last committed event, parsed. */
+export function lastEvent(w: World): { name: string; type: string; notifications: Record<string, string>[] } {
+  const e = w.ledger.events.at(-1)!;
+  return { name: e.name, ...JSON.parse(e.payload) };
+}
+
+export function grantJson(items: { category: string; fields: string[] }[], validUntil = '2027-01-01T00:00:00.000Z', purpose = 'TREAT'): string {
+  return JSON.stringify({ items, validUntil, purpose });
+}
+
+export const H = (c: string) => c.repeat(64);

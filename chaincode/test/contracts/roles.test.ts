@@ -1,0 +1,160 @@
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { ALL_ROLES, byRole, cast, grantJson, H, H1, refused, type Actor, type Cast } from '../support/world';
+
+/**
+ * Every transaction, called by one registered identity of every role: the roles that may call it
+ * succeed, every other role is refused with FORBIDDEN and changes nothing.
+ */
+type Role = (typeof ALL_ROLES)[number];
+
+interface Spec {
+  fn: string;
+  allowed: Role[];
+  /** per-spec fixture; returns the arguments for a caller */
+  prepare: (c: Cast) => Promise<(caller: Actor) => string[]>;
+}
+
+const fresh = () => randomBytes(32).toString('hex');
+const GRANT = grantJson([{ category: 'Observation', fields: ['code', 'valueQuantity'] }]);
+
+async function relationship(c: Cast, status: 'new' | 'accepted' | 'update_available'): Promise<string> {
+  const rel = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
+  await c.w.submit(c.provider1, 'Relationship:putPointer', rel.relationshipId, 'Observation', H('a'));
+  if (status !== 'new') await c.w.submit(c.patient, 'Relationship:accept', rel.relationshipId);
+  if (status === 'update_available') await c.w.submit(c.provider1, 'Summary:markUpdateAvailable', rel.relationshipId);
+  return rel.relationshipId;
+}
+
+async function grantedRelationship(c: Cast): Promise<string> {
+  const id = await relationship(c, 'accepted');
+  await c.w.submit(c.patient, 'Relationship:grant', id, c.viewer.pid, GRANT);
+  return id;
+}
+
+const specs: Spec[] = [
+  { fn: 'Registrar:register', allowed: ['registrar'], prepare: async () => (a) => [fresh(), `new.${a.role}`, 'patient'] },
+  {
+    fn: 'Registrar:registerBatch',
+    allowed: ['registrar'],
+    prepare: async () => (a) => [JSON.stringify([{ externalIdHash: fresh(), enrollmentId: `batch.${a.role}`, role: 'patient' }])],
+  },
+  {
+    fn: 'Registrar:remap',
+    allowed: ['registrar'],
+    prepare: async (c) => {
+      const p = await c.w.register(c.registrar1, await c.w.person('lostkey', H1, 'patient'));
+      return (a) => [p.hash, `lostkey.new.${a.role}`];
+    },
+  },
+  { fn: 'Registrar:resolve', allowed: ['registrar', 'provider', 'auditor'], prepare: async (c) => () => [c.patient.hash] },
+  { fn: 'Registrar:whoami', allowed: [...ALL_ROLES], prepare: async () => () => [] },
+  { fn: 'Registrar:history', allowed: ['auditor'], prepare: async (c) => () => [c.patient.hash] },
+  { fn: 'Relationship:create', allowed: ['provider'], prepare: async (c) => () => [c.patient.pid, 'https://h1.example/gk'] },
+  {
+    fn: 'Relationship:createBatch',
+    allowed: ['provider'],
+    prepare: async (c) => () => [JSON.stringify([{ patientId: c.patient.pid, endpoint: 'https://h1.example/gk' }])],
+  },
+  {
+    fn: 'Relationship:putPointer',
+    allowed: ['provider'],
+    prepare: async (c) => {
+      const id = await relationship(c, 'new');
+      return () => [id, 'Condition', H('b')];
+    },
+  },
+  ...(['accept', 'reject', 'remove'] as const).map(
+    (op): Spec => ({
+      fn: `Relationship:${op}`,
+      allowed: ['patient'],
+      prepare: async (c) => {
+        const id = await relationship(c, 'new');
+        return () => [id];
+      },
+    }),
+  ),
+  {
+    fn: 'Relationship:grant',
+    allowed: ['patient'],
+    prepare: async (c) => {
+      const id = await relationship(c, 'accepted');
+      return () => [id, c.viewer.pid, GRANT];
+    },
+  },
+  {
+    fn: 'Relationship:revoke',
+    allowed: ['patient'],
+    prepare: async (c) => {
+      const id = await grantedRelationship(c);
+      return () => [id, c.viewer.pid];
+    },
+  },
+  {
+    fn: 'Relationship:get',
+    // the viewer holds a live grant on this relationship
+    allowed: ['patient', 'provider', 'viewer', 'auditor'],
+    prepare: async (c) => {
+      const id = await grantedRelationship(c);
+      return () => [id];
+    },
+  },
+  {
+    fn: 'Relationship:checkAccess',
+    // asking about the patient: the patient itself, the relationship's gatekeeper (a provider of its msp), an auditor
+    allowed: ['patient', 'provider', 'auditor'],
+    prepare: async (c) => {
+      const id = await grantedRelationship(c);
+      return () => [id, c.patient.iid, 'Observation', '[]'];
+    },
+  },
+  {
+    fn: 'Relationship:history',
+    allowed: ['auditor'],
+    prepare: async (c) => {
+      const id = await grantedRelationship(c);
+      return () => [id];
+    },
+  },
+  { fn: 'Summary:mine', allowed: [...ALL_ROLES], prepare: async () => () => [] },
+  { fn: 'Summary:of', allowed: ['auditor'], prepare: async (c) => () => [c.patient.pid] },
+  {
+    fn: 'Summary:acknowledge',
+    allowed: ['patient'],
+    prepare: async (c) => {
+      const id = await relationship(c, 'update_available');
+      return () => [id];
+    },
+  },
+  {
+    fn: 'Summary:markUpdateAvailable',
+    allowed: ['provider'],
+    prepare: async (c) => {
+      const id = await relationship(c, 'accepted');
+      return () => [id];
+    },
+  },
+  { fn: 'Audit:anchor', allowed: ['provider'], prepare: async () => () => ['1', '10', H('c')] },
+  { fn: 'Audit:list', allowed: ['auditor', 'provider'], prepare: async () => () => [H1] },
+];
+
+t.test('every transaction, every role', async (t) => {
+  for (const spec of specs) {
+    await t.test(spec.fn, async (t) => {
+      const c = await cast();
+      const argsFor = await spec.prepare(c);
+      const actors = byRole(c);
+      // Refusals first, so the one allowed change does not alter what the others see.
+      for (const role of ALL_ROLES.filter((r) => !spec.allowed.includes(r))) {
+        await refused(t, c.w, actors[role], spec.fn, argsFor(actors[role]), 'FORBIDDEN');
+      }
+      await refused(t, c.w, c.stranger, spec.fn, argsFor(c.stranger), 'FORBIDDEN');
+      for (const role of spec.allowed) {
+        const res = await c.w.call(actors[role], spec.fn, argsFor(actors[role]), true);
+        t.equal(res.status, 200, `${spec.fn} by ${role}: ${res.message}`);
+        // Later allowed callers of a state change would hit CONFLICT; one success per change is enough.
+        if (spec.allowed.length === 1) break;
+      }
+    });
+  }
+});
