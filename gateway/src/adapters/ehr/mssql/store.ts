@@ -1,0 +1,89 @@
+import mssql from 'mssql';
+import { UnknownCategoryError } from '../../../ehr/categories.js';
+import { PATIENT_KEY_PARAM } from '../../../ehr/mapping.js';
+import { EhrUnavailableError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
+import { poolConfig, type MssqlTarget } from './config.js';
+
+/** The parts of an mssql ConnectionPool the store uses (a unit test may stand in for it). */
+export interface MssqlPoolLike {
+  connect(): Promise<unknown>;
+  request(): MssqlRequestLike;
+  close(): Promise<void>;
+}
+export interface MssqlRequestLike {
+  input(name: string, type: unknown, value: unknown): unknown;
+  query(command: string): Promise<{ recordset: Record<string, unknown>[] }>;
+}
+
+/** Driver error codes that mean "the server did not answer", as opposed to a bad query. */
+const UNAVAILABLE_CODES = new Set(['ETIMEOUT', 'ESOCKET', 'ECONNCLOSED', 'ENOTOPEN', 'ELOGIN', 'EINSTLOOKUP', 'ECANCEL', 'ENOCONN']);
+
+/**
+ * A hospital's SQL Server EHR database through a pooled mssql connection. The T-SQL comes from the
+ * mapping file; the patient key is always sent as the typed parameter @patientKey (NVARCHAR(64)).
+ * The connection is opened on first use and re-tried after a failure, so a database that comes back
+ * is picked up without a restart.
+ */
+export class MssqlEhrStore implements EhrStore {
+  readonly kind = 'mssql' as const;
+  private connecting: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly pool: MssqlPoolLike,
+    private readonly queries: Readonly<Record<string, string>>,
+  ) {}
+
+  static open(target: MssqlTarget, queries: Readonly<Record<string, string>>): MssqlEhrStore {
+    return new MssqlEhrStore(new mssql.ConnectionPool(poolConfig(target)), queries);
+  }
+
+  async query(category: string, patientKey: string): Promise<Row[]> {
+    const sqlText = Object.hasOwn(this.queries, category) ? this.queries[category] : undefined;
+    if (sqlText === undefined) throw new UnknownCategoryError(category);
+    checkPatientKey(patientKey);
+    if (patientKey.length > MAX_PATIENT_KEY) return [];
+    await this.ready();
+    try {
+      const request = this.pool.request();
+      request.input(PATIENT_KEY_PARAM, mssql.NVarChar(MAX_PATIENT_KEY), patientKey);
+      const result = await request.query(sqlText);
+      return result.recordset.map(toRow);
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.ready();
+    try {
+      await this.pool.request().query('SELECT 1 AS ok');
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    const connecting = this.connecting;
+    this.connecting = undefined;
+    if (!connecting) return;
+    // a pool that never connected has nothing to close
+    if (await connecting.then(() => true, () => false)) await this.pool.close();
+  }
+
+  private ready(): Promise<unknown> {
+    this.connecting ??= this.pool.connect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw new EhrUnavailableError('SQL Server EHR database unreachable', { cause: err });
+    });
+    return this.connecting;
+  }
+}
+
+function classify(err: unknown): unknown {
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  if (name === 'ConnectionError' || (typeof code === 'string' && UNAVAILABLE_CODES.has(code))) {
+    return new EhrUnavailableError(`SQL Server EHR database unavailable (${String(code ?? name)})`, { cause: err });
+  }
+  return err;
+}

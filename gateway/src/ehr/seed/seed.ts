@@ -1,0 +1,46 @@
+import type { MssqlTarget } from '../../adapters/ehr/mssql/config.js';
+import { writeMssqlDataset } from '../../adapters/ehr/mssql/seed-writer.js';
+import { writeSqliteDataset } from '../../adapters/ehr/sqlite/seed-writer.js';
+import { hospital1Dataset } from './hospital1.js';
+import { hospital2Dataset } from './hospital2.js';
+import { DEFAULT_SEED, demoPatients, type DemoPatient } from './population.js';
+import type { Dataset } from './tables.js';
+
+export type SeedTarget = { kind: 'sqlite'; file: string } | ({ kind: 'mssql' } & MssqlTarget);
+
+export interface SeedOptions {
+  /** patients per hospital (default 50) */
+  patients?: number;
+  /** PRNG seed: the same seed gives the same database */
+  seed?: string;
+}
+
+export interface SeedResult {
+  hospital: string;
+  patients: DemoPatient[];
+  rows: Record<string, number>;
+}
+
+const BUILDERS: Record<string, (patients: DemoPatient[], seed: string) => Dataset> = {
+  hospital1: hospital1Dataset,
+  hospital2: hospital2Dataset,
+};
+
+/** The demo hospital's complete synthetic database as rows, without writing anything. */
+export function generateDataset(hospital: string, options: SeedOptions = {}): Dataset {
+  const build = BUILDERS[hospital];
+  if (!build) throw new Error(`no demo hospital ${hospital} (known: ${Object.keys(BUILDERS).join(', ')})`);
+  return build(demoPatients(hospital, options), options.seed ?? DEFAULT_SEED);
+}
+
+/** Creates (or replaces) a demo hospital's EHR database with synthetic patients. */
+export async function seedHospital(hospital: string, target: SeedTarget, options: SeedOptions = {}): Promise<SeedResult> {
+  const dataset = generateDataset(hospital, options);
+  if (target.kind === 'sqlite') writeSqliteDataset(target.file, dataset);
+  else await writeMssqlDataset(target, dataset);
+  return {
+    hospital,
+    patients: demoPatients(hospital, options),
+    rows: Object.fromEntries(dataset.tables.map((t) => [t.spec.name, t.rows.length])),
+  };
+}
