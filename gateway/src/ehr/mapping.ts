@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { CATEGORIES, CATEGORY_FIELDS, type Category } from './categories.js';
+import { CATEGORIES, fieldsOf, type Category } from './categories.js';
 
 /**
  * A hospital's mapping file: for each record category, the SQL to run (one per dialect, one named
@@ -125,7 +125,7 @@ function categoryProblems(category: Category, mapping: CategoryMapping): string[
   for (const dialect of DIALECTS) {
     for (const p of sqlProblems(mapping.sql[dialect])) problems.push(`/sql/${dialect}: ${p}`);
   }
-  const allowed = new Set(CATEGORY_FIELDS[category]);
+  const allowed = new Set<string>(fieldsOf(category));
   const paths = mapping.elements.map((e) => e.path);
   mapping.elements.forEach((element, i) => {
     const top = element.path.split(/[.[]/)[0]!;
