@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Gateway configuration: defaults, then an optional JSON file (`MEDREC_CONFIG`), then environment
@@ -24,8 +25,23 @@ export interface HospitalConfig {
   /** HS256 session secret; generated and kept in dataDir when absent. */
   jwtSecret?: string;
   identity: { adapter: IdentityAdapter; options?: Record<string, unknown> };
-  ehr: { adapter: EhrAdapter; options?: Record<string, unknown> };
+  ehr: EhrConfig;
 }
+
+export interface EhrConfig {
+  adapter: EhrAdapter;
+  /** Which SQL runs for each category and how rows become FHIR (the hospital's own mapping file). */
+  mappingFile: string;
+  /** sqlite: the database file (default dataDir/ehr.sqlite). */
+  sqliteFile?: string;
+  /** Demo data set to seed an absent SQLite database with (hospital1 | hospital2). */
+  demoSeed?: string;
+  /** mssql: connection URL and pool settings (see adapters/ehr/mssql/config.ts). */
+  mssql?: { url: string; database?: string; poolMax?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number };
+}
+
+/** gateway/config, where the demo hospitals' mapping files live (this file is in dist/src/config). */
+export const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
 
 export interface GatewayConfig {
   dataDir: string;
@@ -75,7 +91,11 @@ export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort =
       publicUrl: `http://${host}:${port}`,
       dataDir: resolve(dataDir, `hospital${n}`),
       identity: { adapter: 'embedded' as const },
-      ehr: { adapter: 'sqlite' as const },
+      ehr: {
+        adapter: 'sqlite' as const,
+        mappingFile: resolve(CONFIG_DIR, `hospitals/hospital${n}/mapping.json`),
+        demoSeed: `hospital${n}`,
+      },
     };
   });
 }
@@ -101,7 +121,7 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): 
       publicUrl: h.publicUrl ?? `http://${h.host ?? base.host}:${port}`,
       dataDir: resolve(h.dataDir ?? base.dataDir),
       identity: h.identity ?? base.identity,
-      ehr: h.ehr ?? base.ehr,
+      ehr: { ...base.ehr, ...h.ehr },
     } as HospitalConfig;
     oneOf(hospital.identity.adapter, IDENTITIES, `${hospital.mspId} identity adapter`);
     oneOf(hospital.ehr.adapter, EHRS, `${hospital.mspId} ehr adapter`);

@@ -1,5 +1,6 @@
 import { identityId } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { SERVICE_USERNAME } from '../auth/bootstrap.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { unauthorized } from '../http/problem.js';
 import type { RouteContext } from './context.js';
@@ -34,7 +35,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     },
     async (request) => {
       const { username, password } = request.body;
-      const account = ctx.accounts.get(username);
+      // The records service signs only for the gatekeeper; it never holds a session.
+      const account = username === SERVICE_USERNAME ? undefined : ctx.accounts.get(username);
       const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
       if (!account || !passwordOk) throw unauthorized('LOGIN_FAILED', 'unknown user or wrong password');
       const privateKey = await ctx.sealer.open(account.sealedKey, password);

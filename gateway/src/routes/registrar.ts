@@ -1,9 +1,9 @@
-import { identityId, type IdentityRecord, type ResolveResult } from '@medrec/chaincode/domain';
+import type { ResolveResult } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { externalIdHash } from '../auth/external-id.js';
-import { hashPassword } from '../auth/passwords.js';
+import { enrollUser } from '../auth/enroll.js';
 import { conflict } from '../http/problem.js';
-import { evaluateJson, submitJson } from './chaincode.js';
+import { evaluateJson } from './chaincode.js';
 import type { RouteContext } from './context.js';
 import {
   EnrollableRole,
@@ -48,49 +48,23 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
       },
     },
     async (request, reply) => {
-      const { username, password, role, externalIdKind, externalId } = request.body;
-      if (ctx.accounts.exists(username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
-      const signer = await app.signerFor(request);
-      const registrar = { ...signer, enrollmentId: request.user.enrollmentId };
-      const { secret } = await ctx.identity.register(registrar, {
-        enrollmentId: username,
-        role,
-        attrs: { hospital: ctx.hospital.name },
-      });
-      const credentials = await ctx.identity.enroll(username, secret);
-      const idHash = externalIdHash(ctx.consortiumKey, externalIdKind, externalId);
-      let registered: { value: IdentityRecord; txId: string };
-      try {
-        registered = await submitJson<IdentityRecord>(ctx.ledger, signer, 'Registrar', 'register', [
-          idHash,
-          username,
-          role,
-        ]);
-      } catch (err) {
-        // The certificate must not outlive a failed registration: it would be an identity with no ledger record.
-        await ctx.identity.revoke(registrar, username, 'ledger registration failed').catch(() => undefined);
-        throw err;
-      }
-      ctx.accounts.insert({
-        username,
-        passwordHash: await hashPassword(password),
-        role,
-        enrollmentId: credentials.enrollmentId,
-        participantId: registered.value.participantId,
-        identityId: registered.value.identityId ?? identityId(ctx.hospital.mspId, credentials.enrollmentId),
-        certificate: credentials.certificate,
-        sealedKey: await ctx.sealer.seal(credentials.privateKey, password),
-        createdAt: new Date().toISOString(),
-      });
+      if (ctx.accounts.exists(request.body.username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
+      const registrar = { ...(await app.signerFor(request)), enrollmentId: request.user.enrollmentId };
+      const enrolled = await enrollUser(
+        {
+          mspId: ctx.hospital.mspId,
+          hospitalName: ctx.hospital.name,
+          identity: ctx.identity,
+          ledger: ctx.ledger,
+          accounts: ctx.accounts,
+          sealer: ctx.sealer,
+          consortiumKey: ctx.consortiumKey,
+        },
+        { ca: registrar, ledger: registrar },
+        request.body,
+      );
       reply.code(201);
-      return {
-        username,
-        role,
-        enrollmentId: credentials.enrollmentId,
-        participantId: registered.value.participantId,
-        identityId: registered.value.identityId,
-        txId: registered.txId,
-      };
+      return enrolled;
     },
   );
 

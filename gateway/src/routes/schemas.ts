@@ -45,7 +45,7 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(statuses.map((s) => [s, Problem]));
 }
 
-export const SECURED = [{ bearer: [] }];
+export const SECURED = [{ bearerAuth: [] }];
 
 export const TxReceipt = Type.Object({ txId: Type.String(), blockNumber: Type.String() });
 
