@@ -1,4 +1,4 @@
-import type { LedgerPort, Signer } from '../ports/ledger.js';
+import { ChaincodeError, type LedgerPort, type Signer } from '../ports/ledger.js';
 import type { AuditLog, ChainHead } from './log.js';
 
 export interface AnchorOptions {
@@ -49,8 +49,7 @@ export class AuditAnchorer {
   /** Learns the last anchor from the ledger (if reachable) and starts the periodic timer. */
   async start(): Promise<void> {
     try {
-      const anchors = await listAnchors(this.opts.ledger, this.opts.signer, this.opts.signer.mspId);
-      this.anchoredTo = anchors.reduce((max, a) => Math.max(max, a.toSeq), 0);
+      await this.resync();
     } catch (err) {
       this.opts.onError?.(err, { fromSeq: 0, toSeq: 0 });
     }
@@ -91,16 +90,23 @@ export class AuditAnchorer {
         String(anchor.fromSeq),
         String(anchor.toSeq),
         anchor.headHash,
-      ]);
+      ], { endorsingOrganizations: [this.opts.signer.mspId] });
     } catch (err) {
       this.failures++;
       this.opts.onError?.(err, anchor);
+      // Someone (an earlier run that could not read the ledger at start) anchored further: catch up.
+      if (err instanceof ChaincodeError && err.code === 'CONFLICT') await this.resync().catch(() => undefined);
       this.scheduleRetry();
       return undefined;
     }
     this.failures = 0;
     this.anchoredTo = anchor.toSeq;
     return anchor;
+  }
+
+  private async resync(): Promise<void> {
+    const anchors = await listAnchors(this.opts.ledger, this.opts.signer, this.opts.signer.mspId);
+    this.anchoredTo = anchors.reduce((max, a) => Math.max(max, a.toSeq), 0);
   }
 
   private scheduleRetry(): void {

@@ -1,6 +1,7 @@
 import { CATEGORIES, type Category } from '@medrec/chaincode/domain';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuditAnchorer, type AnchorOptions } from '../audit/anchor.js';
 import type { AuditLog } from '../audit/log.js';
 import type { AuditEntry } from '../audit/record.js';
 import type {} from '../auth/session.js';
@@ -28,6 +29,8 @@ export interface GatekeeperOptions {
   bodyLimit?: number;
   /** how long /records/fetch waits for the remote gatekeeper */
   fetchTimeoutMs?: number;
+  /** when the audit log is anchored on the ledger (as `service`); false: someone else anchors it */
+  anchoring?: Pick<AnchorOptions, 'everyRecords' | 'intervalMs' | 'retryMs'> | false;
 }
 
 const JWS_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$';
@@ -70,6 +73,18 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
   const verifier = new RequestVerifier(opts.trust, replay, () => new URL(opts.hospital.publicUrl).origin);
   const proven = new WeakMap<FastifyRequest, Partial<VerifiedRequest>>();
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+
+  if (opts.anchoring !== false) {
+    const anchorer = new AuditAnchorer({
+      log: opts.audit,
+      ledger: opts.ledger,
+      signer: opts.service,
+      ...opts.anchoring,
+      onError: (err, range) => app.log.warn({ err, ...range }, 'audit anchoring failed; will retry'),
+    });
+    app.addHook('onReady', () => anchorer.start());
+    app.addHook('onClose', async () => anchorer.stop());
+  }
 
   app.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
 
