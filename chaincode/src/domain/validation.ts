@@ -67,9 +67,11 @@ export function requireCategory(value: unknown): Category {
 /** A strict ISO-8601 UTC instant, normalised to `toISOString()` form. */
 export function requireIsoDate(value: unknown, name: string): string {
   const s = requireString(value, name, 30);
-  const ms = Date.parse(s);
-  if (!ISO_UTC.test(s) || Number.isNaN(ms)) throw invalid(`${name} must be an ISO-8601 UTC timestamp`);
-  return new Date(ms).toISOString();
+  const ms = ISO_UTC.test(s) ? Date.parse(s) : NaN;
+  const normal = Number.isNaN(ms) ? '' : new Date(ms).toISOString();
+  // Date.parse rolls 30 February over into March; a date that does not round-trip does not exist.
+  if (normal.slice(0, 19) !== s.slice(0, 19)) throw invalid(`${name} must be an ISO-8601 UTC timestamp`);
+  return normal;
 }
 
 export function requireSeq(value: unknown, name: string): number {

@@ -1,0 +1,265 @@
+import t from 'tap';
+import { KeyEndorsementPolicy } from 'fabric-shim';
+import { keys } from '../../src/domain/keys';
+import type { Grant, Pointer, RelationshipHistory, RelationshipRecord, RelationshipView, SummaryEntry } from '../../src/domain/types';
+import { cast, grantJson, H, H1, lastEvent, refused, type Cast } from '../support/world';
+
+const EP = 'https://h1.example/gatekeeper';
+const OBS = grantJson([{ category: 'Observation', fields: ['code', 'valueQuantity'] }]);
+
+async function create(c: Cast): Promise<RelationshipRecord> {
+  return c.w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, EP);
+}
+
+function endorsers(c: Cast, key: string): string[] {
+  const ep = c.w.ledger.validation.get(key);
+  return ep ? new KeyEndorsementPolicy(ep).listOrgs() : [];
+}
+
+async function summaryOf(c: Cast, who: typeof c.patient, relId: string): Promise<SummaryEntry | undefined> {
+  return (await c.w.evaluate<SummaryEntry[]>(who, 'Summary:mine')).find((e) => e.relationshipId === relId);
+}
+
+t.test('create: a new relationship in both summaries, endorsed by the provider org only', async (t) => {
+  const c = await cast();
+  const rel = await create(c);
+  t.match(rel, { patientId: c.patient.pid, providerId: c.provider1.pid, providerMspId: H1, endpoint: EP, status: 'new' });
+  t.same(lastEvent(c.w).notifications, [
+    { participantId: c.patient.pid, relationshipId: rel.relationshipId, status: 'new' },
+    { participantId: c.provider1.pid, relationshipId: rel.relationshipId, status: 'new' },
+  ]);
+  t.equal(lastEvent(c.w).name, 'RelationshipCreated');
+  t.match(await summaryOf(c, c.patient, rel.relationshipId), { role: 'patient', status: 'new', providerMspId: H1 });
+  t.match(await summaryOf(c, c.provider1, rel.relationshipId), { role: 'provider', status: 'new' });
+  t.same(endorsers(c, keys.relationship(rel.relationshipId)), [H1]);
+});
+
+t.test('create refusals', async (t) => {
+  const c = await cast();
+  const p = c.patient.pid;
+  await refused(t, c.w, c.provider1, 'Relationship:create', [H('5'), EP], 'NOT_FOUND');
+  await refused(t, c.w, c.provider1, 'Relationship:create', [c.viewer.pid, EP], 'INVALID_ARGUMENT');
+  for (const [name, args] of [
+    ['plain id', ['MRN-1234', EP]],
+    ['missing patient', ['', EP]],
+    ['missing endpoint', [p, '']],
+    ['not a URL', [p, 'gatekeeper']],
+    ['ftp', [p, 'ftp://h1.example/x']],
+    ['credentials', [p, 'https://user:pw@h1.example/']],
+    ['query', [p, 'https://h1.example/?patient=Jane']],
+    ['oversized', [p, `https://h1.example/${'x'.repeat(250)}`]],
+  ] as const) {
+    t.comment(name);
+    await refused(t, c.w, c.provider1, 'Relationship:create', [...args], 'INVALID_ARGUMENT');
+  }
+});
+
+t.test('createBatch: many relationships with pointers, all or nothing', async (t) => {
+  const c = await cast();
+  const items = [
+    { patientId: c.patient.pid, endpoint: EP, pointers: [{ category: 'Observation', hash: H('1') }, { category: 'Condition', hash: H('2') }] },
+    { patientId: c.patient2.pid, endpoint: EP },
+    { patientId: c.patient.pid, endpoint: EP, pointers: [] },
+  ];
+  const rels = await c.w.submit<RelationshipRecord[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(items));
+  t.equal(rels.length, 3);
+  t.equal(new Set(rels.map((r) => r.relationshipId)).size, 3);
+  const ev = lastEvent(c.w);
+  t.equal(ev.name, 'RelationshipsCreated');
+  t.equal(ev.notifications.length, 6, 'patient and provider of each');
+  const view = await c.w.evaluate<RelationshipView>(c.patient, 'Relationship:get', rels[0].relationshipId);
+  t.same(view.pointers.map((p) => [p.category, p.version]), [['Condition', 1], ['Observation', 1]]);
+  t.same(endorsers(c, keys.pointer(rels[0].relationshipId, 'Observation')), [H1]);
+  t.same(endorsers(c, keys.relationship(rels[1].relationshipId)), [H1]);
+
+  const good = { patientId: c.patient.pid, endpoint: EP };
+  await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify([good, { patientId: H('5'), endpoint: EP }])], 'NOT_FOUND');
+  await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify(Array(501).fill(good))], 'LIMIT_EXCEEDED');
+  for (const [name, list] of [
+    ['unknown category', [{ ...good, pointers: [{ category: 'Billing', hash: H('1') }] }]],
+    ['duplicate category', [{ ...good, pointers: [{ category: 'Condition', hash: H('1') }, { category: 'Condition', hash: H('2') }] }]],
+    ['bad hash', [{ ...good, pointers: [{ category: 'Condition', hash: 'abc' }] }]],
+    ['SQL smuggled in', [{ ...good, sql: 'SELECT * FROM patients' }]],
+    ['pointers not a list', [{ ...good, pointers: 'Condition' }]],
+    ['bad endpoint', [{ ...good, endpoint: 'javascript:alert(1)' }]],
+  ] as const) {
+    t.comment(name);
+    await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify(list)], 'INVALID_ARGUMENT');
+  }
+  const big = await c.w.submit<RelationshipRecord[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(Array(500).fill(good)));
+  t.equal(big.length, 500, '500 relationships in one transaction');
+});
+
+t.test('putPointer: versions, status, refusals', async (t) => {
+  const c = await cast();
+  const rel = await create(c);
+  const id = rel.relationshipId;
+  const p1 = await c.w.submit<Pointer>(c.provider1, 'Relationship:putPointer', id, 'Observation', H('1'));
+  t.match(p1, { category: 'Observation', hash: H('1'), version: 1 });
+  t.same(endorsers(c, keys.pointer(id, 'Observation')), [H1]);
+  t.same(lastEvent(c.w).notifications, [{ participantId: c.patient.pid, relationshipId: id, status: 'new', category: 'Observation' }]);
+  // the hospital's records service (another provider identity of the same org) keeps pointers current
+  const p2 = await c.w.submit<Pointer>(c.records1, 'Relationship:putPointer', id, 'Observation', H('2'));
+  t.match(p2, { hash: H('2'), version: 2 });
+  t.equal(c.w.ledger.stubs.at(-1)!.validation.size, 0, 'the endorsement policy is set once, at first write');
+  t.match(await summaryOf(c, c.patient, id), { status: 'new' }, 'a new relationship stays new');
+
+  await c.w.submit(c.patient, 'Relationship:accept', id);
+  await c.w.submit(c.provider1, 'Relationship:putPointer', id, 'Observation', H('3'));
+  t.match(await summaryOf(c, c.patient, id), { status: 'update_available' }, 'accepted → update_available');
+  t.match(await summaryOf(c, c.provider1, id), { status: 'update_available' });
+  t.match(lastEvent(c.w), { name: 'PointerUpdated', notifications: [{ status: 'update_available', category: 'Observation' }] });
+
+  await refused(t, c.w, c.provider2, 'Relationship:putPointer', [id, 'Observation', H('4')], 'FORBIDDEN');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointer', [id, 'Billing', H('4')], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointer', [id, 'Observation', 'SELECT 1'], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointer', [H('6'), 'Observation', H('4')], 'NOT_FOUND');
+  await c.w.submit(c.patient, 'Relationship:reject', id);
+  await refused(t, c.w, c.provider1, 'Relationship:putPointer', [id, 'Observation', H('4')], 'CONFLICT');
+  await c.w.submit(c.patient, 'Relationship:remove', id);
+  await refused(t, c.w, c.provider1, 'Relationship:putPointer', [id, 'Observation', H('4')], 'CONFLICT');
+});
+
+t.test('accept, reject, remove: the patient decides, delete is terminal', async (t) => {
+  const c = await cast();
+  const id = (await create(c)).relationshipId;
+  await refused(t, c.w, c.patient2, 'Relationship:accept', [id], 'FORBIDDEN');
+  await refused(t, c.w, c.provider1, 'Relationship:accept', [id], 'FORBIDDEN');
+  const acc = await c.w.submit<RelationshipRecord>(c.patient, 'Relationship:accept', id);
+  t.equal(acc.status, 'accepted');
+  t.same(lastEvent(c.w), {
+    name: 'RelationshipAccepted',
+    type: 'RelationshipAccepted',
+    notifications: [
+      { participantId: c.patient.pid, relationshipId: id, status: 'accepted' },
+      { participantId: c.provider1.pid, relationshipId: id, status: 'accepted' },
+    ],
+  });
+  await refused(t, c.w, c.patient, 'Relationship:accept', [id], 'CONFLICT');
+  const rej = await c.w.submit<RelationshipRecord>(c.patient, 'Relationship:reject', id);
+  t.equal(rej.status, 'rejected');
+  t.equal(lastEvent(c.w).name, 'RelationshipRejected');
+  await refused(t, c.w, c.patient, 'Relationship:reject', [id], 'CONFLICT');
+  t.equal((await c.w.submit<RelationshipRecord>(c.patient, 'Relationship:accept', id)).status, 'accepted', 'a rejection can be reconsidered');
+  await c.w.submit(c.patient, 'Relationship:grant', id, c.viewer.pid, OBS);
+  await c.w.submit(c.patient, 'Relationship:grant', id, c.viewer2.pid, OBS);
+  await c.w.submit(c.patient, 'Relationship:revoke', id, c.viewer2.pid);
+
+  const del = await c.w.submit<RelationshipRecord>(c.patient, 'Relationship:remove', id);
+  t.equal(del.status, 'deleted');
+  const ev = lastEvent(c.w);
+  t.equal(ev.name, 'RelationshipDeleted');
+  t.same(ev.notifications.at(-1), { participantId: c.viewer.pid, relationshipId: id, status: 'revoked' }, 'the live grant is revoked');
+  t.equal(ev.notifications.length, 3, 'the already revoked grant is not announced again');
+  t.match(await summaryOf(c, c.viewer, id), { role: 'viewer', status: 'revoked' });
+  t.match(await summaryOf(c, c.patient, id), { status: 'deleted' });
+  t.match(await summaryOf(c, c.provider1, id), { status: 'deleted' });
+  const view = await c.w.evaluate<RelationshipView>(c.auditor, 'Relationship:get', id);
+  t.same(view.grants.map((g) => g.status), ['revoked', 'revoked']);
+  for (const op of ['accept', 'reject', 'remove']) await refused(t, c.w, c.patient, `Relationship:${op}`, [id], 'CONFLICT');
+  await refused(t, c.w, c.patient, 'Relationship:grant', [id, c.viewer.pid, OBS], 'CONFLICT');
+  await refused(t, c.w, c.patient, 'Relationship:accept', [H('6')], 'NOT_FOUND');
+  await refused(t, c.w, c.patient, 'Relationship:accept', ['../etc'], 'INVALID_ARGUMENT');
+});
+
+t.test('grant and revoke', async (t) => {
+  const c = await cast();
+  const id = (await create(c)).relationshipId;
+  await refused(t, c.w, c.patient, 'Relationship:grant', [id, c.viewer.pid, OBS], 'CONFLICT');
+  await c.w.submit(c.patient, 'Relationship:accept', id);
+  const g = await c.w.submit<Grant>(c.patient, 'Relationship:grant', id, c.viewer.pid, OBS);
+  t.match(g, { viewerId: c.viewer.pid, status: 'granted', purpose: 'TREAT', validUntil: '2027-01-01T00:00:00.000Z', items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }] });
+  t.same(lastEvent(c.w), { name: 'GrantCreated', type: 'GrantCreated', notifications: [{ participantId: c.viewer.pid, relationshipId: id, status: 'granted' }] });
+  t.match(await summaryOf(c, c.viewer, id), { role: 'viewer', status: 'granted', patientId: c.patient.pid });
+  t.same(endorsers(c, keys.grant(id, c.viewer.pid)), [H1]);
+  // a second-opinion doctor at another hospital may be a grantee too
+  await c.w.submit(c.patient, 'Relationship:grant', id, c.provider2.pid, OBS);
+
+  await refused(t, c.w, c.patient, 'Relationship:grant', [id, H('5'), OBS], 'NOT_FOUND');
+  await refused(t, c.w, c.patient, 'Relationship:grant', [id, c.patient.pid, OBS], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.patient, 'Relationship:grant', [id, c.patient2.pid, OBS], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.patient2, 'Relationship:grant', [id, c.viewer.pid, OBS], 'FORBIDDEN');
+  const bad: [string, string][] = [
+    ['unknown category', grantJson([{ category: 'Billing', fields: ['code'] }])],
+    ['unknown field', grantJson([{ category: 'Observation', fields: ['ssn'] }])],
+    ['field of another category', grantJson([{ category: 'Observation', fields: ['birthDate'] }])],
+    ['duplicate field', grantJson([{ category: 'Observation', fields: ['code', 'code'] }])],
+    ['no fields', grantJson([{ category: 'Observation', fields: [] }])],
+    ['no items', grantJson([])],
+    ['duplicate category', grantJson([{ category: 'Observation', fields: ['code'] }, { category: 'Observation', fields: ['note'] }])],
+    ['unknown purpose', grantJson([{ category: 'Observation', fields: ['code'] }], undefined, 'CURIOSITY')],
+    ['free-text purpose', grantJson([{ category: 'Observation', fields: ['code'] }], undefined, 'because Jane has diabetes')],
+    ['past validUntil', grantJson([{ category: 'Observation', fields: ['code'] }], '2025-01-01T00:00:00Z')],
+    ['not a date', grantJson([{ category: 'Observation', fields: ['code'] }], 'next tuesday')],
+    ['local time', grantJson([{ category: 'Observation', fields: ['code'] }], '2027-01-01T00:00:00')],
+    ['impossible date', grantJson([{ category: 'Observation', fields: ['code'] }], '2027-02-30T00:00:00Z')],
+    ['extra property', JSON.stringify({ items: [{ category: 'Observation', fields: ['code'] }], validUntil: '2027-01-01T00:00:00Z', purpose: 'TREAT', note: 'x' })],
+    ['extra item property', JSON.stringify({ items: [{ category: 'Observation', fields: ['code'], why: 'x' }], validUntil: '2027-01-01T00:00:00Z', purpose: 'TREAT' })],
+    ['wrong types', JSON.stringify({ items: 'Observation', validUntil: 20270101, purpose: 1 })],
+    ['fields not strings', JSON.stringify({ items: [{ category: 'Observation', fields: [1] }], validUntil: '2027-01-01T00:00:00Z', purpose: 'TREAT' })],
+    ['array', '[]'],
+    ['not JSON', '{items'],
+    ['missing', ''],
+    ['oversized', JSON.stringify({ items: [{ category: 'Observation', fields: ['code'] }], validUntil: '2027-01-01T00:00:00Z', purpose: 'TREAT', pad: 'x'.repeat(20000) })],
+  ];
+  for (const [name, json] of bad) {
+    t.comment(name);
+    await refused(t, c.w, c.patient, 'Relationship:grant', [id, c.viewer.pid, json], 'INVALID_ARGUMENT');
+  }
+
+  const r = await c.w.submit<Grant>(c.patient, 'Relationship:revoke', id, c.viewer.pid);
+  t.equal(r.status, 'revoked');
+  t.same(lastEvent(c.w), { name: 'GrantRevoked', type: 'GrantRevoked', notifications: [{ participantId: c.viewer.pid, relationshipId: id, status: 'revoked' }] });
+  t.match(await summaryOf(c, c.viewer, id), { status: 'revoked' });
+  await refused(t, c.w, c.patient, 'Relationship:revoke', [id, c.viewer.pid], 'CONFLICT');
+  await refused(t, c.w, c.patient, 'Relationship:revoke', [id, c.viewer2.pid], 'NOT_FOUND');
+  await refused(t, c.w, c.patient, 'Relationship:revoke', [id, 'carol'], 'INVALID_ARGUMENT');
+  // granting again after a revocation is a fresh grant
+  const again = await c.w.submit<Grant>(c.patient, 'Relationship:grant', id, c.viewer.pid, OBS);
+  t.equal(again.status, 'granted');
+  t.match(await summaryOf(c, c.viewer, id), { status: 'granted' });
+});
+
+t.test('get: parties see everything, a viewer only its own grant and granted pointers', async (t) => {
+  const c = await cast();
+  const id = (await create(c)).relationshipId;
+  await c.w.submit(c.provider1, 'Relationship:putPointer', id, 'Observation', H('1'));
+  await c.w.submit(c.provider1, 'Relationship:putPointer', id, 'Condition', H('2'));
+  await c.w.submit(c.patient, 'Relationship:accept', id);
+  await c.w.submit(c.patient, 'Relationship:grant', id, c.viewer.pid, OBS);
+  await c.w.submit(c.patient, 'Relationship:grant', id, c.viewer2.pid, grantJson([{ category: 'Condition', fields: ['code'] }]));
+  for (const who of [c.patient, c.provider1, c.records1, c.auditor]) {
+    const v = await c.w.evaluate<RelationshipView>(who, 'Relationship:get', id);
+    t.equal(v.pointers.length, 2, `${who.name} sees every pointer`);
+    t.equal(v.grants.length, 2, `${who.name} sees every grant`);
+  }
+  const v = await c.w.evaluate<RelationshipView>(c.viewer, 'Relationship:get', id);
+  t.same(v.pointers.map((p) => p.category), ['Observation']);
+  t.same(v.grants.map((g) => g.viewerId), [c.viewer.pid]);
+
+  await refused(t, c.w, c.provider2, 'Relationship:get', [id], 'FORBIDDEN');
+  await refused(t, c.w, c.patient2, 'Relationship:get', [id], 'FORBIDDEN');
+  const late = await c.w.call(c.viewer, 'Relationship:get', [id], false, new Date('2027-01-01T00:00:00Z'));
+  t.match(late.message, /^FORBIDDEN: /, 'an expired grant shows nothing');
+  await c.w.submit(c.patient, 'Relationship:revoke', id, c.viewer.pid);
+  await refused(t, c.w, c.viewer, 'Relationship:get', [id], 'FORBIDDEN');
+  await refused(t, c.w, c.auditor, 'Relationship:get', [H('6')], 'NOT_FOUND');
+});
+
+t.test('history: every version of the relationship, its pointers and grants, for auditors', async (t) => {
+  const c = await cast();
+  const id = (await create(c)).relationshipId;
+  await c.w.submit(c.provider1, 'Relationship:putPointer', id, 'Observation', H('1'));
+  await c.w.submit(c.patient, 'Relationship:accept', id);
+  await c.w.submit(c.patient, 'Relationship:grant', id, c.viewer.pid, OBS);
+  await c.w.submit(c.patient, 'Relationship:revoke', id, c.viewer.pid);
+  await c.w.submit(c.provider1, 'Relationship:putPointer', id, 'Observation', H('2'));
+  const h = await c.w.evaluate<RelationshipHistory>(c.auditor, 'Relationship:history', id);
+  t.same(h.relationship.map((e) => (e.value as RelationshipRecord).status), ['update_available', 'accepted', 'new']);
+  t.same(h.pointers.map((p) => [p.category, p.history.map((e) => (e.value as Pointer).version)]), [['Observation', [2, 1]]]);
+  t.same(h.grants.map((g) => [g.viewerId, g.history.map((e) => (e.value as Grant).status)]), [[c.viewer.pid, ['revoked', 'granted']]]);
+  for (const who of [c.patient, c.provider1, c.viewer, c.registrar1]) {
+    await refused(t, c.w, who, 'Relationship:history', [id], 'FORBIDDEN');
+  }
+  await refused(t, c.w, c.auditor, 'Relationship:history', [H('6')], 'NOT_FOUND');
+});
