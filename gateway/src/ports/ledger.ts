@@ -99,3 +99,26 @@ export class LedgerUnavailableError extends Error {
     this.name = 'LedgerUnavailableError';
   }
 }
+
+/** The network refused the submitter before running anything: unknown or revoked certificate, bad signature (403). */
+export class AccessDeniedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccessDeniedError';
+  }
+}
+
+/**
+ * The transaction was ordered but invalidated at commit, so it wrote nothing: e.g. MVCC_READ_CONFLICT
+ * or PHANTOM_READ_CONFLICT (a concurrent transaction changed what it read: retry) or
+ * ENDORSEMENT_POLICY_FAILURE.
+ */
+export class TransactionInvalidError extends Error {
+  constructor(
+    readonly txId: string,
+    readonly validationCode: string,
+  ) {
+    super(`transaction ${txId} was invalidated at commit: ${validationCode}`);
+    this.name = 'TransactionInvalidError';
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The embedded CA: one per hospital organisation, issuing the same kind of certificates as Fabric CA
+ * (ECDSA P-256, role/hospital attributes) so that the chaincode's ctx.clientIdentity reads them as on
+ * a real network. Its state — the root key sealed in the vault, registrations with hashed secrets,
+ * issued serials and revocations — lives in one SQLite file under the data directory.
+ */
+import { createHash, randomBytes, scrypt, sign, timingSafeEqual, verify, webcrypto, X509Certificate } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import * as x509 from '@peculiar/x509';
+import {
+  IdentityError,
+  type Credentials,
+  type IdentityPort,
+  type RegistrationRequest,
+} from '../../../ports/identity.js';
+import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../vault/index.js';
+import { createCrl, createRoot, generateKeys, importPrivateKey, issueClient, privateKeyPem } from './certificates.js';
+
+export const ROLES = ['patient', 'provider', 'registrar', 'viewer', 'researcher', 'auditor', 'admin'] as const;
+/** Roles a registrar may hand out; registrars, auditors and admins are registered by an admin only. */
+const REGISTRAR_MAY_REGISTER = new Set(['patient', 'provider', 'viewer', 'researcher']);
+const ENROLLMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const RESERVED_ATTR = /^(hf\.|role$|hospital$)/;
+
+export interface EmbeddedCaOptions {
+  dataDir: string;
+  mspId: string;
+  /** Display name of the organisation: the certificates' `hospital` attribute. */
+  hospital: string;
+  /** Seals the CA's root key at rest. */
+  passphrase: string;
+  /** Registered at first start, like Fabric CA's `-b admin:adminpw`. */
+  bootstrapAdmin: { enrollmentId: string; secret: string };
+  /** scrypt cost of the root key's seal (tests lower it). */
+  sealCost?: ScryptCost;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ca (id INTEGER PRIMARY KEY CHECK (id = 1), certificate TEXT NOT NULL, sealed_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registrations (
+  enrollment_id TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  attrs TEXT NOT NULL,
+  secret_salt BLOB NOT NULL,
+  secret_hash BLOB NOT NULL,
+  enrolled INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  registered_by TEXT
+);
+CREATE TABLE IF NOT EXISTS certificates (
+  serial TEXT PRIMARY KEY,
+  enrollment_id TEXT NOT NULL REFERENCES registrations (enrollment_id),
+  not_after INTEGER NOT NULL,
+  revoked_at INTEGER,
+  reason TEXT
+);
+`;
+
+const SECRET_COST = { N: 2 ** 14, r: 8, p: 1 };
+
+function hashSecret(secret: string, salt: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, 32, { ...SECRET_COST, maxmem: 64 * 1024 * 1024 }, (e, key) => (e ? reject(e) : resolve(key))),
+  );
+}
+
+interface Registration {
+  enrollment_id: string;
+  role: string;
+  attrs: string;
+  secret_salt: Buffer;
+  secret_hash: Buffer;
+  enrolled: number;
+  revoked: number;
+}
+
+export class EmbeddedCa implements IdentityPort {
+  private revokeListeners: ((crl: string) => void)[] = [];
+
+  private constructor(
+    readonly mspId: string,
+    private readonly hospital: string,
+    private readonly db: Database.Database,
+    private readonly root: x509.X509Certificate,
+    private readonly rootKey: webcrypto.CryptoKey,
+  ) {}
+
+  static async open(options: EmbeddedCaOptions): Promise<EmbeddedCa> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const db = new Database(join(options.dataDir, 'ca.sqlite'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec(SCHEMA);
+      let row = db.prepare('SELECT certificate, sealed_key FROM ca').get() as
+        | { certificate: string; sealed_key: string }
+        | undefined;
+      if (!row) {
+        const keys = await generateKeys();
+        const root = await createRoot([{ CN: [`ca.${options.mspId.toLowerCase()}`] }, { O: [options.hospital] }], keys);
+        const sealed = await seal(await privateKeyPem(keys.privateKey), options.passphrase, options.sealCost ?? DEFAULT_COST);
+        row = { certificate: root.toString('pem'), sealed_key: sealed };
+        db.prepare('INSERT INTO ca (id, certificate, sealed_key) VALUES (1, ?, ?)').run(row.certificate, row.sealed_key);
+      }
+      const rootKey = await importPrivateKey((await unseal(row.sealed_key, options.passphrase)).toString());
+      const ca = new EmbeddedCa(options.mspId, options.hospital, db, new x509.X509Certificate(row.certificate), rootKey);
+      const { enrollmentId, secret } = options.bootstrapAdmin;
+      if (!ca.registration(enrollmentId)) await ca.insertRegistration({ enrollmentId, role: 'admin', secret }, null);
+      return ca;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private registration(enrollmentId: string): Registration | undefined {
+    return this.db.prepare('SELECT * FROM registrations WHERE enrollment_id = ?').get(enrollmentId) as
+      | Registration
+      | undefined;
+  }
+
+  private async insertRegistration(request: RegistrationRequest, by: string | null): Promise<{ secret: string }> {
+    const secret = request.secret ?? randomBytes(18).toString('base64url');
+    const salt = randomBytes(16);
+    const attrs = JSON.stringify(request.attrs ?? {});
+    const hash = await hashSecret(secret, salt);
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO registrations (enrollment_id, role, attrs, secret_salt, secret_hash, registered_by)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(request.enrollmentId, request.role, attrs, salt, hash, by);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new IdentityError('CONFLICT', `${request.enrollmentId} is already registered`);
+      }
+      throw new IdentityError('UNAVAILABLE', 'the CA store is unavailable');
+    }
+    return { secret };
+  }
+
+  /**
+   * The caller must hold a live certificate of this CA with role registrar or admin, and prove it
+   * holds the matching private key (Fabric CA authenticates requests by a token signed with it).
+   */
+  private authority(credentials: Credentials): { enrollmentId: string; role: string } {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(credentials.certificate);
+    } catch {
+      throw new IdentityError('FORBIDDEN', 'the registrar certificate cannot be read');
+    }
+    const root = new X509Certificate(this.root.toString('pem'));
+    if (credentials.mspId !== this.mspId || !cert.checkIssued(root) || !cert.verify(root.publicKey)) {
+      throw new IdentityError('FORBIDDEN', `the certificate is not issued by the CA of ${this.mspId}`);
+    }
+    const challenge = randomBytes(32);
+    let proven = false;
+    try {
+      proven = verify('sha256', challenge, cert.publicKey, sign('sha256', challenge, credentials.privateKey));
+    } catch {
+      proven = false;
+    }
+    if (!proven) throw new IdentityError('FORBIDDEN', 'the private key does not match the certificate');
+    const issued = this.db
+      .prepare('SELECT enrollment_id, revoked_at FROM certificates WHERE serial = ?')
+      .get(cert.serialNumber.toLowerCase().replace(/^0+/, '')) as { enrollment_id: string; revoked_at: number | null } | undefined;
+    if (!issued || issued.revoked_at !== null) throw new IdentityError('FORBIDDEN', 'the certificate is revoked or unknown');
+    const registration = this.registration(issued.enrollment_id)!;
+    if (registration.role !== 'registrar' && registration.role !== 'admin') {
+      throw new IdentityError('FORBIDDEN', 'only a registrar or admin of this CA may do this');
+    }
+    return { enrollmentId: issued.enrollment_id, role: registration.role };
+  }
+
+  async register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }> {
+    const by = this.authority(registrar);
+    if (!ENROLLMENT_ID.test(request.enrollmentId)) {
+      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment id is 1-64 letters, digits, ".", "_", "@" or "-"');
+    }
+    if (!(ROLES as readonly string[]).includes(request.role)) {
+      throw new IdentityError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
+    }
+    if (by.role !== 'admin' && !REGISTRAR_MAY_REGISTER.has(request.role)) {
+      throw new IdentityError('FORBIDDEN', `a registrar may not register the role ${request.role}`);
+    }
+    const reserved = Object.keys(request.attrs ?? {}).filter((name) => RESERVED_ATTR.test(name));
+    if (reserved.length > 0) throw new IdentityError('INVALID_ARGUMENT', `reserved attributes: ${reserved.join(', ')}`);
+    if (request.secret !== undefined && request.secret.length < 8) {
+      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment secret has at least 8 characters');
+    }
+    return this.insertRegistration(request, by.enrollmentId);
+  }
+
+  async enroll(enrollmentId: string, secret: string): Promise<Credentials> {
+    const registration = this.registration(enrollmentId);
+    // Same answer for an unknown id and a wrong secret: enrollment ids are not to be probed.
+    const refused = new IdentityError('FORBIDDEN', 'unknown enrollment id or wrong secret');
+    const hash = await hashSecret(secret, registration?.secret_salt ?? randomBytes(16));
+    if (!registration || !timingSafeEqual(hash, registration.secret_hash)) throw refused;
+    if (registration.revoked) throw new IdentityError('FORBIDDEN', `${enrollmentId} has been revoked`);
+    if (registration.enrolled) throw new IdentityError('CONFLICT', `${enrollmentId} is already enrolled (one-time secret)`);
+    const claim = this.db
+      .prepare('UPDATE registrations SET enrolled = 1 WHERE enrollment_id = ? AND enrolled = 0')
+      .run(enrollmentId);
+    if (claim.changes !== 1) throw new IdentityError('CONFLICT', `${enrollmentId} is already enrolled (one-time secret)`);
+
+    const keys = await generateKeys();
+    const attrs = {
+      ...(JSON.parse(registration.attrs) as Record<string, string>),
+      role: registration.role,
+      hospital: this.hospital,
+      'hf.EnrollmentID': enrollmentId,
+      'hf.Type': 'client',
+      'hf.Affiliation': '',
+    };
+    const cert = await issueClient(this.root, this.rootKey, enrollmentId, keys.publicKey, attrs);
+    this.db
+      .prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)')
+      .run(cert.serialNumber.toLowerCase().replace(/^0+/, ''), enrollmentId, cert.notAfter.getTime());
+    return {
+      mspId: this.mspId,
+      enrollmentId,
+      certificate: cert.toString('pem'),
+      privateKey: await privateKeyPem(keys.privateKey),
+    };
+  }
+
+  async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<void> {
+    const by = this.authority(registrar);
+    const registration = this.registration(enrollmentId);
+    if (!registration) throw new IdentityError('NOT_FOUND', `${enrollmentId} is not registered`);
+    if (by.role !== 'admin' && !REGISTRAR_MAY_REGISTER.has(registration.role)) {
+      throw new IdentityError('FORBIDDEN', `a registrar may not revoke a ${registration.role}`);
+    }
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE registrations SET revoked = 1 WHERE enrollment_id = ?').run(enrollmentId);
+      this.db
+        .prepare('UPDATE certificates SET revoked_at = ?, reason = ? WHERE enrollment_id = ? AND revoked_at IS NULL')
+        .run(now, reason ?? null, enrollmentId);
+    })();
+    const crl = await this.crl();
+    for (const listener of this.revokeListeners) listener(crl);
+  }
+
+  /** The CA's current revocation list (PEM X.509 CRL), for the channel's MSP definition. */
+  async crl(): Promise<string> {
+    const rows = this.db
+      .prepare('SELECT serial, revoked_at FROM certificates WHERE revoked_at IS NOT NULL ORDER BY revoked_at')
+      .all() as { serial: string; revoked_at: number }[];
+    return createCrl(this.root, this.rootKey, rows.map((r) => ({ serial: r.serial, at: new Date(r.revoked_at) })));
+  }
+
+  /** Calls `listener` with the new CRL after every revocation (to update the channel's MSP). */
+  onRevoke(listener: (crl: string) => void): void {
+    this.revokeListeners.push(listener);
+  }
+
+  async trustAnchors(): Promise<string[]> {
+    return [this.root.toString('pem')];
+  }
+
+  /** This organisation as a channel member: its CA and its revocation list. */
+  async channelMember(): Promise<{ mspId: string; caCertificates: string[]; revocationLists: string[] }> {
+    return { mspId: this.mspId, caCertificates: await this.trustAnchors(), revocationLists: [await this.crl()] };
+  }
+
+  /** Fingerprint of the root certificate, for logs and configuration checks. */
+  fingerprint(): string {
+    return createHash('sha256').update(this.root.rawData as ArrayBuffer as unknown as Uint8Array).digest('hex');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

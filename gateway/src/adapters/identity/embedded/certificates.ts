@@ -1,0 +1,102 @@
+/** X.509 issuance as Fabric CA does it: ECDSA P-256, Fabric's attribute extension, OU=client. */
+import { randomBytes, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+/** Fabric CA puts certificate attributes, as JSON, in this extension; fabric-shim's ClientIdentity reads it. */
+export const FABRIC_ATTR_OID = '1.2.3.4.5.6.7.8.1';
+const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const YEAR = 365 * 24 * 3600 * 1000;
+
+/** @peculiar/x509's own name for a WebCrypto key (this project compiles without the DOM lib). */
+type X509Key = Parameters<typeof x509.X509CrlGenerator.create>[0]['signingKey'];
+type X509KeyPair = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
+
+export interface KeyPair {
+  privateKey: webcrypto.CryptoKey;
+  publicKey: webcrypto.CryptoKey;
+}
+
+export const generateKeys = () =>
+  webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<KeyPair>;
+
+export async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+}
+
+export const importPrivateKey = (pem: string) =>
+  webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pem), EC, true, ['sign']);
+
+/** A positive 128-bit serial, hex. */
+export function newSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0]! &= 0x7f;
+  bytes[0]! |= 0x01;
+  return bytes.toString('hex');
+}
+
+export async function createRoot(name: x509.JsonName, keys: KeyPair): Promise<x509.X509Certificate> {
+  const now = Date.now();
+  return x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: newSerial(),
+    name,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 15 * YEAR),
+    keys: keys as unknown as X509KeyPair,
+    signingAlgorithm: SIGNING,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 1, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as unknown as X509Key),
+    ],
+  });
+}
+
+export async function issueClient(
+  root: x509.X509Certificate,
+  rootKey: webcrypto.CryptoKey,
+  enrollmentId: string,
+  publicKey: webcrypto.CryptoKey,
+  attrs: Record<string, string>,
+): Promise<x509.X509Certificate> {
+  const now = Date.now();
+  return x509.X509CertificateGenerator.create({
+    serialNumber: newSerial(),
+    subject: [{ OU: ['client'] }, { CN: [enrollmentId] }],
+    issuer: root.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + YEAR),
+    publicKey: publicKey as unknown as X509Key,
+    signingKey: rootKey as unknown as X509Key,
+    signingAlgorithm: SIGNING,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      await x509.SubjectKeyIdentifierExtension.create(publicKey as unknown as X509Key),
+      await x509.AuthorityKeyIdentifierExtension.create(root, false),
+      new x509.Extension(FABRIC_ATTR_OID, false, Buffer.from(JSON.stringify({ attrs }))),
+    ],
+  });
+}
+
+export async function createCrl(
+  root: x509.X509Certificate,
+  rootKey: webcrypto.CryptoKey,
+  revoked: { serial: string; at: Date }[],
+): Promise<string> {
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: root.subject,
+    thisUpdate: new Date(),
+    nextUpdate: new Date(Date.now() + 7 * 24 * 3600 * 1000),
+    entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.at })),
+    signingAlgorithm: SIGNING,
+    signingKey: rootKey as unknown as X509Key,
+  });
+  return crl.toString('pem');
+}

@@ -1,0 +1,430 @@
+/**
+ * The embedded ledger: the medrec chaincode run in-process through fabric-contract-api's own dispatch,
+ * with Fabric's rules — proposals signed by the user's own key and checked against the channel's
+ * MSPs, simulation on committed state, ordering into hash-chained blocks, MVCC validation at commit,
+ * events after commit — persisted in SQLite.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AccessDeniedError,
+  ChaincodeError,
+  LedgerUnavailableError,
+  TransactionInvalidError,
+  type ChaincodeEvent,
+  type EventOptions,
+  type LedgerPort,
+  type Signer,
+  type SubmitOptions,
+  type SubmitResult,
+  type TransactionInfo,
+} from '../../../ports/ledger.js';
+import { dataHash, headerHash } from './block.js';
+import { ChaincodeStub, chaincodeFromContracts, type Chaincode, type StubInstance } from './fabric.js';
+import { CommitLock } from './lock.js';
+import { Membership, type ChannelMember } from './membership.js';
+import { buildSignedProposal, decodeSignedProposal, type DecodedProposal } from './proposal.js';
+import { encodeBlockData, encodeRecord, type ConfigRecord, type EndorserRecord } from './records.js';
+import { verifyLowS } from './signature.js';
+import { Simulation } from './simulation.js';
+import { LedgerStore, type HistoryInsert, type TransactionRow } from './store.js';
+import { verifyLedger, type VerifyReport } from './verify.js';
+import { BlockView } from './view.js';
+
+export interface EmbeddedLedgerOptions {
+  /** Directory of the ledger's files (created when missing). */
+  dataDir: string;
+  /** The channel's organisations: who may transact, and the CAs (and CRLs) that vouch for them. */
+  members: ChannelMember[];
+  /** The chaincode's contract classes, e.g. `contracts` of `@medrec/chaincode`. */
+  contracts: readonly unknown[];
+  channelId?: string;
+  chaincodeName?: string;
+  /** Block cutter: at most this many transactions per block (Fabric's BatchSize.MaxMessageCount). */
+  maxBlockTransactions?: number;
+  /** Block cutter: cut a block this long after its first transaction arrived (Fabric's BatchTimeout). */
+  batchTimeoutMs?: number;
+}
+
+interface Pending {
+  txId: string;
+  mspId: string;
+  certificate: string;
+  timestamp: number;
+  bytes: Buffer;
+  record: EndorserRecord;
+  settle(outcome: { code: string; block: number } | { error: Error }): void;
+}
+
+interface Endorsement {
+  proposal: DecodedProposal;
+  simulation: Simulation;
+  payload: Buffer;
+  message: string;
+  event: { name: string; payload: Buffer } | undefined;
+}
+
+const GENESIS_PREVIOUS_HASH = Buffer.alloc(0);
+
+export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promise<EmbeddedLedger> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = new LedgerStore(join(options.dataDir, 'ledger.sqlite'));
+  try {
+    const ledger = new EmbeddedLedger(store, await Membership.create(options.members), options);
+    await ledger.configure(options.members);
+    return ledger;
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+function unavailable(error: unknown): LedgerUnavailableError {
+  return error instanceof LedgerUnavailableError
+    ? error
+    : new LedgerUnavailableError('the embedded ledger store is unavailable', { cause: error });
+}
+
+/** A chaincode error without the agreed `CODE: text` is a fault of the chaincode, not of the caller. */
+function chaincodeFailure(message: string): Error {
+  return ChaincodeError.fromMessage(message) ?? new Error(`chaincode failed: ${message}`);
+}
+
+export class EmbeddedLedger implements LedgerPort {
+  readonly channelId: string;
+  readonly chaincodeName: string;
+  private readonly chaincode: Chaincode;
+  private readonly lock = new CommitLock();
+  private readonly maxBlockTransactions: number;
+  private readonly batchTimeoutMs: number;
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private commits: Promise<void> = Promise.resolve();
+  private nextBlock = 0;
+  private previousHash: Buffer = GENESIS_PREVIOUS_HASH;
+  private closed = false;
+  private readonly commitWaiters = new Set<() => void>();
+
+  /** Use openEmbeddedLedger. */
+  constructor(
+    private readonly store: LedgerStore,
+    private membership: Membership,
+    options: EmbeddedLedgerOptions,
+  ) {
+    this.channelId = options.channelId ?? 'medrec';
+    this.chaincodeName = options.chaincodeName ?? 'medrec';
+    this.chaincode = chaincodeFromContracts(options.contracts, this.chaincodeName);
+    this.maxBlockTransactions = options.maxBlockTransactions ?? 500;
+    this.batchTimeoutMs = options.batchTimeoutMs ?? 2;
+    const last = store.lastBlock();
+    if (last) {
+      this.nextBlock = last.number + 1;
+      this.previousHash = last.headerHash;
+    }
+  }
+
+  /** Writes the genesis block, or a configuration block when the channel's members changed. */
+  async configure(members: ChannelMember[]): Promise<void> {
+    const record: ConfigRecord = {
+      type: 'config',
+      channelId: this.channelId,
+      chaincodeName: this.chaincodeName,
+      members,
+    };
+    const current = this.currentConfig();
+    if (current && (current.channelId !== this.channelId || current.chaincodeName !== this.chaincodeName)) {
+      throw new Error(`the ledger holds channel ${current.channelId}/${current.chaincodeName}`);
+    }
+    if (current && JSON.stringify(current.members) === JSON.stringify(members)) return;
+    await this.enqueueCommit(() => this.commitConfig(record));
+  }
+
+  /** A channel configuration update: new CA certificates or revocation lists for an organisation. */
+  async updateMember(member: ChannelMember): Promise<void> {
+    this.assertOpen();
+    const members = (this.currentConfig()?.members ?? []).filter((m) => m.mspId !== member.mspId);
+    members.push(member);
+    this.membership = await Membership.create(members);
+    await this.configure(members);
+  }
+
+  private currentConfig(): ConfigRecord | undefined {
+    const number = this.store.lastConfigBlock();
+    if (number === undefined) return undefined;
+    const data = this.store.block(number)!.data;
+    // A configuration block holds exactly one transaction.
+    return JSON.parse(data.subarray(4).toString()) as ConfigRecord;
+  }
+
+  async submit(
+    signer: Signer,
+    contract: string,
+    transaction: string,
+    args: string[],
+    options?: SubmitOptions,
+  ): Promise<SubmitResult> {
+    this.assertOpen();
+    const endorsers = options?.endorsingOrganizations;
+    const unknown = endorsers?.filter((org) => !this.membership.mspIds.includes(org)) ?? [];
+    if (unknown.length > 0) throw new Error(`no peers of ${unknown.join(', ')} on this channel`);
+    const signed = buildSignedProposal(signer, this.channelId, this.chaincodeName, [
+      `${contract}:${transaction}`,
+      ...args,
+    ]);
+    const endorsement = await this.endorse(signed.signedProposalBytes);
+    const record: EndorserRecord = {
+      type: 'endorser',
+      signedProposal: Buffer.from(signed.signedProposalBytes).toString('base64'),
+      ...(endorsers ? { endorsingOrganizations: [...endorsers] } : {}),
+      rwset: endorsement.simulation.readWriteSet(),
+      response: { status: 200, message: endorsement.message, payload: endorsement.payload.toString('base64') },
+      ...(endorsement.event
+        ? { event: { name: endorsement.event.name, payload: endorsement.event.payload.toString('base64') } }
+        : {}),
+    };
+    const outcome = await new Promise<{ code: string; block: number }>((resolve, reject) => {
+      this.order({
+        txId: signed.txId,
+        mspId: signer.mspId,
+        certificate: signer.certificate,
+        timestamp: signed.timestamp.getTime(),
+        bytes: encodeRecord(record),
+        record,
+        settle: (o) => ('error' in o ? reject(o.error) : resolve(o)),
+      });
+    });
+    if (outcome.code !== 'VALID') throw new TransactionInvalidError(signed.txId, outcome.code);
+    return { txId: signed.txId, blockNumber: BigInt(outcome.block), result: endorsement.payload };
+  }
+
+  async evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array> {
+    this.assertOpen();
+    const signed = buildSignedProposal(signer, this.channelId, this.chaincodeName, [
+      `${contract}:${transaction}`,
+      ...args,
+    ]);
+    return (await this.endorse(signed.signedProposalBytes)).payload;
+  }
+
+  /** The peer's side of a proposal: check the creator and its signature, then simulate. */
+  private async endorse(signedProposalBytes: Uint8Array): Promise<Endorsement> {
+    const proposal = decodeSignedProposal(signedProposalBytes);
+    const creator = this.membership.check(proposal.mspId, proposal.certificate, new Date());
+    if (!creator.ok) throw new AccessDeniedError(`access denied: ${creator.reason}`);
+    if (!verifyLowS(proposal.proposalBytes, proposal.signature, creator.publicKey)) {
+      throw new AccessDeniedError('access denied: the proposal signature does not match the creator certificate');
+    }
+    return this.lock.read(async () => {
+      this.assertOpen();
+      const simulation = new Simulation(this.store);
+      const stub = new ChaincodeStub(
+        simulation,
+        this.channelId,
+        proposal.txId,
+        proposal.input,
+        proposal.signedProposal,
+      ) as StubInstance;
+      const response = await this.chaincode.Invoke(stub);
+      if (simulation.storeFailed) throw unavailable(simulation.storeFailed);
+      if (response.status >= 400) throw chaincodeFailure(response.message ?? '');
+      const event = stub.chaincodeEvent && {
+        name: stub.chaincodeEvent.getEventName(),
+        payload: Buffer.from(stub.chaincodeEvent.getPayload_asU8()),
+      };
+      return {
+        proposal,
+        simulation,
+        payload: Buffer.from(response.payload ?? []),
+        message: response.message ?? '',
+        event,
+      };
+    });
+  }
+
+  /** The block cutter: a block is cut when full or batchTimeoutMs after its first transaction. */
+  private order(pending: Pending): void {
+    this.queue.push(pending);
+    if (this.queue.length >= this.maxBlockTransactions) this.cut();
+    else this.timer ??= setTimeout(() => this.cut(), this.batchTimeoutMs);
+  }
+
+  private cut(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBlockTransactions);
+      void this.enqueueCommit(() => this.commitBlock(batch)).catch((error: unknown) => {
+        for (const p of batch) p.settle({ error: unavailable(error) });
+      });
+    }
+  }
+
+  private enqueueCommit(commit: () => void): Promise<void> {
+    const done = this.commits.then(() => this.lock.write(commit));
+    this.commits = done.catch(() => undefined);
+    return done;
+  }
+
+  private writeBlock(transactions: Buffer[], validation: string[], rows: TransactionRow[], state: BlockView | undefined, history: HistoryInsert[]): void {
+    const number = this.nextBlock;
+    const header = { number: BigInt(number), previousHash: this.previousHash, dataHash: dataHash(transactions) };
+    const hash = headerHash(header);
+    this.store.commit({
+      block: { number, previousHash: header.previousHash, dataHash: header.dataHash, headerHash: hash, data: encodeBlockData(transactions), validation },
+      transactions: rows,
+      state: state ? [...state.updates.values()] : [],
+      history,
+    });
+    this.nextBlock = number + 1;
+    this.previousHash = hash;
+    for (const wake of [...this.commitWaiters]) wake();
+  }
+
+  private commitConfig(record: ConfigRecord): void {
+    const bytes = encodeRecord(record);
+    const txId = createHash('sha256').update(bytes).digest('hex');
+    const row: TransactionRow = {
+      txId,
+      block: this.nextBlock,
+      txNum: 0,
+      validationCode: 'VALID',
+      creatorMspId: '',
+      timestamp: Date.now(),
+      eventName: null,
+      eventPayload: null,
+    };
+    this.writeBlock([bytes], ['VALID'], [row], undefined, []);
+  }
+
+  /** The committer: validate each transaction in order against state plus the block's earlier writes. */
+  private commitBlock(batch: Pending[]): void {
+    const number = this.nextBlock;
+    const view = new BlockView(this.store);
+    const seen = new Set<string>();
+    const rows: TransactionRow[] = [];
+    const history: HistoryInsert[] = [];
+    const codes = batch.map((p, txNum) => {
+      let code: string;
+      if (seen.has(p.txId) || this.store.transaction(p.txId)) code = 'DUPLICATE_TXID';
+      else if (!this.membership.check(p.mspId, p.certificate, new Date()).ok) code = 'BAD_CREATOR_SIGNATURE';
+      else code = view.validate(p.record);
+      if (code !== 'DUPLICATE_TXID') {
+        seen.add(p.txId);
+        const valid = code === 'VALID';
+        rows.push({
+          txId: p.txId,
+          block: number,
+          txNum,
+          validationCode: code,
+          creatorMspId: p.mspId,
+          timestamp: p.timestamp,
+          eventName: valid ? (p.record.event?.name ?? null) : null,
+          eventPayload: valid && p.record.event ? Buffer.from(p.record.event.payload, 'base64') : null,
+        });
+      }
+      if (code === 'VALID') {
+        const version = { block: number, txNum };
+        const changed = view.apply(p.record, version);
+        for (const { key, value } of changed) {
+          history.push({ key, version, txId: p.txId, timestamp: p.timestamp, isDelete: value === null, value });
+        }
+      }
+      return code;
+    });
+    this.writeBlock(
+      batch.map((p) => p.bytes),
+      codes,
+      rows,
+      view,
+      history,
+    );
+    batch.forEach((p, i) => p.settle({ code: codes[i]!, block: number }));
+  }
+
+  async *events(options: EventOptions): AsyncIterable<ChaincodeEvent> {
+    const { signal } = options;
+    let block = Number(options.startBlock);
+    let txNum = -1;
+    while (!signal?.aborted) {
+      if (this.closed) throw new LedgerUnavailableError('the embedded ledger is closed');
+      let rows: TransactionRow[];
+      try {
+        rows = this.store.eventsAfter(block, txNum, 256);
+      } catch (error) {
+        throw unavailable(error);
+      }
+      if (rows.length === 0) {
+        await this.nextCommit(signal);
+        continue;
+      }
+      for (const row of rows) {
+        if (signal?.aborted) return;
+        block = row.block;
+        txNum = row.txNum;
+        yield {
+          blockNumber: BigInt(row.block),
+          txId: row.txId,
+          eventName: row.eventName!,
+          payload: new Uint8Array(row.eventPayload ?? []),
+        };
+      }
+    }
+  }
+
+  private nextCommit(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.commitWaiters.delete(wake);
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.commitWaiters.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+    });
+  }
+
+  async height(): Promise<bigint> {
+    this.assertOpen();
+    return BigInt(this.nextBlock);
+  }
+
+  async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
+    this.assertOpen();
+    let row: TransactionRow | undefined;
+    try {
+      row = this.store.transaction(txId);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return (
+      row && {
+        txId: row.txId,
+        blockNumber: BigInt(row.block),
+        validationCode: row.validationCode,
+        creatorMspId: row.creatorMspId,
+        timestamp: new Date(row.timestamp),
+      }
+    );
+  }
+
+  /** Recomputes the hash chain and replays every block against the stored state, history and index. */
+  async verify(): Promise<VerifyReport> {
+    this.assertOpen();
+    return this.lock.read(async () => verifyLedger(this.store));
+  }
+
+  private assertOpen(): void {
+    if (this.closed || !this.store.open) throw new LedgerUnavailableError('the embedded ledger is closed');
+  }
+
+  /** Commits what was already ordered, then closes the store; event streams end with LedgerUnavailableError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cut();
+    await this.commits;
+    this.store.close();
+    for (const wake of [...this.commitWaiters]) wake();
+  }
+}

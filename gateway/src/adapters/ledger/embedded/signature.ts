@@ -1,0 +1,61 @@
+/** ECDSA P-256 signatures as Fabric makes and checks them: SHA-256, DER, low-S only. */
+import { createPrivateKey, sign, verify, type KeyObject } from 'node:crypto';
+
+const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const HALF_ORDER = ORDER >> 1n;
+
+const keyCache = new Map<string, KeyObject>();
+
+function privateKeyOf(pem: string): KeyObject {
+  let key = keyCache.get(pem);
+  if (!key) {
+    key = createPrivateKey(pem);
+    if (keyCache.size >= 1024) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(pem, key);
+  }
+  return key;
+}
+
+export function signLowS(data: Uint8Array, privateKeyPem: string): Buffer {
+  const raw = sign('sha256', data, { key: privateKeyOf(privateKeyPem), dsaEncoding: 'ieee-p1363' });
+  const r = BigInt('0x' + raw.subarray(0, 32).toString('hex'));
+  let s = BigInt('0x' + raw.subarray(32).toString('hex'));
+  // Fabric's MSP refuses high-S signatures (malleability); its SDKs normalise, so do we.
+  if (s > HALF_ORDER) s = ORDER - s;
+  return derSignature(r, s);
+}
+
+/** True only for a valid low-S DER signature by the holder of the certificate's key. */
+export function verifyLowS(data: Uint8Array, signature: Uint8Array, publicKey: KeyObject): boolean {
+  const s = sOfDer(Buffer.from(signature));
+  if (s === undefined || s > HALF_ORDER) return false;
+  try {
+    return verify('sha256', data, { key: publicKey, dsaEncoding: 'der' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+function derInteger(value: bigint): Buffer {
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  let bytes = Buffer.from(hex, 'hex');
+  if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
+}
+
+function derSignature(r: bigint, s: bigint): Buffer {
+  const body = Buffer.concat([derInteger(r), derInteger(s)]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
+
+function sOfDer(der: Buffer): bigint | undefined {
+  if (der.length < 8 || der[0] !== 0x30 || der[2] !== 0x02) return undefined;
+  const rLength = der[3]!;
+  const sAt = 4 + rLength;
+  if (der[sAt] !== 0x02) return undefined;
+  const sLength = der[sAt + 1]!;
+  const s = der.subarray(sAt + 2, sAt + 2 + sLength);
+  if (s.length !== sLength || s.length === 0) return undefined;
+  return BigInt('0x' + s.toString('hex'));
+}

@@ -1,0 +1,1 @@
+export { DEFAULT_COST, reseal, seal, unseal, VaultError, type ScryptCost } from './vault.js';
