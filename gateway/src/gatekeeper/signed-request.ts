@@ -51,6 +51,7 @@ export interface VerifiedRequest {
 }
 
 interface KnownCertificate {
+  cert: X509Certificate;
   key: KeyObject;
   mspId: string;
   enrollmentId: string;
@@ -91,6 +92,9 @@ export class RequestVerifier {
       throw badRequest('MALFORMED_REQUEST', "x5c must hold the requester's certificate");
     }
     const cert = this.certificate(x5c[0]);
+    if (this.trust.isRevoked(cert.mspId, cert.cert)) {
+      throw unauthorized('CERTIFICATE_REVOKED', 'the certificate has been revoked by its CA');
+    }
     if (nowMs < cert.notBefore || nowMs > cert.notAfter) {
       throw unauthorized('CERTIFICATE_EXPIRED', 'the certificate or its CA is outside its validity period');
     }
@@ -138,6 +142,7 @@ export class RequestVerifier {
       throw unauthorized('CERTIFICATE_UNTRUSTED', 'the certificate names no enrollment id');
     }
     const known: KnownCertificate = {
+      cert,
       key: cert.publicKey,
       mspId: chain.mspId,
       enrollmentId: subject.enrollmentId,

@@ -1,4 +1,7 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const MAX_CHAIN = 5;
 
@@ -16,9 +19,47 @@ export interface TrustedChain {
  */
 export class TrustStore {
   private readonly cas = new Map<string, X509Certificate[]>();
+  private readonly revoked = new Map<string, Set<string>>();
 
   constructor(anchors: Record<string, readonly string[]> = {}) {
     for (const [mspId, pems] of Object.entries(anchors)) this.add(mspId, pems);
+  }
+
+  /** From the channel's member definitions (the same shape the ledger's MSP configuration uses). */
+  static async fromMembers(
+    members: readonly { mspId: string; caCertificates: string[]; revocationLists?: string[] }[],
+  ): Promise<TrustStore> {
+    const store = new TrustStore();
+    for (const m of members) {
+      store.add(m.mspId, m.caCertificates);
+      await store.setRevocationLists(m.mspId, m.revocationLists ?? []);
+    }
+    return store;
+  }
+
+  /**
+   * Replaces an MSP's revoked serials with those of its CRLs. A CRL its own CA did not sign is
+   * refused, as an MSP would refuse it.
+   */
+  async setRevocationLists(mspId: string, crls: readonly string[]): Promise<void> {
+    const cas = this.cas.get(mspId) ?? [];
+    const serials = new Set<string>();
+    for (const pem of crls) {
+      const crl = new x509.X509Crl(pem);
+      let signed = false;
+      for (const ca of cas) {
+        const key = await new x509.X509Certificate(ca.raw).publicKey.export();
+        if (await crl.verify({ publicKey: key })) signed = true;
+      }
+      if (!signed) throw new Error(`a revocation list for ${mspId} is not signed by its CA`);
+      for (const entry of crl.entries) serials.add(normalSerial(entry.serialNumber));
+    }
+    this.revoked.set(mspId, serials);
+  }
+
+  /** Checked on every request: a revocation takes effect at once, whatever was cached. */
+  isRevoked(mspId: string, cert: X509Certificate): boolean {
+    return this.revoked.get(mspId)?.has(normalSerial(cert.serialNumber)) ?? false;
   }
 
   /** Adds an MSP's CA certificates (PEM); a new channel member becomes trusted from then on. */
@@ -59,3 +100,5 @@ function chainWindow(leaf: X509Certificate, cas: readonly X509Certificate[]) {
   }
   return undefined;
 }
+
+const normalSerial = (hex: string) => hex.toUpperCase().replace(/^0+(?=.)/, '');

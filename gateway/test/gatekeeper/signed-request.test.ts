@@ -96,6 +96,20 @@ t.test('signature and certificate refusals', async (t) => {
   await refused(t, v.verify(await signRequest(alice, spec), {}, later), 401, 'CERTIFICATE_EXPIRED');
 });
 
+t.test('a revoked certificate is refused at once, even when its chain was cached', async (t) => {
+  const store = await TrustStore.fromMembers([
+    { mspId: 'Hospital1MSP', caCertificates: [ca1.certificate] },
+    { mspId: 'Hospital2MSP', caCertificates: [ca2.certificate] },
+  ]);
+  const carol = await ca1.issue('carol', 'viewer');
+  const v = new RequestVerifier(store, new ReplayCache(), () => AUD);
+  t.ok(await v.verify(await signRequest(carol, spec)));
+  await store.setRevocationLists('Hospital1MSP', [await ca1.crl([carol])]);
+  await refused(t, v.verify(await signRequest(carol, spec)), 401, 'CERTIFICATE_REVOKED');
+  t.ok(await v.verify(await signRequest(alice, spec)), 'others of the same CA are unaffected');
+  await t.rejects(store.setRevocationLists('Hospital1MSP', [await rogue.crl([alice])]), /not signed by its CA/);
+});
+
 t.test('algorithm refusals: alg none, HS256 (a session token) and RS/PS', async (t) => {
   const v = verifier();
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');

@@ -22,6 +22,8 @@ export interface TestCa {
   mspId: string;
   certificate: string;
   issue(enrollmentId: string, role: string, validity?: { notBefore?: Date; notAfter?: Date }): Promise<Signer>;
+  /** A CRL of this CA naming the given certificates. */
+  crl(revoked: Signer[]): Promise<string>;
 }
 
 let serial = 1;
@@ -62,6 +64,21 @@ export async function testCa(mspId: string, name = mspId): Promise<TestCa> {
         ],
       });
       return { mspId, certificate: cert.toString('pem'), privateKey: pem(leafKeys.privateKey) };
+    },
+    async crl(revoked) {
+      const crl = await x509.X509CrlGenerator.create({
+        issuer: caCert.subject,
+        thisUpdate: new Date(),
+        // Without nextUpdate @peculiar/x509 cannot read the entries back.
+        nextUpdate: new Date(Date.now() + 86400_000),
+        entries: revoked.map((s) => ({
+          serialNumber: new x509.X509Certificate(s.certificate).serialNumber,
+          revocationDate: new Date(),
+        })),
+        signingAlgorithm: alg,
+        signingKey: keys.privateKey as never,
+      });
+      return crl.toString('pem');
     },
   };
 }
