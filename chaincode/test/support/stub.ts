@@ -1,5 +1,4 @@
 import './quiet';
-import { JSONSerializer } from 'fabric-contract-api';
 import { ChaincodeStub } from 'fabric-shim';
 import type { Creator } from './identities';
 
@@ -147,10 +146,11 @@ export class TestLedger {
   private seq = 0;
   private readonly chaincode: { Invoke(stub: unknown): Promise<{ status: number; message?: string; payload?: Buffer }> };
 
-  constructor(contracts: unknown[]) {
+  /** `contracts` and `serializers` as the chaincode's main module exports them to fabric-shim's bootstrap */
+  constructor(contracts: unknown[], serializers: { transaction: string; serializers: Record<string, unknown> }) {
     this.chaincode = new ChaincodeFromContract(
       [...contracts],
-      { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } },
+      serializers,
       {},
       'medrec',
       '0.1.0',

@@ -1,0 +1,61 @@
+import t from 'tap';
+import { cast } from '../support/world';
+
+interface Metadata {
+  info: { title: string; version: string };
+  contracts: Record<string, { name: string; transactions: { name: string; tag: string[]; parameters?: { name: string; schema: { type: string } }[] }[] }>;
+}
+
+/** What the peer serves as org.hyperledger.fabric:GetMetadata, as DESIGN.md names it. */
+const DESIGN: Record<string, Record<string, { args: string[]; submit: boolean }>> = {
+  Registrar: {
+    register: { args: ['externalIdHash', 'enrollmentId', 'role'], submit: true },
+    registerBatch: { args: ['itemsJson'], submit: true },
+    remap: { args: ['externalIdHash', 'newEnrollmentId'], submit: true },
+    resolve: { args: ['externalIdHash'], submit: false },
+    whoami: { args: [], submit: false },
+    history: { args: ['externalIdHash'], submit: false },
+  },
+  Relationship: {
+    create: { args: ['patientId', 'endpoint'], submit: true },
+    createBatch: { args: ['itemsJson'], submit: true },
+    putPointer: { args: ['relationshipId', 'category', 'sha256'], submit: true },
+    accept: { args: ['relationshipId'], submit: true },
+    reject: { args: ['relationshipId'], submit: true },
+    remove: { args: ['relationshipId'], submit: true },
+    grant: { args: ['relationshipId', 'viewerId', 'grantJson'], submit: true },
+    revoke: { args: ['relationshipId', 'viewerId'], submit: true },
+    get: { args: ['relationshipId'], submit: false },
+    checkAccess: { args: ['relationshipId', 'requesterIdentityId', 'category', 'fieldsJson'], submit: false },
+    history: { args: ['relationshipId'], submit: false },
+  },
+  Summary: {
+    mine: { args: [], submit: false },
+    of: { args: ['participantId'], submit: false },
+    acknowledge: { args: ['relationshipId'], submit: true },
+    markUpdateAvailable: { args: ['relationshipId'], submit: true },
+  },
+  Audit: {
+    anchor: { args: ['fromSeq', 'toSeq', 'headHash'], submit: true },
+    list: { args: ['mspId'], submit: false },
+  },
+};
+
+t.test('GetMetadata lists the four contracts and their transactions', async (t) => {
+  const c = await cast();
+  const res = await c.w.call(c.stranger, 'org.hyperledger.fabric:GetMetadata', [], false);
+  t.equal(res.status, 200, 'anyone may read the metadata');
+  const meta = JSON.parse(res.payload) as Metadata;
+  t.same(meta.info, { title: 'medrec', version: '0.1.0' });
+  t.same(Object.keys(meta.contracts).filter((n) => n !== 'org.hyperledger.fabric').sort(), Object.keys(DESIGN).sort());
+  for (const [contract, txs] of Object.entries(DESIGN)) {
+    const served = meta.contracts[contract];
+    t.same(served.transactions.map((x) => x.name).sort(), Object.keys(txs).sort(), `${contract}: exactly the designed transactions`);
+    for (const [name, spec] of Object.entries(txs)) {
+      const tx = served.transactions.find((x) => x.name === name)!;
+      t.same((tx.parameters ?? []).map((p) => p.name), spec.args, `${contract}.${name} argument order`);
+      t.ok((tx.parameters ?? []).every((p) => p.schema.type === 'string'), `${contract}.${name}: all arguments are strings`);
+      t.equal(tx.tag.includes('SUBMIT'), spec.submit, `${contract}.${name} is ${spec.submit ? 'submitted' : 'evaluated'}`);
+    }
+  }
+});
