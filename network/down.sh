@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# npm run fabric:down [-- --keep]: stops every process the network started (by its pid file) and
+# deletes the data folder, unless --keep is given.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+keep=false
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=true ;;
+    *) die "unknown option $arg" ;;
+  esac
+done
+
+if [ -d "$FABRIC_DATA/pids" ]; then
+  # Clients first, then peers, then orderers, then CAs, so nothing logs errors about the others.
+  for pattern in 'gateway-*' 'cc-*' 'peer-*' 'orderer*' 'ca-*'; do
+    for pidfile in "$FABRIC_DATA"/pids/$pattern.pid; do
+      [ -e "$pidfile" ] || continue
+      stop_bg "$(basename "$pidfile" .pid)"
+    done
+  done
+fi
+if [ "$keep" = false ]; then
+  case "$FABRIC_DATA" in
+    "$ROOT"/*) rm -rf "$FABRIC_DATA" ;;
+    *) [ -f "$FABRIC_DATA/hospitals" ] && rm -rf "$FABRIC_DATA" ;; # only a folder this script made
+  esac
+fi
+log "network down"
