@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sessions from './auth/session.js';
+import gatekeeper from './gatekeeper/plugin.js';
 import { NotificationFeed } from './notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
@@ -15,7 +16,7 @@ import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { registrarRoutes } from './routes/registrar.js';
 import { relationshipRoutes } from './routes/relationships.js';
-import type { HospitalRuntime } from './runtime.js';
+import type { HospitalRuntime, MedrecSystem } from './runtime.js';
 
 /** One hospital's gateway: REST API, sessions, notifications, gatekeeper, ops endpoints. */
 export async function buildApp(runtime: HospitalRuntime): Promise<FastifyInstance> {
@@ -59,8 +60,48 @@ export async function buildApp(runtime: HospitalRuntime): Promise<FastifyInstanc
     feed,
     consortiumKey: settings.consortiumKey,
   };
+  await app.register(gatekeeper, {
+    ledger: runtime.ledger,
+    records: runtime.records,
+    links: runtime.links,
+    trust: runtime.trust,
+    service: runtime.service,
+    audit: runtime.audit,
+    hospital,
+  });
   for (const routes of [authRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, notificationRoutes]) {
     await app.register(routes, ctx);
   }
   return app;
+}
+
+export interface RunningGateway {
+  mspId: string;
+  url: string;
+  app: FastifyInstance;
+  runtime: HospitalRuntime;
+}
+
+/**
+ * Builds and starts every hospital's gateway of a system. With port 0 the OS picks a port; the
+ * hospital's publicUrl (its relationships' endpoint) is then set from the bound address.
+ */
+export async function startGateways(system: MedrecSystem): Promise<RunningGateway[]> {
+  const running: RunningGateway[] = [];
+  try {
+    for (const runtime of system.hospitals) {
+      const app = await buildApp(runtime);
+      running.push({ mspId: runtime.config.mspId, url: '', app, runtime });
+      await app.listen({ host: runtime.config.host, port: runtime.config.port });
+      const address = app.server.address();
+      if (runtime.config.port === 0 && address && typeof address === 'object') {
+        runtime.config.publicUrl = `http://${runtime.config.host}:${address.port}`;
+      }
+      running.at(-1)!.url = runtime.config.publicUrl;
+    }
+    return running;
+  } catch (err) {
+    for (const g of running) await g.app.close();
+    throw err;
+  }
 }

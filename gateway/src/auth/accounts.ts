@@ -52,6 +52,26 @@ export class AccountStore {
       created_at TEXT NOT NULL
     ) STRICT`);
     db.exec('CREATE INDEX IF NOT EXISTS accounts_participant ON accounts (participant_id)');
+    // Identities that are no person's login (the CA admin): certificate and sealed key only.
+    db.exec(`CREATE TABLE IF NOT EXISTS credentials (
+      name TEXT PRIMARY KEY,
+      enrollment_id TEXT NOT NULL,
+      certificate TEXT NOT NULL,
+      sealed_key TEXT NOT NULL
+    ) STRICT`);
+  }
+
+  getCredential(name: string): { enrollmentId: string; certificate: string; sealedKey: string } | undefined {
+    const row = this.db
+      .prepare('SELECT enrollment_id, certificate, sealed_key FROM credentials WHERE name = ?')
+      .get(name) as { enrollment_id: string; certificate: string; sealed_key: string } | undefined;
+    return row && { enrollmentId: row.enrollment_id, certificate: row.certificate, sealedKey: row.sealed_key };
+  }
+
+  putCredential(name: string, enrollmentId: string, certificate: string, sealedKey: string): void {
+    this.db
+      .prepare('INSERT INTO credentials (name, enrollment_id, certificate, sealed_key) VALUES (?, ?, ?, ?)')
+      .run(name, enrollmentId, certificate, sealedKey);
   }
 
   get(username: string): Account | undefined {

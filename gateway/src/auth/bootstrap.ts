@@ -7,46 +7,57 @@ import { enrollUser, type EnrollDeps, type NewUser } from './enroll.js';
 export const SERVICE_USERNAME = 'records-service';
 export const REGISTRAR_USERNAME = 'registrar';
 
+/** Roles a registrar may enroll; the CA lets only its admin create registrars and auditors. */
+export const REGISTRAR_ENROLLS: readonly Role[] = ['patient', 'provider', 'viewer', 'researcher'];
+
 export interface DemoUser extends NewUser {
   /** For the printout: which local patient this person is (patients only). */
   mrn?: string;
+  /** ... and at the other demo hospital, when they are a patient of both. */
+  alsoAt?: { hospital: string; mrn: string };
 }
 
-export interface BootstrapResult {
-  created: boolean;
-  users: DemoUser[];
-}
+const staff = (mspId: string, username: string, role: Role, password: string): NewUser => ({
+  username,
+  password,
+  role,
+  externalIdKind: 'staff-id',
+  externalId: `${mspId}.${username}`,
+});
 
 /**
- * First start of a hospital: a registrar (registered at the CA by the CA admin and on the ledger by
+ * First start of a hospital: a registrar (registered at the CA by the CA admin, on the ledger by
  * itself), the records-service identity (role provider, key sealed under a secret from the data
- * directory), then the demo users, all enrolled through the same path as POST /registrar/users.
- * Later starts find the registrar and change nothing.
+ * directory), then the demo users, all through the enrolment path of POST /registrar/users. Each
+ * person that already has an account is skipped, so later starts change nothing.
  */
 export async function bootstrapHospital(
   deps: EnrollDeps,
-  caAdmin: Credentials,
-  registrarPassword: string,
-  serviceSecret: string,
-  demoUsers: DemoUser[],
-): Promise<BootstrapResult> {
-  if (deps.accounts.exists(REGISTRAR_USERNAME)) return { created: false, users: demoUsers };
-  const staff = (username: string, role: Role, password: string): NewUser => ({
-    username,
-    password,
-    role,
-    externalIdKind: 'staff-id',
-    externalId: `${deps.mspId}.${username}`,
-  });
-  const registrar = await enrollUser(
-    deps,
-    { ca: caAdmin, ledger: 'self' },
-    staff(REGISTRAR_USERNAME, 'registrar', registrarPassword),
-  );
-  const by = { ca: registrar.credentials, ledger: registrar.credentials };
-  await enrollUser(deps, by, staff(SERVICE_USERNAME, 'provider', serviceSecret));
-  for (const user of demoUsers) await enrollUser(deps, by, user);
-  return { created: true, users: demoUsers };
+  caAdmin: () => Promise<Credentials>,
+  secrets: { registrarPassword: string; serviceSecret: string },
+  demoUsers: readonly DemoUser[],
+): Promise<string[]> {
+  const created: string[] = [];
+  if (!deps.accounts.exists(REGISTRAR_USERNAME)) {
+    const user = staff(deps.mspId, REGISTRAR_USERNAME, 'registrar', secrets.registrarPassword);
+    await enrollUser(deps, { ca: await caAdmin(), ledger: 'self' }, user);
+    created.push(REGISTRAR_USERNAME);
+  }
+  const account = deps.accounts.get(REGISTRAR_USERNAME)!;
+  const registrar: Credentials = {
+    mspId: deps.mspId,
+    enrollmentId: account.enrollmentId,
+    certificate: account.certificate,
+    privateKey: await deps.sealer.open(account.sealedKey, secrets.registrarPassword),
+  };
+  const people = [staff(deps.mspId, SERVICE_USERNAME, 'provider', secrets.serviceSecret), ...demoUsers];
+  for (const user of people) {
+    if (deps.accounts.exists(user.username)) continue;
+    const ca = REGISTRAR_ENROLLS.includes(user.role) ? registrar : await caAdmin();
+    await enrollUser(deps, { ca, ledger: registrar }, user);
+    created.push(user.username);
+  }
+  return created;
 }
 
 /** The records-service signer, its key unsealed with the hospital's service secret. */

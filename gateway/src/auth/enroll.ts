@@ -8,7 +8,6 @@ import type { KeySealer } from './sealer.js';
 
 export interface EnrollDeps {
   mspId: string;
-  hospitalName: string;
   identity: IdentityPort;
   ledger: LedgerPort;
   accounts: AccountStore;
@@ -49,7 +48,6 @@ export async function enrollUser(deps: EnrollDeps, by: Enroller, user: NewUser):
   const { secret } = await deps.identity.register(caRegistrar, {
     enrollmentId: user.username,
     role: user.role,
-    attrs: { hospital: deps.hospitalName },
   });
   const credentials = await deps.identity.enroll(user.username, secret);
   const ledgerSigner = by.ledger === 'self' ? credentials : by.ledger;

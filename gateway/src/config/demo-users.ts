@@ -26,6 +26,7 @@ export function demoUsersFor(demoSeed: string): DemoUser[] {
     externalIdKind: 'national-id',
     externalId: p.externalId,
     mrn: p.mrn,
+    ...(p.alsoAt ? { alsoAt: p.alsoAt } : {}),
   });
   return n === '1'
     ? [patient('alice', shared), patient('bob', local), staff('dr-ada', 'provider'), staff('victor', 'viewer'), staff('audra', 'auditor'), staff('rhea', 'researcher')]

@@ -22,7 +22,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
   app.get(
     '/auditor/relationships/:id/history',
     {
-      preHandler: auditor,
+      onRequest: auditor,
       schema: {
         tags: ['auditor'],
         summary: 'Full ledger history of a relationship, its pointers and its grants',
@@ -47,7 +47,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
   app.post(
     '/auditor/identities/history',
     {
-      preHandler: auditor,
+      onRequest: auditor,
       schema: {
         tags: ['auditor'],
         summary: "History of a person's identity mapping (external id in the body, hashed before use)",
@@ -66,7 +66,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
   app.get(
     '/auditor/participants/:pid/summary',
     {
-      preHandler: auditor,
+      onRequest: auditor,
       schema: {
         tags: ['auditor'],
         summary: "A participant's summary",
@@ -85,7 +85,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
   app.get(
     '/auditor/anchors/:mspId',
     {
-      preHandler: auditor,
+      onRequest: auditor,
       schema: {
         tags: ['auditor'],
         summary: "The audit-log anchors a hospital's gatekeeper wrote on the ledger",

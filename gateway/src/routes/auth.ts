@@ -60,7 +60,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
   app.get(
     '/me',
     {
-      preHandler: app.requireRole(),
+      onRequest: app.requireRole(),
       schema: {
         tags: ['sessions'],
         summary: 'Who the session belongs to (share your participantId to be granted access)',

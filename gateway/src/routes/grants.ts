@@ -20,7 +20,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   app.post(
     '/relationships/:id/grants',
     {
-      preHandler: app.requireRole('patient'),
+      onRequest: app.requireRole('patient'),
       schema: {
         tags: ['grants'],
         summary: 'Patient: let a viewer read some fields of some categories until a date, for a purpose',
@@ -62,7 +62,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   app.delete(
     '/relationships/:id/grants/:viewerId',
     {
-      preHandler: app.requireRole('patient'),
+      onRequest: app.requireRole('patient'),
       schema: {
         tags: ['grants'],
         summary: "Patient: revoke a viewer's grant; their next request is refused",
@@ -92,7 +92,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   app.get(
     '/relationships/:id/grants',
     {
-      preHandler: app.requireRole(),
+      onRequest: app.requireRole(),
       schema: {
         tags: ['grants'],
         summary: "A relationship's grants, as the ledger shows them to the caller",

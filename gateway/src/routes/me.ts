@@ -8,7 +8,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx
   app.get(
     '/me/summary',
     {
-      preHandler: app.requireRole(),
+      onRequest: app.requireRole(),
       schema: {
         tags: ['me'],
         summary: 'Every relationship you are part of, with its status (the papers\' Summary contract)',
@@ -24,7 +24,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx
   app.get(
     '/me/notifications',
     {
-      preHandler: app.requireRole(),
+      onRequest: app.requireRole(),
       schema: {
         tags: ['me'],
         summary: 'Your notifications after a block (exclusive), oldest first',

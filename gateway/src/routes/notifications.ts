@@ -17,7 +17,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
   app.get(
     '/notifications/stream',
     {
-      preHandler: app.requireRole(),
+      onRequest: app.requireRole(),
       schema: {
         tags: ['me'],
         summary: 'Live notifications (server-sent events), fed by chaincode events for your participant id',

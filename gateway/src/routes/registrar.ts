@@ -22,7 +22,7 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
   app.post(
     '/registrar/users',
     {
-      preHandler: app.requireRole('registrar'),
+      onRequest: app.requireRole('registrar'),
       schema: {
         tags: ['registrar'],
         summary: 'Enroll a person at this hospital (CA certificate + ledger identity + gateway account)',
@@ -53,7 +53,6 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
       const enrolled = await enrollUser(
         {
           mspId: ctx.hospital.mspId,
-          hospitalName: ctx.hospital.name,
           identity: ctx.identity,
           ledger: ctx.ledger,
           accounts: ctx.accounts,
@@ -71,7 +70,7 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
   app.post(
     '/registrar/resolve',
     {
-      preHandler: app.requireRole('registrar', 'provider', 'auditor'),
+      onRequest: app.requireRole('registrar', 'provider', 'auditor'),
       schema: {
         tags: ['registrar'],
         summary: "Find a person's participant id from their external id (sent in the body, never in a URL)",

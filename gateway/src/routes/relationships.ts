@@ -37,7 +37,7 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
   app.post(
     '/relationships',
     {
-      preHandler: app.requireRole('provider'),
+      onRequest: app.requireRole('provider'),
       schema: {
         tags: ['relationships'],
         summary: 'Provider: start a relationship with a registered patient, with pointers to the data held here',
@@ -88,7 +88,7 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
   app.get(
     '/relationships/:id',
     {
-      preHandler: app.requireRole(),
+      onRequest: app.requireRole(),
       schema: {
         tags: ['relationships'],
         summary: 'A relationship with its pointers and grants (its parties, live viewers and auditors only)',
@@ -103,7 +103,7 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
   app.post(
     '/relationships/:id/pointers',
     {
-      preHandler: app.requireRole('provider'),
+      onRequest: app.requireRole('provider'),
       schema: {
         tags: ['relationships'],
         summary: "Provider: re-hash the patient's records and update the pointers (patient sees update_available)",
@@ -147,7 +147,7 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
     app.route({
       method,
       url: path,
-      preHandler: app.requireRole('patient'),
+      onRequest: app.requireRole('patient'),
       schema: {
         tags: ['relationships'],
         summary,

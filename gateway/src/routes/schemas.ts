@@ -1,5 +1,6 @@
 import { CATEGORIES, PURPOSES, ROLES } from '@medrec/chaincode/domain';
 import { Type, type TSchema } from '@sinclair/typebox';
+import { REGISTRAR_ENROLLS } from '../auth/bootstrap.js';
 
 /**
  * Shared TypeBox schemas: the single source of request validation, TypeScript types and the OpenAPI
@@ -14,8 +15,8 @@ export const Category = Type.Union(CATEGORIES.map((c) => Type.Literal(c)), { des
 export const Purpose = Type.Union(PURPOSES.map((p) => Type.Literal(p)), { description: 'HL7 v3 PurposeOfUse' });
 export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 export const EnrollableRole = Type.Union(
-  ROLES.filter((r) => r !== 'admin').map((r) => Type.Literal(r)),
-  { description: 'role written into the certificate' },
+  REGISTRAR_ENROLLS.map((r) => Type.Literal(r)),
+  { description: 'role written into the certificate (registrars and auditors are created by the CA admin)' },
 );
 export const Username = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{2,63}$', description: 'also the enrollment id' });
 export const Password = Type.String({ minLength: 10, maxLength: 256 });
