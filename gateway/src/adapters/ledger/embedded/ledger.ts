@@ -136,7 +136,8 @@ export class EmbeddedLedger implements LedgerPort {
     if (current && (current.channelId !== this.channelId || current.chaincodeName !== this.chaincodeName)) {
       throw new Error(`the ledger holds channel ${current.channelId}/${current.chaincodeName}`);
     }
-    if (current && JSON.stringify(current.members) === JSON.stringify(members)) return;
+    const meaning = (await Membership.create(members)).fingerprint;
+    if (current && (await Membership.create(current.members)).fingerprint === meaning) return;
     await this.enqueueCommit(() => this.commitConfig(record));
   }
 

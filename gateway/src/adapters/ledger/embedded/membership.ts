@@ -62,6 +62,15 @@ export class Membership {
     return new Membership(orgs);
   }
 
+  /** What the configuration means — CAs and revoked serials per org — whatever the CRLs' bytes. */
+  get fingerprint(): string {
+    return JSON.stringify(
+      [...this.orgs]
+        .map(([mspId, org]) => [mspId, org.cas.map((ca) => ca.fingerprint256).sort(), [...org.revoked].sort()])
+        .sort(),
+    );
+  }
+
   get mspIds(): string[] {
     return [...this.orgs.keys()];
   }
