@@ -1,0 +1,67 @@
+/** The ledger's creator check: only certificates of a member org's CA, unrevoked, with the matching key. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { AccessDeniedError } from '../../src/ports/ledger.js';
+import { TestContract } from '../ledger/contract.js';
+import { openChannel, openOrg, str, tempDir } from '../ledger/support.js';
+
+t.test('the creator must be an unrevoked identity of a member org, signing with its own key', async (t) => {
+  const dir = tempDir(t);
+  const h1 = await openOrg(dir, 'Hospital1MSP', 'Hospital 1');
+  const h2 = await openOrg(dir, 'Hospital2MSP', 'Hospital 2');
+  const outsider = await openOrg(dir, 'OutsiderMSP', 'Not on the channel');
+  const ledger = await openChannel(dir, [h1, h2], [TestContract]);
+  t.teardown(async () => {
+    await ledger.close();
+    for (const o of [h1, h2, outsider]) o.ca.close();
+  });
+  const alice = await h1.enroll('alice', 'patient');
+  const bob = await h1.enroll('bob', 'patient');
+  const carol = await h2.enroll('carol', 'provider');
+  const mallory = await outsider.enroll('mallory', 'patient');
+
+  t.equal(str((await ledger.submit(carol, 'Test', 'put', ['k', 'v'])).result), 'v', 'a member of either org may submit');
+
+  const refused = async (what: string, signer: typeof alice) => {
+    await t.rejects(ledger.submit(signer, 'Test', 'put', ['k', what]), AccessDeniedError, `submit refused: ${what}`);
+    await t.rejects(ledger.evaluate(signer, 'Test', 'get', ['k']), AccessDeniedError, `evaluate refused: ${what}`);
+  };
+  await refused('another org’s certificate claiming Hospital1MSP', { ...carol, mspId: 'Hospital1MSP' });
+  await refused('a certificate of a CA that is not on the channel', mallory);
+  await refused('an org that is not on the channel', { ...mallory, mspId: 'OutsiderMSP' });
+  await refused('a certificate signed with the wrong private key', { ...alice, privateKey: bob.privateKey });
+  await refused('a CA certificate', { ...alice, certificate: (await h1.ca.trustAnchors())[0]! });
+  await refused('a certificate that is not one', { ...alice, certificate: 'not a certificate' });
+
+  await h1.ca.revoke(h1.admin, 'bob', 'keyCompromise');
+  t.equal(str((await ledger.submit(bob, 'Test', 'put', ['k', 'bob'])).result), 'bob', 'revocation unknown to the channel yet');
+  await ledger.updateMember(await h1.ca.channelMember());
+  await refused('a revoked certificate', bob);
+  t.equal(str((await ledger.submit(alice, 'Test', 'put', ['k', 'alice'])).result), 'alice', 'others of the org unaffected');
+  t.equal(str(await ledger.evaluate(alice, 'Test', 'get', ['k'])), 'alice');
+  t.same((await ledger.verify()).problems, [], 'the configuration update is a block of the chain');
+
+  // A CRL must be signed by the org's own CA.
+  await t.rejects(
+    ledger.updateMember({ ...(await h1.ca.channelMember()), revocationLists: [await h2.ca.crl()] }),
+    /not signed by its CA/,
+  );
+  t.notMatch(readFileSync(join(dir, 'ledger', 'ledger.sqlite')).toString('latin1'), /PRIVATE KEY/, 'no key reaches the ledger');
+});
+
+t.test('a revocation published while a transaction waits to be ordered invalidates it at commit', async (t) => {
+  const dir = tempDir(t);
+  const h1 = await openOrg(dir, 'Hospital1MSP', 'Hospital 1');
+  const ledger = await openChannel(dir, [h1], [TestContract], { batchTimeoutMs: 200 });
+  t.teardown(async () => {
+    await ledger.close();
+    h1.ca.close();
+  });
+  const bob = await h1.enroll('bob', 'patient');
+  const pending = ledger.submit(bob, 'Test', 'put', ['k', 'v']);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await h1.ca.revoke(h1.admin, 'bob');
+  await ledger.updateMember(await h1.ca.channelMember());
+  await t.rejects(pending, { name: 'TransactionInvalidError', validationCode: 'BAD_CREATOR_SIGNATURE' });
+});
