@@ -162,6 +162,7 @@ export class AuditLog {
 
   /** Waits for queued appends, then closes the database. */
   async close(): Promise<void> {
+    if (!this.db.open) return;
     if (this.queue.length > 0) this.flush();
     this.db.close();
   }

@@ -86,8 +86,6 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     app.addHook('onClose', async () => anchorer.stop());
   }
 
-  app.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
-
   const audited = async (request: FastifyRequest, decision: string, status: number, hashMatches: boolean | null) => {
     const seen = proven.get(request) ?? {};
     const entry: AuditEntry = {
@@ -122,37 +120,43 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     return sendProblem(reply, request, problem);
   };
 
-  app.post<{ Body: string }>(
-    '/gatekeeper/query',
-    {
-      bodyLimit,
-      errorHandler: refuse,
-      schema: {
-        summary: 'Answer a signed request for one relationship category (the Database Gatekeeper)',
-        description:
-          "Body: a compact ES256 JWS (application/jose) signed by the requester's own enrolled key, header x5c = [certificate]. " +
-          'No session token is accepted here.',
-        tags: ['gatekeeper'],
-        consumes: [JOSE_MEDIA_TYPE],
-        body: Type.String({ pattern: JWS_PATTERN, maxLength: bodyLimit }),
-        response: { 200: AnswerSchema, '4xx': ProblemSchema, '5xx': ProblemSchema },
+  // Its own scope: the only body this route parses is a compact JWS; JSON and the rest get 415.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+
+    scope.post<{ Body: string }>(
+      '/gatekeeper/query',
+      {
+        bodyLimit,
+        errorHandler: refuse,
+        schema: {
+          summary: 'Answer a signed request for one relationship category (the Database Gatekeeper)',
+          description:
+            "Body: a compact ES256 JWS (application/jose) signed by the requester's own enrolled key, header x5c = [certificate]. " +
+            'No session token is accepted here.',
+          tags: ['gatekeeper'],
+          consumes: [JOSE_MEDIA_TYPE],
+          body: Type.String({ pattern: JWS_PATTERN, maxLength: bodyLimit }),
+          response: { 200: AnswerSchema, '4xx': ProblemSchema, '5xx': ProblemSchema },
+        },
       },
-    },
-    async (request): Promise<GatekeeperAnswer> => {
-      const seen: Partial<VerifiedRequest> = {};
-      proven.set(request, seen);
-      const verified = await verifier.verify(request.body, seen);
-      const answer = await answerRequest({ ...opts, mspId: opts.hospital.mspId }, verified);
-      try {
-        await audited(request, answer.decision, 200, answer.hashMatches);
-      } catch (auditErr) {
-        request.log.error({ err: auditErr }, 'audit log write failed');
-        // No record, no data: the refusal below is itself attempted as an audit record.
-        throw new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written');
-      }
-      return answer;
-    },
-  );
+      async (request): Promise<GatekeeperAnswer> => {
+        const seen: Partial<VerifiedRequest> = {};
+        proven.set(request, seen);
+        const verified = await verifier.verify(request.body, seen);
+        const answer = await answerRequest({ ...opts, mspId: opts.hospital.mspId }, verified);
+        try {
+          await audited(request, answer.decision, 200, answer.hashMatches);
+        } catch (auditErr) {
+          request.log.error({ err: auditErr }, 'audit log write failed');
+          // No record, no data: the refusal below is itself attempted as an audit record.
+          throw new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written');
+        }
+        return answer;
+      },
+    );
+  });
 
   app.post<{ Body: { relationshipId: string; category: Category; fields?: string[] } }>(
     '/records/fetch',
