@@ -23,19 +23,33 @@ export function rowToResource(category: Category, mapping: CategoryMapping, row:
     throw new EhrMappingError(`${category}: primary key column ${mapping.id.column} gives no valid FHIR id`);
   }
   const resource: FhirResource = { resourceType: category, id };
-  for (const element of mapping.elements) {
-    if ('const' in element) {
-      setPath(resource, element.path, element.const);
-      continue;
-    }
+  const filled = new Set<string>();
+  const fromColumns = new Set<string>();
+  const values = mapping.elements.map((element) => {
+    if ('const' in element) return element.const;
+    fromColumns.add(parentOf(element.path));
     const where = `${category}.${element.path}`;
     const raw = column(row, element.column, category);
     const local = raw !== null && element.map ? mapCode(element.map, raw, where) : raw;
     const value = typeof local === 'boolean' ? local : toFhirValue(local, element.type, where);
-    if (value === undefined) continue;
-    setPath(resource, element.path, element.prefix !== undefined ? `${element.prefix}${value}` : value);
-  }
+    if (value === undefined) return undefined;
+    filled.add(parentOf(element.path));
+    return element.prefix !== undefined ? `${element.prefix}${value}` : value;
+  });
+  mapping.elements.forEach((element, i) => {
+    const value = values[i];
+    if (value === undefined) return;
+    // A constant beside column values (a code system next to its code) means nothing once they are all null.
+    const parent = parentOf(element.path);
+    if ('const' in element && parent !== '' && fromColumns.has(parent) && !filled.has(parent)) return;
+    setPath(resource, element.path, value);
+  });
   return resource;
+}
+
+function parentOf(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? '' : path.slice(0, dot);
 }
 
 function column(row: Row, name: string, category: Category) {

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import t from 'tap';
+import { canonicalJson } from '../../src/ehr/canonical.js';
+import { validateFhir } from '../../src/ehr/fhir-schema.js';
+import { EhrMappingError, toFhirValue } from '../../src/ehr/fhir-values.js';
+import { loadHospitalMapping } from '../../src/ehr/hospitals.js';
+import { hashResources, project, RecordService, toBundle, type FhirResource } from '../../src/ehr/records.js';
+import { rowToResource } from '../../src/ehr/to-fhir.js';
+import type { EhrStore, Row } from '../../src/ports/ehr.js';
+
+const obs = (id: string, value: number): FhirResource => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }], text: 'Glucose' },
+  subject: { reference: 'Patient/p1' },
+  valueQuantity: { value, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+});
+
+t.test('canonical JSON: keys sorted at every depth, no whitespace, arrays in order', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } }), '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+  t.equal(canonicalJson({ a: undefined, b: null }), '{"b":null}', 'undefined members are absent, null is kept');
+  t.throws(() => canonicalJson({ a: Number.NaN }), TypeError, 'no NaN');
+  t.throws(() => canonicalJson({ a: () => 1 }), TypeError, 'no functions');
+});
+
+t.test('hashResources is SHA-256 of the canonical JSON of the resources sorted by id', async (t) => {
+  const resources = [{ resourceType: 'X', id: 'b', v: 1 }, { resourceType: 'X', id: 'a' }];
+  const text = '[{"id":"a","resourceType":"X"},{"id":"b","resourceType":"X","v":1}]';
+  t.equal(hashResources(resources), createHash('sha256').update(text).digest('hex'));
+  t.equal(hashResources([]), createHash('sha256').update('[]').digest('hex'), 'no records has a hash too');
+  t.match(hashResources(resources), /^[0-9a-f]{64}$/);
+});
+
+t.test('the hash does not depend on key order or resource order, but on every value', async (t) => {
+  const a = [obs('o1', 100), obs('o2', 120)];
+  const reordered: FhirResource[] = [
+    { valueQuantity: { code: 'mg/dL', system: 'http://unitsofmeasure.org', unit: 'mg/dL', value: 120 }, subject: { reference: 'Patient/p1' },
+      code: { text: 'Glucose', coding: [{ code: '2345-7', system: 'http://loinc.org' }] }, status: 'final', id: 'o2', resourceType: 'Observation' },
+    obs('o1', 100),
+  ];
+  t.equal(hashResources(reordered), hashResources(a), 'same data, different key and resource order');
+  t.not(hashResources([obs('o1', 100), obs('o2', 121)]), hashResources(a), 'one value changed');
+  t.not(hashResources([obs('o1', 100)]), hashResources(a), 'one resource dropped');
+  t.not(hashResources([obs('o1', 100), { ...obs('o2', 120), note: [{ text: 'x' }] }]), hashResources(a), 'one element added');
+  const swapped = [obs('o1', 100), obs('o2', 120)];
+  (swapped[0]!['code'] as { coding: unknown[] }).coding.push({ system: 'http://loinc.org', code: '1-8' });
+  t.not(hashResources(swapped), hashResources(a), 'array contents count');
+});
+
+t.test('project keeps only the granted top-level elements plus resourceType and id', async (t) => {
+  const source = [obs('o1', 100), obs('o2', 120)];
+  const copy = structuredClone(source);
+  const projected = project(source, ['code', 'valueQuantity']);
+  t.same(projected, source.map((r) => ({ resourceType: r.resourceType, id: r.id, code: r['code'], valueQuantity: r['valueQuantity'] })));
+  t.strictSame(Object.keys(projected[0]!).sort(), ['code', 'id', 'resourceType', 'valueQuantity']);
+  t.same(project(source, []), [{ resourceType: 'Observation', id: 'o1' }, { resourceType: 'Observation', id: 'o2' }], 'nothing granted');
+  t.same(project(source, ['subject.reference', 'valueQuantity.value', 'nonsense']), project(source, []), 'only whole top-level names count');
+  t.same(project([{ ...obs('o1', 1) }], ['id', 'resourceType'])[0], { resourceType: 'Observation', id: 'o1' });
+  t.same(source, copy, 'the input is not modified');
+  t.ok(validateFhir(toBundle(projected)).valid, 'a projection is still valid FHIR');
+});
+
+t.test('toBundle gives a valid FHIR searchset', async (t) => {
+  const bundle = toBundle([obs('o1', 100)], {
+    baseUrl: 'https://hospital1.example.org/fhir/',
+    meta: { tag: [{ system: 'https://medrec.example/ledger-hash', code: 'a'.repeat(64) }] },
+  });
+  t.match(bundle, { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ fullUrl: 'https://hospital1.example.org/fhir/Observation/o1', search: { mode: 'match' } }] });
+  t.same(validateFhir(bundle), { valid: true, errors: [] });
+  t.same(validateFhir(toBundle([])), { valid: true, errors: [] }, 'an empty answer is a valid bundle');
+});
+
+t.test('validateFhir rejects what is not FHIR R4', async (t) => {
+  t.match(validateFhir({ ...obs('o1', 1), status: 'done' }), { valid: false, errors: [/status/] }, 'bad code');
+  t.match(validateFhir({ ...obs('o1', 1), ssn: '123' }), { valid: false, errors: [/ssn/] }, 'unknown element');
+  t.match(validateFhir({ ...obs('o 1', 1) }), { valid: false, errors: [/id/] }, 'bad id');
+  t.match(validateFhir({ ...obs('o1', 1), effectiveDateTime: '2024-01-02T03:04' }), { valid: false }, 'date-time without zone');
+  t.match(validateFhir({ resourceType: 'Nonsense', id: 'x' }), { valid: false, errors: [/not a FHIR R4 resource type/] });
+  t.match(validateFhir({ id: 'x' }), { valid: false, errors: [/resourceType/] });
+  t.match(validateFhir(null), { valid: false });
+  t.match(validateFhir({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { ...obs('o1', 1), status: 'done' } }] }),
+    { valid: false }, 'an invalid resource inside a bundle');
+});
+
+t.test('column values become FHIR primitives the same way from every database', async (t) => {
+  for (const [input, expected] of [
+    ['2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z'],
+    ['2024-01-02T03:04:05.000Z', '2024-01-02T03:04:05Z'],
+    ['2024-01-02 03:04:05', '2024-01-02T03:04:05Z'],
+    ['2024-01-02 03:04', '2024-01-02T03:04:00Z'],
+    ['2024-01-02T05:04:05+02:00', '2024-01-02T03:04:05Z'],
+    ['2024-01-02T05:04:05+0200', '2024-01-02T03:04:05Z'],
+    ['2024-01-02T03:04:05.250Z', '2024-01-02T03:04:05.250Z'],
+    ['2024-01-02', '2024-01-02'],
+  ] as const) {
+    t.equal(toFhirValue(input, 'dateTime', 'x'), expected, `dateTime ${input}`);
+  }
+  t.equal(toFhirValue('2024-01-02T00:00:00.000Z', 'date', 'x'), '2024-01-02', 'SQL Server DATE as ISO instant');
+  t.equal(toFhirValue('  text ', 'string', 'x'), 'text');
+  t.equal(toFhirValue('   ', 'string', 'x'), undefined, 'blank is absent (FHIR forbids empty strings)');
+  t.equal(toFhirValue(null, 'decimal', 'x'), undefined);
+  t.equal(toFhirValue('12.50', 'decimal', 'x'), 12.5);
+  t.equal(toFhirValue(1, 'boolean', 'x'), true);
+  t.equal(toFhirValue('7', 'integer', 'x'), 7);
+  for (const [value, type] of [['soon', 'dateTime'], ['2024-13-45T99:00:00Z', 'dateTime'], ['x', 'decimal'], ['', 'decimal'],
+    ['1.5', 'integer'], ['maybe', 'boolean'], ['yesterday', 'date']] as const) {
+    t.throws(() => toFhirValue(value, type, 'Obs.path'), EhrMappingError, `${type} refuses ${JSON.stringify(value)}`);
+  }
+  t.throws(() => toFhirValue('soon', 'dateTime', 'Obs.path'), { message: /^Obs\.path: not a date-time$/ }, 'errors name the path, never the value');
+});
+
+t.test('rowToResource: ids from the primary key, codes mapped, nulls left out, bad rows refused', async (t) => {
+  const mapping = loadHospitalMapping('hospital2').categories.Observation!;
+  const row: Row = { obs_seq: 700001, person_no: 50001, obs_type: 'VS', obs_code: '8867-4', obs_desc: 'Heart rate',
+    result_value: 72, result_unit: '/min', obs_dttm: '2024-06-17 04:33:00', result_status: 'F' };
+  const resource = rowToResource('Observation', mapping, row);
+  t.match(resource, {
+    resourceType: 'Observation', id: 'h2-obs-700001', status: 'final',
+    category: [{ coding: [{ code: 'vital-signs' }] }], subject: { reference: 'Patient/h2-person-50001' },
+    effectiveDateTime: '2024-06-17T04:33:00Z', valueQuantity: { value: 72, code: '/min' },
+  });
+  t.ok(validateFhir(resource).valid);
+  const noValue = rowToResource('Observation', mapping, { ...row, result_value: null, result_unit: null });
+  t.notOk('valueQuantity' in noValue, 'a null value leaves out the quantity, constant unit system included');
+  t.match(noValue, { status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category' }] }] },
+    'constants beside non-null columns stay');
+  const noCode = rowToResource('Observation', mapping, { ...row, obs_code: null, obs_desc: null });
+  t.notOk('code' in noCode, 'no code column: no coding with a lonely system');
+  const immunization = loadHospitalMapping('hospital2').categories.Immunization!;
+  const bare = rowToResource('Immunization', immunization, { imm_id: 1, person_no: 2, cvx: '140', vaccine_desc: null, admin_dttm: null, lot_no: null });
+  t.equal(bare['status'], 'completed', 'top-level constants stay even when the top-level columns are null');
+  t.throws(() => rowToResource('Observation', mapping, { ...row, result_status: 'Z' }), { name: 'EhrMappingError', message: /status: local code has no mapping/ });
+  t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: null }), EhrMappingError, 'no primary key');
+  t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: 'a b' }), EhrMappingError, 'primary key outside the id alphabet');
+  const { obs_code: _dropped, ...missing } = row;
+  t.throws(() => rowToResource('Observation', mapping, missing), { message: /no column obs_code/ }, 'the query lost a mapped column');
+});
+
+t.test('RecordService refuses categories the hospital does not map, before asking the store', async (t) => {
+  const asked: string[] = [];
+  const store: EhrStore = {
+    kind: 'sqlite',
+    query: async (category) => { asked.push(category); return []; },
+    ping: async () => undefined,
+    close: async () => undefined,
+  };
+  const full = loadHospitalMapping('hospital1');
+  const partial = { ...full, categories: { Patient: full.categories.Patient! } };
+  const records = new RecordService(store, partial);
+  t.equal(records.hospital, 'hospital1');
+  t.same(records.categories(), ['Patient']);
+  await t.rejects(records.fetch('Observation', 'H1-000100'), { code: 'UNKNOWN_CATEGORY' }, 'a real category this hospital does not map');
+  await t.rejects(records.fetch('__proto__', 'H1-000100'), { code: 'UNKNOWN_CATEGORY' });
+  t.same(asked, [], 'the store was never asked');
+  t.same(await records.fetch('Patient', 'H1-000100'), []);
+  t.same(asked, ['Patient']);
+});
