@@ -70,11 +70,22 @@ type ChaincodeStubClass = new (
   signedProposal: unknown,
 ) => StubInstance;
 
-/** The chaincode as a peer's chaincode process would run it: fabric-contract-api's dispatch. */
-export function chaincodeFromContracts(contracts: readonly unknown[], title = 'medrec', version = '0'): Chaincode {
-  const serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } };
+/** A chaincode module's `serializers` export, as fabric-chaincode-node reads it. */
+export interface Serializers {
+  transaction: string;
+  serializers: Record<string, unknown>;
+}
+
+/**
+ * The chaincode as a peer's chaincode process would run it: fabric-contract-api's dispatch, with the
+ * module's serializers completed by the default JSON one exactly as fabric-shim's bootstrap does.
+ */
+export function chaincodeFromContracts(contracts: readonly unknown[], serializers?: Serializers, title = 'medrec'): Chaincode {
+  const chosen = serializers
+    ? { transaction: serializers.transaction, serializers: { ...serializers.serializers, jsonSerializer: JSONSerializer } }
+    : { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } };
   // The SPI appends its system contract to the array it is given: hand it a copy.
-  return new ChaincodeFromContract([...contracts], serializers, {}, title, version);
+  return new ChaincodeFromContract([...contracts], chosen, {}, title, '');
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -21,7 +21,7 @@ import {
   type TransactionInfo,
 } from '../../../ports/ledger.js';
 import { dataHash, headerHash } from './block.js';
-import { ChaincodeStub, chaincodeFromContracts, type Chaincode, type StubInstance } from './fabric.js';
+import { ChaincodeStub, chaincodeFromContracts, type Chaincode, type Serializers, type StubInstance } from './fabric.js';
 import { CommitLock } from './lock.js';
 import { Membership, type ChannelMember } from './membership.js';
 import { buildSignedProposal, decodeSignedProposal, type DecodedProposal } from './proposal.js';
@@ -39,6 +39,8 @@ export interface EmbeddedLedgerOptions {
   members: ChannelMember[];
   /** The chaincode's contract classes, e.g. `contracts` of `@medrec/chaincode`. */
   contracts: readonly unknown[];
+  /** The chaincode module's `serializers` export, if it has one. */
+  serializers?: Serializers;
   channelId?: string;
   chaincodeName?: string;
   /** Block cutter: at most this many transactions per block (Fabric's BatchSize.MaxMessageCount). */
@@ -114,7 +116,7 @@ export class EmbeddedLedger implements LedgerPort {
   ) {
     this.channelId = options.channelId ?? 'medrec';
     this.chaincodeName = options.chaincodeName ?? 'medrec';
-    this.chaincode = chaincodeFromContracts(options.contracts, this.chaincodeName);
+    this.chaincode = chaincodeFromContracts(options.contracts, options.serializers, this.chaincodeName);
     this.maxBlockTransactions = options.maxBlockTransactions ?? 500;
     this.batchTimeoutMs = options.batchTimeoutMs ?? 2;
     const last = store.lastBlock();
