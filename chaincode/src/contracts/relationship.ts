@@ -1,6 +1,6 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { checkAccess, grantIsLive } from '../domain/access';
-import { conflict, forbidden, invalid, notFound } from '../domain/errors';
+import { conflict, forbidden, invalid, MedrecError, notFound } from '../domain/errors';
 import { relationshipIdFor } from '../domain/ids';
 import { keys, prefixes } from '../domain/keys';
 import { grantAllowed, nextStatus } from '../domain/status';
@@ -170,6 +170,7 @@ export class RelationshipContract extends Contract {
       return JSON.stringify(view);
     }
     const own = await state.get<Grant>(keys.grant(rel.relationshipId, caller.participantId));
+    if (own?.status === 'granted' && state.now >= own.validUntil) throw new MedrecError('EXPIRED', 'the grant has expired');
     if (!grantIsLive(own, state.now)) throw forbidden('only the parties, their viewers and auditors may read a relationship');
     // A viewer sees only its own grant and the pointers it was granted.
     const granted = new Set(own.items.map((i) => i.category));

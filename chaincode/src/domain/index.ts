@@ -4,5 +4,13 @@ export { PURPOSES, isPurpose, type Purpose } from './purposes';
 export { ERROR_CODES, ERROR_CODE_PATTERN, MedrecError, errorCodeOf, type ErrorCode } from './errors';
 export { checkAccess, grantIsLive, type AccessQuery } from './access';
 export { nextStatus, patientMayRead, viewerMayRead } from './status';
-export { LIMITS } from './validation';
+export {
+  LIMITS,
+  parseFieldsJson,
+  parseGrantJson,
+  requireEndpoint,
+  requireEnrollmentId,
+  requireHex64,
+  requireIsoDate,
+} from './validation';
 export * from './types';

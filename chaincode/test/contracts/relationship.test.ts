@@ -240,7 +240,7 @@ t.test('get: parties see everything, a viewer only its own grant and granted poi
   await refused(t, c.w, c.provider2, 'Relationship:get', [id], 'FORBIDDEN');
   await refused(t, c.w, c.patient2, 'Relationship:get', [id], 'FORBIDDEN');
   const late = await c.w.call(c.viewer, 'Relationship:get', [id], false, new Date('2027-01-01T00:00:00Z'));
-  t.match(late.message, /^FORBIDDEN: /, 'an expired grant shows nothing');
+  t.match(late.message, /^EXPIRED: /, 'an expired grant shows nothing, and says why');
   await c.w.submit(c.patient, 'Relationship:revoke', id, c.viewer.pid);
   await refused(t, c.w, c.viewer, 'Relationship:get', [id], 'FORBIDDEN');
   await refused(t, c.w, c.auditor, 'Relationship:get', [H('6')], 'NOT_FOUND');
