@@ -1,0 +1,80 @@
+import '../../src/config/quiet-chaincode.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGateways, type RunningGateway } from '../../src/app.js';
+import { defaultHospitals, loadConfig } from '../../src/config/config.js';
+import { openSystem, type MedrecSystem } from '../../src/runtime.js';
+
+/** A fresh two-hospital system on real sockets (port 0), in a temporary directory. */
+export interface TestSystem {
+  dir: string;
+  system: MedrecSystem;
+  gateways: RunningGateway[];
+  h1: string;
+  h2: string;
+  close(): Promise<void>;
+}
+
+export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-http-'))): Promise<TestSystem> {
+  const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0) });
+  const system = await openSystem(config);
+  const gateways = await startGateways(system);
+  return {
+    dir,
+    system,
+    gateways,
+    h1: gateways[0]!.url,
+    h2: gateways[1]!.url,
+    close: async () => {
+      for (const g of gateways) await g.app.close();
+      await system.close();
+    },
+  };
+}
+
+export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface Answer {
+  status: number;
+  type: string;
+  json: Json;
+  text: string;
+}
+
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const hasBody = options.body !== undefined || options.rawBody !== undefined;
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await res.text();
+  let json: Json = {};
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    json = {};
+  }
+  return { status: res.status, type: res.headers.get('content-type') ?? '', json, text };
+}
+
+export async function login(base: string, username: string, password = `${username}-demo-pass`): Promise<string> {
+  const res = await api(base, 'POST', '/auth/login', { body: { username, password } });
+  if (res.status !== 200) throw new Error(`login ${username} → ${res.status} ${res.json.code}`);
+  return res.json.token as string;
+}
+
+/** ISO instant without milliseconds, as the grant schema wants it. */
+export const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z');
