@@ -1,12 +1,13 @@
 # A hospital organisation: its CA, identities, MSP and peer (sourced after network/lib.sh).
 
 # Identities every hospital gets at start. Users carry the certificate attributes the chaincode reads
-# (`role`, `hospital`); the admin is a NodeOU admin (channel and lifecycle operations).
+# (`role`, `hospital`); the admin is a NodeOU admin (channel and lifecycle operations). The admin and
+# the registrar may register client identities with those attributes (the gateway's FabricCaIdentity).
 hospital_identities() { # HOSPITAL
   local h="$1"
-  echo "admin admin role=admin:ecert,hospital=$h:ecert"
+  echo "admin admin role=admin:ecert,hospital=$h:ecert,\"hf.Registrar.Roles=client,peer\",hf.Registrar.Attributes=*,hf.Revoker=true"
   echo "records-service client role=provider:ecert,hospital=$h:ecert"
-  echo "registrar client role=registrar:ecert,hospital=$h:ecert"
+  echo "registrar client role=registrar:ecert,hospital=$h:ecert,hf.Registrar.Roles=client,\"hf.Registrar.Attributes=role,hospital\",hf.Revoker=true"
   echo "auditor client role=auditor:ecert,hospital=$h:ecert"
 }
 

@@ -1,0 +1,151 @@
+/**
+ * IdentityPort on a hospital's Fabric CA (fabric-ca-client). The CA enforces its own registrar
+ * powers (hf.Registrar.Roles / hf.Registrar.Attributes); this adapter adds the project's rules that a
+ * CA cannot express: which roles exist, and that a `registrar` hands out only end-user roles.
+ */
+import { request as httpsRequest } from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import FabricCAServices from 'fabric-ca-client';
+import { User } from 'fabric-common';
+import { type Credentials, type IdentityPort, type RegistrationRequest, IdentityError } from '../../../ports/identity.js';
+import { caErrorCode } from './errors.js';
+
+export const ROLES = ['patient', 'provider', 'registrar', 'viewer', 'researcher', 'auditor', 'admin'] as const;
+const REGISTRAR_MAY_REGISTER = new Set(['patient', 'provider', 'viewer', 'researcher']);
+const ENROLLMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const RESERVED_ATTR = /^(hf\.|role$|hospital$)/;
+
+export interface FabricCaIdentityOptions {
+  /** https://host:port of the hospital's Fabric CA. */
+  url: string;
+  caName: string;
+  /** PEM the CA's TLS certificate chains to. */
+  tlsRootCert: string;
+  mspId: string;
+  /** Display name of the organisation: the certificates' `hospital` attribute. */
+  hospital: string;
+}
+
+/** The `attrs` Fabric CA put in a certificate (role, hospital, hf.*), or {} when there are none. */
+export function certificateAttributes(pem: string): Record<string, string> {
+  const der = new X509Certificate(pem).raw;
+  // Fabric CA writes them as JSON in the private extension 1.2.3.4.5.6.7.8.1 (DER-encoded OID below).
+  const oid = Buffer.from([0x06, 0x08, 0x2a, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x01]);
+  const at = der.indexOf(oid);
+  if (at < 0) return {};
+  const json = der.subarray(at).toString('latin1').match(/\{"attrs":\{.*?\}\}/);
+  return json ? (JSON.parse(json[0]) as { attrs: Record<string, string> }).attrs : {};
+}
+
+export class FabricCaIdentity implements IdentityPort {
+  readonly mspId: string;
+  private readonly ca: FabricCAServices;
+
+  constructor(private readonly options: FabricCaIdentityOptions) {
+    this.mspId = options.mspId;
+    this.ca = new FabricCAServices(options.url, { trustedRoots: [options.tlsRootCert], verify: true }, options.caName);
+  }
+
+  private user(credentials: Credentials): User {
+    if (credentials.mspId !== this.mspId) {
+      throw new IdentityError('FORBIDDEN', `the certificate is not issued by the CA of ${this.mspId}`);
+    }
+    try {
+      return User.createUser(credentials.enrollmentId, '', credentials.mspId, credentials.certificate, credentials.privateKey);
+    } catch {
+      throw new IdentityError('FORBIDDEN', 'the registrar certificate or key cannot be read');
+    }
+  }
+
+  async register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }> {
+    if (!ENROLLMENT_ID.test(request.enrollmentId)) {
+      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment id is 1-64 letters, digits, ".", "_", "@" or "-"');
+    }
+    if (!(ROLES as readonly string[]).includes(request.role)) {
+      throw new IdentityError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
+    }
+    const reserved = Object.keys(request.attrs ?? {}).filter((name) => RESERVED_ATTR.test(name));
+    if (reserved.length > 0) throw new IdentityError('INVALID_ARGUMENT', `reserved attributes: ${reserved.join(', ')}`);
+    if (request.secret !== undefined && request.secret.length < 8) {
+      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment secret has at least 8 characters');
+    }
+    const user = this.user(registrar);
+    if (certificateAttributes(registrar.certificate).role === 'registrar' && !REGISTRAR_MAY_REGISTER.has(request.role)) {
+      throw new IdentityError('FORBIDDEN', `a registrar may not register the role ${request.role}`);
+    }
+    const attrs = [
+      { name: 'role', value: request.role, ecert: true },
+      { name: 'hospital', value: this.options.hospital, ecert: true },
+      ...Object.entries(request.attrs ?? {}).map(([name, value]) => ({ name, value, ecert: true })),
+    ];
+    try {
+      const secret = await this.ca.register(
+        {
+          enrollmentID: request.enrollmentId,
+          ...(request.secret ? { enrollmentSecret: request.secret } : {}),
+          role: 'client',
+          affiliation: '',
+          maxEnrollments: 1,
+          attrs,
+        },
+        user,
+      );
+      return { secret };
+    } catch (error) {
+      throw this.failure(error, request.enrollmentId);
+    }
+  }
+
+  async enroll(enrollmentId: string, secret: string): Promise<Credentials> {
+    try {
+      const enrollment = await this.ca.enroll({ enrollmentID: enrollmentId, enrollmentSecret: secret });
+      return {
+        mspId: this.mspId,
+        enrollmentId,
+        certificate: enrollment.certificate,
+        privateKey: enrollment.key.toBytes(),
+      };
+    } catch (error) {
+      const failure = this.failure(error, enrollmentId);
+      // Same answer for an unknown id, a wrong or used secret: enrollment ids are not to be probed.
+      if (failure.code === 'UNAVAILABLE') throw failure;
+      throw new IdentityError('FORBIDDEN', 'unknown enrollment id or wrong secret');
+    }
+  }
+
+  async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<void> {
+    const user = this.user(registrar);
+    try {
+      await this.ca.revoke({ enrollmentID: enrollmentId, ...(reason ? { reason } : {}) }, user);
+    } catch (error) {
+      throw this.failure(error, enrollmentId);
+    }
+  }
+
+  /** The CA's certificate chain, from its unauthenticated /cainfo endpoint. */
+  async trustAnchors(): Promise<string[]> {
+    const url = new URL(`/api/v1/cainfo?ca=${encodeURIComponent(this.options.caName)}`, this.options.url);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(url, { ca: this.options.tlsRootCert, timeout: 10_000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`cainfo answered ${res.statusCode}`))));
+      });
+      req.on('timeout', () => req.destroy(new Error('cainfo timed out')));
+      req.on('error', reject);
+      req.end();
+    }).catch((error: unknown) => {
+      throw new IdentityError('UNAVAILABLE', `the CA is unavailable: ${(error as Error).message}`);
+    });
+    const chain = Buffer.from((JSON.parse(body) as { result: { CAChain: string } }).result.CAChain, 'base64').toString();
+    return chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((pem) => `${pem}\n`) ?? [];
+  }
+
+  private failure(error: unknown, enrollmentId: string): IdentityError {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = caErrorCode(message);
+    const text = code === 'UNAVAILABLE' ? 'the CA is unavailable' : `the CA refused ${enrollmentId}: ${message.slice(0, 300)}`;
+    return new IdentityError(code, text);
+  }
+}

@@ -1,0 +1,44 @@
+import { CommitError, GatewayError } from '@hyperledger/fabric-gateway';
+import {
+  AccessDeniedError,
+  ChaincodeError,
+  LedgerUnavailableError,
+  TransactionInvalidError,
+} from '../../../ports/ledger.js';
+import { validationCodeName } from './blocks.js';
+
+// gRPC status codes that mean "no answer could be had", as opposed to "the answer is no".
+const UNAVAILABLE_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+const ACCESS_DENIED = /access denied|creator certificate is not valid|signature.*(invalid|not valid)|is not valid: could not validate identity/i;
+
+function messagesOf(error: GatewayError): string[] {
+  return [...error.details.map((detail) => detail.message), error.message];
+}
+
+/**
+ * Maps what @hyperledger/fabric-gateway throws to the ledger port's errors. The chaincode's own
+ * `CODE: text` travels in the error details (one per peer), not in the top-level message.
+ */
+export function toPortError(error: unknown): Error {
+  if (error instanceof CommitError) {
+    return new TransactionInvalidError(error.transactionId, validationCodeName(error.code));
+  }
+  if (error instanceof GatewayError) {
+    for (const message of messagesOf(error)) {
+      const chaincodeError = ChaincodeError.fromMessage(message);
+      if (chaincodeError) return chaincodeError;
+    }
+    if (UNAVAILABLE_CODES.has(error.code)) {
+      return new LedgerUnavailableError(`the Fabric network is unavailable: ${error.message}`, { cause: error });
+    }
+    const denied = messagesOf(error).find((message) => ACCESS_DENIED.test(message));
+    if (denied) return new AccessDeniedError(denied);
+    const detail = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
+    // No peer could endorse (e.g. none of the requested organisations reachable): fail closed.
+    if (/no (peers|combination of peers) available|failed to (collect|select) endorse/i.test(detail + error.message)) {
+      return new LedgerUnavailableError(`no endorsement could be had: ${detail || error.message}`, { cause: error });
+    }
+    return new Error(`Fabric refused the request: ${error.message}${detail ? ` (${detail})` : ''}`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,200 @@
+/**
+ * LedgerPort on a real Fabric network, through the peer's Gateway service
+ * (@hyperledger/fabric-gateway over @grpc/grpc-js, TLS). Every proposal is signed with the caller's
+ * own certificate and key; one gRPC connection to this hospital's peer is shared by all of them.
+ */
+import { createPrivateKey } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import {
+  type Checkpointer,
+  type Gateway,
+  connect,
+  hash,
+  signers,
+} from '@hyperledger/fabric-gateway';
+import {
+  type ChaincodeEvent,
+  type EventOptions,
+  type LedgerPort,
+  type Signer,
+  type SubmitOptions,
+  type SubmitResult,
+  type TransactionInfo,
+  LedgerUnavailableError,
+  TransactionInvalidError,
+} from '../../../ports/ledger.js';
+import { chainHeight, transactionInBlock, validationCodeName } from './blocks.js';
+import { toPortError } from './errors.js';
+
+export interface FabricLedgerOptions {
+  /** host:port of this hospital's peer (its Gateway service). */
+  peerEndpoint: string;
+  /** PEM of the CA that issued the peer's TLS certificate. */
+  tlsRootCert: string;
+  /** TLS server name to expect when it differs from the endpoint's host. */
+  hostAlias?: string;
+  channel: string;
+  chaincode: string;
+  /** This hospital's service identity, for reads that belong to no user: events, height, lookups. */
+  serviceSigner: Signer;
+  /**
+   * Checkpointer (e.g. `checkpointers.file(path)`): events() records each delivered event and, when
+   * asked to start at or before the checkpoint, resumes right after it, so a restarted gateway
+   * neither loses nor repeats notifications within a block.
+   */
+  checkpointer?: Checkpointer;
+  /** Per-call deadlines (ms). */
+  timeouts?: Partial<Record<'evaluate' | 'endorse' | 'submit' | 'commitStatus', number>>;
+}
+
+const DEFAULT_TIMEOUTS = { evaluate: 10_000, endorse: 30_000, submit: 10_000, commitStatus: 60_000 };
+const MAX_CACHED_GATEWAYS = 256;
+
+function deadline(ms: number): () => grpc.CallOptions {
+  return () => ({ deadline: Date.now() + ms });
+}
+
+export class FabricLedger implements LedgerPort {
+  private readonly client: grpc.Client;
+  private readonly gateways = new Map<string, Gateway>();
+  private readonly timeouts: typeof DEFAULT_TIMEOUTS;
+  private closed = false;
+
+  constructor(private readonly options: FabricLedgerOptions) {
+    const credentials = grpc.credentials.createSsl(Buffer.from(options.tlsRootCert));
+    this.client = new grpc.Client(
+      options.peerEndpoint,
+      credentials,
+      options.hostAlias ? { 'grpc.ssl_target_name_override': options.hostAlias } : {},
+    );
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  }
+
+  /** Gateways are cheap views over the shared connection; cached per identity to keep the parsed key. */
+  private gatewayFor(signer: Signer): Gateway {
+    if (this.closed) throw new LedgerUnavailableError('the Fabric ledger client is closed');
+    const key = `${signer.mspId}\n${signer.certificate}`;
+    const cached = this.gateways.get(key);
+    if (cached) return cached;
+    if (this.gateways.size >= MAX_CACHED_GATEWAYS) {
+      const oldest = this.gateways.keys().next().value as string;
+      this.gateways.get(oldest)?.close();
+      this.gateways.delete(oldest);
+    }
+    const gateway = connect({
+      client: this.client,
+      identity: { mspId: signer.mspId, credentials: Buffer.from(signer.certificate) },
+      signer: signers.newPrivateKeySigner(createPrivateKey(signer.privateKey)),
+      hash: hash.sha256,
+      evaluateOptions: deadline(this.timeouts.evaluate),
+      endorseOptions: deadline(this.timeouts.endorse),
+      submitOptions: deadline(this.timeouts.submit),
+      commitStatusOptions: deadline(this.timeouts.commitStatus),
+    });
+    this.gateways.set(key, gateway);
+    return gateway;
+  }
+
+  async submit(
+    signer: Signer,
+    contract: string,
+    transaction: string,
+    args: string[],
+    options?: SubmitOptions,
+  ): Promise<SubmitResult> {
+    try {
+      const network = this.gatewayFor(signer).getNetwork(this.options.channel);
+      const submitted = await network.getContract(this.options.chaincode, contract).submitAsync(transaction, {
+        arguments: args,
+        ...(options?.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
+      });
+      const status = await submitted.getStatus();
+      if (!status.successful) {
+        throw new TransactionInvalidError(status.transactionId, validationCodeName(status.code));
+      }
+      return { txId: status.transactionId, blockNumber: status.blockNumber, result: submitted.getResult() };
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  async evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array> {
+    try {
+      const network = this.gatewayFor(signer).getNetwork(this.options.channel);
+      return await network.getContract(this.options.chaincode, contract).evaluateTransaction(transaction, ...args);
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  async *events(options: EventOptions): AsyncIterable<ChaincodeEvent> {
+    const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
+    const checkpointer = this.options.checkpointer;
+    const checkpointBlock = checkpointer?.getBlockNumber();
+    const resume = checkpointer && checkpointBlock !== undefined && checkpointBlock >= options.startBlock;
+    let stream;
+    try {
+      stream = await network.getChaincodeEvents(
+        this.options.chaincode,
+        resume ? { checkpoint: checkpointer } : { startBlock: options.startBlock },
+      );
+    } catch (error) {
+      throw toPortError(error);
+    }
+    const stop = () => stream.close();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const event of stream) {
+        yield {
+          blockNumber: event.blockNumber,
+          txId: event.transactionId,
+          eventName: event.eventName,
+          payload: event.payload,
+        };
+        await checkpointer?.checkpointChaincodeEvent(event);
+      }
+    } catch (error) {
+      if (options.signal?.aborted || this.closed) return;
+      throw toPortError(error);
+    } finally {
+      options.signal?.removeEventListener('abort', stop);
+      stream.close();
+    }
+  }
+
+  private async query(name: string, args: string[]): Promise<Uint8Array> {
+    const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
+    return network.getContract('qscc').evaluateTransaction(name, this.options.channel, ...args);
+  }
+
+  async height(): Promise<bigint> {
+    try {
+      return chainHeight(await this.query('GetChainInfo', []));
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
+    let block: Uint8Array;
+    try {
+      block = await this.query('GetBlockByTxID', [txId]);
+    } catch (error) {
+      const mapped = toPortError(error);
+      if (mapped instanceof LedgerUnavailableError) throw mapped;
+      // qscc answers an unknown id with an error, not an empty result.
+      if (/no such transaction ID|not found|Failed to get block for txID/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error)) + String(error))) {
+        return undefined;
+      }
+      throw mapped;
+    }
+    return transactionInBlock(block, txId);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const gateway of this.gateways.values()) gateway.close();
+    this.gateways.clear();
+    this.client.close();
+  }
+}

@@ -1,0 +1,149 @@
+/** The running native Fabric network (npm run fabric:up), as the end-to-end tests see it. */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { checkpointers } from '@hyperledger/fabric-gateway';
+import { identityId } from '@medrec/chaincode/domain';
+import { FabricCaIdentity } from '../src/adapters/identity/fabric-ca/ca.js';
+import { FabricLedger } from '../src/adapters/ledger/fabric/ledger.js';
+import type { Credentials } from '../src/ports/identity.js';
+import { ChaincodeError, type LedgerPort, type Signer } from '../src/ports/ledger.js';
+
+const run = promisify(execFile);
+// dist/test-fabric/network.js → repository root
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+interface UserFiles {
+  certificate: string;
+  privateKey: string;
+}
+
+export interface HospitalInfo {
+  name: string;
+  key: string;
+  mspId: string;
+  peer: { endpoint: string; tlsCaCert: string; hostAlias: string; operations: string; process: string };
+  ca: { url: string; caName: string; tlsCaCert: string; bootstrapAdmin: string; bootstrapSecret: string };
+  gatewayPort: number;
+  users: Record<string, UserFiles>;
+}
+
+export interface NetworkInfo {
+  channel: string;
+  chaincode: string;
+  dataDir: string;
+  consensus: string;
+  orderers: { endpoint: string; process: string; operations: string }[];
+  hospitals: HospitalInfo[];
+}
+
+export function networkFile(): string {
+  return join(process.env.FABRIC_DATA ?? join(ROOT, '.fabric', 'network'), 'network.json');
+}
+
+export function loadNetwork(): NetworkInfo {
+  return JSON.parse(readFileSync(networkFile(), 'utf8')) as NetworkInfo;
+}
+
+export function hospital(network: NetworkInfo, name: string): HospitalInfo {
+  const found = network.hospitals.find((h) => h.name === name);
+  if (!found) throw new Error(`no hospital ${name} in ${networkFile()}`);
+  return found;
+}
+
+/** One of the identities fabric:up enrolled for a hospital (admin, records-service, registrar, auditor). */
+export function staffCredentials(h: HospitalInfo, user: string): Credentials {
+  const files = h.users[user];
+  if (!files) throw new Error(`${h.name} has no user ${user}`);
+  return {
+    mspId: h.mspId,
+    enrollmentId: user,
+    certificate: readFileSync(files.certificate, 'utf8'),
+    privateKey: readFileSync(files.privateKey, 'utf8'),
+  };
+}
+
+export async function openLedger(network: NetworkInfo, h: HospitalInfo, checkpointFile?: string): Promise<FabricLedger> {
+  return new FabricLedger({
+    peerEndpoint: h.peer.endpoint,
+    tlsRootCert: readFileSync(h.peer.tlsCaCert, 'utf8'),
+    hostAlias: h.peer.hostAlias,
+    channel: network.channel,
+    chaincode: network.chaincode,
+    serviceSigner: staffCredentials(h, 'records-service'),
+    ...(checkpointFile ? { checkpointer: await checkpointers.file(checkpointFile) } : {}),
+  });
+}
+
+export function openIdentity(h: HospitalInfo): FabricCaIdentity {
+  return new FabricCaIdentity({
+    url: h.ca.url,
+    caName: h.ca.caName,
+    tlsRootCert: readFileSync(h.ca.tlsCaCert, 'utf8'),
+    mspId: h.mspId,
+    hospital: h.name,
+  });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+export function fakeExternalIdHash(): string {
+  return createHash('sha256').update(randomBytes(32)).digest('hex');
+}
+
+export function iid(user: Credentials): string {
+  return identityId(user.mspId, user.enrollmentId);
+}
+
+export function json<T>(bytes: Uint8Array): T {
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+/** Registers the identity on the ledger (by its hospital's registrar) unless it already is. */
+export async function ensureOnLedger(ledger: LedgerPort, registrar: Signer, user: Credentials, role: string): Promise<string> {
+  try {
+    return json<{ participantId: string }>(await ledger.evaluate(user, 'Registrar', 'whoami', [])).participantId;
+  } catch (error) {
+    if (!(error instanceof ChaincodeError) || error.code !== 'FORBIDDEN') throw error;
+  }
+  const record = await ledger.submit(registrar, 'Registrar', 'register', [fakeExternalIdHash(), user.enrollmentId, role]);
+  return json<{ participantId: string }>(record.result).participantId;
+}
+
+/** A new person at a hospital: registered and enrolled with the Fabric CA, registered on the ledger. */
+export async function newPerson(
+  h: HospitalInfo,
+  ledger: LedgerPort,
+  role: string,
+): Promise<Credentials & { participantId: string }> {
+  const ca = openIdentity(h);
+  const enrollmentId = uniqueName(role);
+  const { secret } = await ca.register(staffCredentials(h, 'registrar'), { enrollmentId, role });
+  const user = await ca.enroll(enrollmentId, secret);
+  const participantId = await ensureOnLedger(ledger, staffCredentials(h, 'registrar'), user, role);
+  return { ...user, participantId };
+}
+
+/** network/ctl.sh: stop or start one process of the network. */
+export async function ctl(action: 'stop' | 'start', kind: 'peer' | 'orderer' | 'chaincode', target: string): Promise<void> {
+  await run(join(ROOT, 'network', 'ctl.sh'), [action, kind, target], { timeout: 120_000 });
+}
+
+/** Fabric's own CLI: `peer chaincode query` as one of the hospital's staff identities. */
+export async function peerQuery(h: HospitalInfo, user: string, args: string[]): Promise<string> {
+  const { stdout } = await run(
+    join(ROOT, 'network', 'peer-cli.sh'),
+    [h.name, user, 'chaincode', 'query', '-C', 'medrec', '-n', 'medrec', '-c', JSON.stringify({ Args: args })],
+    { timeout: 60_000 },
+  );
+  return stdout.trim();
+}
+
+export async function addHospital(name: string): Promise<void> {
+  await run(join(ROOT, 'scripts', 'add-hospital.sh'), [name], { timeout: 600_000 });
+}
