@@ -1,4 +1,4 @@
-import type { MssqlTarget } from '../../adapters/ehr/mssql/config.js';
+import type { EhrTarget } from '../../adapters/ehr/open.js';
 import { writeMssqlDataset } from '../../adapters/ehr/mssql/seed-writer.js';
 import { writeSqliteDataset } from '../../adapters/ehr/sqlite/seed-writer.js';
 import { hospital1Dataset } from './hospital1.js';
@@ -6,7 +6,8 @@ import { hospital2Dataset } from './hospital2.js';
 import { DEFAULT_SEED, demoPatients, type DemoPatient } from './population.js';
 import type { Dataset } from './tables.js';
 
-export type SeedTarget = { kind: 'sqlite'; file: string } | ({ kind: 'mssql' } & MssqlTarget);
+/** Where to seed: the same target description the gateway opens its EHR store with. */
+export type SeedTarget = EhrTarget;
 
 export interface SeedOptions {
   /** patients per hospital (default 50) */

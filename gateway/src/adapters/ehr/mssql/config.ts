@@ -13,7 +13,7 @@ export interface MssqlTarget {
   requestTimeoutMs?: number;
 }
 
-export const MSSQL_DEFAULTS = { poolMax: 10, connectionTimeoutMs: 5000, requestTimeoutMs: 10000 } as const;
+const MSSQL_DEFAULTS = { poolMax: 10, connectionTimeoutMs: 5000, requestTimeoutMs: 10000 } as const;
 
 /** The mssql pool configuration for a target: explicit pool limits and timeouts, never the driver's defaults. */
 export function poolConfig(target: MssqlTarget): mssql.config {
