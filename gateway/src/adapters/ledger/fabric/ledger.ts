@@ -6,6 +6,7 @@
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
+  type ChaincodeEvent as FabricChaincodeEvent,
   type Checkpointer,
   type Gateway,
   connect,
@@ -38,9 +39,9 @@ export interface FabricLedgerOptions {
   /** This hospital's service identity, for reads that belong to no user: events, height, lookups. */
   serviceSigner: Signer;
   /**
-   * Checkpointer (e.g. `checkpointers.file(path)`): events() records each delivered event and, when
-   * asked to start at or before the checkpoint, resumes right after it, so a restarted gateway
-   * neither loses nor repeats notifications within a block.
+   * Checkpointer (e.g. `checkpointers.file(path)`): events() records each event the consumer has
+   * handled and, when asked to start at or before the checkpoint, resumes right after it, so a
+   * restarted gateway neither loses nor repeats notifications, even within a block.
    */
   checkpointer?: Checkpointer;
   /** Per-call deadlines (ms). */
@@ -143,8 +144,13 @@ export class FabricLedger implements LedgerPort {
     }
     const stop = () => stream.close();
     options.signal?.addEventListener('abort', stop, { once: true });
+    // An event is checkpointed once the consumer comes back for the next one or stops reading:
+    // at least once, never lost, even if the process dies while handling it.
+    let delivered: FabricChaincodeEvent | undefined;
+    let failed = false;
     try {
       for await (const event of stream) {
+        delivered = event;
         yield {
           blockNumber: event.blockNumber,
           txId: event.transactionId,
@@ -152,13 +158,16 @@ export class FabricLedger implements LedgerPort {
           payload: event.payload,
         };
         await checkpointer?.checkpointChaincodeEvent(event);
+        delivered = undefined;
       }
     } catch (error) {
       if (options.signal?.aborted || this.closed) return;
+      failed = true;
       throw toPortError(error);
     } finally {
       options.signal?.removeEventListener('abort', stop);
       stream.close();
+      if (delivered && !failed) await checkpointer?.checkpointChaincodeEvent(delivered);
     }
   }
 

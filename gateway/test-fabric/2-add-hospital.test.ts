@@ -1,0 +1,72 @@
+/**
+ * A third hospital joins the running network (npm run fabric:add-hospital) and takes part in a flow:
+ * its own CA issues its people, its peer endorses its relationships, and the other hospitals cannot.
+ */
+import t from 'tap';
+import { TransactionInvalidError } from '../src/ports/ledger.js';
+import {
+  addHospital,
+  ensureOnLedger,
+  hospital,
+  iid,
+  json,
+  loadNetwork,
+  newPerson,
+  openLedger,
+  peerQuery,
+  staffCredentials,
+} from './network.js';
+
+const NAME = 'Hospital3';
+
+t.test('a third hospital joins and runs a flow with the first', async (t) => {
+  if (loadNetwork().hospitals.some((h) => h.name === NAME)) {
+    t.comment(`${NAME} is already a member (test run again on the same network)`);
+  } else {
+    await addHospital(NAME);
+  }
+  await t.rejects(addHospital(NAME), { message: /already a member/ }, 'a member cannot join twice');
+  const network = loadNetwork();
+  const h1 = hospital(network, 'Hospital1');
+  const h3 = hospital(network, NAME);
+  t.equal(h3.mspId, 'Hospital3MSP');
+
+  const ledger1 = await openLedger(network, h1);
+  const ledger3 = await openLedger(network, h3);
+  t.teardown(() => Promise.all([ledger1.close(), ledger3.close()]));
+  const provider3 = staffCredentials(h3, 'records-service');
+  await ensureOnLedger(ledger3, staffCredentials(h3, 'registrar'), provider3, 'provider');
+  const auditor3 = staffCredentials(h3, 'auditor');
+  await ensureOnLedger(ledger3, staffCredentials(h3, 'registrar'), auditor3, 'auditor');
+  const patient = await newPerson(h3, ledger3, 'patient');
+  const viewer = await newPerson(h1, ledger1, 'viewer');
+
+  const created = await ledger3.submit(provider3, 'Relationship', 'create', [patient.participantId, 'https://hospital3.example/gatekeeper'], {
+    endorsingOrganizations: ['Hospital3MSP'],
+  });
+  const id = json<{ relationshipId: string; providerMspId: string }>(created.result).relationshipId;
+  t.equal(json<{ providerMspId: string }>(created.result).providerMspId, 'Hospital3MSP');
+  await ledger3.submit(provider3, 'Relationship', 'putPointer', [id, 'Condition', 'c'.repeat(64)], { endorsingOrganizations: ['Hospital3MSP'] });
+  await ledger3.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: ['Hospital3MSP'] });
+  const grant = { items: [{ category: 'Condition', fields: ['code'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'CAREMGT' };
+  await ledger3.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
+    endorsingOrganizations: ['Hospital3MSP'],
+  });
+
+  const decision = json<{ allowed: boolean; providerMspId: string }>(
+    await ledger1.evaluate(viewer, 'Relationship', 'checkAccess', [id, iid(viewer), 'Condition', '["code"]']),
+  );
+  t.match(decision, { allowed: true, providerMspId: 'Hospital3MSP' }, "Hospital1's viewer is granted Hospital3's record");
+
+  // Hospital1's peer alone cannot endorse a change to Hospital3's relationship.
+  const refused = await ledger1
+    .submit(patient, 'Relationship', 'revoke', [id, viewer.participantId], { endorsingOrganizations: ['Hospital1MSP'] })
+    .then(() => undefined, (error: unknown) => error);
+  t.type(refused, TransactionInvalidError);
+  t.equal((refused as TransactionInvalidError).validationCode, 'ENDORSEMENT_POLICY_FAILURE');
+
+  const viaCli = JSON.parse(await peerQuery(h3, 'auditor', ['Relationship:get', id])) as { status: string; grants: { status: string }[] };
+  t.match(viaCli, { status: 'accepted', grants: [{ status: 'granted' }] }, "Hospital3's peer, through Fabric's CLI");
+  const history = json<{ relationship: unknown[] }>(await ledger3.evaluate(auditor3, 'Relationship', 'history', [id]));
+  t.equal(history.relationship.length, 2);
+});
