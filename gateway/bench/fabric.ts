@@ -1,0 +1,145 @@
+/**
+ * npm run bench:fabric — on the running native Fabric network (npm run fabric:up):
+ * - committed MedRec transactions per second (Relationship.create, endorsed by the provider's
+ *   hospital) and p50/p99 commit latency (submit → commit status), through the FabricLedger adapter;
+ * - the same for a trivial put-state transaction (chaincode `putstate`, network/putstate: one
+ *   putState, no reads, no checks) on the same network, and the ratio: what our chaincode costs;
+ * - ledger bytes per relationship: growth of the peer's block files / relationships created, one per
+ *   transaction and in batches (Relationship.createBatch, as a hospital onboarding its patients).
+ * Ends with one JSON line. BENCH_TX (default 400) transactions per run, BENCH_CONCURRENCY (default 32)
+ * in flight, BENCH_BATCH (default 100) relationships per batch transaction.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { FabricLedger } from '../src/adapters/ledger/fabric/ledger.js';
+import type { Signer } from '../src/ports/ledger.js';
+
+const TX = Number(process.env.BENCH_TX ?? 400);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const DATA = process.env.FABRIC_DATA ?? join(ROOT, '.fabric', 'network');
+
+interface Hospital {
+  key: string;
+  mspId: string;
+  peer: { endpoint: string; tlsCaCert: string; hostAlias: string };
+  users: Record<string, { certificate: string; privateKey: string }>;
+}
+const network = JSON.parse(readFileSync(join(DATA, 'network.json'), 'utf8')) as { channel: string; hospitals: Hospital[] };
+const h1 = network.hospitals[0]!;
+
+function signer(user: string): Signer {
+  return {
+    mspId: h1.mspId,
+    certificate: readFileSync(h1.users[user]!.certificate, 'utf8'),
+    privateKey: readFileSync(h1.users[user]!.privateKey, 'utf8'),
+  };
+}
+
+function ledgerFor(chaincode: string): FabricLedger {
+  return new FabricLedger({
+    peerEndpoint: h1.peer.endpoint,
+    tlsRootCert: readFileSync(h1.peer.tlsCaCert, 'utf8'),
+    hostAlias: h1.peer.hostAlias,
+    channel: network.channel,
+    chaincode,
+    serviceSigner: signer('records-service'),
+  });
+}
+
+/** Bytes of the peer's block files for the channel: what the ledger costs on disk. */
+function blockBytes(): number {
+  const dir = join(DATA, 'orgs', h1.key, 'nodes', 'peer0', 'data', 'ledgersData', 'chains', 'chains', network.channel);
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('blockfile'))
+    .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+}
+
+function hex64(n: number, salt: string): string {
+  return (salt + n.toString(16)).padStart(64, '0').slice(-64);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Runs `count` submissions, `CONCURRENCY` at a time; committed tx/s and commit latencies. */
+async function load(count: number, submit: (i: number) => Promise<unknown>): Promise<{ tps: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await submit(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { tps: count / seconds, latencies: latencies.sort((a, b) => a - b) };
+}
+
+async function ensureRegistered(ledger: FabricLedger, user: Signer, enrollmentId: string, role: string): Promise<void> {
+  try {
+    await ledger.evaluate(user, 'Registrar', 'whoami', []);
+  } catch {
+    await ledger.submit(signer('registrar'), 'Registrar', 'register', [hex64(Date.now(), 'e0'), enrollmentId, role]);
+  }
+}
+
+async function main(): Promise<void> {
+  const medrec = ledgerFor('medrec');
+  const putstate = ledgerFor('putstate');
+  const provider = signer('records-service');
+  await ensureRegistered(medrec, provider, 'records-service', 'provider');
+
+  // Patients to relate to: registered in one batch (enrollment ids need not be enrolled for this).
+  const run = Date.now().toString(16);
+  const items = Array.from({ length: 50 }, (_, i) => ({ externalIdHash: hex64(i, `b${run}`), enrollmentId: `bench-${run}-${i}`, role: 'patient' }));
+  const patients = (JSON.parse(Buffer.from((await medrec.submit(signer('registrar'), 'Registrar', 'registerBatch', [JSON.stringify(items)])).result).toString()) as { participantId: string }[]).map(
+    (r) => r.participantId,
+  );
+  const endpoint = 'https://hospital1.example/gatekeeper';
+  const orgs = { endorsingOrganizations: [h1.mspId] };
+
+  // Warm up both chaincodes (connections, JIT) before measuring.
+  await load(CONCURRENCY, (i) => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs));
+  await load(CONCURRENCY, (i) => putstate.submit(provider, 'PutState', 'put', [`warm-${run}-${i}`, 'x']));
+
+  const before = blockBytes();
+  const mr = await load(TX, (i) => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs));
+  const singleBytes = (blockBytes() - before) / TX;
+
+  const ps = await load(TX, (i) => putstate.submit(provider, 'PutState', 'put', [`k-${run}-${i}`, 'x'], orgs));
+
+  const batches = Math.max(1, Math.round(TX / BATCH));
+  const beforeBatch = blockBytes();
+  for (let b = 0; b < batches; b++) {
+    const batch = Array.from({ length: BATCH }, (_, i) => ({ patientId: patients[(b * BATCH + i) % patients.length]!, endpoint }));
+    await medrec.submit(provider, 'Relationship', 'createBatch', [JSON.stringify(batch)], orgs);
+  }
+  const batchedBytes = (blockBytes() - beforeBatch) / (batches * BATCH);
+  await Promise.all([medrec.close(), putstate.close()]);
+
+  const result = {
+    bench: 'fabric',
+    medrec_tps: Number(mr.tps.toFixed(1)),
+    putstate_tps: Number(ps.tps.toFixed(1)),
+    ratio: Number((mr.tps / ps.tps).toFixed(3)),
+    commit_p50_ms: Number(percentile(mr.latencies, 50).toFixed(1)),
+    commit_p99_ms: Number(percentile(mr.latencies, 99).toFixed(1)),
+    ledger_bytes_per_relationship: Math.round(singleBytes),
+    ledger_bytes_per_relationship_batched: Math.round(batchedBytes),
+  };
+  console.log(`transactions per run ${TX}, ${CONCURRENCY} in flight, batches of ${BATCH}; network ${DATA}`);
+  console.log(`medrec   Relationship.create: ${result.medrec_tps} tx/s, commit p50 ${result.commit_p50_ms} ms, p99 ${result.commit_p99_ms} ms`);
+  console.log(`putstate PutState.put:        ${result.putstate_tps} tx/s, commit p50 ${percentile(ps.latencies, 50).toFixed(1)} ms, p99 ${percentile(ps.latencies, 99).toFixed(1)} ms`);
+  console.log(`ledger bytes per relationship: ${result.ledger_bytes_per_relationship} singly, ${result.ledger_bytes_per_relationship_batched} batched`);
+  console.log(JSON.stringify(result));
+}
+
+await main();
