@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -131,25 +131,22 @@ t.test('live request ids are recoverable for replay protection after restart', a
 
 t.test('an acknowledged record survives the process being killed', async (t) => {
   const file = tmpFile();
-  const logModule = new URL('../../src/audit/log.js', import.meta.url).href;
   // The child acknowledges each append on stdout, then dies by SIGKILL without closing anything.
-  const child = spawn(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `const { AuditLog } = await import(${JSON.stringify(logModule)});
-       const log = AuditLog.open(${JSON.stringify(file)});
-       const e = (n) => ({ at: new Date().toISOString(), requester: null, mspId: null, role: null,
-         relationshipId: null, category: null, fields: null, decision: 'MALFORMED_REQUEST', status: 400,
-         hashMatches: null, jti: null, exp: null });
-       const all = [];
-       for (let n = 0; n < 40; n++) all.push(log.append(e(n)).then((r) => process.stdout.write(r.seq + '\\n')));
-       await Promise.all(all);
-       process.kill(process.pid, 'SIGKILL');`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  const logModule = new URL('../../src/audit/log.js', import.meta.url).href;
+  const script = join(mkdtempSync(join(tmpdir(), 'audit-child-')), 'child.mjs');
+  writeFileSync(
+    script,
+    `const { AuditLog } = await import(${JSON.stringify(logModule)});
+     const log = AuditLog.open(${JSON.stringify(file)});
+     const e = () => ({ at: new Date().toISOString(), requester: null, mspId: null, role: null,
+       relationshipId: null, category: null, fields: null, decision: 'MALFORMED_REQUEST', status: 400,
+       hashMatches: null, jti: null, exp: null });
+     const all = [];
+     for (let n = 0; n < 40; n++) all.push(log.append(e()).then((r) => process.stdout.write(r.seq + '\\n')));
+     await Promise.all(all);
+     process.kill(process.pid, 'SIGKILL');`,
   );
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
