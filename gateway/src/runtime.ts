@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { contracts } from '@medrec/chaincode';
 import Database from 'better-sqlite3';
 import { openEhrStore } from './adapters/ehr/open.js';
 import { EmbeddedCa } from './adapters/identity/embedded/index.js';
-import { openEmbeddedLedger, type ChannelMember } from './adapters/ledger/embedded/index.js';
+import { FabricCaIdentity } from './adapters/identity/fabric-ca/ca.js';
+import { EmbeddedLedger, openEmbeddedLedger, type ChannelMember } from './adapters/ledger/embedded/index.js';
+import { FabricLedger } from './adapters/ledger/fabric/ledger.js';
 import { AuditLog } from './audit/log.js';
 import { AccountStore } from './auth/accounts.js';
-import { bootstrapHospital, serviceSigner, type DemoUser } from './auth/bootstrap.js';
+import { bootstrapHospital, SERVICE_USERNAME, serviceSigner, type DemoUser } from './auth/bootstrap.js';
 import { vaultSealer, type KeySealer } from './auth/sealer.js';
 import { ConfigError, type GatewayConfig, type HospitalConfig } from './config/config.js';
 import { demoUsersFor } from './config/demo-users.js';
@@ -82,6 +84,7 @@ export function localStores(db: Database.Database) {
 /** Both ends of a running MedRec installation: one ledger, one runtime per hospital. */
 export interface MedrecSystem {
   config: GatewayConfig;
+  /** The shared embedded ledger, or (Fabric) the first hospital's connection to its peer. */
   ledger: LedgerPort;
   hospitals: HospitalRuntime[];
   /** Demo users created or reused per hospital (mspId → users), for the start-up printout. */
@@ -91,22 +94,19 @@ export interface MedrecSystem {
 
 interface HospitalParts {
   config: HospitalConfig;
-  identity: IdentityPort & { close?(): void };
+  identity: IdentityPort & { close?(): void | Promise<void> };
   caAdmin: (accounts: AccountStore, sealer: KeySealer) => Promise<Credentials>;
   member: () => Promise<ChannelMember>;
+  /** Staff identities enrolled by the network's own scripts (Fabric): imported, not enrolled again. */
+  provisioned: Record<string, Credentials>;
 }
 
 const sealer = vaultSealer();
 
-/** Adapters are chosen by name; the Fabric ones live in their own modules and load only when named. */
-async function openIdentity(hospital: HospitalConfig): Promise<HospitalParts> {
-  if (hospital.identity.adapter !== 'embedded') {
-    throw new ConfigError(`identity adapter ${hospital.identity.adapter} is not available in this build`);
-  }
-  const dir = join(hospital.dataDir, 'ca');
+async function openEmbeddedIdentity(hospital: HospitalConfig): Promise<HospitalParts> {
   const adminSecret = persistentSecret(join(hospital.dataDir, 'ca-admin.secret'));
   const ca = await EmbeddedCa.open({
-    dataDir: dir,
+    dataDir: join(hospital.dataDir, 'ca'),
     mspId: hospital.mspId,
     hospital: hospital.name,
     passphrase: persistentSecret(join(hospital.dataDir, 'ca.passphrase')),
@@ -116,11 +116,13 @@ async function openIdentity(hospital: HospitalConfig): Promise<HospitalParts> {
     config: hospital,
     identity: ca,
     member: () => ca.channelMember(),
+    provisioned: {},
     // The admin's secret is one-time: enroll once, then keep the credentials sealed under it.
     caAdmin: async (accounts, keys) => {
       const stored = accounts.getCredential('ca-admin');
       if (stored) {
-        return { mspId: hospital.mspId, enrollmentId: stored.enrollmentId, certificate: stored.certificate, privateKey: await keys.open(stored.sealedKey, adminSecret) };
+        const privateKey = await keys.open(stored.sealedKey, adminSecret);
+        return { mspId: hospital.mspId, enrollmentId: stored.enrollmentId, certificate: stored.certificate, privateKey };
       }
       const admin = await ca.enroll('admin', adminSecret);
       accounts.putCredential('ca-admin', admin.enrollmentId, admin.certificate, await keys.seal(admin.privateKey, adminSecret));
@@ -129,11 +131,69 @@ async function openIdentity(hospital: HospitalConfig): Promise<HospitalParts> {
   };
 }
 
-async function openLedger(config: GatewayConfig, members: ChannelMember[]): Promise<LedgerPort & { updateMember?(m: ChannelMember): Promise<void> }> {
-  if (config.ledger.adapter !== 'embedded') {
-    throw new ConfigError(`ledger adapter ${config.ledger.adapter} is not available in this build`);
+function openFabricCaIdentity(hospital: HospitalConfig): HospitalParts {
+  const options = hospital.identity.options!;
+  const ca = new FabricCaIdentity({
+    url: options.url,
+    caName: options.caName,
+    tlsRootCert: readFileSync(options.tlsRootCertFile, 'utf8'),
+    mspId: hospital.mspId,
+    hospital: hospital.name,
+  });
+  const provisioned = Object.fromEntries(
+    Object.entries(options.staff ?? {}).map(([name, files]) => [
+      name,
+      {
+        mspId: hospital.mspId,
+        enrollmentId: name,
+        certificate: readFileSync(files.certificateFile, 'utf8'),
+        privateKey: readFileSync(files.privateKeyFile, 'utf8'),
+      },
+    ]),
+  );
+  return {
+    config: hospital,
+    identity: ca,
+    member: async () => ({ mspId: hospital.mspId, caCertificates: await ca.trustAnchors() }),
+    provisioned,
+    caAdmin: async () => {
+      const admin = provisioned['ca-admin'];
+      if (!admin) throw new ConfigError(`${hospital.mspId}: identity.options.staff needs the CA's "ca-admin" identity`);
+      return admin;
+    },
+  };
+}
+
+/** Adapters are chosen by name in the configuration. */
+async function openIdentity(hospital: HospitalConfig): Promise<HospitalParts> {
+  return hospital.identity.adapter === 'fabric-ca' ? openFabricCaIdentity(hospital) : openEmbeddedIdentity(hospital);
+}
+
+/** One ledger for every hospital (embedded), or each hospital's own peer connection (Fabric). */
+async function openLedgers(config: GatewayConfig, parts: HospitalParts[], members: ChannelMember[]) {
+  if (config.ledger.adapter === 'embedded') {
+    const ledger = await openEmbeddedLedger({ dataDir: join(config.dataDir, 'ledger'), members, contracts });
+    return { shared: ledger as LedgerPort, byMsp: new Map(parts.map((p) => [p.config.mspId, ledger as LedgerPort])) };
   }
-  return openEmbeddedLedger({ dataDir: join(config.dataDir, 'ledger'), members, contracts });
+  const byMsp = new Map<string, LedgerPort>();
+  for (const p of parts) {
+    const peer = p.config.fabric;
+    const service = p.provisioned[SERVICE_USERNAME];
+    if (!peer) throw new ConfigError(`${p.config.mspId}: "fabric" (peerEndpoint, tlsRootCertFile) is required for the fabric ledger`);
+    if (!service) throw new ConfigError(`${p.config.mspId}: the fabric ledger needs the provisioned ${SERVICE_USERNAME} identity`);
+    byMsp.set(
+      p.config.mspId,
+      new FabricLedger({
+        peerEndpoint: peer.peerEndpoint,
+        tlsRootCert: readFileSync(peer.tlsRootCertFile, 'utf8'),
+        ...(peer.hostAlias ? { hostAlias: peer.hostAlias } : {}),
+        channel: config.ledger.options?.channel ?? 'medrec',
+        chaincode: config.ledger.options?.chaincode ?? 'medrec',
+        serviceSigner: { mspId: service.mspId, certificate: service.certificate, privateKey: service.privateKey },
+      }),
+    );
+  }
+  return { shared: undefined, byMsp };
 }
 
 async function openEhr(hospital: HospitalConfig): Promise<{ ehr: EhrStore; records: RecordService }> {
@@ -172,18 +232,21 @@ export async function openSystem(config: GatewayConfig): Promise<MedrecSystem> {
       parts.push(p);
     }
     const members = await Promise.all(parts.map((p) => p.member()));
-    const ledger = await openLedger(config, members);
-    closers.push(() => ledger.close());
+    const ledgers = await openLedgers(config, parts, members);
+    for (const ledger of new Set(ledgers.byMsp.values())) closers.push(() => ledger.close());
     const trust = new TrustStore(Object.fromEntries(members.map((m) => [m.mspId, m.caCertificates])));
 
     const hospitals: HospitalRuntime[] = [];
     const demoUsers: Record<string, DemoUser[]> = {};
     for (const p of parts) {
       const hospital = p.config;
-      // A revoked certificate must stop working on the ledger too: publish the CA's new CRL.
-      (p.identity as Partial<EmbeddedCa>).onRevoke?.(() => {
-        void p.member().then((m) => ledger.updateMember?.(m));
-      });
+      const ledger = ledgers.byMsp.get(hospital.mspId)!;
+      // A revoked certificate must stop working on the embedded ledger too: publish the CA's new CRL.
+      if (p.identity instanceof EmbeddedCa && ledger instanceof EmbeddedLedger) {
+        p.identity.onRevoke(() => {
+          void p.member().then((m) => ledger.updateMember(m));
+        });
+      }
       const { ehr, records } = await openEhr(hospital);
       closers.push(() => ehr.close());
       const db = openGatewayDb(hospital);
@@ -212,6 +275,7 @@ export async function openSystem(config: GatewayConfig): Promise<MedrecSystem> {
           serviceSecret,
         },
         users,
+        p.provisioned,
       );
       demoUsers[hospital.mspId] = users;
       hospitals.push({
@@ -229,7 +293,7 @@ export async function openSystem(config: GatewayConfig): Promise<MedrecSystem> {
         service: await serviceSigner(deps, serviceSecret),
       });
     }
-    return { config, ledger, hospitals, demoUsers, close };
+    return { config, ledger: ledgers.shared ?? hospitals[0]!.ledger, hospitals, demoUsers, close };
   } catch (err) {
     await close();
     throw err;

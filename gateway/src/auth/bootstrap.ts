@@ -1,7 +1,7 @@
 import type { Role } from '@medrec/chaincode/domain';
 import type { Credentials } from '../ports/identity.js';
 import type { Signer } from '../ports/ledger.js';
-import { enrollUser, type EnrollDeps, type NewUser } from './enroll.js';
+import { enrollUser, importUser, type EnrollDeps, type NewUser } from './enroll.js';
 
 /** The hospital's own identity for the gatekeeper's ledger checks; it has no login. */
 export const SERVICE_USERNAME = 'records-service';
@@ -36,11 +36,15 @@ export async function bootstrapHospital(
   caAdmin: () => Promise<Credentials>,
   secrets: { registrarPassword: string; serviceSecret: string },
   demoUsers: readonly DemoUser[],
+  /** Staff identities already enrolled elsewhere (a Fabric network's registrar and records service). */
+  provisioned: Partial<Record<string, Credentials>> = {},
 ): Promise<string[]> {
   const created: string[] = [];
   if (!deps.accounts.exists(REGISTRAR_USERNAME)) {
     const user = staff(deps.mspId, REGISTRAR_USERNAME, 'registrar', secrets.registrarPassword);
-    await enrollUser(deps, { ca: await caAdmin(), ledger: 'self' }, user);
+    const existing = provisioned[REGISTRAR_USERNAME];
+    if (existing) await importUser(deps, existing, 'self', user);
+    else await enrollUser(deps, { ca: await caAdmin(), ledger: 'self' }, user);
     created.push(REGISTRAR_USERNAME);
   }
   const account = deps.accounts.get(REGISTRAR_USERNAME)!;
@@ -53,6 +57,12 @@ export async function bootstrapHospital(
   const people = [staff(deps.mspId, SERVICE_USERNAME, 'provider', secrets.serviceSecret), ...demoUsers];
   for (const user of people) {
     if (deps.accounts.exists(user.username)) continue;
+    const existing = provisioned[user.username];
+    if (existing) {
+      await importUser(deps, existing, registrar, user);
+      created.push(user.username);
+      continue;
+    }
     const ca = REGISTRAR_ENROLLS.includes(user.role) ? registrar : await caAdmin();
     await enrollUser(deps, { ca, ledger: registrar }, user);
     created.push(user.username);

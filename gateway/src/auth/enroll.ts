@@ -1,6 +1,6 @@
 import type { IdentityRecord, Role } from '@medrec/chaincode/domain';
 import type { Credentials, IdentityPort } from '../ports/identity.js';
-import type { LedgerPort } from '../ports/ledger.js';
+import { ChaincodeError, type LedgerPort, type Signer } from '../ports/ledger.js';
 import type { AccountStore } from './accounts.js';
 import { externalIdHash } from './external-id.js';
 import { hashPassword } from './passwords.js';
@@ -29,7 +29,7 @@ export interface EnrolledUser {
   enrollmentId: string;
   participantId: string;
   identityId: string;
-  txId: string;
+  txId: string | null;
   credentials: Credentials;
 }
 
@@ -39,33 +39,35 @@ export interface Enroller {
   ledger: Credentials | 'self';
 }
 
+const asSigner = (c: Credentials): Signer => ({ mspId: c.mspId, certificate: c.certificate, privateKey: c.privateKey });
+const parse = <T>(bytes: Uint8Array): T => JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+
 /**
- * Enrolls a person at the hospital's CA, registers them on the ledger with the keyed hash of their
- * external id, and opens their gateway account with the key sealed under their password.
+ * Registers an enrolled identity on the ledger (keyed hash of the external id only) and opens its
+ * gateway account, the key sealed under the password. When `alreadyRegistered` is allowed (identities
+ * provisioned with a Fabric network), a CONFLICT for an identity the ledger already knows is accepted.
  */
-export async function enrollUser(deps: EnrollDeps, by: Enroller, user: NewUser): Promise<EnrolledUser> {
-  const caRegistrar = by.ca;
-  const { secret } = await deps.identity.register(caRegistrar, {
-    enrollmentId: user.username,
-    role: user.role,
-  });
-  const credentials = await deps.identity.enroll(user.username, secret);
-  const ledgerSigner = by.ledger === 'self' ? credentials : by.ledger;
+async function registerAndOpen(
+  deps: EnrollDeps,
+  credentials: Credentials,
+  ledgerSigner: Credentials | 'self',
+  user: NewUser,
+  alreadyRegistered = false,
+): Promise<EnrolledUser> {
+  const signer = asSigner(ledgerSigner === 'self' ? credentials : ledgerSigner);
   let record: IdentityRecord;
-  let txId: string;
+  let txId: string | null = null;
   try {
-    const result = await deps.ledger.submit(
-      { mspId: deps.mspId, certificate: ledgerSigner.certificate, privateKey: ledgerSigner.privateKey },
-      'Registrar',
-      'register',
-      [externalIdHash(deps.consortiumKey, user.externalIdKind, user.externalId), user.username, user.role],
-    );
-    record = JSON.parse(Buffer.from(result.result).toString('utf8')) as IdentityRecord;
+    const result = await deps.ledger.submit(signer, 'Registrar', 'register', [
+      externalIdHash(deps.consortiumKey, user.externalIdKind, user.externalId),
+      credentials.enrollmentId,
+      user.role,
+    ]);
+    record = parse<IdentityRecord>(result.result);
     txId = result.txId;
   } catch (err) {
-    // A certificate must not outlive a failed registration: it would be an identity the ledger never knew.
-    await deps.identity.revoke(caRegistrar, user.username, 'ledger registration failed').catch(() => undefined);
-    throw err;
+    if (!alreadyRegistered || !(err instanceof ChaincodeError) || err.code !== 'CONFLICT') throw err;
+    record = parse<IdentityRecord>(await deps.ledger.evaluate(asSigner(credentials), 'Registrar', 'whoami', []));
   }
   deps.accounts.insert({
     username: user.username,
@@ -87,4 +89,30 @@ export async function enrollUser(deps: EnrollDeps, by: Enroller, user: NewUser):
     txId,
     credentials,
   };
+}
+
+/**
+ * Enrolls a person at the hospital's CA, registers them on the ledger with the keyed hash of their
+ * external id, and opens their gateway account with the key sealed under their password.
+ */
+export async function enrollUser(deps: EnrollDeps, by: Enroller, user: NewUser): Promise<EnrolledUser> {
+  const { secret } = await deps.identity.register(by.ca, { enrollmentId: user.username, role: user.role });
+  const credentials = await deps.identity.enroll(user.username, secret);
+  try {
+    return await registerAndOpen(deps, credentials, by.ledger, user);
+  } catch (err) {
+    // A certificate must not outlive a failed registration: it would be an identity the ledger never knew.
+    await deps.identity.revoke(by.ca, user.username, 'ledger registration failed').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Opens an account for an identity enrolled elsewhere (e.g. by the Fabric network's scripts). */
+export async function importUser(
+  deps: EnrollDeps,
+  credentials: Credentials,
+  ledgerSigner: Credentials | 'self',
+  user: NewUser,
+): Promise<EnrolledUser> {
+  return registerAndOpen(deps, credentials, ledgerSigner, user, true);
 }

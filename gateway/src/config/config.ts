@@ -24,8 +24,25 @@ export interface HospitalConfig {
   dataDir: string;
   /** HS256 session secret; generated and kept in dataDir when absent. */
   jwtSecret?: string;
-  identity: { adapter: IdentityAdapter; options?: Record<string, unknown> };
+  identity: { adapter: IdentityAdapter; options?: FabricCaConfig };
   ehr: EhrConfig;
+  /** ledger `fabric`: this hospital's peer (its Gateway service). */
+  fabric?: FabricPeerConfig;
+}
+
+export interface FabricPeerConfig {
+  peerEndpoint: string;
+  tlsRootCertFile: string;
+  hostAlias?: string;
+}
+
+/** Identity adapter `fabric-ca`: the hospital's Fabric CA and the staff identities its network enrolled. */
+export interface FabricCaConfig {
+  url: string;
+  caName: string;
+  tlsRootCertFile: string;
+  /** Enrolled identities by name: `ca-admin` (registers registrars and auditors), `registrar`, `records-service`. */
+  staff?: Record<string, { certificateFile: string; privateKeyFile: string }>;
 }
 
 export interface EhrConfig {
@@ -45,7 +62,7 @@ export const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.
 
 export interface GatewayConfig {
   dataDir: string;
-  ledger: { adapter: LedgerAdapter; options?: Record<string, unknown> };
+  ledger: { adapter: LedgerAdapter; options?: { channel?: string; chaincode?: string } };
   /** HMAC key for external id hashes; shared by the consortium, never on the ledger. */
   consortiumKey?: string;
   sessionTtlSeconds: number;
@@ -100,14 +117,67 @@ export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort =
   });
 }
 
+interface NetworkFile {
+  channel: string;
+  chaincode: string;
+  hospitals: {
+    name: string;
+    key: string;
+    mspId: string;
+    gatewayPort: number;
+    peer: { endpoint: string; tlsCaCert: string; hostAlias?: string };
+    ca: { url: string; caName: string; tlsCaCert: string };
+    users: Record<string, { certificate: string; privateKey: string }>;
+  }[];
+}
+
+/**
+ * The configuration for a native Fabric network started with `npm run fabric:up`, from the
+ * network.json it writes: each hospital's peer, Fabric CA and provisioned staff identities.
+ */
+export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0.0.1'): FileConfig {
+  const network = JSON.parse(readFileSync(file, 'utf8')) as NetworkFile;
+  return {
+    ledger: { adapter: 'fabric', options: { channel: network.channel, chaincode: network.chaincode } },
+    hospitals: network.hospitals.map((h) => ({
+      mspId: h.mspId,
+      name: h.name,
+      host,
+      port: h.gatewayPort,
+      publicUrl: `http://${host}:${h.gatewayPort}`,
+      dataDir: resolve(dataDir, h.key),
+      fabric: { peerEndpoint: h.peer.endpoint, tlsRootCertFile: h.peer.tlsCaCert, ...(h.peer.hostAlias ? { hostAlias: h.peer.hostAlias } : {}) },
+      identity: {
+        adapter: 'fabric-ca' as const,
+        options: {
+          url: h.ca.url,
+          caName: h.ca.caName,
+          tlsRootCertFile: h.ca.tlsCaCert,
+          staff: Object.fromEntries(
+            Object.entries(h.users).map(([name, u]) => [name, { certificateFile: u.certificate, privateKeyFile: u.privateKey }]),
+          ),
+        },
+      },
+      ehr: {
+        adapter: 'sqlite' as const,
+        mappingFile: resolve(CONFIG_DIR, `hospitals/${h.key}/mapping.json`),
+        demoSeed: h.key,
+      },
+    })),
+  };
+}
+
 type FileConfig = Partial<Omit<GatewayConfig, 'hospitals'>> & { hospitals?: Partial<HospitalConfig>[] };
 
 export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): GatewayConfig {
   const file: FileConfig = env.MEDREC_CONFIG
     ? (JSON.parse(readFileSync(env.MEDREC_CONFIG, 'utf8')) as FileConfig)
     : {};
-  const merged: FileConfig = { ...file, ...overrides };
-  const dataDir = resolve(env.MEDREC_DATA_DIR ?? merged.dataDir ?? 'data');
+  const dataDir = resolve(env.MEDREC_DATA_DIR ?? overrides.dataDir ?? file.dataDir ?? 'data');
+  const network = env.MEDREC_FABRIC_NETWORK
+    ? fabricNetworkConfig(env.MEDREC_FABRIC_NETWORK, dataDir, env.MEDREC_HOST ?? '127.0.0.1')
+    : {};
+  const merged: FileConfig = { ...network, ...file, ...overrides };
   const basePort = positiveInt(env.MEDREC_PORT ?? 3001, 'MEDREC_PORT');
   const host = env.MEDREC_HOST ?? '127.0.0.1';
   const defaults = defaultHospitals(dataDir, host, basePort);
@@ -125,6 +195,9 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): 
     } as HospitalConfig;
     oneOf(hospital.identity.adapter, IDENTITIES, `${hospital.mspId} identity adapter`);
     oneOf(hospital.ehr.adapter, EHRS, `${hospital.mspId} ehr adapter`);
+    if (hospital.identity.adapter === 'fabric-ca' && !hospital.identity.options) {
+      throw new ConfigError(`${hospital.mspId}: identity.options (url, caName, tlsRootCertFile) are required for fabric-ca`);
+    }
     const secret = env[`MEDREC_JWT_SECRET_${hospital.mspId.toUpperCase()}`];
     if (secret) hospital.jwtSecret = secret;
     if (hospital.jwtSecret !== undefined && hospital.jwtSecret.length < 32) {

@@ -41,7 +41,7 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
             enrollmentId: Type.String(),
             participantId: ParticipantId,
             identityId: Type.String(),
-            txId: Type.String(),
+            txId: Type.Union([Type.String(), Type.Null()]),
           }),
           ...problems(400, 401, 403, 409, 503),
         },

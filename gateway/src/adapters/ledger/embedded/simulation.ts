@@ -89,7 +89,8 @@ export class Simulation {
 
   async handlePutStateMetadata(collection: string, key: string, metakey: string, value: Uint8Array): Promise<Buffer> {
     this.checkWrite(collection, key);
-    const entries = this.metadataWrites.get(key) ?? { ...(this.get(key)?.metadata ?? {}) };
+    // As Fabric's peer: the write replaces the key's metadata and reads nothing.
+    const entries = this.metadataWrites.get(key) ?? {};
     entries[metakey] = Buffer.from(value).toString('base64');
     this.metadataWrites.set(key, entries);
     return Buffer.alloc(0);
