@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { persistentSecret } from '../../src/config/secrets.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'medrec-config-'));
+
+t.test('defaults: two embedded hospitals with seeded SQLite EHRs', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.ledger.adapter, 'embedded');
+  t.same(c.hospitals.map((h) => [h.mspId, h.port, h.identity.adapter, h.ehr.adapter, h.ehr.demoSeed]), [
+    ['Hospital1MSP', 3001, 'embedded', 'sqlite', 'hospital1'],
+    ['Hospital2MSP', 3002, 'embedded', 'sqlite', 'hospital2'],
+  ]);
+  t.match(c.hospitals[0]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital1\/mapping\.json$/);
+  t.equal(c.sessionTtlSeconds, 900);
+  t.equal(c.consortiumKey, undefined, 'generated at start, never a built-in default');
+});
+
+t.test('a JSON file, then the environment, override the defaults', async (t) => {
+  const file = join(dir, 'medrec.json');
+  writeFileSync(file, JSON.stringify({ sessionTtlSeconds: 60, logLevel: 'warn', hospitals: [{ port: 4000 }, { port: 4001 }] }));
+  const c = loadConfig({ MEDREC_CONFIG: file, MEDREC_LOG_LEVEL: 'debug', MEDREC_JWT_SECRET_HOSPITAL2MSP: 's'.repeat(32) });
+  t.equal(c.sessionTtlSeconds, 60);
+  t.equal(c.logLevel, 'debug', 'env beats the file');
+  t.same(c.hospitals.map((h) => h.publicUrl), ['http://127.0.0.1:4000', 'http://127.0.0.1:4001']);
+  t.equal(c.hospitals[1]!.jwtSecret, 's'.repeat(32));
+});
+
+t.test('bad configuration is refused at start', async (t) => {
+  t.throws(() => loadConfig({ MEDREC_LEDGER: 'ethereum' }), ConfigError);
+  t.throws(() => loadConfig({ MEDREC_CONSORTIUM_KEY: 'short' }), ConfigError);
+  t.throws(() => loadConfig({ MEDREC_JWT_SECRET_HOSPITAL1MSP: 'short' }), ConfigError);
+  t.throws(() => loadConfig({ MEDREC_PORT: '-1' }), ConfigError);
+  t.throws(() => loadConfig({}, { hospitals: [{ mspId: 'A' }, { mspId: 'A' }] }), ConfigError, 'duplicate mspIds');
+  t.throws(() => loadConfig({}, { hospitals: [{ identity: { adapter: 'fabric-ca' } }] }), ConfigError, 'fabric-ca without options');
+});
+
+t.test("a Fabric network's network.json becomes the ledger and identity configuration", async (t) => {
+  const file = join(dir, 'network.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      channel: 'medrec',
+      chaincode: 'medrec',
+      hospitals: [
+        {
+          name: 'Hospital1',
+          key: 'hospital1',
+          mspId: 'Hospital1MSP',
+          gatewayPort: 27105,
+          peer: { endpoint: '127.0.0.1:27100', tlsCaCert: '/p/tls.pem', hostAlias: 'localhost' },
+          ca: { url: 'https://127.0.0.1:27103', caName: 'ca-hospital1', tlsCaCert: '/p/ca.pem' },
+          users: { registrar: { certificate: '/u/r.pem', privateKey: '/u/r.key' } },
+        },
+      ],
+    }),
+  );
+  const c = loadConfig({ MEDREC_FABRIC_NETWORK: file, MEDREC_DATA_DIR: dir });
+  t.same(c.ledger, { adapter: 'fabric', options: { channel: 'medrec', chaincode: 'medrec' } });
+  const h = c.hospitals[0]!;
+  t.equal(c.hospitals.length, 1);
+  t.match(h, {
+    mspId: 'Hospital1MSP',
+    port: 27105,
+    dataDir: join(dir, 'hospital1'),
+    fabric: { peerEndpoint: '127.0.0.1:27100', tlsRootCertFile: '/p/tls.pem', hostAlias: 'localhost' },
+    identity: {
+      adapter: 'fabric-ca',
+      options: { url: 'https://127.0.0.1:27103', caName: 'ca-hospital1', staff: { registrar: { certificateFile: '/u/r.pem', privateKeyFile: '/u/r.key' } } },
+    },
+  });
+});
+
+t.test('generated secrets are kept and reused, private to the owner', async (t) => {
+  const file = join(dir, 'sub', 'jwt.secret');
+  const first = persistentSecret(file);
+  t.ok(first.length >= 40);
+  t.equal(persistentSecret(file), first, 'the same secret on the next start');
+  t.equal(persistentSecret(file, 'configured'), 'configured', 'configuration wins');
+  const { statSync } = await import('node:fs');
+  t.equal(statSync(file).mode & 0o777, 0o600);
+});
