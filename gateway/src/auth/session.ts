@@ -34,6 +34,8 @@ declare module 'fastify' {
     signerFor(request: FastifyRequest): Promise<Signer>;
     /** Issues a session token and keeps the user's key in memory for the token's lifetime. */
     startSession(user: SessionUser, signer: Signer): Promise<{ token: string; expiresAt: string }>;
+    /** Ends the caller's session now: its key is dropped and its token refused from then on. */
+    endSession(request: FastifyRequest): void;
     /** preHandler: a valid session of one of these roles (any role when none are named). */
     requireRole(...roles: Role[]): (request: FastifyRequest) => Promise<void>;
   }
@@ -56,6 +58,10 @@ class SessionKeys {
   put(jti: string, signer: Signer, expiresAt: number): void {
     this.sweep();
     this.keys.set(jti, { signer, expiresAt });
+  }
+
+  delete(jti: string): void {
+    this.keys.delete(jti);
   }
 
   get(jti: string): Signer | undefined {
@@ -103,6 +109,8 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
     return signer;
   });
 
+  app.decorate('endSession', (request: FastifyRequest) => keys.delete(request.user.jti));
+
   app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest) => {
     try {
       await request.jwtVerify();
@@ -110,6 +118,8 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
       throw jwtProblem(err);
     }
     if (request.user.mspId !== options.mspId) throw unauthorized('TOKEN_INVALID', 'token of another hospital');
+    // A verifiable token whose session ended (logout, restart) is refused on every route alike.
+    if (!keys.get(request.user.jti)) throw unauthorized('SESSION_ENDED', 'the session has ended; log in again');
     if (roles.length > 0 && !roles.includes(request.user.role)) {
       throw forbidden('ROLE_FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
     }

@@ -57,6 +57,23 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     },
   );
 
+  app.post(
+    '/auth/logout',
+    {
+      onRequest: app.requireRole(),
+      schema: {
+        tags: ['sessions'],
+        summary: 'End the session now (the key is dropped; the token is refused from then on)',
+        security: SECURED,
+        response: { 204: Type.Null(), ...problems(401) },
+      },
+    },
+    async (request, reply) => {
+      app.endSession(request);
+      return reply.code(204).send(null);
+    },
+  );
+
   app.get(
     '/me',
     {

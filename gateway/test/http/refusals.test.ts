@@ -226,6 +226,12 @@ t.test('refusals', async (t) => {
     const { readFileSync } = await import('node:fs');
     const serviceSecret = readFileSync(`${H1.config.dataDir}/service.secret`, 'utf8').trim();
     isProblem(t, await api(h1, 'POST', '/auth/login', { body: { username: 'records-service', password: serviceSecret } }), 401, 'LOGIN_FAILED', 'the records service has no session');
+    const session = await login(h1, 'bob');
+    t.equal((await api(h1, 'GET', '/me', { token: session })).status, 200);
+    t.equal((await api(h1, 'POST', '/auth/logout', { token: session })).status, 204, 'logout');
+    for (const path of ['/me', '/me/summary', '/me/notifications', '/notifications/stream']) {
+      isProblem(t, await api(h1, 'GET', path, { token: session }), 401, 'SESSION_ENDED', `after logout ${path}`);
+    }
   });
 
   t.test('ops endpoints: health, OpenAPI, metrics', async (t) => {
