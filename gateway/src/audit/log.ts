@@ -83,6 +83,7 @@ export class AuditLog {
   private readonly writer: Worker;
 
   constructor(private readonly db: Database.Database) {
+    if (db.memory) throw new Error('the audit log needs a database file: its writer thread opens the same file');
     db.pragma('journal_mode = WAL');
     db.exec(SCHEMA);
     const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as

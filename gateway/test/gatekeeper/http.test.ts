@@ -309,6 +309,27 @@ t.test('every gatekeeper answer was audited, without medical data, and anchored 
   t.ok(check.anchoredTo >= 10, `anchors reached the ledger (up to seq ${check.anchoredTo})`);
 });
 
+t.test('a relationship whose patient this hospital cannot find: 404, nothing read', async (t) => {
+  const stranger = await world.enrol(h1, 'pat.unlinked', 'patient');
+  const created = await ledger.submit(doctor.signer, 'Relationship', 'create', [stranger.participantId, h2.url], H2);
+  const orphan = (JSON.parse(Buffer.from(created.result).toString('utf8')) as { relationshipId: string }).relationshipId;
+  await ledger.submit(doctor.signer, 'Relationship', 'putPointer', [orphan, 'Observation', 'a'.repeat(64)], H2);
+  refused(t, await query(h2, await sign(stranger, { rel: orphan })), 404, 'PATIENT_NOT_LINKED');
+});
+
+t.test('no durable audit record, no data: 503', async (t) => {
+  const db = new Database(`${world.dir}/hospital2/audit.db`);
+  db.exec("CREATE TRIGGER refuse_all BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+  const before = h2.audit.currentHead();
+  const r = await query(h2, await sign(patient));
+  h2Requests--;
+  refused(t, r, 503, 'AUDIT_UNAVAILABLE');
+  t.same(h2.audit.currentHead(), before, 'nothing was appended');
+  db.exec('DROP TRIGGER refuse_all');
+  db.close();
+  t.equal((await query(h2, await sign(patient))).status, 200, 'serving resumes once the log can be written');
+});
+
 t.test('EHR down: 503 and no data', async (t) => {
   const h2b = h2;
   await h2b.store.close();
