@@ -63,7 +63,9 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
         request.body,
       );
       reply.code(201);
-      return enrolled;
+      // Never the credentials: the key stays sealed in gateway.db.
+      const { credentials: _credentials, ...answer } = enrolled;
+      return answer;
     },
   );
 

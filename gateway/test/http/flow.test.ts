@@ -46,6 +46,7 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   t.match(reg.json, { username: 'dana', role: 'patient', enrollmentId: 'dana' });
   t.match(reg.json.participantId, HEX64);
   t.notOk(reg.text.includes(person.externalId), 'the external id is not echoed');
+  t.notOk(/PRIVATE KEY|CERTIFICATE/.test(reg.text), 'nor any credential');
   const again = await api(h1, 'POST', '/registrar/users', { token: registrar, body: newPatient });
   t.equal(again.status, 409);
   t.equal(again.json.code, 'USERNAME_TAKEN');
