@@ -52,6 +52,18 @@ const AnswerSchema = Type.Object({
     { additionalProperties: true, description: 'FHIR R4 searchset Bundle' },
   ),
 });
+const FetchAnswerSchema = Type.Object({
+  ...AnswerSchema.properties,
+  gatekeeper: Type.String({ description: 'origin of the gatekeeper that answered' }),
+  check: Type.Object(
+    {
+      ledgerHash: Type.Union([Type.String(), Type.Null()], { description: "pointer hash in the caller's own ledger view" }),
+      localHash: Type.Union([Type.String(), Type.Null()], { description: 'hash of the received resources when complete' }),
+      matches: Type.Union([Type.Boolean(), Type.Null()]),
+    },
+    { description: "checks made here, trusting neither gatekeeper's word" },
+  ),
+});
 const FetchBody = Type.Object(
   {
     relationshipId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
@@ -167,6 +179,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
         tags: ['records'],
         security: [{ bearerAuth: [] }],
         body: FetchBody,
+        response: { 200: FetchAnswerSchema, '4xx': ProblemSchema, '5xx': ProblemSchema },
       },
     },
     async (request) => {
