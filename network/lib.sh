@@ -7,6 +7,10 @@
 #   network.json             what clients (gateway, tests) need to connect
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# A running network remembers its port layout, so later commands need only FABRIC_DATA.
+if [ -z "${FABRIC_PORT_BASE:-}" ] && [ -f "${FABRIC_DATA:-$ROOT/.fabric/network}/port-base" ]; then
+  FABRIC_PORT_BASE="$(cat "${FABRIC_DATA:-$ROOT/.fabric/network}/port-base")"
+fi
 # shellcheck source=../test-network-config/network.env
 . "$ROOT/test-network-config/network.env"
 export PATH="$FABRIC_BIN:$PATH"

@@ -29,7 +29,10 @@ mkdir -p "$FABRIC_DATA/channel"
 printf '%s\n' $FABRIC_HOSPITALS >"$FABRIC_DATA/hospitals"
 echo "$orderers" >"$FABRIC_DATA/orderers"
 echo "$consensus" >"$FABRIC_DATA/consensus"
+echo "$FABRIC_PORT_BASE" >"$FABRIC_DATA/port-base"
 prepare_config
+# This Fabric build picks the orderer's cluster consenter from its local config (Consensus.Type).
+[ "$consensus" = BFT ] && sed -i 's/^Consensus:$/Consensus:\n    Type: BFT/' "$FABRIC_DATA/config/orderer.yaml"
 
 log "building chaincode"
 (cd "$ROOT" && npx tsc -b chaincode)
@@ -58,8 +61,9 @@ configtxgen -configPath "$FABRIC_DATA/config" -profile MedrecChannel -channelID 
 for n in $(seq 0 $((orderers - 1))); do orderer_start "$n"; done
 for n in $(seq 0 $((orderers - 1))); do
   # shellcheck disable=SC2046
-  osnadmin channel join --channelID "$FABRIC_CHANNEL" --config-block "$FABRIC_DATA/channel/genesis.block" \
-    $(osnadmin_args "$n") >/dev/null
+  out="$(osnadmin channel join --channelID "$FABRIC_CHANNEL" --config-block "$FABRIC_DATA/channel/genesis.block" \
+    $(osnadmin_args "$n") 2>&1)"
+  grep -q 'Status: 201' <<<"$out" || die "orderer$n refused to join $FABRIC_CHANNEL: $out"
 done
 
 for h in $(hospitals); do

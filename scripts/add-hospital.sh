@@ -23,6 +23,19 @@ members=($(hospitals))
 first="${members[0]}"
 org="$(lower "$h")"
 
+# Until the channel accepts the new organisation, a failure undoes the local steps, so the command
+# can simply be run again.
+on_channel=false
+rollback() {
+  [ "$on_channel" = true ] && return
+  log "$h: rolling back"
+  stop_bg "peer-$org"; stop_bg "ca-$org"
+  grep -vx "$h" "$FABRIC_DATA/hospitals" >"$FABRIC_DATA/hospitals.tmp" || true
+  mv "$FABRIC_DATA/hospitals.tmp" "$FABRIC_DATA/hospitals"
+  rm -rf "$FABRIC_DATA/orgs/$org" "$FABRIC_DATA/join-$org"
+}
+trap 'status=$?; [ $status -eq 0 ] || rollback' EXIT
+
 echo "$h" >>"$FABRIC_DATA/hospitals"
 hospital_setup "$h"
 k="$(hospital_index "$h")"
@@ -58,6 +71,7 @@ done
 # shellcheck disable=SC2046
 as_admin "$last" peer channel update -f "$work/update_envelope.pb" -c "$FABRIC_CHANNEL" $(orderer_args) 2>"$work/update.log" ||
   die "channel update refused: $(tail -3 "$work/update.log")"
+on_channel=true
 
 log "$h: peer on $(peer_port "$k")"
 peer_start "$h"
