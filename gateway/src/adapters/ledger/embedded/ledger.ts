@@ -247,6 +247,7 @@ export class EmbeddedLedger implements LedgerPort {
 
   /** The block cutter: a block is cut when full or batchTimeoutMs after its first transaction. */
   private order(pending: Pending): void {
+    if (this.closed) return pending.settle({ error: new LedgerUnavailableError('the embedded ledger is closed') });
     this.queue.push(pending);
     if (this.queue.length >= this.maxBlockTransactions) this.cut();
     else this.timer ??= setTimeout(() => this.cut(), this.batchTimeoutMs);
