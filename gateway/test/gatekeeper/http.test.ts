@@ -2,9 +2,13 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:cry
 import Database from 'better-sqlite3';
 import { CompactSign } from 'jose';
 import t from 'tap';
+import Fastify from 'fastify';
 import { checkLogAgainstLedger } from '../../src/audit/check.js';
+import sessions from '../../src/auth/session.js';
 import { validateFhir } from '../../src/ehr/fhir-schema.js';
+import gatekeeper from '../../src/gatekeeper/plugin.js';
 import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/gatekeeper/signed-request.js';
+import errors from '../../src/plugins/errors.js';
 import type { Signer } from '../../src/ports/ledger.js';
 import { testCa } from './support/ca.js';
 import { openWorld, type Hospital, type Person } from './support/world.js';
@@ -307,6 +311,29 @@ t.test('every gatekeeper answer was audited, without medical data, and anchored 
   }
   t.ok(check.ok, 'the ledger anchors match the log');
   t.ok(check.anchoredTo >= 10, `anchors reached the ledger (up to seq ${check.anchoredTo})`);
+});
+
+t.test('a restarted gatekeeper still refuses a replay of a request it answered before', async (t) => {
+  const jws = await sign(patient);
+  t.equal((await query(h2, jws)).status, 200);
+  const restarted = Fastify({ logger: false });
+  await restarted.register(errors);
+  await restarted.register(sessions, { mspId: h2.mspId, secret: 'x'.repeat(32), ttlSeconds: 60 });
+  await restarted.register(gatekeeper, {
+    ledger,
+    records: h2.records,
+    links: h2.links,
+    trust: world.trust,
+    service: h2.service,
+    audit: h2.audit,
+    hospital: h2.hospital,
+    anchoring: false,
+  });
+  const url = await restarted.listen({ host: '127.0.0.1', port: 0 });
+  const r = await http(`${url}/gatekeeper/query`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
+  h2Requests++;
+  refused(t, r, 401, 'REPLAYED_REQUEST');
+  await restarted.close();
 });
 
 t.test('a relationship whose patient this hospital cannot find: 404, nothing read', async (t) => {
