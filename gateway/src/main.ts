@@ -12,6 +12,9 @@ function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
   }
   lines.push('', `  Data: ${system.config.dataDir} (delete it to start over)`);
   const users = Object.entries(system.demoUsers).filter(([, u]) => u.length > 0);
+  if (users.length === 0) {
+    lines.push('', "  Each hospital's registrar password is in <hospital data dir>/registrar.password.");
+  }
   if (users.length > 0) {
     lines.push('', 'Demo users (username / password):');
     for (const [mspId, list] of users) {

@@ -8,6 +8,8 @@ interface EventPayload {
   notifications?: { participantId?: unknown; relationshipId?: unknown; status?: unknown; category?: unknown }[];
 }
 
+const MAX_RETRY_MS = 30_000;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 128 ? v : undefined);
 
 /** The notifications an event carries for the participants this hospital keeps (pure). */
@@ -70,23 +72,32 @@ export class NotificationFeed {
 
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
+    let failures = 0;
     while (!signal.aborted) {
       try {
         for await (const event of this.ledger.events({ startBlock: this.store.checkpoint(), signal })) {
+          failures = 0;
           const rows = this.store.record(event.blockNumber, event.txId, event.eventName, notificationsOf(event, this.isLocal));
           for (const row of rows) this.emitter.emit(row.participantId, row);
           if (signal.aborted) return;
         }
       } catch (err) {
         if (signal.aborted) return;
-        this.log.warn({ err: (err as Error).message }, 'chaincode event feed interrupted; resuming');
+        // One warning per outage, not one per retry.
+        if (failures === 0) this.log.warn({ err: (err as Error).message }, 'chaincode event feed interrupted; retrying');
+        failures++;
       }
+      const delay = Math.min(this.retryMs * 2 ** Math.min(failures, 5), MAX_RETRY_MS);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.retryMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   }
