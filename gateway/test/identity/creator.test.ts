@@ -38,6 +38,11 @@ t.test('the creator must be an unrevoked identity of a member org, signing with 
   t.equal(str((await ledger.submit(bob, 'Test', 'put', ['k', 'bob'])).result), 'bob', 'revocation unknown to the channel yet');
   await ledger.updateMember(await h1.ca.channelMember());
   await refused('a revoked certificate', bob);
+  h1.ca.onRevoke(async () => ledger.updateMember(await h1.ca.channelMember()));
+  const dan = await h1.enroll('dan', 'patient');
+  await ledger.submit(dan, 'Test', 'put', ['d', 'dan']);
+  await h1.ca.revoke(h1.admin, 'dan');
+  await refused('a certificate revoked through the CA’s revocation hook', dan);
   t.equal(str((await ledger.submit(alice, 'Test', 'put', ['k', 'alice'])).result), 'alice', 'others of the org unaffected');
   t.equal(str(await ledger.evaluate(alice, 'Test', 'get', ['k'])), 'alice');
   t.same((await ledger.verify()).problems, [], 'the configuration update is a block of the chain');

@@ -77,7 +77,7 @@ interface Registration {
 }
 
 export class EmbeddedCa implements IdentityPort {
-  private revokeListeners: ((crl: string) => void)[] = [];
+  private revokeListeners: ((crl: string) => unknown)[] = [];
 
   private constructor(
     readonly mspId: string,
@@ -244,7 +244,8 @@ export class EmbeddedCa implements IdentityPort {
         .run(now, reason ?? null, enrollmentId);
     })();
     const crl = await this.crl();
-    for (const listener of this.revokeListeners) listener(crl);
+    // Awaited, so that when revoke() resolves the channel already refuses the certificate.
+    await Promise.all(this.revokeListeners.map((listener) => listener(crl)));
   }
 
   /** The CA's current revocation list (PEM X.509 CRL), for the channel's MSP definition. */
@@ -255,8 +256,11 @@ export class EmbeddedCa implements IdentityPort {
     return createCrl(this.root, this.rootKey, rows.map((r) => ({ serial: r.serial, at: new Date(r.revoked_at) })));
   }
 
-  /** Calls `listener` with the new CRL after every revocation (to update the channel's MSP). */
-  onRevoke(listener: (crl: string) => void): void {
+  /**
+   * Calls `listener` with the new CRL after every revocation (to update the channel's MSP, e.g.
+   * `ca.onRevoke(async () => ledger.updateMember(await ca.channelMember()))`); revoke() awaits it.
+   */
+  onRevoke(listener: (crl: string) => unknown): void {
     this.revokeListeners.push(listener);
   }
 
