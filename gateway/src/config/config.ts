@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mappingFile } from '../ehr/hospitals.js';
 
 /**
  * Gateway configuration: defaults, then an optional JSON file (`MEDREC_CONFIG`), then environment
@@ -57,8 +57,6 @@ export interface EhrConfig {
   mssql?: { url: string; database?: string; poolMax?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number };
 }
 
-/** gateway/config, where the demo hospitals' mapping files live (this file is in dist/src/config). */
-export const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
 
 export interface GatewayConfig {
   dataDir: string;
@@ -110,7 +108,7 @@ export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort =
       identity: { adapter: 'embedded' as const },
       ehr: {
         adapter: 'sqlite' as const,
-        mappingFile: resolve(CONFIG_DIR, `hospitals/hospital${n}/mapping.json`),
+        mappingFile: mappingFile(`hospital${n}`),
         demoSeed: `hospital${n}`,
       },
     };
@@ -160,7 +158,7 @@ export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0
       },
       ehr: {
         adapter: 'sqlite' as const,
-        mappingFile: resolve(CONFIG_DIR, `hospitals/${h.key}/mapping.json`),
+        mappingFile: mappingFile(h.key),
         demoSeed: h.key,
       },
     })),

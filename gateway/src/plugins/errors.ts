@@ -69,7 +69,11 @@ export function toProblem(err: unknown): Problem {
   return new Problem(500, 'INTERNAL', 'internal error');
 }
 
+/** The problem code each refused reply carried, for the metrics plugin. */
+export const problemCodes = new WeakMap<FastifyReply, string>();
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem): FastifyReply {
+  problemCodes.set(reply, problem.code);
   return reply
     .code(problem.status)
     .type(PROBLEM_CONTENT_TYPE)

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { problemCodes } from './errors.js';
 
 /** Prometheus metrics at /metrics; one registry per hospital app (two apps share a process). */
 async function metrics(app: FastifyInstance, options: { mspId: string }): Promise<void> {
@@ -22,17 +23,12 @@ async function metrics(app: FastifyInstance, options: { mspId: string }): Promis
   });
   app.decorate('metricsRegistry', registry);
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"type"')) {
-      const code = /"code":"([A-Z_]+)"/.exec(payload)?.[1];
-      if (code) refusals.inc({ code });
-    }
-    return payload;
-  });
   app.addHook('onResponse', async (request, reply) => {
     // The route template, not the URL: ids would explode the label cardinality.
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const code = problemCodes.get(reply);
+    if (code) refusals.inc({ code });
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
