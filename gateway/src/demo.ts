@@ -136,9 +136,10 @@ async function main(): Promise<void> {
     const audra = await login(h1, 'audra', 'audra-demo-pass');
     const history = await ok(h1, 'GET', `/auditor/relationships/${rel.relationshipId}/history`, audra);
     say(`relationship: ${history.relationship.length} versions; pointers: ${history.pointers.length} categories; grants: ${history.grants.length} viewer(s)`);
-    for (const h of history.relationship as Json[]) say(`  ${h.timestamp}  tx ${short(h.txId)}  status ${h.value?.status}`);
+    const oldestFirst = (entries: Json[]) => [...entries].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
+    for (const h of oldestFirst(history.relationship)) say(`  ${h.timestamp}  tx ${short(h.txId)}  status ${h.value?.status}`);
     for (const g of history.grants as Json[]) {
-      say(`  grant to ${short(g.viewerId)}: ${(g.history as Json[]).map((h) => h.value?.status).join(' → ')}`);
+      say(`  grant to ${short(g.viewerId)}: ${oldestFirst(g.history).map((h) => h.value?.status).join(' → ')}`);
     }
     process.stdout.write('\nDemo complete.\n');
   } finally {
