@@ -250,6 +250,21 @@ t.test('refusals', async (t) => {
     t.match(metrics.text, /medrec_http_request_duration_seconds_bucket\{[^}]*route="\/relationships\/:id"/);
   });
 
+  t.test('an expired grant: the viewer is refused with EXPIRED and gets no data', async (t) => {
+    const granted = await api(h1, 'POST', `/relationships/${rel}/grants`, {
+      token: tokens.patient,
+      body: { ...grantBody, validUntil: isoIn(3000) },
+    });
+    t.equal(granted.status, 201);
+    const live = await api(h1, 'GET', `/relationships/${rel}`, { token: tokens.viewer });
+    t.equal(live.status, 200, 'readable while the grant lives');
+    await new Promise((r) => setTimeout(r, 4000));
+    isProblem(t, await api(h1, 'GET', `/relationships/${rel}`, { token: tokens.viewer }), 410, 'EXPIRED', 'relationship after expiry');
+    const fetched = await api(h1, 'POST', '/records/fetch', { token: tokens.viewer, body: { relationshipId: rel, category: 'Observation', fields: ['code'] } });
+    t.ok(fetched.status >= 400 && fetched.status < 500, 'fetch after expiry is refused');
+    t.notOk('bundle' in fetched.json, 'with no data');
+  });
+
   t.test('ledger down: 503 and fail closed; EHR down: not ready', async (t) => {
     const accounts = H1.accounts.count();
     await sys.system.hospitals[1]!.ehr.close();
