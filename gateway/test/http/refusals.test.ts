@@ -245,6 +245,16 @@ t.test('refusals', async (t) => {
       t.ok(doc.json.paths[path], `OpenAPI documents ${path}`);
     }
     t.ok(doc.json.paths['/relationships'].post.requestBody, 'request schema from TypeBox');
+    const mine = Object.entries(doc.json.paths as Record<string, Record<string, Json>>).filter(([path]) => !path.startsWith('/gatekeeper') && !path.startsWith('/records'));
+    t.ok(mine.length >= 20);
+    for (const [path, ops] of mine) {
+      for (const [method, op] of Object.entries(ops)) {
+        t.ok(Object.keys(op.responses ?? {}).some((s) => /^2/.test(s)), `${method} ${path} documents its answer`);
+        if (path !== '/auth/login' && !path.startsWith('/health') && !path.startsWith('/ready')) {
+          t.ok(op.responses['401'] || op.responses['400'], `${method} ${path} documents its refusals`);
+        }
+      }
+    }
     const metrics = await api(h1, 'GET', '/metrics');
     t.match(metrics.text, /medrec_http_problems_total\{code="ROLE_FORBIDDEN",hospital="Hospital1MSP"\} \d+/);
     t.match(metrics.text, /medrec_http_request_duration_seconds_bucket\{[^}]*route="\/relationships\/:id"/);
