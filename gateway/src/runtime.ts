@@ -243,9 +243,8 @@ export async function openSystem(config: GatewayConfig): Promise<MedrecSystem> {
       const ledger = ledgers.byMsp.get(hospital.mspId)!;
       // A revoked certificate must stop working on the embedded ledger too: publish the CA's new CRL.
       if (p.identity instanceof EmbeddedCa && ledger instanceof EmbeddedLedger) {
-        p.identity.onRevoke(() => {
-          void p.member().then((m) => ledger.updateMember(m));
-        });
+        // Awaited by revoke(): once it resolves, the channel refuses the certificate.
+        p.identity.onRevoke(async () => ledger.updateMember(await p.member()));
       }
       const { ehr, records } = await openEhr(hospital);
       closers.push(() => ehr.close());
