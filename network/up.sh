@@ -4,6 +4,7 @@
 #   an orderer organisation with one etcdraft orderer, or four SmartBFT orderers with --bft;
 #   the channel created with the channel participation API (osnadmin, no system channel);
 #   chaincodes medrec and putstate as a service, installed, approved by every hospital, committed.
+#   the hospitals' REST gateways on the Fabric adapters (network/gateway.sh), unless --no-gateway.
 # Writes $FABRIC_DATA/network.json for clients. Stop with npm run fabric:down.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,10 +12,11 @@ set -euo pipefail
 . "$ROOT/network/chaincode.sh"
 . "$CONFIG_SRC/configtx.sh"
 
-consensus=etcdraft orderers=1
+consensus=etcdraft orderers=1 gateways=true
 for arg in "$@"; do
   case "$arg" in
     --bft) consensus=BFT orderers=4 ;;
+    --no-gateway) gateways=false ;;
     *) die "unknown option $arg" ;;
   esac
 done
@@ -88,4 +90,5 @@ for cc in medrec putstate; do
 done
 
 write_network_json
+if [ "$gateways" = true ]; then "$ROOT/network/gateway.sh" start; fi
 log "network up in $((SECONDS - started)) s; clients read $FABRIC_DATA/network.json"

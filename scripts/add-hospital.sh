@@ -95,5 +95,6 @@ for cc in medrec putstate; do
 done
 
 write_network_json
-if [ -x "$ROOT/network/gateway.sh" ]; then "$ROOT/network/gateway.sh" start "$h"; fi
+# The gateway app serves a hospital only with an EHR mapping of its own (gateway/config/hospitals/),
+# which a new hospital brings itself; the running gateways keep serving the first hospitals.
 log "$h joined $FABRIC_CHANNEL in $((SECONDS - started)) s"

@@ -1,0 +1,120 @@
+/**
+ * The REST gateways that fabric:up started (network/gateway.sh: the gateway app over the Fabric
+ * adapters, configured from network.json), driven over HTTP: the white paper's flow
+ * over HTTP across two hospitals: register, relationship with EHR pointers, notification, accept,
+ * fetch from the other hospital's gatekeeper with the hash checked, grant, projection, revoke, audit.
+ * The same state is then read with Fabric's own CLI.
+ */
+import { randomInt } from 'node:crypto';
+import t from 'tap';
+import { demoPatients } from '../src/ehr/seed/population.js';
+import { readSse, type SseEvent } from '../src/notifications/sse.js';
+import { DEMO_REGISTRAR_PASSWORD } from '../src/runtime.js';
+import { hospital, loadNetwork, peerQuery, uniqueName } from './network.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Json };
+}
+
+async function ok(base: string, method: string, path: string, token?: string, body?: unknown): Promise<Json> {
+  const res = await call(base, method, path, token, body);
+  if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${res.json.code}: ${res.json.detail}`);
+  return res.json;
+}
+
+const login = async (base: string, username: string, password: string) =>
+  (await ok(base, 'POST', '/auth/login', undefined, { username, password })).token as string;
+
+t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async (t) => {
+  const network = loadNetwork();
+  const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
+  t.equal((await fetch(`${h1}/ready`)).status, 200, 'Hospital1 gateway ready on its peer');
+  t.equal((await fetch(`${h2}/ready`)).status, 200, 'Hospital2 gateway ready on its peer');
+
+  // A new person with a fresh national id, treated at Hospital2 as one of its (synthetic) EHR patients;
+  // random, so that the test can run again on the same network.
+  const atHospital2 = demoPatients('hospital2');
+  const mrn = atHospital2[randomInt(atHospital2.length)]!.mrn;
+  const externalId = `SYN-${randomInt(100, 999)}-${String(randomInt(1_000_000)).padStart(6, '0')}`;
+  const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
+  const username = uniqueName('dana');
+  const dana = await ok(h1, 'POST', '/registrar/users', registrar, {
+    username,
+    password: `${username}-pass`,
+    role: 'patient',
+    externalIdKind: 'national-id',
+    externalId,
+  });
+  t.match(dana, { participantId: /^[0-9a-f]{64}$/ });
+
+  const danaToken = await login(h1, username, `${username}-pass`);
+  const stream = await fetch(`${h1}/notifications/stream`, { headers: { authorization: `Bearer ${danaToken}` } });
+  const created = new Promise<SseEvent>((resolve, reject) => {
+    readSse(stream.body!, (e) => (e.event.startsWith('Relationship') ? (resolve(e), true) : false)).catch(reject);
+  });
+
+  const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
+  const resolved = await ok(h2, 'POST', '/registrar/resolve', grey, { externalIdKind: 'national-id', externalId });
+  t.equal(resolved.participantId, dana.participantId);
+  const rel = await ok(h2, 'POST', '/relationships', grey, { patientId: resolved.participantId, mrn });
+  t.match(rel, { relationshipId: /^[0-9a-f]{64}$/ });
+  t.ok((rel.pointers as Json[]).length > 0, 'pointers hashed from Hospital2’s EHR');
+
+  const event = await created;
+  t.match(JSON.parse(event.data), { relationshipId: rel.relationshipId }, 'dana is notified through the Fabric event stream');
+
+  const accepted = await ok(h1, 'POST', `/relationships/${rel.relationshipId}/accept`, danaToken);
+  t.ok(Number(accepted.blockNumber) > 0);
+
+  const mine = await ok(h1, 'POST', '/records/fetch', danaToken, { relationshipId: rel.relationshipId, category: 'Observation' });
+  t.equal(mine.hashMatches, true, "Hospital2's gatekeeper answers with data matching the ledger hash");
+
+  const victor = await login(h1, 'victor', 'victor-demo-pass');
+  const victorId = (await ok(h1, 'GET', '/me', victor)).participantId as string;
+  const validUntil = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  await ok(h1, 'POST', `/relationships/${rel.relationshipId}/grants`, danaToken, {
+    viewerId: victorId,
+    items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }],
+    validUntil,
+    purpose: 'FAMRQT',
+  });
+  const seen = await ok(h1, 'POST', '/records/fetch', victor, {
+    relationshipId: rel.relationshipId,
+    category: 'Observation',
+    fields: ['code', 'valueQuantity'],
+  });
+  const elements = new Set((seen.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
+  t.same([...elements].sort(), ['code', 'id', 'resourceType', 'valueQuantity'], 'only the granted fields');
+  const wider = await call(h1, 'POST', '/records/fetch', victor, { relationshipId: rel.relationshipId, category: 'Observation', fields: ['code', 'note'] });
+  t.equal(wider.status, 403);
+
+  await ok(h1, 'DELETE', `/relationships/${rel.relationshipId}/grants/${victorId}`, danaToken);
+  const refused = await call(h1, 'POST', '/records/fetch', victor, {
+    relationshipId: rel.relationshipId,
+    category: 'Observation',
+    fields: ['code', 'valueQuantity'],
+  });
+  t.equal(refused.status, 403);
+  t.notOk('bundle' in refused.json, 'no data after revocation');
+
+  const audra = await login(h1, 'audra', 'audra-demo-pass');
+  const history = await ok(h1, 'GET', `/auditor/relationships/${rel.relationshipId}/history`, audra);
+  t.equal(history.relationship.length, 2, 'created, accepted');
+  t.same((history.grants[0].history as Json[]).map((h) => h.value?.status).sort(), ['granted', 'revoked'], 'granted, then revoked');
+
+  const viaCli = JSON.parse(await peerQuery(hospital(network, 'Hospital2'), 'records-service', ['Relationship:get', rel.relationshipId]));
+  const viaRest = await ok(h1, 'GET', `/relationships/${rel.relationshipId}`, danaToken);
+  t.equal(viaCli.status, 'accepted');
+  t.equal(viaCli.providerMspId, 'Hospital2MSP', "endorsed and owned by the provider's hospital");
+  t.same(viaCli.pointers, viaRest.pointers, "Fabric's CLI reads the pointers the gateway reports");
+});
