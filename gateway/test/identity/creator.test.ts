@@ -46,6 +46,17 @@ t.test('the creator must be an unrevoked identity of a member org, signing with 
   t.equal(str((await ledger.submit(alice, 'Test', 'put', ['k', 'alice'])).result), 'alice', 'others of the org unaffected');
   t.equal(str(await ledger.evaluate(alice, 'Test', 'get', ['k'])), 'alice');
   t.same((await ledger.verify()).problems, [], 'the configuration update is a block of the chain');
+  const height = await ledger.height();
+  await ledger.updateMember(await h1.ca.channelMember());
+  t.equal(await ledger.height(), height, 'a re-signed but equal CRL changes nothing');
+  const original = { mspId: 'Hospital1MSP', caCertificates: await h1.ca.trustAnchors(), revocationLists: [] };
+  await ledger.updateMember(original);
+  await ledger.updateMember(await h1.ca.channelMember());
+  await ledger.updateMember(original);
+  t.equal(await ledger.height(), height + 3n, 'an earlier configuration may come back');
+  t.equal(str((await ledger.submit(bob, 'Test', 'put', ['k', 'bob again'])).result), 'bob again', 'without the CRL bob is accepted');
+  await ledger.updateMember(await h1.ca.channelMember());
+  t.same((await ledger.verify()).problems, []);
 
   // A CRL must be signed by the org's own CA.
   await t.rejects(

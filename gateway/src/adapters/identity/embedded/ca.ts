@@ -4,7 +4,7 @@
  * a real network. Its state — the root key sealed in the vault, registrations with hashed secrets,
  * issued serials and revocations — lives in one SQLite file under the data directory.
  */
-import { createHash, randomBytes, scrypt, sign, timingSafeEqual, verify, webcrypto, X509Certificate } from 'node:crypto';
+import { randomBytes, scrypt, sign, timingSafeEqual, verify, webcrypto, X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -271,11 +271,6 @@ export class EmbeddedCa implements IdentityPort {
   /** This organisation as a channel member: its CA and its revocation list. */
   async channelMember(): Promise<{ mspId: string; caCertificates: string[]; revocationLists: string[] }> {
     return { mspId: this.mspId, caCertificates: await this.trustAnchors(), revocationLists: [await this.crl()] };
-  }
-
-  /** Fingerprint of the root certificate, for logs and configuration checks. */
-  fingerprint(): string {
-    return createHash('sha256').update(this.root.rawData as ArrayBuffer as unknown as Uint8Array).digest('hex');
   }
 
   close(): void {

@@ -4,7 +4,6 @@
  * MSPs, simulation on committed state, ordering into hash-chained blocks, MVCC validation at commit,
  * events after commit — persisted in SQLite.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -25,7 +24,7 @@ import { ChaincodeStub, chaincodeFromContracts, type Chaincode, type Serializers
 import { CommitLock } from './lock.js';
 import { Membership, type ChannelMember } from './membership.js';
 import { buildSignedProposal, decodeSignedProposal, type DecodedProposal } from './proposal.js';
-import { encodeBlockData, encodeRecord, type ConfigRecord, type EndorserRecord } from './records.js';
+import { configTxId, encodeBlockData, encodeRecord, type ConfigRecord, type EndorserRecord } from './records.js';
 import { verifyLowS } from './signature.js';
 import { Simulation } from './simulation.js';
 import { LedgerStore, type HistoryInsert, type TransactionRow } from './store.js';
@@ -287,7 +286,7 @@ export class EmbeddedLedger implements LedgerPort {
 
   private commitConfig(record: ConfigRecord): void {
     const bytes = encodeRecord(record);
-    const txId = createHash('sha256').update(bytes).digest('hex');
+    const txId = configTxId(this.nextBlock, bytes);
     const row: TransactionRow = {
       txId,
       block: this.nextBlock,

@@ -1,4 +1,5 @@
 /** What a block stores per transaction: the signed proposal and the endorsed results (JSON text). */
+import { createHash } from 'node:crypto';
 import type { ChannelMember } from './membership.js';
 
 export interface Version {
@@ -67,3 +68,7 @@ export function encodeBlockData(transactions: readonly Buffer[]): Buffer {
     }),
   );
 }
+
+/** A configuration transaction's id: its block number and bytes (the same config may come back). */
+export const configTxId = (block: number, bytes: Uint8Array): string =>
+  createHash('sha256').update(`config:${block}:`).update(bytes).digest('hex');

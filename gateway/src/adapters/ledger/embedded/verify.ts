@@ -7,7 +7,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { dataHash, headerHash } from './block.js';
 import type { ChannelMember } from './membership.js';
 import { decodeSignedProposal } from './proposal.js';
-import { decodeBlockData, sameVersion, type TransactionRecord, type Version } from './records.js';
+import { configTxId, decodeBlockData, sameVersion, type TransactionRecord, type Version } from './records.js';
 import { verifyLowS } from './signature.js';
 import type { LedgerStore } from './store.js';
 
@@ -69,7 +69,7 @@ export function verifyLedger(store: LedgerStore): VerifyReport {
       }
       if (record.type === 'config') {
         members = record.members;
-        index.push(JSON.stringify([createHash('sha256').update(bytes).digest('hex'), n, txNum, code, '', null, null]));
+        index.push(JSON.stringify([configTxId(n, bytes), n, txNum, code, '', null, null]));
         return;
       }
       const proposal = decodeSignedProposal(Buffer.from(record.signedProposal, 'base64'));
