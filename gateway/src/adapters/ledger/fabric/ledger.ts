@@ -10,6 +10,7 @@ import {
   type Checkpointer,
   type Gateway,
   connect,
+  GatewayError,
   hash,
   signers,
 } from '@hyperledger/fabric-gateway';
@@ -50,6 +51,7 @@ export interface FabricLedgerOptions {
 
 const DEFAULT_TIMEOUTS = { evaluate: 10_000, endorse: 30_000, submit: 10_000, commitStatus: 60_000 };
 const MAX_CACHED_GATEWAYS = 256;
+const UNKNOWN_TX = /no such transaction ID|Failed to get block for txID/i;
 
 function deadline(ms: number): () => grpc.CallOptions {
   return () => ({ deadline: Date.now() + ms });
@@ -189,13 +191,11 @@ export class FabricLedger implements LedgerPort {
     try {
       block = await this.query('GetBlockByTxID', [txId]);
     } catch (error) {
-      const mapped = toPortError(error);
-      if (mapped instanceof LedgerUnavailableError) throw mapped;
       // qscc answers an unknown id with an error, not an empty result.
-      if (/no such transaction ID|not found|Failed to get block for txID/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error)) + String(error))) {
+      if (error instanceof GatewayError && [error.message, ...error.details.map((d) => d.message)].some((m) => UNKNOWN_TX.test(m))) {
         return undefined;
       }
-      throw mapped;
+      throw toPortError(error);
     }
     return transactionInBlock(block, txId);
   }
