@@ -62,5 +62,4 @@ for name in peer orderer configtxlator fabric-ca-server fabric-ca-client; do
   printf '%-17s %s\n' "$name" "$("$FABRIC_BIN/$name" version 2>/dev/null | grep -m1 -i 'version:' | sed 's/^ *[Vv]ersion: *//')"
 done
 printf '%-17s %s\n' configtxgen "$("$FABRIC_BIN/configtxgen" -version 2>/dev/null | grep -m1 -i 'version:' | sed 's/^ *[Vv]ersion: *//')"
-printf '%-17s %s\n' osnadmin "$("$FABRIC_BIN/osnadmin" --version 2>&1 | head -1)"
 echo "fabric module    $FABRIC_VERSION"
