@@ -81,3 +81,24 @@ t.test('a revocation published while a transaction waits to be ordered invalidat
   await ledger.updateMember(await h1.ca.channelMember());
   await t.rejects(pending, { name: 'TransactionInvalidError', validationCode: 'BAD_CREATOR_SIGNATURE' });
 });
+
+t.test('two organisations updating the channel at once: neither update is lost', async (t) => {
+  const dir = tempDir(t);
+  const h1 = await openOrg(dir, 'Hospital1MSP', 'Hospital 1');
+  const h2 = await openOrg(dir, 'Hospital2MSP', 'Hospital 2');
+  const ledger = await openChannel(dir, [h1, h2], [TestContract]);
+  t.teardown(async () => {
+    await ledger.close();
+    h1.ca.close();
+    h2.ca.close();
+  });
+  const erin = await h2.enroll('erin', 'patient');
+  const frank = await h1.enroll('frank', 'patient');
+  const carol = await h2.enroll('carol', 'patient');
+  await h2.ca.revoke(h2.admin, 'erin');
+  await h1.ca.revoke(h1.admin, 'frank');
+  await Promise.all([ledger.updateMember(await h1.ca.channelMember()), ledger.updateMember(await h2.ca.channelMember())]);
+  await t.rejects(ledger.evaluate(frank, 'Test', 'get', ['k']), AccessDeniedError, 'Hospital1MSP’s revocation holds');
+  await t.rejects(ledger.evaluate(erin, 'Test', 'get', ['k']), AccessDeniedError, 'Hospital2MSP’s revocation holds');
+  t.equal(str((await ledger.submit(carol, 'Test', 'put', ['k', 'carol'])).result), 'carol');
+});

@@ -102,6 +102,7 @@ export class EmbeddedLedger implements LedgerPort {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private commits: Promise<void> = Promise.resolve();
+  private configUpdates: Promise<void> = Promise.resolve();
   private nextBlock = 0;
   private previousHash: Buffer = GENESIS_PREVIOUS_HASH;
   private closed = false;
@@ -145,10 +146,15 @@ export class EmbeddedLedger implements LedgerPort {
   /** A channel configuration update: new CA certificates or revocation lists for an organisation. */
   async updateMember(member: ChannelMember): Promise<void> {
     this.assertOpen();
-    const members = (this.currentConfig()?.members ?? []).filter((m) => m.mspId !== member.mspId);
-    members.push(member);
-    this.membership = await Membership.create(members);
-    await this.configure(members);
+    // One update at a time: each starts from the configuration the previous one wrote.
+    const update = this.configUpdates.then(async () => {
+      const members = (this.currentConfig()?.members ?? []).filter((m) => m.mspId !== member.mspId);
+      members.push(member);
+      this.membership = await Membership.create(members);
+      await this.configure(members);
+    });
+    this.configUpdates = update.catch(() => undefined);
+    return update;
   }
 
   private currentConfig(): ConfigRecord | undefined {
