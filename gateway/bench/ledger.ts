@@ -14,7 +14,7 @@ import type { Credentials } from '../src/ports/identity.js';
 process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';
 const { EmbeddedCa } = await import('../src/adapters/identity/embedded/index.js');
 const { openEmbeddedLedger } = await import('../src/adapters/ledger/embedded/index.js');
-const { contracts, serializers } = await import('@medrec/chaincode');
+const { contracts } = await import('@medrec/chaincode');
 const { identityId } = await import('@medrec/chaincode/domain');
 
 const H1 = 'Hospital1MSP';
@@ -60,7 +60,6 @@ async function main(): Promise<void> {
       dataDir: join(dir, 'ledger'),
       members: [await ca.channelMember()],
       contracts,
-      serializers,
     });
     const registrar = await enroll('registrar', 'registrar');
     const provider = await enroll('provider', 'provider');

@@ -1,5 +1,6 @@
 import './quiet';
 import { ChaincodeStub } from 'fabric-shim';
+import { JSONSerializer } from 'fabric-contract-api';
 import type { Creator } from './identities';
 
 // fabric-shim's contract dispatcher: the code path a peer runs, with real (de)serialisation.
@@ -146,11 +147,11 @@ export class TestLedger {
   private seq = 0;
   private readonly chaincode: { Invoke(stub: unknown): Promise<{ status: number; message?: string; payload?: Buffer }> };
 
-  /** `contracts` and `serializers` as the chaincode's main module exports them to fabric-shim's bootstrap */
-  constructor(contracts: unknown[], serializers: { transaction: string; serializers: Record<string, unknown> }) {
+  /** `contracts` as the chaincode's main module exports them, with fabric-shim's default serializer */
+  constructor(contracts: unknown[]) {
     this.chaincode = new ChaincodeFromContract(
       [...contracts],
-      serializers,
+      { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } },
       {},
       'medrec',
       '0.1.0',

@@ -1,6 +1,6 @@
 import './quiet';
 import { createHmac } from 'node:crypto';
-import { contracts, serializers } from '../../src/index';
+import { contracts } from '../../src/index';
 import { identityId } from '../../src/domain/ids';
 import { ERROR_CODE_PATTERN } from '../../src/domain/errors';
 import { issue, makeCa, type Ca, type Creator } from './identities';
@@ -36,7 +36,7 @@ export class CallError extends Error {
 }
 
 export class World {
-  readonly ledger = new TestLedger(contracts, serializers);
+  readonly ledger = new TestLedger(contracts);
   readonly actors = new Map<string, Actor>();
   private readonly cas = new Map<string, Ca>();
 

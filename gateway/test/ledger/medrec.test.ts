@@ -2,7 +2,7 @@
 import './quiet.js';
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { contracts, serializers } from '@medrec/chaincode';
+import { contracts } from '@medrec/chaincode';
 import { identityId, type Decision, type RelationshipHistory, type RelationshipRecord } from '@medrec/chaincode/domain';
 import type { Credentials } from '../../src/ports/identity.js';
 import { json, openChannel, openOrg, tempDir } from './support.js';
@@ -20,7 +20,7 @@ t.test('register → relationship → pointer → accept → grant → checkAcce
   const dir = tempDir(t);
   const h1 = await openOrg(dir, H1, 'Hospital 1');
   const h2 = await openOrg(dir, H2, 'Hospital 2');
-  const ledger = await openChannel(dir, [h1, h2], contracts, { serializers });
+  const ledger = await openChannel(dir, [h1, h2], contracts);
   t.teardown(async () => {
     await ledger.close();
     h1.ca.close();
