@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Counts the top-level tests of every tap result file the last runs left behind and prints the one
+// Counts the top-level tests of the tap result files under the given folders and prints the one
 // summary line CI reads: "N passed, N failed" (", N skipped" when any were skipped).
-// tap keeps each test file's raw TAP output in <workspace>/.tap/test-results/; a top-level
-// "ok N"/"not ok N" line there is one test (a t.test block or a top-level assertion).
+// tap keeps each test file's raw TAP output in <cwd>/.tap/test-results/; CI moves each run's folder
+// aside before the next run. A top-level "ok N"/"not ok N" line is one test (a t.test block or a
+// top-level assertion).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,7 +27,7 @@ function* tapFiles(dir) {
 }
 
 for (const root of roots) {
-  for (const file of tapFiles(join(root, '.tap', 'test-results'))) {
+  for (const file of tapFiles(root)) {
     let sawResult = false;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const match = /^(not )?ok \d+/.exec(line);
