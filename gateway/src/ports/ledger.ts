@@ -1,4 +1,5 @@
 /** The gateway's view of any ledger: the embedded one or a real Fabric network. */
+import { ERROR_CODES, type ErrorCode } from '@medrec/chaincode/domain';
 
 /** Who signs a proposal: the user's own enrolled certificate and private key (PEM, PKCS#8). */
 export interface Signer {
@@ -63,15 +64,9 @@ export interface LedgerPort {
   close(): Promise<void>;
 }
 
-export const CHAINCODE_ERROR_CODES = [
-  'INVALID_ARGUMENT',
-  'NOT_FOUND',
-  'FORBIDDEN',
-  'CONFLICT',
-  'EXPIRED',
-  'LIMIT_EXCEEDED',
-] as const;
-export type ChaincodeErrorCode = (typeof CHAINCODE_ERROR_CODES)[number];
+/** The chaincode's stable error codes: its contract with every caller, defined once in its domain. */
+export const CHAINCODE_ERROR_CODES = ERROR_CODES;
+export type ChaincodeErrorCode = ErrorCode;
 
 const CODE_PATTERN = new RegExp(`\\b(${CHAINCODE_ERROR_CODES.join('|')}): ([^\\n]*)`);
 
