@@ -217,6 +217,22 @@ peer_start() {
   wait_healthz "peer-$org" "http://$FABRIC_HOST:$(peer_ops_port "$k")/healthz"
 }
 
+# wait_gossip: every hospital's peer knows every other one on the channel (through the anchor peers).
+# Until then a peer's Gateway cannot find another organisation's endorsers.
+wait_gossip() {
+  local others=$(($(hospitals | wc -l) - 1)) h k known i
+  for h in $(hospitals); do
+    k="$(hospital_index "$h")"
+    for i in $(seq 1 120); do
+      known="$(curl -fsS "http://$FABRIC_HOST:$(peer_ops_port "$k")/metrics" 2>/dev/null |
+        sed -n "s/^gossip_membership_total_peers_known{channel=\"$FABRIC_CHANNEL\"} //p")"
+      [ "${known:-0}" -ge "$others" ] && break
+      sleep 0.5
+    done
+    [ "${known:-0}" -ge "$others" ] || die "$h's peer knows ${known:-0} of the $others other peers"
+  done
+}
+
 # as_admin HOSPITAL CMD...: runs the peer CLI as the hospital's admin against its own peer.
 as_admin() {
   local h="$1" org k; shift

@@ -89,6 +89,7 @@ for cc in medrec putstate; do
   cc_commit "$cc"
 done
 
+wait_gossip
 write_network_json
 if [ "$gateways" = true ]; then "$ROOT/network/gateway.sh" start; fi
 log "network up in $((SECONDS - started)) s; clients read $FABRIC_DATA/network.json"

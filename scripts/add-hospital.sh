@@ -94,6 +94,7 @@ for cc in medrec putstate; do
   cc_approve "$h" "$cc"
 done
 
+wait_gossip
 write_network_json
 # The gateway app serves a hospital only with an EHR mapping of its own (gateway/config/hospitals/),
 # which a new hospital brings itself; the running gateways keep serving the first hospitals.
