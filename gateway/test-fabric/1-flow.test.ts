@@ -164,6 +164,32 @@ t.test('the flow across two hospitals on Fabric', async (t) => {
   t.equal(await ledger1.getTransaction('f'.repeat(64)), undefined, 'an unknown transaction');
 });
 
+t.test('a certificate no hospital CA issued is refused by the peer itself', async (t) => {
+  const ledger1 = await openLedger(network, h1);
+  t.teardown(() => ledger1.close());
+  const { webcrypto } = await import('node:crypto');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=intruder, OU=client',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    keys,
+    signingAlgorithm: alg,
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+  const intruder = {
+    mspId: 'Hospital1MSP',
+    certificate: cert.toString('pem'),
+    privateKey: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`,
+  };
+  await t.rejects(ledger1.evaluate(intruder, 'Registrar', 'whoami', []), { name: 'AccessDeniedError' });
+  await t.rejects(ledger1.submit(intruder, 'Registrar', 'register', ['e'.repeat(64), 'intruder', 'patient']), { name: 'AccessDeniedError' });
+});
+
 t.test('state-based endorsement: only the provider’s own hospital can endorse a change to its relationship', async (t) => {
   const ledger1 = await openLedger(network, h1);
   const ledger2 = await openLedger(network, h2);
