@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run fabric:add-hospital -- <Name>: a hospital joins the running network as a peer organisation.
 #   1. its Fabric CA, identities and peer (as fabric:up makes them for the first hospitals);
-#   2. a channel configuration update adding <Name>MSP, computed with configtxlator and signed by the
+#   2. a channel configuration update adding <Name>MSP (network/add-org.cjs edits the configuration,
+#      configtxlator computes the update and wraps it in an envelope), signed by the
 #      admins of every hospital already on the channel (the Admins policy is MAJORITY Admins);
 #   3. its peer joins the channel; the chaincodes are installed and approved by the new organisation.
 #      The chaincode definitions refer to the channel's "ANY Endorsement" policy, so the new hospital's
@@ -49,12 +50,14 @@ configtxgen -configPath "$work" -printOrg "${h}MSP" >"$work/org.json" 2>"$work/c
 
 # shellcheck disable=SC2046
 as_admin "$first" peer channel fetch config "$work/config_block.pb" -c "$FABRIC_CHANNEL" $(orderer_args) 2>/dev/null
-configtxlator proto_decode --input "$work/config_block.pb" --type common.Block |
-  jq '.data.data[0].payload.data.config' >"$work/config.json"
-jq -s --arg msp "${h}MSP" '.[0] * {channel_group: {groups: {Application: {groups: {($msp): .[1]}}}}}' \
-  "$work/config.json" "$work/org.json" >"$work/modified.json"
-configtxlator proto_encode --input "$work/config.json" --type common.Config --output "$work/config.pb"
-configtxlator proto_encode --input "$work/modified.json" --type common.Config --output "$work/modified.pb"
+# -printOrg leaves out the anchor peer, without which the hospitals that joined later would never
+# learn of each other's peers. An organisation's values are typed by where they sit, so it is encoded
+# inside a skeleton config.
+jq --arg msp "${h}MSP" --arg host "$FABRIC_HOST" --argjson port "$(peer_port "$k")" \
+  '.values.AnchorPeers = {mod_policy: "Admins", version: "0", value: {anchor_peers: [{host: $host, port: $port}]}}
+   | {channel_group: {groups: {Application: {groups: {($msp): .}}}}}' "$work/org.json" >"$work/org_config.json"
+configtxlator proto_encode --input "$work/org_config.json" --type common.Config --output "$work/org.pb"
+node "$ROOT/network/add-org.cjs" "$work/config_block.pb" "$work/org.pb" "${h}MSP" "$work/config.pb" "$work/modified.pb"
 configtxlator compute_update --channel_id "$FABRIC_CHANNEL" --original "$work/config.pb" \
   --updated "$work/modified.pb" --output "$work/update.pb"
 configtxlator proto_decode --input "$work/update.pb" --type common.ConfigUpdate |
