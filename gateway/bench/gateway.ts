@@ -8,6 +8,8 @@
  * request pays for signature and chain checks, the replay cache, a checkAccess evaluation on the
  * ledger, the SQL read, hashing, projection and a durable audit record (fsync; group-committed).
  */
+// The gateway's own setting (main.ts): fabric-shim at WARNING, not the INFO a bare process gets.
+import '../src/config/quiet-chaincode.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';

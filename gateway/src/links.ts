@@ -1,10 +1,12 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 /**
  * Which local patient (MRN in this hospital's EHR) a ledger participant is. Set when a provider of
  * this hospital creates a relationship; kept in gateway.db only, never on the ledger.
  */
 export class PatientLinks {
+  private readonly lookup: Statement<[string], { mrn: string }>;
+
   constructor(private readonly db: Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS patient_links (
       participant_id TEXT PRIMARY KEY,
@@ -12,13 +14,12 @@ export class PatientLinks {
       linked_by TEXT NOT NULL,
       linked_at TEXT NOT NULL
     ) STRICT`);
+    // Prepared once: every gatekeeper answer looks a patient up, and preparing costs more than the read.
+    this.lookup = db.prepare('SELECT mrn FROM patient_links WHERE participant_id = ?');
   }
 
   get(participantId: string): string | undefined {
-    const row = this.db.prepare('SELECT mrn FROM patient_links WHERE participant_id = ?').get(participantId) as
-      | { mrn: string }
-      | undefined;
-    return row?.mrn;
+    return this.lookup.get(participantId)?.mrn;
   }
 
   /** Links pid → MRN. A pid already linked to another MRN is refused (returns false), never re-pointed. */

@@ -27,6 +27,48 @@ for (const listener of process.listeners('unhandledRejection')) {
 // Chaincode refusals are normal outcomes reported to the caller, not errors of this process.
 shimLogger.getLogger('contracts-spi/chaincodefromcontract.js').silent = true;
 
+/* winston 3 runs a logger's whole format chain (timestamp, metadata, colorize, printf) before its
+   transport drops a line below the level, and fabric-shim logs several debug lines per transaction:
+   a fifth of an evaluate went into formatting lines nobody receives. Drop them before formatting,
+   with winston's own test (the logger's level and its transports'), for both winston copies. */
+interface WinstonLogger {
+  levels: Record<string, number>;
+  isLevelEnabled(level: string): boolean;
+}
+const LEVEL = Symbol.for('level');
+for (const winston of [
+  requireShim('winston'),
+  createRequire(requireShim.resolve('fabric-contract-api'))('winston'),
+] as { Logger: { prototype: object } }[]) {
+  const proto = winston.Logger.prototype as { write(this: WinstonLogger, info: Record<symbol, unknown>, ...rest: unknown[]): boolean };
+  if (Object.hasOwn(proto, 'write')) continue;
+  const write = proto.write;
+  proto.write = function (info, ...rest) {
+    const level = info?.[LEVEL];
+    if (typeof level === 'string' && level in this.levels && !this.isLevelEnabled(level)) return true;
+    return write.call(this, info, ...rest);
+  };
+}
+
+/* fabric-shim builds a ClientIdentity for every transaction by parsing the creator's PEM with
+   @fidm/x509: the same few certificates, parsed again and again (a sixth of an evaluate). The parse
+   is a pure function of the PEM text and ClientIdentity only reads the result, so identical text gets
+   the same parsed certificate. The MSP checks of the creator (CA, CRL, validity) are not affected:
+   Membership.check runs on every proposal before the chaincode sees it. */
+const { Certificate } = requireShim('@fidm/x509') as { Certificate: { fromPEM(pem: Buffer | string): unknown } };
+const fromPEM = Certificate.fromPEM.bind(Certificate);
+const parsedCertificates = new Map<string, unknown>();
+Certificate.fromPEM = (pem) => {
+  const text = pem.toString();
+  let parsed = parsedCertificates.get(text);
+  if (parsed === undefined) {
+    parsed = fromPEM(pem);
+    if (parsedCertificates.size >= 4096) parsedCertificates.clear();
+    parsedCertificates.set(text, parsed);
+  }
+  return parsed;
+};
+
 export const protos = requireShim('@hyperledger/fabric-protos') as FabricProtos;
 export const { Timestamp } = createRequire(requireShim.resolve('@hyperledger/fabric-protos'))(
   'google-protobuf/google/protobuf/timestamp_pb.js',
