@@ -1,5 +1,7 @@
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord } from './record.js';
+import type { WriterReply, WriterRequest } from './writer.js';
 
 export interface ChainHead {
   seq: number;
@@ -64,32 +66,34 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 type Pending = { entry: AuditEntry; resolve: (r: AuditRecord) => void; reject: (e: unknown) => void };
 
 /**
- * Append-only, hash-chained audit log in SQLite. WAL with synchronous=FULL: once `append` resolves,
- * the record has been fsynced and survives a crash. Appends made in the same event-loop turn are
- * committed in one transaction (group commit), so many concurrent answers share one fsync while each
- * answer still waits for its own record to be durable.
+ * Append-only, hash-chained audit log in SQLite. Appends go to a writer thread (./writer.ts) that
+ * commits with WAL and synchronous=FULL: once `append` resolves, the record has been fsynced and
+ * survives a crash. While one batch is being made durable the next one gathers (group commit), so
+ * concurrent answers share an fsync and the event loop never waits on the disk.
+ * Reads (verify, records) use the connection given here; WAL lets them run beside the writer.
  */
 export class AuditLog {
   private head: ChainHead;
   private queue: Pending[] = [];
-  private flushScheduled = false;
+  private inFlight: Pending[] | undefined;
+  private batches = 0;
+  private drained: Array<() => void> = [];
+  private dead: Error | undefined;
   private readonly listeners: Array<(head: ChainHead) => void> = [];
-  private readonly insert: Database.Statement;
+  private readonly writer: Worker;
 
   constructor(private readonly db: Database.Database) {
+    if (db.memory) throw new Error('the audit log needs a database file: its writer thread opens the same file');
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
-    this.insert = db.prepare(
-      `INSERT INTO audit_log (seq, at, requester, msp_id, role, relationship_id, category, fields,
-         decision, status, hash_matches, jti, exp, prev_hash, hash)
-       VALUES (@seq, @at, @requester, @mspId, @role, @relationshipId, @category, @fields,
-         @decision, @status, @hashMatches, @jti, @exp, @prevHash, @hash)`,
-    );
     const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
       | ChainHead
       | undefined;
     this.head = last ?? { seq: 0, hash: GENESIS_HASH };
+    this.writer = new Worker(new URL('./writer.js', import.meta.url), { workerData: { file: db.name } });
+    this.writer.on('message', (reply: WriterReply) => this.settle(reply));
+    this.writer.on('error', (err) => this.fail(err));
+    this.writer.unref();
   }
 
   static open(file: string): AuditLog {
@@ -99,11 +103,9 @@ export class AuditLog {
   /** Resolves once the record is durable; rejects (and the chain is unchanged) if it could not be written. */
   append(entry: AuditEntry): Promise<AuditRecord> {
     return new Promise((resolve, reject) => {
+      if (this.dead) return reject(this.dead);
       this.queue.push({ entry, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (!this.inFlight) this.send();
     });
   }
 
@@ -160,59 +162,51 @@ export class AuditLog {
     return { ok: problems.length === 0, count, head: prev, problems };
   }
 
-  /** Waits for queued appends, then closes the database. */
+  /** Waits for queued appends, stops the writer, then closes the database. */
   async close(): Promise<void> {
     if (!this.db.open) return;
-    if (this.queue.length > 0) this.flush();
+    if (this.inFlight || this.queue.length > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    await this.writer.terminate();
     this.db.close();
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    let head = this.head;
-    const written: AuditRecord[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const { entry } of batch) {
-          const seq = head.seq + 1;
-          const hash = recordHash(seq, head.hash, entry);
-          const record: AuditRecord = { ...entry, seq, prevHash: head.hash, hash };
-          this.insert.run(toParams(record));
-          written.push(record);
-          head = { seq, hash };
-        }
-      })();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
+  private send(): void {
+    if (this.queue.length === 0) {
+      this.writer.unref();
+      for (const resolve of this.drained.splice(0)) resolve();
       return;
     }
-    this.head = head;
-    batch.forEach((p, i) => p.resolve(written[i]!));
-    for (const listener of this.listeners) listener({ ...head });
+    this.inFlight = this.queue;
+    this.queue = [];
+    this.writer.ref();
+    const request: WriterRequest = { id: ++this.batches, entries: this.inFlight.map((p) => p.entry) };
+    this.writer.postMessage(request);
   }
-}
 
-function toParams(r: AuditRecord) {
-  return {
-    seq: r.seq,
-    at: r.at,
-    requester: r.requester,
-    mspId: r.mspId,
-    role: r.role,
-    relationshipId: r.relationshipId,
-    category: r.category,
-    fields: r.fields === null ? null : JSON.stringify(r.fields),
-    decision: r.decision,
-    status: r.status,
-    hashMatches: r.hashMatches === null ? null : r.hashMatches ? 1 : 0,
-    jti: r.jti,
-    exp: r.exp,
-    prevHash: r.prevHash,
-    hash: r.hash,
-  };
+  private settle(reply: WriterReply): void {
+    const batch = this.inFlight ?? [];
+    this.inFlight = undefined;
+    if ('error' in reply) {
+      for (const p of batch) p.reject(new Error(reply.error));
+    } else {
+      batch.forEach((p, i) => p.resolve(reply.records[i]!));
+      const last = reply.records.at(-1);
+      if (last) {
+        this.head = { seq: last.seq, hash: last.hash };
+        for (const listener of this.listeners) listener({ ...this.head });
+      }
+    }
+    this.send();
+  }
+
+  /** The writer thread died: nothing pending can be confirmed durable. */
+  private fail(err: Error): void {
+    this.dead = err;
+    for (const p of [...(this.inFlight ?? []), ...this.queue]) p.reject(err);
+    this.inFlight = undefined;
+    this.queue = [];
+    for (const resolve of this.drained.splice(0)) resolve();
+  }
 }
 
 function fromRow(row: Row): AuditRecord {

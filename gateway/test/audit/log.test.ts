@@ -60,6 +60,10 @@ t.test('appends form an intact chain that survives reopening', async (t) => {
   await again.close();
 });
 
+t.test('an in-memory database is refused: the writer thread could not see it', async (t) => {
+  t.throws(() => new AuditLog(new Database(':memory:')), /needs a database file/);
+});
+
 t.test('the table refuses UPDATE and DELETE through SQL', async (t) => {
   const file = tmpFile();
   const log = AuditLog.open(file);

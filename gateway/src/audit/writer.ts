@@ -1,0 +1,49 @@
+/**
+ * The audit log's writer thread. It owns the only writing connection (WAL, synchronous=FULL), extends
+ * the hash chain and commits each batch in one transaction; the fsync happens here, so the gateway's
+ * event loop keeps serving while a batch becomes durable. A batch is acknowledged only after commit.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord } from './record.js';
+
+export type WriterRequest = { id: number; entries: AuditEntry[] };
+export type WriterReply = { id: number; records: AuditRecord[] } | { id: number; error: string };
+
+const db = new Database((workerData as { file: string }).file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+const insert = db.prepare(
+  `INSERT INTO audit_log (seq, at, requester, msp_id, role, relationship_id, category, fields,
+     decision, status, hash_matches, jti, exp, prev_hash, hash)
+   VALUES (@seq, @at, @requester, @mspId, @role, @relationshipId, @category, @fields,
+     @decision, @status, @hashMatches, @jti, @exp, @prevHash, @hash)`,
+);
+const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+
+const commit = db.transaction((entries: AuditEntry[]) => {
+  // Read inside the transaction: the head on disk is the truth, whatever an earlier batch believed.
+  let head = (last.get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+  return entries.map((entry) => {
+    const seq = head.seq + 1;
+    const record: AuditRecord = { ...entry, seq, prevHash: head.hash, hash: recordHash(seq, head.hash, entry) };
+    insert.run({
+      ...record,
+      fields: record.fields === null ? null : JSON.stringify(record.fields),
+      hashMatches: record.hashMatches === null ? null : record.hashMatches ? 1 : 0,
+    });
+    head = { seq, hash: record.hash };
+    return record;
+  });
+});
+
+parentPort!.on('message', ({ id, entries }: WriterRequest) => {
+  let reply: WriterReply;
+  try {
+    reply = { id, records: commit(entries) };
+  } catch (err) {
+    reply = { id, error: (err as Error).message };
+  }
+  parentPort!.postMessage(reply);
+});
