@@ -100,9 +100,7 @@ async function main(): Promise<void> {
   // Patients to relate to: registered in one batch (enrollment ids need not be enrolled for this).
   const run = Date.now().toString(16);
   const items = Array.from({ length: 50 }, (_, i) => ({ externalIdHash: hex64(i, `b${run}`), enrollmentId: `bench-${run}-${i}`, role: 'patient' }));
-  const patients = (JSON.parse(Buffer.from((await medrec.submit(signer('registrar'), 'Registrar', 'registerBatch', [JSON.stringify(items)])).result).toString()) as { participantId: string }[]).map(
-    (r) => r.participantId,
-  );
+  const patients = JSON.parse(Buffer.from((await medrec.submit(signer('registrar'), 'Registrar', 'registerBatch', [JSON.stringify(items)])).result).toString()) as string[];
   const endpoint = 'https://hospital1.example/gatekeeper';
   const orgs = { endorsingOrganizations: [h1.mspId] };
 

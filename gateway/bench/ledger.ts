@@ -80,8 +80,7 @@ async function main(): Promise<void> {
         enrollmentId: `preload${i + j}`,
         role: 'patient',
       }));
-      const rows = parse<{ participantId: string }[]>((await ledger.submit(registrar, 'Registrar', 'registerBatch', [JSON.stringify(items)])).result);
-      patientPids.push(...rows.map((r) => r.participantId));
+      patientPids.push(...parse<string[]>((await ledger.submit(registrar, 'Registrar', 'registerBatch', [JSON.stringify(items)])).result));
     }
 
     const relationshipIds: string[] = [];
@@ -97,8 +96,7 @@ async function main(): Promise<void> {
           endpoint: 'https://h1.example/gatekeeper',
           pointers: [{ category: 'Observation', hash: hex(`obs:${relationshipIds.length + j}`) }],
         }));
-        const rels = parse<{ relationshipId: string }[]>((await ledger.submit(provider, 'Relationship', 'createBatch', [JSON.stringify(items)])).result);
-        relationshipIds.push(...rels.map((r) => r.relationshipId));
+        relationshipIds.push(...parse<string[]>((await ledger.submit(provider, 'Relationship', 'createBatch', [JSON.stringify(items)])).result));
       }
       preloadMs += performance.now() - started;
       // The gatekeeper's question: may this patient read this relationship's Observation?
@@ -130,10 +128,10 @@ async function main(): Promise<void> {
     const pid = new Map<string, string>();
     for (let i = 0; i < people.length; i += BATCH) {
       const slice = people.slice(i, i + BATCH);
-      const rows = parse<{ participantId: string }[]>((await ledger.submit(registrar, 'Registrar', 'registerBatch', [
+      const pids = parse<string[]>((await ledger.submit(registrar, 'Registrar', 'registerBatch', [
         JSON.stringify(slice.map((c) => ({ externalIdHash: hex(`mrn:${c.enrollmentId}`), enrollmentId: c.enrollmentId, role: c.enrollmentId.replace(/\d+$/, '') }))),
       ])).result);
-      slice.forEach((c, j) => pid.set(c.enrollmentId, rows[j]!.participantId));
+      slice.forEach((c, j) => pid.set(c.enrollmentId, pids[j]!));
     }
     const submitMs: number[] = [];
     let denied = 0;

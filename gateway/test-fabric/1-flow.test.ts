@@ -100,7 +100,8 @@ t.test('the flow across two hospitals on Fabric', async (t) => {
     endorsingOrganizations: ['Hospital1MSP'],
   });
   t.ok(created.blockNumber >= startHeight - 1n, 'committed in a new block');
-  const rel = json<Relationship>(created.result);
+  t.same(Object.keys(json<object>(created.result)), ['relationshipId'], 'the result, stored in the block, is the id only');
+  const rel = json<Relationship>(await ledger1.evaluate(provider, 'Relationship', 'get', [json<{ relationshipId: string }>(created.result).relationshipId]));
   t.equal(rel.status, 'new');
   t.equal(rel.providerMspId, 'Hospital1MSP');
   const id = rel.relationshipId;

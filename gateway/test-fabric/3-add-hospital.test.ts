@@ -44,8 +44,8 @@ t.test('a third hospital joins and runs a flow with the first', async (t) => {
   const created = await ledger3.submit(provider3, 'Relationship', 'create', [patient.participantId, 'https://hospital3.example/gatekeeper'], {
     endorsingOrganizations: ['Hospital3MSP'],
   });
-  const id = json<{ relationshipId: string; providerMspId: string }>(created.result).relationshipId;
-  t.equal(json<{ providerMspId: string }>(created.result).providerMspId, 'Hospital3MSP');
+  const id = json<{ relationshipId: string }>(created.result).relationshipId;
+  t.equal(json<{ providerMspId: string }>(await ledger3.evaluate(provider3, 'Relationship', 'get', [id])).providerMspId, 'Hospital3MSP');
   await ledger3.submit(provider3, 'Relationship', 'putPointer', [id, 'Condition', 'c'.repeat(64)], { endorsingOrganizations: ['Hospital3MSP'] });
   await ledger3.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: ['Hospital3MSP'] });
   const grant = { items: [{ category: 'Condition', fields: ['code'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'CAREMGT' };

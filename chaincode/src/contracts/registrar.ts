@@ -29,7 +29,7 @@ export class RegistrarContract extends Contract {
 
   @Transaction()
   @Returns('string')
-  @Param('itemsJson', 'string', 'JSON [{externalIdHash, enrollmentId, role}], at most 500')
+  @Param('itemsJson', 'string', 'JSON [{externalIdHash, enrollmentId, role}], at most 500; returns the new participant ids in item order')
   async registerBatch(ctx: Context, itemsJson: string): Promise<string> {
     const state = new State(ctx);
     const caller = registrarOnly(ctx);
@@ -38,7 +38,8 @@ export class RegistrarContract extends Contract {
       'BatchRegistered',
       records.map((r) => ({ participantId: r.participantId, status: 'active' })),
     );
-    return JSON.stringify(records);
+    // The new pids only, in item order: the result is stored in the block.
+    return JSON.stringify(records.map((r) => r.participantId));
   }
 
   @Transaction()

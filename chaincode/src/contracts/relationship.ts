@@ -24,7 +24,20 @@ import {
   type CreateItem,
 } from '../domain/validation';
 import { registeredCaller, type Caller } from './caller';
-import { isProviderOf, loadRelationship, requirePatient, requireProvider, summaryEntry, writeStatus } from './relationships';
+import {
+  getPointer,
+  isProviderOf,
+  loadRelationship,
+  pointerHistory,
+  pointersOf,
+  putPointerValue,
+  putRelationship,
+  putSummary,
+  relationshipHistory,
+  requirePatient,
+  requireProvider,
+  writeStatus,
+} from './relationships';
 import { State } from './state';
 
 @Info({ title: 'Relationship', description: 'Patient-provider relationships (PPR): pointers, status, viewer grants, access decisions' })
@@ -41,19 +54,21 @@ export class RelationshipContract extends Contract {
     const state = new State(ctx);
     const caller = await registeredCaller(ctx, state, ['provider']);
     const [rel] = await createAll(state, caller, [requireCreateItem({ patientId, endpoint })]);
-    state.emit('RelationshipCreated', partyNotifications(rel));
-    return JSON.stringify(rel);
+    state.emit('RelationshipCreated', [patientNotification(rel)]);
+    // The result is stored in the block: the id is all a caller needs (`get` reads the rest).
+    return JSON.stringify({ relationshipId: rel.relationshipId });
   }
 
   @Transaction()
   @Returns('string')
-  @Param('itemsJson', 'string', 'JSON [{patientId, endpoint, pointers?: [{category, hash}]}], at most 500')
+  @Param('itemsJson', 'string', 'JSON [{patientId, endpoint, pointers?: [{category, hash}]}], at most 500; returns the new relationship ids in item order')
   async createBatch(ctx: Context, itemsJson: string): Promise<string> {
     const state = new State(ctx);
     const caller = await registeredCaller(ctx, state, ['provider']);
     const rels = await createAll(state, caller, parseCreateBatch(itemsJson));
-    state.emit('RelationshipsCreated', rels.flatMap(partyNotifications));
-    return JSON.stringify(rels);
+    state.emit('RelationshipsCreated', rels.map(patientNotification));
+    // Ids only, in item order: the result is stored in the block, and callers know the rest.
+    return JSON.stringify(rels.map((r) => r.relationshipId));
   }
 
   @Transaction()
@@ -69,11 +84,10 @@ export class RelationshipContract extends Contract {
     const rel = await loadRelationship(state, relationshipId);
     requireProvider(caller, rel);
     const status = nextStatus(rel.status, 'putPointer');
-    const key = keys.pointer(rel.relationshipId, cat);
-    const previous = await state.get<Pointer>(key);
+    const previous = await getPointer(state, rel.relationshipId, cat);
     const pointer: Pointer = { relationshipId: rel.relationshipId, category: cat, hash, version: (previous?.version ?? 0) + 1, updatedAt: state.now };
-    await state.put(key, pointer);
-    if (!previous) await state.endorseBy(key, rel.providerMspId);
+    await putPointerValue(state, pointer);
+    if (!previous) await state.endorseBy(keys.pointer(rel.relationshipId, cat), rel.providerMspId);
     if (status !== rel.status) await writeStatus(state, rel, status);
     state.emit('PointerUpdated', [{ participantId: rel.patientId, relationshipId: rel.relationshipId, status, category: cat }]);
     return JSON.stringify(pointer);
@@ -134,7 +148,7 @@ export class RelationshipContract extends Contract {
     const grant: Grant = { relationshipId: rel.relationshipId, viewerId: viewer, ...request, status: 'granted', grantedAt: state.now, updatedAt: state.now };
     await state.put(key, grant);
     if (!previous) await state.endorseBy(key, rel.providerMspId);
-    await state.put(keys.summary(viewer, rel.relationshipId), summaryEntry(rel, viewer, 'viewer', 'granted', state.now));
+    await putSummary(state, rel, viewer, 'viewer', 'granted');
     state.emit('GrantCreated', [{ participantId: viewer, relationshipId: rel.relationshipId, status: 'granted' }]);
     return JSON.stringify(grant);
   }
@@ -164,7 +178,7 @@ export class RelationshipContract extends Contract {
     const state = new State(ctx);
     const caller = await registeredCaller(ctx, state);
     const rel = await loadRelationship(state, relationshipId);
-    const pointers = await state.scan<Pointer>(prefixes.pointersOf(rel.relationshipId));
+    const pointers = await pointersOf(state, rel.relationshipId);
     if (caller.participantId === rel.patientId || isProviderOf(caller, rel) || caller.role === 'auditor') {
       const view: RelationshipView = { ...rel, pointers, grants: await state.scan<Grant>(prefixes.grantsOf(rel.relationshipId)) };
       return JSON.stringify(view);
@@ -199,7 +213,7 @@ export class RelationshipContract extends Contract {
       relationship: rel,
       requester,
       grant: await state.get<Grant>(keys.grant(rel.relationshipId, requester.participantId)),
-      pointer: await state.get<Pointer>(keys.pointer(rel.relationshipId, cat)),
+      pointer: await getPointer(state, rel.relationshipId, cat),
       category: cat,
       fields,
       now: state.now,
@@ -215,12 +229,12 @@ export class RelationshipContract extends Contract {
     await registeredCaller(ctx, state, ['auditor']);
     const rel = await loadRelationship(state, relationshipId);
     const result: RelationshipHistory = {
-      relationship: await state.history(keys.relationship(rel.relationshipId)),
+      relationship: await relationshipHistory(state, rel.relationshipId),
       pointers: [],
       grants: [],
     };
-    for (const p of await state.scan<Pointer>(prefixes.pointersOf(rel.relationshipId))) {
-      result.pointers.push({ category: p.category, history: await state.history(keys.pointer(rel.relationshipId, p.category)) });
+    for (const p of await pointersOf(state, rel.relationshipId)) {
+      result.pointers.push({ category: p.category, history: await pointerHistory(state, rel.relationshipId, p.category) });
     }
     for (const g of await state.scan<Grant>(prefixes.grantsOf(rel.relationshipId))) {
       result.grants.push({ viewerId: g.viewerId, history: await state.history(keys.grant(rel.relationshipId, g.viewerId)) });
@@ -231,6 +245,11 @@ export class RelationshipContract extends Contract {
   override async unknownTransaction(): Promise<void> {
     throw notFound('Relationship has no such transaction');
   }
+}
+
+/** A new relationship is news to its patient only: the provider who created it has the result. */
+function patientNotification(rel: RelationshipRecord): Notification {
+  return { participantId: rel.patientId, relationshipId: rel.relationshipId, status: rel.status };
 }
 
 function partyNotifications(rel: RelationshipRecord): Notification[] {
@@ -252,7 +271,7 @@ async function patientStatusChange(ctx: Context, relationshipId: string, action:
 async function revokeGrant(state: State, rel: RelationshipRecord, grant: Grant): Promise<Grant> {
   const revoked: Grant = { ...grant, status: 'revoked', updatedAt: state.now };
   await state.put(keys.grant(rel.relationshipId, grant.viewerId), revoked);
-  await state.put(keys.summary(grant.viewerId, rel.relationshipId), summaryEntry(rel, grant.viewerId, 'viewer', 'revoked', state.now));
+  await putSummary(state, rel, grant.viewerId, 'viewer', 'revoked');
   return revoked;
 }
 
@@ -281,15 +300,13 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
       createdAt: state.now,
       updatedAt: state.now,
     };
-    const relKey = keys.relationship(rel.relationshipId);
-    await state.put(relKey, rel);
-    await state.endorseBy(relKey, rel.providerMspId);
-    await state.put(keys.summary(rel.patientId, rel.relationshipId), summaryEntry(rel, rel.patientId, 'patient', 'new', state.now));
-    await state.put(keys.summary(rel.providerId, rel.relationshipId), summaryEntry(rel, rel.providerId, 'provider', 'new', state.now));
+    await putRelationship(state, rel);
+    await state.endorseBy(keys.relationship(rel.relationshipId), rel.providerMspId);
+    await putSummary(state, rel, rel.patientId, 'patient', 'new');
+    await putSummary(state, rel, rel.providerId, 'provider', 'new');
     for (const p of item.pointers) {
-      const key = keys.pointer(rel.relationshipId, p.category);
-      await state.put(key, { relationshipId: rel.relationshipId, category: p.category, hash: p.hash, version: 1, updatedAt: state.now } satisfies Pointer);
-      await state.endorseBy(key, rel.providerMspId);
+      await putPointerValue(state, { relationshipId: rel.relationshipId, category: p.category, hash: p.hash, version: 1, updatedAt: state.now });
+      await state.endorseBy(keys.pointer(rel.relationshipId, p.category), rel.providerMspId);
     }
     rels.push(rel);
   }

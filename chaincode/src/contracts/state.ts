@@ -1,7 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import { chaincodeEvent, encodeEvent } from '../domain/events';
-import type { KeyPrefix } from '../domain/keys';
+import { keyAttributes, type KeyPrefix } from '../domain/keys';
 import type { EventName, HistoryEntry, Notification } from '../domain/types';
 
 interface StubTimestamp {
@@ -38,14 +38,20 @@ export class State {
   }
 
   async scan<T>(prefix: KeyPrefix): Promise<T[]> {
-    const out: T[] = [];
+    return (await this.entries<T>(prefix)).map((e) => e.value);
+  }
+
+  /** Each value under the prefix with its key's attributes (stored values leave out what the key says). */
+  async entries<T>(prefix: KeyPrefix): Promise<{ attributes: string[]; value: T }[]> {
+    const out: { attributes: string[]; value: T }[] = [];
     for await (const kv of this.ctx.stub.getStateByPartialCompositeKey(prefix.objectType, prefix.attributes)) {
-      out.push(JSON.parse(Buffer.from(kv.value).toString('utf8')) as T);
+      out.push({ attributes: keyAttributes(kv.key), value: JSON.parse(Buffer.from(kv.value).toString('utf8')) as T });
     }
     return out;
   }
 
-  async history(key: string): Promise<HistoryEntry[]> {
+  /** expand turns a stored value back into the record readers know. */
+  async history(key: string, expand: (value: never) => unknown = (v) => v): Promise<HistoryEntry[]> {
     const out: HistoryEntry[] = [];
     for await (const mod of this.ctx.stub.getHistoryForKey(key)) {
       const text = mod.value && mod.value.length > 0 ? Buffer.from(mod.value).toString('utf8') : '';
@@ -53,7 +59,7 @@ export class State {
         txId: mod.txId,
         timestamp: isoFromTimestamp(mod.timestamp),
         isDelete: mod.isDelete,
-        value: text ? JSON.parse(text) : null,
+        value: text ? expand(JSON.parse(text) as never) : null,
       });
     }
     return out;
@@ -70,6 +76,6 @@ export class State {
   emit(type: EventName, notifications: Notification[]): void {
     if (this.emitted) throw new Error('a transaction emits exactly one event');
     this.emitted = true;
-    this.ctx.stub.setEvent(type, encodeEvent(chaincodeEvent(type, notifications)));
+    this.ctx.stub.setEvent(type, encodeEvent(chaincodeEvent(notifications)));
   }
 }

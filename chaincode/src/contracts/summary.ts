@@ -1,11 +1,9 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { notFound } from '../domain/errors';
-import { prefixes } from '../domain/keys';
 import { nextStatus } from '../domain/status';
-import type { SummaryEntry } from '../domain/types';
 import { requireHex64 } from '../domain/validation';
 import { registeredCaller } from './caller';
-import { loadRelationship, requirePatient, requireProvider, writeStatus } from './relationships';
+import { loadRelationship, requirePatient, requireProvider, summariesOf, writeStatus } from './relationships';
 import { State } from './state';
 
 @Info({ title: 'Summary', description: "Each participant's relationships with a status each" })
@@ -19,7 +17,7 @@ export class SummaryContract extends Contract {
   async mine(ctx: Context): Promise<string> {
     const state = new State(ctx);
     const caller = await registeredCaller(ctx, state);
-    return JSON.stringify(await state.scan<SummaryEntry>(prefixes.summaryOf(caller.participantId)));
+    return JSON.stringify(await summariesOf(state, caller.participantId));
   }
 
   @Transaction(false)
@@ -29,7 +27,7 @@ export class SummaryContract extends Contract {
     const state = new State(ctx);
     await registeredCaller(ctx, state, ['auditor']);
     const pid = requireHex64(participantId, 'participantId');
-    return JSON.stringify(await state.scan<SummaryEntry>(prefixes.summaryOf(pid)));
+    return JSON.stringify(await summariesOf(state, pid));
   }
 
   @Transaction()

@@ -30,6 +30,11 @@ export function compositeKey(objectType: string, attributes: string[]): string {
   return SEP + objectType + SEP + attributes.map((a) => a + SEP).join('');
 }
 
+/** The attributes of a composite key (the inverse of compositeKey, without the object type). */
+export function keyAttributes(key: string): string[] {
+  return key.split(SEP).slice(2, -1);
+}
+
 export const keys = {
   identity: (iid: string) => compositeKey(OBJECT_TYPES.identity, [iid]),
   participant: (pid: string) => compositeKey(OBJECT_TYPES.participant, [pid]),

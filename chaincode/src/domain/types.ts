@@ -161,7 +161,6 @@ export interface Notification {
 }
 
 export interface ChaincodeEvent {
-  type: EventName;
   notifications: Notification[];
 }
 

@@ -1,12 +1,12 @@
 import t from 'tap';
 import { fieldsOf } from '../../src/domain/categories';
-import type { Decision, RelationshipRecord } from '../../src/domain/types';
+import type { Decision } from '../../src/domain/types';
 import { cast, grantJson, H, H1, refused, type Actor, type Cast } from '../support/world';
 
 /** Relationship.checkAccess through the contract: the decision the gatekeeper obeys. */
 async function setup() {
   const c = await cast();
-  const rel = await c.w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
+  const rel = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
   const id = rel.relationshipId;
   await c.w.submit(c.provider1, 'Relationship:putPointer', id, 'Observation', H('1'));
   return { c, id };

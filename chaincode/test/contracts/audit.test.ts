@@ -8,7 +8,7 @@ t.test('anchors tile each hospital audit log in order', async (t) => {
   const c = await cast();
   const a1 = await c.w.submit<AuditAnchor>(c.records1, 'Audit:anchor', '1', '100', H('1'));
   t.match(a1, { mspId: H1, fromSeq: 1, toSeq: 100, headHash: H('1'), anchoredBy: c.records1.pid, txId: /^tx/ });
-  t.same(lastEvent(c.w), { name: 'AuditAnchored', type: 'AuditAnchored', notifications: [{ participantId: c.records1.pid }] });
+  t.same(lastEvent(c.w), { name: 'AuditAnchored', notifications: [{ participantId: c.records1.pid }] });
   t.same(new KeyEndorsementPolicy(c.w.ledger.validation.get(keys.anchor(H1, 100))).listOrgs(), [H1], 'only the anchoring org endorses');
   await c.w.submit(c.records1, 'Audit:anchor', '101', '101', H('2'));
   await c.w.submit(c.provider1, 'Audit:anchor', '102', '1000', H('3'));

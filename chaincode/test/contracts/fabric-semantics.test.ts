@@ -1,12 +1,11 @@
 import t from 'tap';
 import type { Context } from 'fabric-contract-api';
 import { State, isoFromTimestamp } from '../../src/contracts/state';
-import type { RelationshipRecord } from '../../src/domain/types';
 import { cast, grantJson, H } from '../support/world';
 
 async function scenario() {
   const c = await cast();
-  const rel = await c.w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
+  const rel = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
   await c.w.submit(c.provider1, 'Relationship:putPointer', rel.relationshipId, 'Observation', H('1'));
   await c.w.submit(c.patient, 'Relationship:accept', rel.relationshipId);
   await c.w.submit(c.patient, 'Relationship:grant', rel.relationshipId, c.viewer.pid, grantJson([{ category: 'Observation', fields: ['code'] }]));

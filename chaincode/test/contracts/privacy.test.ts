@@ -1,7 +1,7 @@
 import t from 'tap';
 import { CATEGORIES, CATEGORY_FIELDS } from '../../src/domain/categories';
 import { PURPOSES } from '../../src/domain/purposes';
-import { EVENT_NAMES, ROLES, type RelationshipRecord } from '../../src/domain/types';
+import { EVENT_NAMES, ROLES } from '../../src/domain/types';
 import { cast, grantJson, H, H1, H2 } from '../support/world';
 
 /**
@@ -17,7 +17,7 @@ t.test('nothing on the ledger is a plain identifier, medical data or SQL', async
 
   // an enrollment id that is a person's name is only ever hashed
   await w.submit(c.registrar1, 'Registrar:register', H('9'), 'Jane.Doe', 'patient');
-  const rel = await w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gatekeeper');
+  const rel = await w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gatekeeper');
   const id = rel.relationshipId;
   await w.submit(c.provider1, 'Relationship:createBatch', JSON.stringify([{ patientId: c.patient2.pid, endpoint: 'https://h1.example/gatekeeper', pointers: [{ category: 'Condition', hash: H('2') }] }]));
   await w.submit(c.records1, 'Relationship:putPointer', id, 'Observation', H('1'));

@@ -8,7 +8,8 @@ const EP = 'https://h1.example/gatekeeper';
 const OBS = grantJson([{ category: 'Observation', fields: ['code', 'valueQuantity'] }]);
 
 async function create(c: Cast): Promise<RelationshipRecord> {
-  return c.w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, EP);
+  const { relationshipId } = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, EP);
+  return c.w.evaluate<RelationshipView>(c.provider1, 'Relationship:get', relationshipId);
 }
 
 function endorsers(c: Cast, key: string): string[] {
@@ -22,16 +23,35 @@ async function summaryOf(c: Cast, who: typeof c.patient, relId: string): Promise
 
 t.test('create: a new relationship in both summaries, endorsed by the provider org only', async (t) => {
   const c = await cast();
-  const rel = await create(c);
+  const result = await c.w.submit<object>(c.provider1, 'Relationship:create', c.patient.pid, EP);
+  t.same(Object.keys(result), ['relationshipId'], 'the result (stored in the block) is the id only');
+  const rel = await c.w.evaluate<RelationshipView>(c.provider1, 'Relationship:get', (result as { relationshipId: string }).relationshipId);
   t.match(rel, { patientId: c.patient.pid, providerId: c.provider1.pid, providerMspId: H1, endpoint: EP, status: 'new' });
-  t.same(lastEvent(c.w).notifications, [
-    { participantId: c.patient.pid, relationshipId: rel.relationshipId, status: 'new' },
-    { participantId: c.provider1.pid, relationshipId: rel.relationshipId, status: 'new' },
-  ]);
+  t.same(lastEvent(c.w).notifications, [{ participantId: c.patient.pid, relationshipId: rel.relationshipId, status: 'new' }], 'news to the patient only');
   t.equal(lastEvent(c.w).name, 'RelationshipCreated');
   t.match(await summaryOf(c, c.patient, rel.relationshipId), { role: 'patient', status: 'new', providerMspId: H1 });
   t.match(await summaryOf(c, c.provider1, rel.relationshipId), { role: 'provider', status: 'new' });
   t.same(endorsers(c, keys.relationship(rel.relationshipId)), [H1]);
+});
+
+t.test('stored values leave out what their key says; readers get whole records', async (t) => {
+  const c = await cast();
+  const [id] = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify([{ patientId: c.patient.pid, endpoint: EP, pointers: [{ category: 'Condition', hash: H('2') }] }]));
+  const view = await c.w.evaluate<RelationshipView>(c.patient, 'Relationship:get', id!);
+  const stored = (key: string) => JSON.parse(c.w.ledger.state.get(key)!.toString('utf8')) as Record<string, unknown>;
+  t.same(Object.keys(stored(keys.relationship(id!))).sort(), ['createdAt', 'endpoint', 'patientId', 'providerId', 'providerMspId', 'status'], 'updatedAt only once it differs');
+  t.equal(view.updatedAt, view.createdAt);
+  t.same(Object.keys(stored(keys.pointer(id!, 'Condition'))).sort(), ['hash', 'updatedAt', 'version']);
+  t.same(stored(keys.summary(c.patient.pid, id!)), { role: 'patient', status: 'new', providerId: c.provider1.pid, providerMspId: H1, updatedAt: view.createdAt }, "the patient's entry omits the patient's own pid");
+  t.same(stored(keys.summary(c.provider1.pid, id!)), { role: 'provider', status: 'new', patientId: c.patient.pid, providerMspId: H1, updatedAt: view.createdAt }, "the provider's entry omits the provider's own pid");
+  const entry = { relationshipId: id, patientId: c.patient.pid, providerId: c.provider1.pid, providerMspId: H1, status: 'new' };
+  t.match(await summaryOf(c, c.patient, id!), { ...entry, participantId: c.patient.pid, role: 'patient' });
+  t.match(await summaryOf(c, c.provider1, id!), { ...entry, participantId: c.provider1.pid, role: 'provider' });
+  t.match(view, { ...entry, endpoint: EP });
+  t.match(view.pointers, [{ relationshipId: id, category: 'Condition', hash: H('2'), version: 1 }]);  const later = new Date(Date.parse(view.createdAt) + 60_000);
+  await c.w.submitAt(later, c.patient, 'Relationship:accept', id!);
+  t.equal(stored(keys.relationship(id!)).updatedAt, later.toISOString(), 'a later change stores its time');
+  t.match(await c.w.evaluate<RelationshipView>(c.patient, 'Relationship:get', id!), { createdAt: view.createdAt, updatedAt: later.toISOString(), status: 'accepted' });
 });
 
 t.test('create refusals', async (t) => {
@@ -61,12 +81,17 @@ t.test('createBatch: many relationships with pointers, all or nothing', async (t
     { patientId: c.patient2.pid, endpoint: EP },
     { patientId: c.patient.pid, endpoint: EP, pointers: [] },
   ];
-  const rels = await c.w.submit<RelationshipRecord[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(items));
-  t.equal(rels.length, 3);
-  t.equal(new Set(rels.map((r) => r.relationshipId)).size, 3);
+  const ids = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(items));
+  t.equal(ids.length, 3);
+  t.ok(ids.every((id) => /^[0-9a-f]{64}$/.test(id)), 'the result is the new ids only');
+  t.equal(new Set(ids).size, 3);
+  const rels = ids.map((relationshipId) => ({ relationshipId }));
+  for (const [i, id] of ids.entries()) {
+    t.match(await c.w.evaluate<RelationshipView>(c.provider1, 'Relationship:get', id), { patientId: items[i]!.patientId, status: 'new' }, `id ${i} is in item order`);
+  }
   const ev = lastEvent(c.w);
   t.equal(ev.name, 'RelationshipsCreated');
-  t.equal(ev.notifications.length, 6, 'patient and provider of each');
+  t.same(ev.notifications, ids.map((id, i) => ({ participantId: items[i]!.patientId, relationshipId: id, status: 'new' })), 'the patient of each');
   const view = await c.w.evaluate<RelationshipView>(c.patient, 'Relationship:get', rels[0].relationshipId);
   t.same(view.pointers.map((p) => [p.category, p.version]), [['Condition', 1], ['Observation', 1]]);
   t.same(endorsers(c, keys.pointer(rels[0].relationshipId, 'Observation')), [H1]);
@@ -86,7 +111,7 @@ t.test('createBatch: many relationships with pointers, all or nothing', async (t
     t.comment(name);
     await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify(list)], 'INVALID_ARGUMENT');
   }
-  const big = await c.w.submit<RelationshipRecord[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(Array(500).fill(good)));
+  const big = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(Array(500).fill(good)));
   t.equal(big.length, 500, '500 relationships in one transaction');
 });
 
@@ -129,7 +154,6 @@ t.test('accept, reject, remove: the patient decides, delete is terminal', async 
   t.equal(acc.status, 'accepted');
   t.same(lastEvent(c.w), {
     name: 'RelationshipAccepted',
-    type: 'RelationshipAccepted',
     notifications: [
       { participantId: c.patient.pid, relationshipId: id, status: 'accepted' },
       { participantId: c.provider1.pid, relationshipId: id, status: 'accepted' },
@@ -169,7 +193,7 @@ t.test('grant and revoke', async (t) => {
   await c.w.submit(c.patient, 'Relationship:accept', id);
   const g = await c.w.submit<Grant>(c.patient, 'Relationship:grant', id, c.viewer.pid, OBS);
   t.match(g, { viewerId: c.viewer.pid, status: 'granted', purpose: 'TREAT', validUntil: '2027-01-01T00:00:00.000Z', items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }] });
-  t.same(lastEvent(c.w), { name: 'GrantCreated', type: 'GrantCreated', notifications: [{ participantId: c.viewer.pid, relationshipId: id, status: 'granted' }] });
+  t.same(lastEvent(c.w), { name: 'GrantCreated', notifications: [{ participantId: c.viewer.pid, relationshipId: id, status: 'granted' }] });
   t.match(await summaryOf(c, c.viewer, id), { role: 'viewer', status: 'granted', patientId: c.patient.pid });
   t.same(endorsers(c, keys.grant(id, c.viewer.pid)), [H1]);
   // a second-opinion doctor at another hospital may be a grantee too
@@ -209,7 +233,7 @@ t.test('grant and revoke', async (t) => {
 
   const r = await c.w.submit<Grant>(c.patient, 'Relationship:revoke', id, c.viewer.pid);
   t.equal(r.status, 'revoked');
-  t.same(lastEvent(c.w), { name: 'GrantRevoked', type: 'GrantRevoked', notifications: [{ participantId: c.viewer.pid, relationshipId: id, status: 'revoked' }] });
+  t.same(lastEvent(c.w), { name: 'GrantRevoked', notifications: [{ participantId: c.viewer.pid, relationshipId: id, status: 'revoked' }] });
   t.match(await summaryOf(c, c.viewer, id), { status: 'revoked' });
   await refused(t, c.w, c.patient, 'Relationship:revoke', [id, c.viewer.pid], 'CONFLICT');
   await refused(t, c.w, c.patient, 'Relationship:revoke', [id, c.viewer2.pid], 'NOT_FOUND');

@@ -4,8 +4,8 @@ import { cast, grantJson, H, lastEvent, refused } from '../support/world';
 
 t.test('summaries: each party sees its own entries; auditors see anyone', async (t) => {
   const c = await cast();
-  const a = await c.w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
-  const b = await c.w.submit<RelationshipRecord>(c.provider2, 'Relationship:create', c.patient.pid, 'https://h2.example/gk');
+  const a = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
+  const b = await c.w.submit<{ relationshipId: string }>(c.provider2, 'Relationship:create', c.patient.pid, 'https://h2.example/gk');
   await c.w.submit(c.provider1, 'Relationship:create', c.patient2.pid, 'https://h1.example/gk');
   const mine = await c.w.evaluate<SummaryEntry[]>(c.patient, 'Summary:mine');
   t.same(mine.map((e) => e.relationshipId).sort(), [a.relationshipId, b.relationshipId].sort(), 'one entry per relationship, across hospitals');
@@ -19,14 +19,14 @@ t.test('summaries: each party sees its own entries; auditors see anyone', async 
 
 t.test('update available: providers raise it, only the patient acknowledges', async (t) => {
   const c = await cast();
-  const id = (await c.w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk')).relationshipId;
+  const id = (await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk')).relationshipId;
   await refused(t, c.w, c.provider1, 'Summary:markUpdateAvailable', [id], 'CONFLICT');
   await refused(t, c.w, c.patient, 'Summary:acknowledge', [id], 'CONFLICT');
   await c.w.submit(c.patient, 'Relationship:accept', id);
   await refused(t, c.w, c.provider2, 'Summary:markUpdateAvailable', [id], 'FORBIDDEN');
   const up = await c.w.submit<RelationshipRecord>(c.records1, 'Summary:markUpdateAvailable', id);
   t.equal(up.status, 'update_available');
-  t.same(lastEvent(c.w), { name: 'UpdateAvailable', type: 'UpdateAvailable', notifications: [{ participantId: c.patient.pid, relationshipId: id, status: 'update_available' }] });
+  t.same(lastEvent(c.w), { name: 'UpdateAvailable', notifications: [{ participantId: c.patient.pid, relationshipId: id, status: 'update_available' }] });
   await refused(t, c.w, c.records1, 'Summary:markUpdateAvailable', [id], 'CONFLICT');
   await refused(t, c.w, c.provider1, 'Summary:acknowledge', [id], 'FORBIDDEN');
   await refused(t, c.w, c.patient2, 'Summary:acknowledge', [id], 'FORBIDDEN');
@@ -34,14 +34,14 @@ t.test('update available: providers raise it, only the patient acknowledges', as
   await refused(t, c.w, c.patient, 'Summary:acknowledge', [''], 'INVALID_ARGUMENT');
   const ack = await c.w.submit<RelationshipRecord>(c.patient, 'Summary:acknowledge', id);
   t.equal(ack.status, 'accepted');
-  t.same(lastEvent(c.w), { name: 'UpdateAcknowledged', type: 'UpdateAcknowledged', notifications: [{ participantId: c.provider1.pid, relationshipId: id, status: 'accepted' }] });
+  t.same(lastEvent(c.w), { name: 'UpdateAcknowledged', notifications: [{ participantId: c.provider1.pid, relationshipId: id, status: 'accepted' }] });
   const entry = (await c.w.evaluate<SummaryEntry[]>(c.provider1, 'Summary:mine')).find((e) => e.relationshipId === id);
   t.match(entry, { status: 'accepted', role: 'provider' });
 });
 
 t.test('viewer entries: granted, then revoked', async (t) => {
   const c = await cast();
-  const id = (await c.w.submit<RelationshipRecord>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk')).relationshipId;
+  const id = (await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk')).relationshipId;
   await c.w.submit(c.patient, 'Relationship:accept', id);
   await c.w.submit(c.patient, 'Relationship:grant', id, c.viewer2.pid, grantJson([{ category: 'Patient', fields: ['name'] }]));
   t.match(await c.w.evaluate<SummaryEntry[]>(c.viewer2, 'Summary:mine'), [{ relationshipId: id, role: 'viewer', status: 'granted', providerMspId: c.provider1.mspId }]);

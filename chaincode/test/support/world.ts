@@ -191,7 +191,7 @@ export async function refused(t: Asserts, w: World, actor: Actor, fn: string, ar
 }
 
 /** The last committed event, parsed. */
-export function lastEvent(w: World): { name: string; type: string; notifications: Record<string, string>[] } {
+export function lastEvent(w: World): { name: string; notifications: Record<string, string>[] } {
   const e = w.ledger.events.at(-1)!;
   return { name: e.name, ...JSON.parse(e.payload) };
 }

@@ -4,7 +4,6 @@ import type { ChaincodeEvent, LedgerPort } from '../ports/ledger.js';
 import type { Notification, NotificationStore } from './store.js';
 
 interface EventPayload {
-  type?: string;
   notifications?: { participantId?: unknown; relationshipId?: unknown; status?: unknown; category?: unknown }[];
 }
 

@@ -1,4 +1,4 @@
-import type { Category as CategoryName, RelationshipRecord, RelationshipView as View } from '@medrec/chaincode/domain';
+import type { Category as CategoryName, RelationshipView as View } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { hashResources, type RecordService } from '../ehr/records.js';
@@ -66,7 +66,7 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
         throw notFound('PATIENT_NOT_FOUND', 'no local patient has that MRN');
       }
       const pointers = await pointersFor(ctx.records, mrn);
-      const created = await submitJson<RelationshipRecord[]>(
+      const created = await submitJson<string[]>(
         ctx.ledger,
         await app.signerFor(request),
         'Relationship',
@@ -77,7 +77,7 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
       ctx.links.set(patientId, mrn, request.user.sub);
       reply.code(201);
       return {
-        relationshipId: created.value[0]!.relationshipId,
+        relationshipId: created.value[0]!,
         pointers,
         txId: created.txId,
         blockNumber: created.blockNumber,

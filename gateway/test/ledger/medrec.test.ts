@@ -69,8 +69,8 @@ t.test('register → relationship → pointer → accept → grant → checkAcce
     'only registrars register',
   );
 
-  const rel = (await submit(p.provider, 'Relationship:create', [pid.patient!, 'https://h1.example/gatekeeper'])) as RelationshipRecord;
-  const id = rel.relationshipId;
+  const { relationshipId: id } = (await submit(p.provider, 'Relationship:create', [pid.patient!, 'https://h1.example/gatekeeper'])) as { relationshipId: string };
+  const rel = (await evaluate(p.provider, 'Relationship:get', [id])) as RelationshipRecord;
   t.match(rel, { patientId: pid.patient, providerId: pid.provider, providerMspId: H1, status: 'new' });
   await submit(p.provider, 'Relationship:putPointer', [id, 'Observation', hash('observations v1')], [H1]);
   await t.rejects(
