@@ -32,7 +32,8 @@ import {
   pointersOf,
   putPointerValue,
   putRelationship,
-  putSummary,
+  putPartySummaries,
+  putViewerSummary,
   relationshipHistory,
   requirePatient,
   requireProvider,
@@ -148,7 +149,7 @@ export class RelationshipContract extends Contract {
     const grant: Grant = { relationshipId: rel.relationshipId, viewerId: viewer, ...request, status: 'granted', grantedAt: state.now, updatedAt: state.now };
     await state.put(key, grant);
     if (!previous) await state.endorseBy(key, rel.providerMspId);
-    await putSummary(state, rel, viewer, 'viewer', 'granted');
+    await putViewerSummary(state, rel, viewer, 'granted');
     state.emit('GrantCreated', [{ participantId: viewer, relationshipId: rel.relationshipId, status: 'granted' }]);
     return JSON.stringify(grant);
   }
@@ -271,7 +272,7 @@ async function patientStatusChange(ctx: Context, relationshipId: string, action:
 async function revokeGrant(state: State, rel: RelationshipRecord, grant: Grant): Promise<Grant> {
   const revoked: Grant = { ...grant, status: 'revoked', updatedAt: state.now };
   await state.put(keys.grant(rel.relationshipId, grant.viewerId), revoked);
-  await putSummary(state, rel, grant.viewerId, 'viewer', 'revoked');
+  await putViewerSummary(state, rel, grant.viewerId, 'revoked');
   return revoked;
 }
 
@@ -302,8 +303,7 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
     };
     await putRelationship(state, rel);
     await state.endorseBy(keys.relationship(rel.relationshipId), rel.providerMspId);
-    await putSummary(state, rel, rel.patientId, 'patient', 'new');
-    await putSummary(state, rel, rel.providerId, 'provider', 'new');
+    await putPartySummaries(state, rel);
     for (const p of item.pointers) {
       await putPointerValue(state, { relationshipId: rel.relationshipId, category: p.category, hash: p.hash, version: 1, updatedAt: state.now });
       await state.endorseBy(keys.pointer(rel.relationshipId, p.category), rel.providerMspId);

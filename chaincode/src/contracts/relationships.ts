@@ -6,12 +6,12 @@ import {
   loadSummaryValue,
   storePointer,
   storeRelationship,
-  storeSummary,
+  storeViewerSummary,
   type StoredPointer,
   type StoredRelationship,
   type StoredSummary,
 } from '../domain/stored';
-import type { Pointer, RelationshipRecord, RelationshipStatus, SummaryEntry, SummaryRole, SummaryStatus } from '../domain/types';
+import type { Pointer, RelationshipRecord, RelationshipStatus, SummaryEntry, ViewerStatus } from '../domain/types';
 import { requireHex64 } from '../domain/validation';
 import type { Caller } from './caller';
 import type { State } from './state';
@@ -50,9 +50,13 @@ export async function pointerHistory(state: State, relationshipId: string, categ
   return state.history(keys.pointer(relationshipId, category), (v: StoredPointer) => loadPointerValue(relationshipId, category, v));
 }
 
+/** Each entry is completed from its relationship (one read each: this is a query, not a block). */
 export async function summariesOf(state: State, participantId: string): Promise<SummaryEntry[]> {
-  const entries = await state.entries<StoredSummary>(prefixes.summaryOf(participantId));
-  return entries.map(({ attributes: [, relationshipId], value }) => loadSummaryValue(participantId, relationshipId!, value));
+  const out: SummaryEntry[] = [];
+  for (const { attributes, value } of await state.entries<StoredSummary>(prefixes.summaryOf(participantId))) {
+    out.push(loadSummaryValue(participantId, await loadRelationship(state, attributes[1]), value));
+  }
+  return out;
 }
 
 export function requirePatient(caller: Caller, rel: RelationshipRecord): void {
@@ -70,32 +74,19 @@ export function requireProvider(caller: Caller, rel: RelationshipRecord): void {
   if (!isProviderOf(caller, rel)) throw forbidden("only a provider of the relationship's organisation may do this");
 }
 
-/** Writes one participant's summary entry for a relationship. */
-export async function putSummary(
-  state: State,
-  rel: RelationshipRecord,
-  participantId: string,
-  role: SummaryRole,
-  status: SummaryStatus,
-): Promise<void> {
-  const entry: SummaryEntry = {
-    participantId,
-    relationshipId: rel.relationshipId,
-    role,
-    status,
-    patientId: rel.patientId,
-    providerId: rel.providerId,
-    providerMspId: rel.providerMspId,
-    updatedAt: state.now,
-  };
-  await state.put(keys.summary(participantId, rel.relationshipId), storeSummary(entry));
+/** Files a new relationship under both parties' summaries (their entries follow its status). */
+export async function putPartySummaries(state: State, rel: RelationshipRecord): Promise<void> {
+  await state.put(keys.summary(rel.patientId, rel.relationshipId), { role: 'patient' } satisfies StoredSummary);
+  await state.put(keys.summary(rel.providerId, rel.relationshipId), { role: 'provider' } satisfies StoredSummary);
 }
 
-/** Writes a new relationship status and mirrors it into both parties' summaries. */
+export async function putViewerSummary(state: State, rel: RelationshipRecord, viewerId: string, status: ViewerStatus): Promise<void> {
+  await state.put(keys.summary(viewerId, rel.relationshipId), storeViewerSummary(status, state.now));
+}
+
+/** Writes a new relationship status, which both parties' summary entries show. */
 export async function writeStatus(state: State, rel: RelationshipRecord, status: RelationshipStatus): Promise<RelationshipRecord> {
   const next: RelationshipRecord = { ...rel, status, updatedAt: state.now };
   await putRelationship(state, next);
-  await putSummary(state, next, rel.patientId, 'patient', status);
-  await putSummary(state, next, rel.providerId, 'provider', status);
   return next;
 }

@@ -1,15 +1,15 @@
-import type { Pointer, RelationshipRecord, SummaryEntry } from './types';
+import type { Pointer, RelationshipRecord, SummaryEntry, ViewerStatus } from './types';
 
 /**
  * What the world state holds, smaller than what readers get: every block carries each written
  * value, so a value leaves out what its key already says (ids, category), a relationship's
- * updatedAt while it equals createdAt, and, in a party's own summary entry, that party's own pid.
- * Readers always get the expanded records.
+ * updatedAt while it equals createdAt, and, in a summary entry, what the relationship record holds:
+ * a patient's or provider's entry is its role only (status and time are the relationship's), a
+ * viewer's entry its role, status and time. Readers always get the expanded records.
  */
 export type StoredRelationship = Omit<RelationshipRecord, 'relationshipId' | 'updatedAt'> & Partial<Pick<RelationshipRecord, 'updatedAt'>>;
 export type StoredPointer = Omit<Pointer, 'relationshipId' | 'category'>;
-export type StoredSummary = Omit<SummaryEntry, 'participantId' | 'relationshipId' | 'patientId' | 'providerId'> &
-  Partial<Pick<SummaryEntry, 'patientId' | 'providerId'>>;
+export type StoredSummary = Pick<SummaryEntry, 'role'> & Partial<Pick<SummaryEntry, 'status' | 'updatedAt'>>;
 
 export function storeRelationship({ relationshipId: _id, updatedAt, ...rest }: RelationshipRecord): StoredRelationship {
   return updatedAt === rest.createdAt ? rest : { ...rest, updatedAt };
@@ -27,24 +27,20 @@ export function loadPointerValue(relationshipId: string, category: string, store
   return { relationshipId, category: category as Pointer['category'], ...stored };
 }
 
-export function storeSummary({ participantId: _pid, relationshipId: _id, patientId, providerId, ...rest }: SummaryEntry): StoredSummary {
-  return {
-    ...rest,
-    ...(rest.role === 'patient' ? {} : { patientId }),
-    ...(rest.role === 'provider' ? {} : { providerId }),
-  };
+/** A viewer's entry: a party's entry is just `{ role }`, the rest is the relationship's. */
+export function storeViewerSummary(status: ViewerStatus, updatedAt: string): StoredSummary {
+  return { role: 'viewer', status, updatedAt };
 }
 
-export function loadSummaryValue(participantId: string, relationshipId: string, stored: StoredSummary): SummaryEntry {
-  const { patientId, providerId, ...rest } = stored;
+export function loadSummaryValue(participantId: string, rel: RelationshipRecord, stored: StoredSummary): SummaryEntry {
   return {
     participantId,
-    relationshipId,
-    role: rest.role,
-    status: rest.status,
-    patientId: patientId ?? participantId,
-    providerId: providerId ?? participantId,
-    providerMspId: rest.providerMspId,
-    updatedAt: rest.updatedAt,
+    relationshipId: rel.relationshipId,
+    role: stored.role,
+    status: stored.status ?? rel.status,
+    patientId: rel.patientId,
+    providerId: rel.providerId,
+    providerMspId: rel.providerMspId,
+    updatedAt: stored.updatedAt ?? rel.updatedAt,
   };
 }
