@@ -10,16 +10,17 @@ export interface KeyPrefix {
   attributes: string[];
 }
 
+/** Short: every key is written into each block that touches it, and the chaincode's namespace already says medrec. */
 export const OBJECT_TYPES = {
-  identity: 'medrec.identity',
-  participant: 'medrec.participant',
-  external: 'medrec.external',
-  relationship: 'medrec.relationship',
-  pointer: 'medrec.pointer',
-  grant: 'medrec.grant',
-  summary: 'medrec.summary',
-  anchor: 'medrec.anchor',
-  anchorHead: 'medrec.anchorHead',
+  identity: 'iid',
+  participant: 'pid',
+  external: 'ext',
+  relationship: 'rel',
+  pointer: 'ptr',
+  grant: 'grant',
+  summary: 'sum',
+  anchor: 'anchor',
+  anchorHead: 'anchorHead',
 } as const;
 
 export function compositeKey(objectType: string, attributes: string[]): string {

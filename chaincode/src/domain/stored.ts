@@ -7,16 +7,35 @@ import type { Pointer, RelationshipRecord, SummaryEntry, ViewerStatus } from './
  * a patient's or provider's entry is its role only (status and time are the relationship's), a
  * viewer's entry its role, status and time. Readers always get the expanded records.
  */
-export type StoredRelationship = Omit<RelationshipRecord, 'relationshipId' | 'updatedAt'> & Partial<Pick<RelationshipRecord, 'updatedAt'>>;
+/** One-letter names: the stored form is private to these functions. */
+export interface StoredRelationship {
+  /** patientId */ p: string;
+  /** providerId */ v: string;
+  /** providerMspId */ m: string;
+  /** endpoint */ e: string;
+  /** status */ s: RelationshipRecord['status'];
+  /** createdAt */ c: string;
+  /** updatedAt, once it differs from createdAt */ u?: string;
+}
 export type StoredPointer = Omit<Pointer, 'relationshipId' | 'category'>;
 export type StoredSummary = Pick<SummaryEntry, 'role'> & Partial<Pick<SummaryEntry, 'status' | 'updatedAt'>>;
 
-export function storeRelationship({ relationshipId: _id, updatedAt, ...rest }: RelationshipRecord): StoredRelationship {
-  return updatedAt === rest.createdAt ? rest : { ...rest, updatedAt };
+export function storeRelationship(rel: RelationshipRecord): StoredRelationship {
+  const stored: StoredRelationship = { p: rel.patientId, v: rel.providerId, m: rel.providerMspId, e: rel.endpoint, s: rel.status, c: rel.createdAt };
+  return rel.updatedAt === rel.createdAt ? stored : { ...stored, u: rel.updatedAt };
 }
 
 export function loadRelationshipValue(relationshipId: string, stored: StoredRelationship): RelationshipRecord {
-  return { relationshipId, ...stored, updatedAt: stored.updatedAt ?? stored.createdAt };
+  return {
+    relationshipId,
+    patientId: stored.p,
+    providerId: stored.v,
+    providerMspId: stored.m,
+    endpoint: stored.e,
+    status: stored.s,
+    createdAt: stored.c,
+    updatedAt: stored.u ?? stored.c,
+  };
 }
 
 export function storePointer({ relationshipId: _id, category: _category, ...rest }: Pointer): StoredPointer {

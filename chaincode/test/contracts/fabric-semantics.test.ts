@@ -43,11 +43,11 @@ t.test('the test double hides a transaction’s own writes from its reads, as Fa
   await stub.putState('k', Buffer.from('"v"'));
   t.equal((await stub.getState('k')).length, 0);
   let seen = 0;
-  for await (const kv of stub.getStateByPartialCompositeKey('medrec.identity', [])) seen += kv ? 1 : 0;
-  const identities = [...c.w.ledger.state.keys()].filter((k) => k.startsWith('\u0000medrec.identity\u0000')).length;
+  for await (const kv of stub.getStateByPartialCompositeKey('iid', [])) seen += kv ? 1 : 0;
+  const identities = [...c.w.ledger.state.keys()].filter((k) => k.startsWith('\u0000iid\u0000')).length;
   t.ok(identities > 10);
   t.equal(seen, identities, 'partial-key scans see the committed identities');
-  const it = await stub.getStateByPartialCompositeKey('medrec.identity', []);
+  const it = await stub.getStateByPartialCompositeKey('iid', []);
   t.equal((await it.next()).done, false, 'the awaited form is an iterator too');
   await it.close();
   await t.rejects(stub.deleteState(), 'the chaincode never deletes');

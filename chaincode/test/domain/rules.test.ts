@@ -5,7 +5,7 @@ import * as domain from '../../src/domain/index';
 import { CATEGORY_FIELDS, fieldsOf, isField } from '../../src/domain/categories';
 import { ERROR_CODE_PATTERN, errorCodeOf, MedrecError } from '../../src/domain/errors';
 import { commonNameFromClientId, identityId, participantIdFor, relationshipIdFor, sha256hex } from '../../src/domain/ids';
-import { compositeKey, keys, prefixes } from '../../src/domain/keys';
+import { compositeKey, keyAttributes, keys, prefixes } from '../../src/domain/keys';
 import { isPurpose } from '../../src/domain/purposes';
 import { grantAllowed, nextStatus, patientMayRead, viewerMayRead } from '../../src/domain/status';
 import type { RelationshipStatus } from '../../src/domain/types';
@@ -24,11 +24,13 @@ t.test('ids', async (t) => {
 
 t.test('keys are exactly Fabric composite keys', async (t) => {
   const stub = Object.create(ChaincodeStub.prototype) as ChaincodeStub;
-  t.equal(keys.pointer('r1', 'Observation'), stub.createCompositeKey('medrec.pointer', ['r1', 'Observation']));
-  t.equal(keys.identity('i'), stub.createCompositeKey('medrec.identity', ['i']));
-  t.equal(keys.anchor('H1', 42), stub.createCompositeKey('medrec.anchor', ['H1', '0000000000000042']));
+  t.equal(keys.pointer('r1', 'Observation'), stub.createCompositeKey('ptr', ['r1', 'Observation']));
+  t.equal(keys.identity('i'), stub.createCompositeKey('iid', ['i']));
+  t.equal(keys.anchor('H1', 42), stub.createCompositeKey('anchor', ['H1', '0000000000000042']));
   t.ok(keys.anchor('H1', 9) < keys.anchor('H1', 10), 'anchors sort by sequence');
-  t.same(prefixes.summaryOf('p'), { objectType: 'medrec.summary', attributes: ['p'] });
+  t.same(prefixes.summaryOf('p'), { objectType: 'sum', attributes: ['p'] });
+  t.same(keyAttributes(keys.summary('p', 'r')), stub.splitCompositeKey(keys.summary('p', 'r')).attributes, 'keyAttributes reads what splitCompositeKey reads');
+  t.same(keyAttributes(keys.pointer('r1', 'Observation')), ['r1', 'Observation']);
   t.throws(() => compositeKey('', ['a']), /empty/);
   t.throws(() => compositeKey('t', ['a\u0000b']), /reserved/);
   const all = Object.values(keys).map((f) => (f as (a: string, b: string & number) => string)('a', 'b' as never));
