@@ -76,8 +76,9 @@ export function requireProvider(caller: Caller, rel: RelationshipRecord): void {
 
 /** Files a new relationship under both parties' summaries (their entries follow its status). */
 export async function putPartySummaries(state: State, rel: RelationshipRecord): Promise<void> {
-  await state.put(keys.summary(rel.patientId, rel.relationshipId), { role: 'patient' } satisfies StoredSummary);
-  await state.put(keys.summary(rel.providerId, rel.relationshipId), { role: 'provider' } satisfies StoredSummary);
+  const entry: StoredSummary = {};
+  await state.put(keys.summary(rel.patientId, rel.relationshipId), entry);
+  await state.put(keys.summary(rel.providerId, rel.relationshipId), entry);
 }
 
 export async function putViewerSummary(state: State, rel: RelationshipRecord, viewerId: string, status: ViewerStatus): Promise<void> {

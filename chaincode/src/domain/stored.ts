@@ -4,8 +4,9 @@ import type { Pointer, RelationshipRecord, SummaryEntry, ViewerStatus } from './
  * What the world state holds, smaller than what readers get: every block carries each written
  * value, so a value leaves out what its key already says (ids, category), a relationship's
  * updatedAt while it equals createdAt, and, in a summary entry, what the relationship record holds:
- * a patient's or provider's entry is its role only (status and time are the relationship's), a
- * viewer's entry its role, status and time. Readers always get the expanded records.
+ * a patient's or provider's entry is `{}` (the pid in its key says which party it is; status and
+ * time are the relationship's), a viewer's entry its role, status and time. Readers always get the
+ * expanded records.
  */
 /** One-letter names: the stored form is private to these functions. */
 export interface StoredRelationship {
@@ -18,7 +19,7 @@ export interface StoredRelationship {
   /** updatedAt, once it differs from createdAt */ u?: string;
 }
 export type StoredPointer = Omit<Pointer, 'relationshipId' | 'category'>;
-export type StoredSummary = Pick<SummaryEntry, 'role'> & Partial<Pick<SummaryEntry, 'status' | 'updatedAt'>>;
+export type StoredSummary = Partial<Pick<SummaryEntry, 'role' | 'status' | 'updatedAt'>>;
 
 export function storeRelationship(rel: RelationshipRecord): StoredRelationship {
   const stored: StoredRelationship = { p: rel.patientId, v: rel.providerId, m: rel.providerMspId, e: rel.endpoint, s: rel.status, c: rel.createdAt };
@@ -46,7 +47,7 @@ export function loadPointerValue(relationshipId: string, category: string, store
   return { relationshipId, category: category as Pointer['category'], ...stored };
 }
 
-/** A viewer's entry: a party's entry is just `{ role }`, the rest is the relationship's. */
+/** A viewer's entry; a party's is `{}` (not empty bytes: Fabric reads an empty value as deleted). */
 export function storeViewerSummary(status: ViewerStatus, updatedAt: string): StoredSummary {
   return { role: 'viewer', status, updatedAt };
 }
@@ -55,7 +56,7 @@ export function loadSummaryValue(participantId: string, rel: RelationshipRecord,
   return {
     participantId,
     relationshipId: rel.relationshipId,
-    role: stored.role,
+    role: stored.role ?? (participantId === rel.patientId ? 'patient' : 'provider'),
     status: stored.status ?? rel.status,
     patientId: rel.patientId,
     providerId: rel.providerId,
