@@ -7,40 +7,17 @@ import { defaultHospitals, loadConfig } from './config/config.js';
 import { demoPatients } from './ehr/seed/population.js';
 import { readSse, type SseEvent } from './notifications/sse.js';
 import { openSystem } from './runtime.js';
+import { call, login, ok, type Json } from './http/json-client.js';
 
 /**
  * `npm run demo`: the white paper's Figure 2 over HTTP, against a fresh two-hospital system in a
  * temporary directory. Every step is a real request to a real gateway; nothing is called in-process.
  */
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 let stepNo = 0;
 const step = (title: string) => process.stdout.write(`\n${String(++stepNo).padStart(2)}. ${title}\n`);
 const say = (text: string) => process.stdout.write(`    ${text}\n`);
 const short = (id: string) => `${id.slice(0, 12)}…`;
-
-async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Json;
-  return { status: res.status, json };
-}
-
-async function ok(base: string, method: string, path: string, token?: string, body?: unknown): Promise<Json> {
-  const res = await call(base, method, path, token, body);
-  if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${res.json.code}: ${res.json.detail}`);
-  return res.json;
-}
-
-const login = async (base: string, username: string, password: string) =>
-  (await ok(base, 'POST', '/auth/login', undefined, { username, password })).token as string;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'medrec-demo-'));

@@ -11,29 +11,7 @@ import { demoPatients } from '../src/ehr/seed/population.js';
 import { readSse, type SseEvent } from '../src/notifications/sse.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../src/runtime.js';
 import { hospital, loadNetwork, peerQuery, uniqueName } from './network.js';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
-
-async function ok(base: string, method: string, path: string, token?: string, body?: unknown): Promise<Json> {
-  const res = await call(base, method, path, token, body);
-  if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${res.json.code}: ${res.json.detail}`);
-  return res.json;
-}
-
-const login = async (base: string, username: string, password: string) =>
-  (await ok(base, 'POST', '/auth/login', undefined, { username, password })).token as string;
+import { call, login, ok, type Json } from '../src/http/json-client.js';
 
 t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async (t) => {
   const network = loadNetwork();
