@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { mappingFile } from '../ehr/hospitals.js';
+import { DEMO_HOSPITALS } from '../ehr/seed/population.js';
 
 /**
  * Gateway configuration: defaults, then an optional JSON file (`MEDREC_CONFIG`), then environment
@@ -159,7 +160,9 @@ export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0
       ehr: {
         adapter: 'sqlite' as const,
         mappingFile: mappingFile(h.key),
-        demoSeed: h.key,
+        // Explicitly none for a hospital that is not a demo one, which brings its own EHR database
+        // (ehr.sqlite in its dataDir): the default hospitals' demo seed must not fill in for it.
+        demoSeed: DEMO_HOSPITALS.includes(h.key) ? h.key : undefined,
       },
     })),
   };

@@ -28,7 +28,10 @@ export function demoUsersFor(demoSeed: string): DemoUser[] {
     mrn: p.mrn,
     ...(p.alsoAt ? { alsoAt: p.alsoAt } : {}),
   });
-  return n === '1'
-    ? [patient('alice', shared), patient('bob', local), staff('dr-ada', 'provider'), staff('victor', 'viewer'), staff('audra', 'auditor'), staff('rhea', 'researcher')]
-    : [patient('carol', local), staff('dr-grey', 'provider'), staff('wendy', 'viewer'), staff('otto', 'auditor')];
+  if (n === '1') {
+    return [patient('alice', shared), patient('bob', local), staff('dr-ada', 'provider'), staff('victor', 'viewer'), staff('audra', 'auditor'), staff('rhea', 'researcher')];
+  }
+  // Hospital 3 (the one fabric:add-hospital adds) has people of its own; its first patients are also Hospital 2's.
+  if (n === '3') return [patient('erin', shared), staff('dr-hale', 'provider'), staff('walt', 'viewer'), staff('olga', 'auditor')];
+  return [patient('carol', local), staff('dr-grey', 'provider'), staff('wendy', 'viewer'), staff('otto', 'auditor')];
 }

@@ -74,6 +74,25 @@ t.test("a Fabric network's network.json becomes the ledger and identity configur
   });
 });
 
+t.test('network.json hospitals after the first two: the demo hospital3 is seeded, another hospital is not', async (t) => {
+  const file = join(dir, 'network3.json');
+  const member = (n: number) => ({
+    name: `Hospital${n}`,
+    key: `hospital${n}`,
+    mspId: `Hospital${n}MSP`,
+    gatewayPort: 27005 + 100 * n,
+    peer: { endpoint: `127.0.0.1:${27000 + 100 * n}`, tlsCaCert: '/p/tls.pem' },
+    ca: { url: `https://127.0.0.1:${27003 + 100 * n}`, caName: `ca-hospital${n}`, tlsCaCert: '/p/ca.pem' },
+    users: {},
+  });
+  writeFileSync(file, JSON.stringify({ channel: 'medrec', chaincode: 'medrec', hospitals: [1, 2, 3, 9].map(member) }));
+  const c = loadConfig({ MEDREC_FABRIC_NETWORK: file, MEDREC_DATA_DIR: dir });
+  t.same(c.hospitals.map((h) => h.ehr.demoSeed), ['hospital1', 'hospital2', 'hospital3', undefined]);
+  t.match(c.hospitals[2]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital3\/mapping\.json$/);
+  t.match(c.hospitals[3]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital9\/mapping\.json$/);
+  t.same(c.hospitals.map((h) => h.port), [27105, 27205, 27305, 27905]);
+});
+
 t.test('generated secrets are kept and reused, private to the owner', async (t) => {
   const file = join(dir, 'sub', 'jwt.secret');
   const first = persistentSecret(file);

@@ -13,8 +13,8 @@ function refused(t: TapTest, edit: (m: Record<string, any>) => void, problem: Re
   t.throws(() => parseMapping(mapping, 'test-mapping.json'), { name: 'MappingError', message: problem }, name);
 }
 
-t.test('both demo hospitals load, with SQL for every category in both dialects', async (t) => {
-  for (const hospital of ['hospital1', 'hospital2']) {
+t.test('every demo hospital loads, with SQL for every category in both dialects', async (t) => {
+  for (const hospital of ['hospital1', 'hospital2', 'hospital3']) {
     const mapping = loadHospitalMapping(hospital);
     t.equal(mapping.hospital, hospital);
     t.equal(Object.keys(queriesFor(mapping, 'sqlite')).length, 7, `${hospital}: 7 SQLite queries`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { DEMO_HOSPITALS, demoPatients, sharedCount } from '../../src/ehr/seed/population.js';
+import { DEMO_HOSPITALS, demoPatients, sharedCount, type DemoPatient } from '../../src/ehr/seed/population.js';
 import { generateDataset, seedHospital } from '../../src/ehr/seed/seed.js';
 
 const run = promisify(execFile);
@@ -65,7 +65,18 @@ t.test('demo patients: local MRNs, fake external ids, a few people in both hospi
   t.equal(h2.filter((p) => ids1.has(p.externalId)).length, 5, 'nobody else is shared');
   t.equal(new Set([...h1, ...h2].map((p) => p.externalId)).size, 55, 'external ids unique across the population');
   t.same(demoPatients('hospital1', { patients: 30 }), h1, 'deterministic');
-  t.throws(() => demoPatients('hospital3'), /no demo hospital/);
+  t.throws(() => demoPatients('hospital4'), /no demo hospital/);
+});
+
+t.test('hospital3 (added by fabric:add-hospital) shares its first patients with hospital2, none with hospital1', async (t) => {
+  const [h1, h2, h3] = ['hospital1', 'hospital2', 'hospital3'].map((h) => demoPatients(h, { patients: 30 })) as [DemoPatient[], DemoPatient[], DemoPatient[]];
+  t.ok(h3.every((p) => /^H3-\d{6}$/.test(p.mrn)), 'its own MRN format');
+  const shared = h3.filter((p) => p.alsoAt);
+  t.same(shared.map((p) => p.alsoAt!.hospital), Array(5).fill('hospital2'), 'five people shared with hospital2');
+  for (const p of shared) t.same(h2.find((q) => q.mrn === p.alsoAt!.mrn)?.alsoAt, { hospital: 'hospital3', mrn: p.mrn }, 'linked both ways');
+  const ids1 = new Set(h1.map((p) => p.externalId));
+  t.equal(h3.filter((p) => ids1.has(p.externalId)).length, 0, 'nobody is at all three hospitals');
+  t.equal(h2.filter((p) => p.alsoAt?.hospital === 'hospital1').length, 5, "hospital2's link to hospital1 unchanged");
   t.throws(() => demoPatients('hospital1', { patients: 0 }), RangeError);
 });
 

@@ -19,7 +19,7 @@ async function seeded(hospital: string): Promise<string> {
   return file;
 }
 
-for (const hospital of ['hospital1', 'hospital2']) {
+for (const hospital of ['hospital1', 'hospital2', 'hospital3']) {
   t.test(`SQLite EHR store contract: ${hospital}`, async (t) => {
     const file = await seeded(hospital);
     await ehrStoreContract(t, {

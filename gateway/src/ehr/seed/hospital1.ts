@@ -34,14 +34,15 @@ export const HOSPITAL1_TABLES: TableSpec[] = [
     text('reason', 200), { name: 'start_at', type: 'datetime' }, { name: 'end_at', type: 'datetime' }] },
 ];
 
-export function hospital1Dataset(patients: DemoPatient[], seed: string): Dataset {
+/** hospital1's schema filled for `hospital` (hospital3 reuses it with its own patients and MRNs). */
+export function hospital1Dataset(patients: DemoPatient[], seed: string, hospital = 'hospital1'): Dataset {
   const rows: Record<string, Record<string, SqlValue>[]> = Object.fromEntries(HOSPITAL1_TABLES.map((t) => [t.name, []]));
   const next = sequences();
   patients.forEach((p, i) => {
     const patient_id = 1001 + i;
     rows['patients']!.push({ patient_id, mrn: p.mrn, given_name: p.given, family_name: p.family, sex: p.gender,
       birth_date: p.birthDate, phone: p.phone, city: p.city, postal_code: p.postalCode });
-    const h = clinicalHistory(`${seed}:hospital1:${p.mrn}`);
+    const h = clinicalHistory(`${seed}:${hospital}:${p.mrn}`);
     for (const lab of h.labs.filter((l) => !l.test.vital)) {
       rows['lab_results']!.push({ result_id: next('lab'), patient_id, loinc_code: lab.test.loinc, test_name: lab.test.name,
         value_num: lab.value, unit_ucum: lab.test.ucum, collected_at: isoUtc(lab.at), result_status: lab.final ? 'final' : 'preliminary' });
@@ -67,5 +68,5 @@ export function hospital1Dataset(patients: DemoPatient[], seed: string): Dataset
         reason: v.reason, start_at: isoUtc(v.start), end_at: isoUtc(v.end) });
     }
   });
-  return { hospital: 'hospital1', tables: HOSPITAL1_TABLES.map((spec) => ({ spec, rows: rows[spec.name]! })) };
+  return { hospital, tables: HOSPITAL1_TABLES.map((spec) => ({ spec, rows: rows[spec.name]! })) };
 }

@@ -57,11 +57,13 @@ interface Enrolment {
 
 /**
  * Who each demo hospital treats: hospital1 people [0, n), hospital2 people [n - shared, 2n - shared),
- * so the last few of hospital1's patients are hospital2's first few.
+ * hospital3 (the one `fabric:add-hospital` adds) people [2n - 2 shared, 3n - 2 shared), so the last
+ * few of each hospital's patients are the next hospital's first few, and nobody is at all three.
  */
 const ENROLMENT: Record<string, Enrolment> = {
   hospital1: { firstPerson: () => 0, mrn: (i) => `H1-${String(100 + i).padStart(6, '0')}` },
   hospital2: { firstPerson: (n) => n - sharedCount(n), mrn: (i) => `H2-${String(500 + i).padStart(6, '0')}` },
+  hospital3: { firstPerson: (n) => 2 * (n - sharedCount(n)), mrn: (i) => `H3-${String(700 + i).padStart(6, '0')}` },
 };
 
 export const DEMO_HOSPITALS = Object.keys(ENROLMENT);

@@ -25,6 +25,7 @@ export interface SeedResult {
 const BUILDERS: Record<string, (patients: DemoPatient[], seed: string) => Dataset> = {
   hospital1: hospital1Dataset,
   hospital2: hospital2Dataset,
+  hospital3: (patients, seed) => hospital1Dataset(patients, seed, 'hospital3'),
 };
 
 /** The demo hospital's complete synthetic database as rows, without writing anything. */
