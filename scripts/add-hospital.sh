@@ -6,7 +6,8 @@
 #      admins of every hospital already on the channel (the Admins policy is MAJORITY Admins);
 #   3. its peer joins the channel; the chaincodes are installed and approved by the new organisation.
 #      The chaincode definitions refer to the channel's "ANY Endorsement" policy, so the new hospital's
-#      peer can endorse without a new definition sequence once its organisation has approved.
+#      peer can endorse without a new definition sequence once its organisation has approved;
+#   4. the REST gateways restart to serve it too (on its gatewayPort of network.json).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/network/lib.sh"
@@ -23,6 +24,9 @@ started=$SECONDS
 members=($(hospitals))
 first="${members[0]}"
 org="$(lower "$h")"
+# The gateway serves every member of network.json, so a member without an EHR mapping would stop it.
+mapping="$ROOT/gateway/config/hospitals/$org/mapping.json"
+[ -f "$mapping" ] || die "$h brings its EHR mapping first: ${mapping#"$ROOT"/} (see docs/ehr.md)"
 
 # Until the channel accepts the new organisation, a failure undoes the local steps, so the command
 # can simply be run again.
@@ -99,6 +103,18 @@ done
 
 wait_gossip
 write_network_json
-# The gateway app serves a hospital only with an EHR mapping of its own (gateway/config/hospitals/),
-# which a new hospital brings itself; the running gateways keep serving the first hospitals.
 log "$h joined $FABRIC_CHANNEL in $((SECONDS - started)) s"
+
+# The gateway process serves every hospital of network.json (each with its EHR mapping,
+# gateway/config/hospitals/<key>/, and demo data when it is a demo hospital). It is restarted rather
+# than joined by a second process, so that the first hospitals' gatekeepers also trust the new
+# hospital's CA; their sessions, accounts and event checkpoints are in gateway.db and survive.
+if is_running gateway; then
+  gw_started=$SECONDS
+  "$ROOT/network/gateway.sh" stop
+  "$ROOT/network/gateway.sh" start ||
+    die "$h is a member, but the gateway did not start; see $FABRIC_DATA/logs/gateway.log, then network/gateway.sh start"
+  log "gateways restarted with $h in $((SECONDS - gw_started)) s; $h's on http://$FABRIC_HOST:$(gateway_port "$k")"
+else
+  log "no gateway running (fabric:up --no-gateway): network/gateway.sh start serves $h with the others"
+fi

@@ -1,8 +1,13 @@
 /**
  * A third hospital joins the running network (npm run fabric:add-hospital) and takes part in a flow:
  * its own CA issues its people, its peer endorses its relationships, and the other hospitals cannot.
+ * Its REST gateway, which add-hospital starts, serves its EHR to a patient of the first hospital.
  */
+import { randomInt } from 'node:crypto';
 import t from 'tap';
+import { demoPatients } from '../src/ehr/seed/population.js';
+import { login, ok } from '../src/http/json-client.js';
+import { DEMO_REGISTRAR_PASSWORD } from '../src/runtime.js';
 import { TransactionInvalidError } from '../src/ports/ledger.js';
 import {
   addHospital,
@@ -15,6 +20,7 @@ import {
   openLedger,
   peerQuery,
   staffCredentials,
+  uniqueName,
 } from './network.js';
 
 const NAME = 'Hospital3';
@@ -69,4 +75,32 @@ t.test('a third hospital joins and runs a flow with the first', async (t) => {
   t.match(viaCli, { status: 'accepted', grants: [{ status: 'granted' }] }, "Hospital3's peer, through Fabric's CLI");
   const history = json<{ relationship: unknown[] }>(await ledger3.evaluate(auditor3, 'Relationship', 'history', [id]));
   t.equal(history.relationship.length, 2);
+});
+
+t.test("the third hospital's REST gateway serves its EHR to a patient of the first", async (t) => {
+  const network = loadNetwork();
+  const [h1, h3] = ['Hospital1', NAME].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
+  t.equal((await fetch(`${h3}/ready`)).status, 200, `${NAME} gateway ready on its peer`);
+  t.equal((await fetch(`${h1}/ready`)).status, 200, 'Hospital1 gateway ready again after the restart');
+
+  // random, so that the test can run again on the same network
+  const externalId = `SYN-${randomInt(100, 999)}-${String(randomInt(1_000_000)).padStart(6, '0')}`;
+  const username = uniqueName('fay');
+  const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
+  const fay = await ok(h1, 'POST', '/registrar/users', registrar, { username, password: `${username}-pass`, role: 'patient', externalIdKind: 'national-id', externalId });
+  const fayToken = await login(h1, username, `${username}-pass`);
+
+  const hale = await login(h3, 'dr-hale', 'dr-hale-demo-pass');
+  const resolved = await ok(h3, 'POST', '/registrar/resolve', hale, { externalIdKind: 'national-id', externalId });
+  t.equal(resolved.participantId, fay.participantId, "Hospital3 resolves Hospital1's patient on the shared ledger");
+  const mrn = demoPatients('hospital3')[0]!.mrn;
+  const rel = await ok(h3, 'POST', '/relationships', hale, { patientId: resolved.participantId, mrn });
+  const pointers = rel.pointers as { category: string }[];
+  t.ok(pointers.length > 0, "pointers hashed from Hospital3's own EHR");
+  t.match(await ok(h3, 'GET', `/relationships/${rel.relationshipId}`, hale), { providerMspId: 'Hospital3MSP' });
+
+  await ok(h1, 'POST', `/relationships/${rel.relationshipId}/accept`, fayToken);
+  const mine = await ok(h1, 'POST', '/records/fetch', fayToken, { relationshipId: rel.relationshipId, category: pointers[0]!.category });
+  t.equal(mine.hashMatches, true, "Hospital3's gatekeeper answers with data matching the ledger hash");
+  t.match(mine.bundle, { resourceType: 'Bundle' });
 });
