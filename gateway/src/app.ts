@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sessions from './auth/session.js';
+import { LoginThrottle } from './auth/throttle.js';
 import gatekeeper from './gatekeeper/plugin.js';
 import { NotificationFeed } from './notifications/feed.js';
 import errors from './plugins/errors.js';
@@ -59,6 +60,7 @@ export async function buildApp(runtime: HospitalRuntime): Promise<FastifyInstanc
     notifications: runtime.notifications,
     feed,
     consortiumKey: settings.consortiumKey,
+    loginThrottle: new LoginThrottle(settings.loginThrottle),
   };
   await app.register(gatekeeper, {
     ledger: runtime.ledger,

@@ -11,6 +11,7 @@ import { AuditLog } from './audit/log.js';
 import { AccountStore } from './auth/accounts.js';
 import { bootstrapHospital, SERVICE_USERNAME, serviceSigner, type DemoUser } from './auth/bootstrap.js';
 import { vaultSealer, type KeySealer } from './auth/sealer.js';
+import type { LoginThrottleSettings } from './auth/throttle.js';
 import { ConfigError, type GatewayConfig, type HospitalConfig } from './config/config.js';
 import { demoUsersFor } from './config/demo-users.js';
 import { persistentSecret } from './config/secrets.js';
@@ -30,6 +31,7 @@ export interface RuntimeSettings {
   sessionTtlSeconds: number;
   bodyLimitBytes: number;
   logLevel: string;
+  loginThrottle: LoginThrottleSettings;
 }
 
 /** Everything one hospital's gateway runs on (docs/DESIGN.md "Gateway internals"). */
@@ -69,6 +71,7 @@ export function settingsFor(config: GatewayConfig, hospital: HospitalConfig): Ru
     sessionTtlSeconds: config.sessionTtlSeconds,
     bodyLimitBytes: config.bodyLimitBytes,
     logLevel: config.logLevel,
+    loginThrottle: config.loginThrottle,
   };
 }
 

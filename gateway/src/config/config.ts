@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../auth/throttle.js';
 import { mappingFile } from '../ehr/hospitals.js';
 import { DEMO_HOSPITALS } from '../ehr/seed/population.js';
 
@@ -67,6 +68,8 @@ export interface GatewayConfig {
   sessionTtlSeconds: number;
   bodyLimitBytes: number;
   logLevel: string;
+  /** Failed-login limits of each gateway (auth/throttle.ts). */
+  loginThrottle: LoginThrottleSettings;
   /** Create CA admins, registrars, the records service and demo users on first start. */
   seedDemo: boolean;
   hospitals: HospitalConfig[];
@@ -168,7 +171,32 @@ export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0
   };
 }
 
-type FileConfig = Partial<Omit<GatewayConfig, 'hospitals'>> & { hospitals?: Partial<HospitalConfig>[] };
+type FileConfig = Partial<Omit<GatewayConfig, 'hospitals' | 'loginThrottle'>> & {
+  hospitals?: Partial<HospitalConfig>[];
+  loginThrottle?: Partial<LoginThrottleSettings>;
+};
+
+const THROTTLE_ENV: Record<keyof LoginThrottleSettings, string> = {
+  maxFailures: 'MEDREC_LOGIN_MAX_FAILURES',
+  lockoutSeconds: 'MEDREC_LOGIN_LOCKOUT',
+  maxLockoutSeconds: 'MEDREC_LOGIN_LOCKOUT_MAX',
+  ipMaxFailures: 'MEDREC_LOGIN_IP_MAX_FAILURES',
+  ipWindowSeconds: 'MEDREC_LOGIN_IP_WINDOW',
+};
+
+function loginThrottle(env: Env, file: Partial<LoginThrottleSettings> = {}): LoginThrottleSettings {
+  const settings = { ...DEFAULT_LOGIN_THROTTLE };
+  for (const key of Object.keys(THROTTLE_ENV) as (keyof LoginThrottleSettings)[]) {
+    const value = positiveInt(env[THROTTLE_ENV[key]] ?? file[key] ?? settings[key], `${THROTTLE_ENV[key]} (loginThrottle.${key})`);
+    // Zero would lock everyone out (or nobody ever): refuse it rather than guess.
+    if (value < 1) throw new ConfigError(`${THROTTLE_ENV[key]} (loginThrottle.${key}) must be at least 1`);
+    settings[key] = value;
+  }
+  if (settings.maxLockoutSeconds < settings.lockoutSeconds) {
+    throw new ConfigError('MEDREC_LOGIN_LOCKOUT_MAX must not be below MEDREC_LOGIN_LOCKOUT');
+  }
+  return settings;
+}
 
 export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): GatewayConfig {
   const file: FileConfig = env.MEDREC_CONFIG
@@ -221,6 +249,7 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): 
     sessionTtlSeconds: positiveInt(env.MEDREC_SESSION_TTL ?? merged.sessionTtlSeconds ?? 900, 'session TTL'),
     bodyLimitBytes: positiveInt(env.MEDREC_BODY_LIMIT ?? merged.bodyLimitBytes ?? 64 * 1024, 'body limit'),
     logLevel: env.MEDREC_LOG_LEVEL ?? merged.logLevel ?? 'info',
+    loginThrottle: loginThrottle(env, merged.loginThrottle),
     seedDemo: (env.MEDREC_SEED_DEMO ?? String(merged.seedDemo ?? true)) !== 'false',
     hospitals,
   };

@@ -2,7 +2,7 @@ import { identityId } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SERVICE_USERNAME } from '../auth/bootstrap.js';
 import { verifyPassword } from '../auth/passwords.js';
-import { unauthorized } from '../http/problem.js';
+import { Problem, unauthorized } from '../http/problem.js';
 import type { RouteContext } from './context.js';
 import { Password, Role, SECURED, Username, problems } from './schemas.js';
 
@@ -29,16 +29,23 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
         body: Type.Object({ username: Username, password: Password }, { additionalProperties: false }),
         response: {
           200: Type.Object({ token: Type.String(), expiresAt: Type.String(), user: SessionUser }),
-          ...problems(400, 401),
+          ...problems(400, 401, 429),
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { username, password } = request.body;
+      // Before any scrypt work, so a locked username or a guessing address costs no CPU.
+      const retryAfter = ctx.loginThrottle.attempt(username, request.ip);
+      if (retryAfter !== undefined) {
+        reply.header('retry-after', String(retryAfter));
+        throw new Problem(429, 'TOO_MANY_ATTEMPTS', 'too many failed logins; try again later');
+      }
       // The records service signs only for the gatekeeper; it never holds a session.
       const account = username === SERVICE_USERNAME ? undefined : ctx.accounts.get(username);
       const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
       if (!account || !passwordOk) throw unauthorized('LOGIN_FAILED', 'unknown user or wrong password');
+      ctx.loginThrottle.succeeded(username, request.ip);
       const privateKey = await ctx.sealer.open(account.sealedKey, password);
       const user = {
         sub: account.username,

@@ -1,5 +1,6 @@
 import type { AccountStore } from '../auth/accounts.js';
 import type { KeySealer } from '../auth/sealer.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import type { HospitalConfig } from '../config/config.js';
 import type { RecordService } from '../ehr/records.js';
 import type { PatientLinks } from '../links.js';
@@ -21,4 +22,6 @@ export interface RouteContext {
   feed: NotificationFeed;
   /** HMAC key for external id hashes (consortium-wide). */
   consortiumKey: string;
+  /** Failed-login counts of this gateway (in memory). */
+  loginThrottle: LoginThrottle;
 }
