@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { migrate } from '../store/gateway-db.js';
 
 /** A person's login at their home hospital's gateway. Lives in gateway.db, never on the ledger. */
 export interface Account {
@@ -40,25 +41,7 @@ const fromRow = (r: AccountRow): Account => ({
 
 export class AccountStore {
   constructor(private readonly db: Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS accounts (
-      username TEXT PRIMARY KEY,
-      password_hash TEXT NOT NULL,
-      role TEXT NOT NULL,
-      enrollment_id TEXT NOT NULL UNIQUE,
-      participant_id TEXT NOT NULL,
-      identity_id TEXT NOT NULL UNIQUE,
-      certificate TEXT NOT NULL,
-      sealed_key TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    ) STRICT`);
-    db.exec('CREATE INDEX IF NOT EXISTS accounts_participant ON accounts (participant_id)');
-    // Identities that are no person's login (the CA admin): certificate and sealed key only.
-    db.exec(`CREATE TABLE IF NOT EXISTS credentials (
-      name TEXT PRIMARY KEY,
-      enrollment_id TEXT NOT NULL,
-      certificate TEXT NOT NULL,
-      sealed_key TEXT NOT NULL
-    ) STRICT`);
+    migrate(db);
   }
 
   getCredential(name: string): { enrollmentId: string; certificate: string; sealedKey: string } | undefined {

@@ -1,4 +1,4 @@
-import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../vault/index.js';
+import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../pki/vault.js';
 
 /**
  * Seals a user's private key under their password (the papers' password-protected vault): the

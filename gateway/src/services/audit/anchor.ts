@@ -1,9 +1,12 @@
-import { ChaincodeError, type LedgerPort, type Signer } from '../ports/ledger.js';
+import type { MedrecClient } from '../../contract/client.js';
+import { Audit } from '../../contract/medrec.js';
+import { endorsedBy } from '../../contract/request.js';
+import { ChaincodeError, type Signer } from '../../ports/ledger.js';
 import type { AuditLog, ChainHead } from './log.js';
 
 export interface AnchorOptions {
   log: AuditLog;
-  ledger: LedgerPort;
+  client: MedrecClient;
   /** The hospital's records-service identity (role provider): the chaincode accepts anchors from it. */
   signer: Signer;
   /** Anchor as soon as this many records are unanchored. */
@@ -86,11 +89,10 @@ export class AuditAnchorer {
     if (this.stopped || head.seq <= this.anchoredTo) return undefined;
     const anchor: Anchor = { fromSeq: this.anchoredTo + 1, toSeq: head.seq, headHash: head.hash };
     try {
-      await this.opts.ledger.submit(this.opts.signer, 'Audit', 'anchor', [
-        String(anchor.fromSeq),
-        String(anchor.toSeq),
-        anchor.headHash,
-      ], { endorsingOrganizations: [this.opts.signer.mspId] });
+      await this.opts.client.submit(
+        this.opts.signer,
+        endorsedBy(Audit.anchor(anchor.fromSeq, anchor.toSeq, anchor.headHash), this.opts.signer.mspId),
+      );
     } catch (err) {
       this.failures++;
       this.opts.onError?.(err, anchor);
@@ -105,7 +107,7 @@ export class AuditAnchorer {
   }
 
   private async resync(): Promise<void> {
-    const anchors = await listAnchors(this.opts.ledger, this.opts.signer, this.opts.signer.mspId);
+    const anchors = await listAnchors(this.opts.client, this.opts.signer, this.opts.signer.mspId);
     this.anchoredTo = anchors.reduce((max, a) => Math.max(max, a.toSeq), 0);
   }
 
@@ -121,9 +123,8 @@ export class AuditAnchorer {
 }
 
 /** The anchors of one MSP's gatekeeper, in order, as the ledger holds them. */
-export async function listAnchors(ledger: LedgerPort, signer: Signer, mspId: string): Promise<Anchor[]> {
-  const bytes = await ledger.evaluate(signer, 'Audit', 'list', [mspId]);
-  const raw = JSON.parse(Buffer.from(bytes).toString('utf8')) as Array<Record<string, unknown>>;
+export async function listAnchors(client: MedrecClient, signer: Signer, mspId: string): Promise<Anchor[]> {
+  const raw = await client.evaluate(signer, Audit.list(mspId));
   return raw.map((a) => ({
     fromSeq: Number(a['fromSeq']),
     toSeq: Number(a['toSeq']),

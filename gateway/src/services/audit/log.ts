@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { AUDIT_GUARDS, migrate } from '../store/gateway-db.js';
 import { GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord } from './record.js';
 import type { WriterReply, WriterRequest } from './writer.js';
 
@@ -38,31 +39,6 @@ interface Row {
   hash: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit_log (
-  seq INTEGER PRIMARY KEY,
-  at TEXT NOT NULL,
-  requester TEXT,
-  msp_id TEXT,
-  role TEXT,
-  relationship_id TEXT,
-  category TEXT,
-  fields TEXT,
-  decision TEXT NOT NULL,
-  status INTEGER NOT NULL,
-  hash_matches INTEGER,
-  jti TEXT,
-  exp INTEGER,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_log_exp ON audit_log(exp) WHERE exp IS NOT NULL;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-`;
-
 type Pending = { entry: AuditEntry; resolve: (r: AuditRecord) => void; reject: (e: unknown) => void };
 
 /**
@@ -85,7 +61,9 @@ export class AuditLog {
   constructor(private readonly db: Database.Database) {
     if (db.memory) throw new Error('the audit log needs a database file: its writer thread opens the same file');
     db.pragma('journal_mode = WAL');
-    db.exec(SCHEMA);
+    migrate(db);
+    // An insider who drops the append-only guard must drop it again after every restart.
+    db.exec(AUDIT_GUARDS);
     const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
       | ChainHead
       | undefined;

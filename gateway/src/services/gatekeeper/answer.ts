@@ -1,14 +1,15 @@
-import type { Decision } from '@medrec/chaincode/domain';
-import { hashResources, project, toBundle, type RecordService, type SearchsetBundle } from '../ehr/records.js';
-import { Problem, forbidden, notFound } from '../http/problem.js';
-import type { LedgerPort, Signer } from '../ports/ledger.js';
+import { hashResources, project, toBundle, type RecordService, type SearchsetBundle } from '../records/records.js';
+import { Problem, forbidden, notFound } from '../problem.js';
+import type { MedrecClient } from '../../contract/client.js';
+import { Relationship } from '../../contract/medrec.js';
+import type { Signer } from '../../ports/ledger.js';
 import type { VerifiedRequest } from './signed-request.js';
 
 export const TAG_SYSTEM = 'https://medrec.example/fhir/CodeSystem/gatekeeper';
 
 /** What the gatekeeper needs of the hospital around it. */
 export interface AnswerDeps {
-  ledger: LedgerPort;
+  client: MedrecClient;
   records: Pick<RecordService, 'fetch'>;
   links: { get(participantId: string): string | undefined };
   /** This hospital's records-service identity (role provider): asks the ledger for decisions. */
@@ -38,13 +39,7 @@ export interface GatekeeperAnswer {
  */
 export async function answerRequest(deps: AnswerDeps, req: VerifiedRequest): Promise<GatekeeperAnswer> {
   const { rel, cat, fields } = req.claims;
-  const bytes = await deps.ledger.evaluate(deps.service, 'Relationship', 'checkAccess', [
-    rel,
-    req.identityId,
-    cat,
-    JSON.stringify(fields),
-  ]);
-  const decision = JSON.parse(Buffer.from(bytes).toString('utf8')) as Decision;
+  const decision = await deps.client.evaluate(deps.service, Relationship.checkAccess(rel, req.identityId, cat, fields));
   if (!decision.allowed || !decision.pointer) throw refusal(decision);
   if (decision.providerMspId !== deps.mspId) {
     throw new Problem(421, 'WRONG_GATEKEEPER', "this relationship's records are kept by another hospital");
@@ -81,7 +76,7 @@ export async function answerRequest(deps: AnswerDeps, req: VerifiedRequest): Pro
   };
 }
 
-function refusal(decision: Decision): Problem {
+function refusal(decision: { code: string; reason: string }): Problem {
   if (decision.code === 'NO_POINTER') return notFound('NO_POINTER', decision.reason);
   return forbidden(decision.code, decision.reason);
 }

@@ -1,5 +1,5 @@
 import { isCategory, isField, type Category } from '@medrec/chaincode/domain';
-import { badRequest, unauthorized } from '../http/problem.js';
+import { badRequest, unauthorized } from '../problem.js';
 
 /** What a signed gatekeeper request asks for (docs/DESIGN.md, "Gateway internals"). */
 export interface RequestClaims {

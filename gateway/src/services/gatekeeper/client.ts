@@ -1,7 +1,9 @@
-import type { Category, RelationshipView } from '@medrec/chaincode/domain';
-import { hashResources, type FhirResource } from '../ehr/records.js';
-import { Problem } from '../http/problem.js';
-import type { LedgerPort, Signer } from '../ports/ledger.js';
+import type { Category } from '@medrec/chaincode/domain';
+import type { MedrecClient } from '../../contract/client.js';
+import { Relationship } from '../../contract/medrec.js';
+import { hashResources, type FhirResource } from '../records/records.js';
+import { Problem } from '../problem.js';
+import type { Signer } from '../../ports/ledger.js';
 import type { GatekeeperAnswer } from './answer.js';
 import { JOSE_MEDIA_TYPE, signRequest } from './signed-request.js';
 
@@ -31,14 +33,12 @@ export interface FetchResult extends GatekeeperAnswer {
  * patient's) is re-hashed here and compared with the ledger, so a lying gatekeeper is caught too.
  */
 export async function fetchRecords(
-  ledger: LedgerPort,
+  client: MedrecClient,
   signer: Signer,
   req: FetchRequest,
   timeoutMs: number,
 ): Promise<FetchResult> {
-  const view = JSON.parse(
-    Buffer.from(await ledger.evaluate(signer, 'Relationship', 'get', [req.relationshipId])).toString('utf8'),
-  ) as RelationshipView;
+  const view = await client.evaluate(signer, Relationship.get(req.relationshipId));
   const endpoint = new URL(view.endpoint);
   const jws = await signRequest(signer, {
     rel: req.relationshipId,

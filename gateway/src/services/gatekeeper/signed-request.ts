@@ -1,12 +1,12 @@
 import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, errors as joseErrors } from 'jose';
 import { identityId, type Category } from '@medrec/chaincode/domain';
-import { badRequest, unauthorized } from '../http/problem.js';
-import type { Signer } from '../ports/ledger.js';
-import { certificateSubject } from './certificate.js';
+import { badRequest, unauthorized } from '../problem.js';
+import type { Signer } from '../../ports/ledger.js';
+import { certificateSubject } from '../../pki/certificate.js';
 import { parseClaims, type RequestClaims } from './claims.js';
 import type { ReplayCache } from './replay.js';
-import type { TrustStore } from './trust.js';
+import type { TrustStore } from '../../pki/trust-store.js';
 
 /** Media type of a compact JWS (RFC 7515 §9.2.1): the body of POST /gatekeeper/query. */
 export const JOSE_MEDIA_TYPE = 'application/jose';

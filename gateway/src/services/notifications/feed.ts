@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ChaincodeEvent, LedgerPort } from '../ports/ledger.js';
+import type { ChaincodeEvent, LedgerPort } from '../../ports/ledger.js';
 import type { Notification, NotificationStore } from './store.js';
 
 interface EventPayload {

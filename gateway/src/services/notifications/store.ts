@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { migrate } from '../store/gateway-db.js';
 
 /** One line of a participant's feed: a ledger change that concerns them. Pids and ids only. */
 export interface Notification {
@@ -37,22 +38,7 @@ const fromRow = (r: Row): Notification => ({
 /** Notifications of this hospital's users and the ledger event checkpoint, both in gateway.db. */
 export class NotificationStore {
   constructor(private readonly db: Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS event_checkpoint (
-      feed TEXT PRIMARY KEY,
-      block INTEGER NOT NULL
-    ) STRICT;
-    CREATE TABLE IF NOT EXISTS notifications (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      block INTEGER NOT NULL,
-      tx_id TEXT NOT NULL,
-      event TEXT NOT NULL,
-      participant_id TEXT NOT NULL,
-      relationship_id TEXT,
-      status TEXT,
-      category TEXT,
-      UNIQUE (tx_id, participant_id, relationship_id)
-    ) STRICT;
-    CREATE INDEX IF NOT EXISTS notifications_participant ON notifications (participant_id, block);`);
+    migrate(db);
   }
 
   /** The block to resume from: the last block processed (its events are re-read and deduplicated). */

@@ -1,4 +1,4 @@
-import type { SqlValue } from '../ports/ehr.js';
+import type { SqlValue } from '../../ports/ehr.js';
 import type { FhirValueType } from './mapping.js';
 
 export type FhirScalar = string | number | boolean;

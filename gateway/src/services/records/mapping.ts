@@ -12,7 +12,9 @@ import { CATEGORIES, fieldsOf, type Category } from './categories.js';
 export const DIALECTS = ['sqlite', 'mssql'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
-export const PATIENT_KEY_PARAM = 'patientKey';
+import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
+
+export { PATIENT_KEY_PARAM };
 
 const FhirPath = Type.String({
   pattern: '^[a-z][A-Za-z0-9]*(\\[[0-9]+\\])?(\\.[a-z][A-Za-z0-9]*(\\[[0-9]+\\])?)*$',

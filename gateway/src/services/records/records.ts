@@ -1,4 +1,4 @@
-import type { EhrStore } from '../ports/ehr.js';
+import type { EhrStore } from '../../ports/ehr.js';
 import { isCategory, UnknownCategoryError, type Category } from './categories.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import type { HospitalMapping } from './mapping.js';

@@ -1,4 +1,4 @@
-import type { Row } from '../ports/ehr.js';
+import type { Row } from '../../ports/ehr.js';
 import type { Category } from './categories.js';
 import { setPath } from './fhir-path.js';
 import { EhrMappingError, toFhirValue } from './fhir-values.js';

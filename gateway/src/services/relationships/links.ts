@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { migrate } from '../store/gateway-db.js';
 
 /**
  * Which local patient (MRN in this hospital's EHR) a ledger participant is. Set when a provider of
@@ -8,12 +9,7 @@ export class PatientLinks {
   private readonly lookup: Statement<[string], { mrn: string }>;
 
   constructor(private readonly db: Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS patient_links (
-      participant_id TEXT PRIMARY KEY,
-      mrn TEXT NOT NULL,
-      linked_by TEXT NOT NULL,
-      linked_at TEXT NOT NULL
-    ) STRICT`);
+    migrate(db);
     // Prepared once: every gatekeeper answer looks a patient up, and preparing costs more than the read.
     this.lookup = db.prepare('SELECT mrn FROM patient_links WHERE participant_id = ?');
   }
