@@ -1,6 +1,5 @@
-import { CATEGORIES, PURPOSES, ROLES } from '@medrec/chaincode/domain';
+import { CATEGORIES, PURPOSES, REGISTRAR_MAY_ENROL, ROLES } from '@medrec/chaincode/domain';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { REGISTRAR_ENROLLS } from '../auth/bootstrap.js';
 
 /**
  * Shared TypeBox schemas: the single source of request validation, TypeScript types and the OpenAPI
@@ -15,7 +14,7 @@ export const Category = Type.Union(CATEGORIES.map((c) => Type.Literal(c)), { des
 export const Purpose = Type.Union(PURPOSES.map((p) => Type.Literal(p)), { description: 'HL7 v3 PurposeOfUse' });
 export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 export const EnrollableRole = Type.Union(
-  REGISTRAR_ENROLLS.map((r) => Type.Literal(r)),
+  REGISTRAR_MAY_ENROL.map((r) => Type.Literal(r)),
   { description: 'role written into the certificate (registrars and auditors are created by the CA admin)' },
 );
 export const Username = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{2,63}$', description: 'also the enrollment id' });

@@ -1,10 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { UnknownCategoryError } from '../ehr/categories.js';
-import { EhrUnavailableError } from '../ports/ehr.js';
-import { IdentityError } from '../ports/identity.js';
-import { ChaincodeError, LedgerUnavailableError, type ChaincodeErrorCode } from '../ports/ledger.js';
-import { PROBLEM_CONTENT_TYPE, Problem } from '../http/problem.js';
+import { UnknownCategoryError } from '../../services/records/categories.js';
+import { EhrUnavailableError } from '../../ports/ehr.js';
+import { IdentityError } from '../../ports/identity.js';
+import { AccessDeniedError, ChaincodeError, LedgerUnavailableError, type ChaincodeErrorCode } from '../../ports/ledger.js';
+import { PROBLEM_CONTENT_TYPE, Problem } from '../../services/problem.js';
 
 /** How each chaincode refusal reads over HTTP; the chaincode's code is kept as the problem code. */
 const CHAINCODE_STATUS: Record<ChaincodeErrorCode, number> = {
@@ -46,6 +46,8 @@ function validationProblem(err: FastifyError): Problem {
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   if (err instanceof ChaincodeError) return new Problem(CHAINCODE_STATUS[err.code], err.code, err.message);
+  // The ledger refused the caller's certificate itself (revoked, unknown): never a server fault.
+  if (err instanceof AccessDeniedError) return new Problem(403, err.code, 'the ledger refused your certificate');
   if (err instanceof LedgerUnavailableError) {
     return new Problem(503, 'LEDGER_UNAVAILABLE', 'the ledger cannot be reached; nothing was changed');
   }

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { unavailable } from '../http/problem.js';
-import type { EhrStore } from '../ports/ehr.js';
-import type { LedgerPort } from '../ports/ledger.js';
+import { unavailable } from '../../services/problem.js';
+import type { EhrStore } from '../../ports/ehr.js';
+import type { LedgerPort } from '../../ports/ledger.js';
 
 const PROBE_TIMEOUT_MS = 2000;
 

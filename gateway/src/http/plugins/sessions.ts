@@ -2,21 +2,13 @@ import { randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { forbidden, unauthorized } from '../http/problem.js';
+import { forbidden, unauthorized } from '../../services/problem.js';
 import type { Role } from '@medrec/chaincode/domain';
-import type { Signer } from '../ports/ledger.js';
+import type { Signer } from '../../ports/ledger.js';
 
-export { ROLES, type Role } from '@medrec/chaincode/domain';
+import type { SessionUser } from '../../services/accounts/login.js';
 
-/** Who is calling, as the session token says; see docs/DESIGN.md "Gateway internals". */
-export interface SessionUser {
-  sub: string;
-  mspId: string;
-  enrollmentId: string;
-  role: Role;
-  participantId: string;
-  identityId: string;
-}
+export type { SessionUser };
 
 /** `exp` and `iat` are set by the signer. */
 type SessionClaims = SessionUser & { jti: string; exp?: number; iat?: number };

@@ -1,8 +1,7 @@
-import type { AuditAnchor, HistoryEntry as Entry, RelationshipHistory, SummaryEntry as SEntry } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { externalIdHash } from '../auth/external-id.js';
-import { evaluateJson } from './chaincode.js';
-import type { RouteContext } from './context.js';
+import { externalIdHash } from '../../services/enrolment/external-id.js';
+import { Audit, Registrar, Relationship, Summary } from '../../contract/medrec.js';
+import type { HospitalRuntime } from '../runtime.js';
 import {
   ExternalId,
   ExternalIdKind,
@@ -12,11 +11,12 @@ import {
   SECURED,
   SummaryEntry,
   problems,
-} from './schemas.js';
+} from '../schemas.js';
 
 const MspId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9.-]{0,63}$' });
 
-export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { client, settings }) => {
+  // The auditor's own area: the chaincode lets providers list their own anchors too, but not here.
   const auditor = app.requireRole('auditor');
 
   app.get(
@@ -39,9 +39,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request) =>
-      evaluateJson<RelationshipHistory>(ctx.ledger, await app.signerFor(request), 'Relationship', 'history', [
-        request.params.id,
-      ]),
+      client.evaluate(await app.signerFor(request), Relationship.history(request.params.id)),
   );
 
   app.post(
@@ -57,9 +55,10 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request) => ({
-      history: await evaluateJson<Entry[]>(ctx.ledger, await app.signerFor(request), 'Registrar', 'history', [
-        externalIdHash(ctx.consortiumKey, request.body.externalIdKind, request.body.externalId),
-      ]),
+      history: await client.evaluate(
+        await app.signerFor(request),
+        Registrar.history(externalIdHash(settings.consortiumKey, request.body.externalIdKind, request.body.externalId)),
+      ),
     }),
   );
 
@@ -76,9 +75,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request) => ({
-      entries: await evaluateJson<SEntry[]>(ctx.ledger, await app.signerFor(request), 'Summary', 'of', [
-        request.params.pid,
-      ]),
+      entries: await client.evaluate(await app.signerFor(request), Summary.of(request.params.pid)),
     }),
   );
 
@@ -112,9 +109,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request) => ({
-      anchors: await evaluateJson<AuditAnchor[]>(ctx.ledger, await app.signerFor(request), 'Audit', 'list', [
-        request.params.mspId,
-      ]),
+      anchors: await client.evaluate(await app.signerFor(request), Audit.list(request.params.mspId)),
     }),
   );
 };

@@ -1,10 +1,7 @@
-import { identityId } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SERVICE_USERNAME } from '../auth/bootstrap.js';
-import { verifyPassword } from '../auth/passwords.js';
-import { Problem, unauthorized } from '../http/problem.js';
-import type { RouteContext } from './context.js';
-import { Password, Role, SECURED, Username, problems } from './schemas.js';
+import type { LoginService } from '../../services/accounts/login.js';
+import { Problem } from '../../services/problem.js';
+import { Password, Role, SECURED, Username, problems } from '../schemas.js';
 
 const SessionUser = Type.Object({
   sub: Type.String(),
@@ -15,11 +12,7 @@ const SessionUser = Type.Object({
   identityId: Type.String(),
 });
 
-// Compared against when the username is unknown, so both failures take the same time.
-const DUMMY_HASH =
-  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-
-export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ login: LoginService }> = async (app, { login }) => {
   app.post(
     '/auth/login',
     {
@@ -35,31 +28,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      // Before any scrypt work, so a locked username or a guessing address costs no CPU.
-      const retryAfter = ctx.loginThrottle.attempt(username, request.ip);
-      if (retryAfter !== undefined) {
-        reply.header('retry-after', String(retryAfter));
+      const result = await login.login(username, password, request.ip);
+      if ('retryAfterSeconds' in result) {
+        reply.header('retry-after', String(result.retryAfterSeconds));
         throw new Problem(429, 'TOO_MANY_ATTEMPTS', 'too many failed logins; try again later');
       }
-      // The records service signs only for the gatekeeper; it never holds a session.
-      const account = username === SERVICE_USERNAME ? undefined : ctx.accounts.get(username);
-      const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
-      if (!account || !passwordOk) throw unauthorized('LOGIN_FAILED', 'unknown user or wrong password');
-      ctx.loginThrottle.succeeded(username, request.ip);
-      const privateKey = await ctx.sealer.open(account.sealedKey, password);
-      const user = {
-        sub: account.username,
-        mspId: ctx.hospital.mspId,
-        enrollmentId: account.enrollmentId,
-        role: account.role as (typeof SessionUser.static)['role'],
-        participantId: account.participantId,
-        identityId: account.identityId || identityId(ctx.hospital.mspId, account.enrollmentId),
-      };
-      const session = await app.startSession(user, {
-        mspId: ctx.hospital.mspId,
-        certificate: account.certificate,
-        privateKey,
-      });
+      const { user, signer } = result;
+      const session = await app.startSession(user, signer);
       return { ...session, user };
     },
   );

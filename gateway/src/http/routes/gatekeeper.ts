@@ -1,37 +1,22 @@
 import type { Category } from '@medrec/chaincode/domain';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuditAnchorer, type AnchorOptions } from '../audit/anchor.js';
-import type { AuditLog } from '../audit/log.js';
-import type { AuditEntry } from '../audit/record.js';
-import type {} from '../auth/session.js';
-import type { HospitalConfig } from '../config/config.js';
-import { Problem } from '../http/problem.js';
-import type { LedgerPort, Signer } from '../ports/ledger.js';
+import { AuditAnchorer } from '../../services/audit/anchor.js';
+import type { AuditEntry } from '../../services/audit/record.js';
+import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/answer.js';
+import { fetchRecords } from '../../services/gatekeeper/client.js';
+import { ReplayCache } from '../../services/gatekeeper/replay.js';
+import { JOSE_MEDIA_TYPE, RequestVerifier, type VerifiedRequest } from '../../services/gatekeeper/signed-request.js';
+import { Problem } from '../../services/problem.js';
+import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN, ProblemSchema } from '../gatekeeper-schemas.js';
+import type {} from '../plugins/sessions.js';
 import { sendProblem, toProblem } from '../plugins/errors.js';
-import { answerRequest, type AnswerDeps, type GatekeeperAnswer } from './answer.js';
-import { fetchRecords } from './client.js';
-import { ReplayCache } from './replay.js';
-import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN, ProblemSchema } from './schemas.js';
-import { JOSE_MEDIA_TYPE, RequestVerifier, type VerifiedRequest } from './signed-request.js';
-import type { TrustStore } from './trust.js';
+import type { HospitalRuntime } from '../runtime.js';
 
 export interface GatekeeperOptions {
-  ledger: LedgerPort;
-  records: AnswerDeps['records'];
-  links: AnswerDeps['links'];
-  trust: TrustStore;
-  /** this hospital's records-service identity (role provider) */
-  service: Signer;
-  audit: AuditLog;
-  /** read on every request: `publicUrl` may be settled only after listen (port 0) */
-  hospital: Pick<HospitalConfig, 'mspId' | 'publicUrl'>;
+  runtime: HospitalRuntime;
   /** largest accepted signed request; a JWS with one certificate is ~2 KiB */
   bodyLimit?: number;
-  /** how long /records/fetch waits for the remote gatekeeper */
-  fetchTimeoutMs?: number;
-  /** when the audit log is anchored on the ledger (as `service`); false: someone else anchors it */
-  anchoring?: Pick<AnchorOptions, 'everyRecords' | 'intervalMs' | 'retryMs'> | false;
 }
 
 const DEFAULT_BODY_LIMIT = 16 * 1024;
@@ -42,18 +27,20 @@ const DEFAULT_BODY_LIMIT = 16 * 1024;
  * Every gatekeeper answer, served or refused, is durably audited before it is sent.
  */
 export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperOptions): Promise<void> {
+  const { runtime } = opts;
+  const { audit, hospital, settings } = runtime;
   const nowSeconds = () => Math.floor(Date.now() / 1000);
-  const replay = new ReplayCache(opts.audit.liveJtis(nowSeconds()));
-  const verifier = new RequestVerifier(opts.trust, replay, () => new URL(opts.hospital.publicUrl).origin);
+  const replay = new ReplayCache(audit.liveJtis(nowSeconds()));
+  const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin);
   const proven = new WeakMap<FastifyRequest, Partial<VerifiedRequest>>();
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
 
-  if (opts.anchoring !== false) {
+  if (settings.anchoring !== false) {
     const anchorer = new AuditAnchorer({
-      log: opts.audit,
-      ledger: opts.ledger,
-      signer: opts.service,
-      ...opts.anchoring,
+      log: audit,
+      client: runtime.client,
+      signer: runtime.service,
+      ...settings.anchoring,
       onError: (err, range) => app.log.warn({ err, ...range }, 'audit anchoring failed; will retry'),
     });
     app.addHook('onReady', () => anchorer.start());
@@ -76,7 +63,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
       jti: seen.claims?.jti ?? null,
       exp: seen.claims?.exp ?? null,
     };
-    await opts.audit.append(entry);
+    await audit.append(entry);
   };
 
   const refuse = async (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
@@ -119,7 +106,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
         const seen: Partial<VerifiedRequest> = {};
         proven.set(request, seen);
         const verified = await verifier.verify(request.body, seen);
-        const answer = await answerRequest({ ...opts, mspId: opts.hospital.mspId }, verified);
+        const answer = await answerRequest({ ...runtime, mspId: hospital.mspId }, verified);
         try {
           await audited(request, answer.decision, 200, answer.hashMatches);
         } catch (auditErr) {
@@ -147,7 +134,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     async (request) => {
       const signer = await app.signerFor(request);
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(opts.ledger, signer, { relationshipId, category, fields }, opts.fetchTimeoutMs ?? 10_000);
+      return fetchRecords(runtime.client, signer, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
     },
   );
 }

@@ -1,8 +1,6 @@
+import { rolesFor } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { badRequest } from '../http/problem.js';
-import { submitJson } from './chaincode.js';
-import type { RouteContext } from './context.js';
-import { getRelationship } from './relationships.js';
+import type { HospitalRuntime } from '../runtime.js';
 import {
   Grant,
   GrantItem,
@@ -14,13 +12,15 @@ import {
   SECURED,
   TxReceipt,
   problems,
-} from './schemas.js';
+} from '../schemas.js';
 
-export const grantRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { relationships }) => {
+  const GrantReceipt = Type.Object({ relationshipId: RelationshipId, viewerId: ParticipantId, ...TxReceipt.properties });
+
   app.post(
     '/relationships/:id/grants',
     {
-      onRequest: app.requireRole('patient'),
+      onRequest: app.requireRole(...rolesFor('Relationship.grant')!),
       schema: {
         tags: ['grants'],
         summary: 'Patient: let a viewer read some fields of some categories until a date, for a purpose',
@@ -35,58 +35,29 @@ export const grantRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
           },
           { additionalProperties: false },
         ),
-        response: {
-          201: Type.Object({ relationshipId: RelationshipId, viewerId: ParticipantId, ...TxReceipt.properties }),
-          ...problems(400, 401, 403, 404, 409, 503),
-        },
+        response: { 201: GrantReceipt, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request, reply) => {
       const { viewerId, items, validUntil, purpose } = request.body;
-      if (Date.parse(validUntil) <= Date.now()) throw badRequest('VALID_UNTIL_PAST', 'validUntil must be in the future');
-      const signer = await app.signerFor(request);
-      const view = await getRelationship(ctx, signer, request.params.id);
-      const result = await submitJson<unknown>(
-        ctx.ledger,
-        signer,
-        'Relationship',
-        'grant',
-        [view.relationshipId, viewerId, JSON.stringify({ items, validUntil, purpose })],
-        { endorsingOrganizations: [view.providerMspId] },
-      );
-      reply.code(201);
-      return { relationshipId: view.relationshipId, viewerId, txId: result.txId, blockNumber: result.blockNumber };
+      const granted = await relationships.grant(await app.signerFor(request), request.params.id, viewerId, { items, validUntil, purpose });
+      return reply.code(201).send(granted);
     },
   );
 
   app.delete(
     '/relationships/:id/grants/:viewerId',
     {
-      onRequest: app.requireRole('patient'),
+      onRequest: app.requireRole(...rolesFor('Relationship.revoke')!),
       schema: {
         tags: ['grants'],
         summary: "Patient: revoke a viewer's grant; their next request is refused",
         security: SECURED,
         params: Type.Object({ id: RelationshipId, viewerId: ParticipantId }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({ relationshipId: RelationshipId, viewerId: ParticipantId, ...TxReceipt.properties }),
-          ...problems(400, 401, 403, 404, 409, 503),
-        },
+        response: { 200: GrantReceipt, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
-    async (request) => {
-      const signer = await app.signerFor(request);
-      const view = await getRelationship(ctx, signer, request.params.id);
-      const result = await submitJson<unknown>(
-        ctx.ledger,
-        signer,
-        'Relationship',
-        'revoke',
-        [view.relationshipId, request.params.viewerId],
-        { endorsingOrganizations: [view.providerMspId] },
-      );
-      return { relationshipId: view.relationshipId, viewerId: request.params.viewerId, txId: result.txId, blockNumber: result.blockNumber };
-    },
+    async (request) => relationships.revoke(await app.signerFor(request), request.params.id, request.params.viewerId),
   );
 
   app.get(
@@ -101,9 +72,6 @@ export const grantRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
         response: { 200: Type.Object({ grants: Type.Array(Grant) }), ...problems(400, 401, 403, 404, 503) },
       },
     },
-    async (request) => {
-      const view = await getRelationship(ctx, await app.signerFor(request), request.params.id);
-      return { grants: view.grants };
-    },
+    async (request) => ({ grants: (await relationships.get(await app.signerFor(request), request.params.id)).grants }),
   );
 };

@@ -1,10 +1,9 @@
-import type { SummaryEntry as Entry } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { evaluateJson } from './chaincode.js';
-import type { RouteContext } from './context.js';
-import { Notification, SECURED, SummaryEntry, problems } from './schemas.js';
+import { Summary } from '../../contract/medrec.js';
+import type { HospitalRuntime } from '../runtime.js';
+import { Notification, SECURED, SummaryEntry, problems } from '../schemas.js';
 
-export const meRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+export const meRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { client, notifications }) => {
   app.get(
     '/me/summary',
     {
@@ -17,7 +16,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx
       },
     },
     async (request) => ({
-      entries: await evaluateJson<Entry[]>(ctx.ledger, await app.signerFor(request), 'Summary', 'mine', []),
+      entries: await client.evaluate(await app.signerFor(request), Summary.mine()),
     }),
   );
 
@@ -40,7 +39,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx
       },
     },
     async (request) => ({
-      notifications: ctx.notifications.list(
+      notifications: notifications.list(
         request.user.participantId,
         BigInt(request.query.after ?? '0'),
         Number(request.query.limit ?? 100),

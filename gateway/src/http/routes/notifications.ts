@@ -1,13 +1,16 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { resumeBlock, sseMessage } from '../notifications/sse.js';
-import type { Notification } from '../notifications/store.js';
-import type { RouteContext } from './context.js';
-import { SECURED, problems } from './schemas.js';
+import { resumeBlock, sseMessage } from '../sse.js';
+import type { NotificationFeed } from '../../services/notifications/feed.js';
+import type { Notification, NotificationStore } from '../../services/notifications/store.js';
+import { SECURED, problems } from '../schemas.js';
 
 const HEARTBEAT_MS = 15_000;
 const REPLAY_LIMIT = 1000;
 
-export const notificationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+export const notificationRoutes: FastifyPluginAsyncTypebox<{ feed: NotificationFeed; notifications: NotificationStore }> = async (
+  app,
+  { feed, notifications },
+) => {
   // Open streams never go idle, so closing the app ends them itself.
   const open = new Set<{ end(): void }>();
   app.addHook('preClose', async () => {
@@ -57,9 +60,9 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async
         lastSeq = n.seq;
         res.write(sseMessage(n));
       };
-      const unsubscribe = ctx.feed.subscribe(pid, (n) => (replaying ? pending.push(n) : send(n)));
+      const unsubscribe = feed.subscribe(pid, (n) => (replaying ? pending.push(n) : send(n)));
       res.write(': medrec notifications\nretry: 2000\n\n');
-      for (const n of ctx.notifications.list(pid, from, REPLAY_LIMIT)) send(n);
+      for (const n of notifications.list(pid, from, REPLAY_LIMIT)) send(n);
       replaying = false;
       for (const n of pending) send(n);
 

@@ -1,10 +1,8 @@
-import type { ResolveResult } from '@medrec/chaincode/domain';
+import { rolesFor } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { externalIdHash } from '../auth/external-id.js';
-import { enrollUser } from '../auth/enroll.js';
-import { conflict } from '../http/problem.js';
-import { evaluateJson } from './chaincode.js';
-import type { RouteContext } from './context.js';
+import { Registrar } from '../../contract/medrec.js';
+import { externalIdHash } from '../../services/enrolment/external-id.js';
+import type { HospitalRuntime } from '../runtime.js';
 import {
   EnrollableRole,
   ExternalId,
@@ -14,15 +12,15 @@ import {
   SECURED,
   Username,
   problems,
-} from './schemas.js';
+} from '../schemas.js';
 
 const ExternalRef = { externalIdKind: ExternalIdKind, externalId: ExternalId };
 
-export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { enrolment, client, settings }) => {
   app.post(
     '/registrar/users',
     {
-      onRequest: app.requireRole('registrar'),
+      onRequest: app.requireRole(...rolesFor('Registrar.register')!),
       schema: {
         tags: ['registrar'],
         summary: 'Enroll a person at this hospital (CA certificate + ledger identity + gateway account)',
@@ -48,31 +46,15 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
       },
     },
     async (request, reply) => {
-      if (ctx.accounts.exists(request.body.username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
       const registrar = { ...(await app.signerFor(request)), enrollmentId: request.user.enrollmentId };
-      const enrolled = await enrollUser(
-        {
-          mspId: ctx.hospital.mspId,
-          identity: ctx.identity,
-          ledger: ctx.ledger,
-          accounts: ctx.accounts,
-          sealer: ctx.sealer,
-          consortiumKey: ctx.consortiumKey,
-        },
-        { ca: registrar, ledger: registrar },
-        request.body,
-      );
-      reply.code(201);
-      // Never the credentials: the key stays sealed in gateway.db.
-      const { credentials: _credentials, ...answer } = enrolled;
-      return answer;
+      return reply.code(201).send(await enrolment.enrolByRegistrar(registrar, request.body));
     },
   );
 
   app.post(
     '/registrar/resolve',
     {
-      onRequest: app.requireRole('registrar', 'provider', 'auditor'),
+      onRequest: app.requireRole(...rolesFor('Registrar.resolve')!),
       schema: {
         tags: ['registrar'],
         summary: "Find a person's participant id from their external id (sent in the body, never in a URL)",
@@ -91,9 +73,8 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (a
     },
     async (request) => {
       const { externalIdKind, externalId } = request.body;
-      return evaluateJson<ResolveResult>(ctx.ledger, await app.signerFor(request), 'Registrar', 'resolve', [
-        externalIdHash(ctx.consortiumKey, externalIdKind, externalId),
-      ]);
+      const hash = externalIdHash(settings.consortiumKey, externalIdKind, externalId);
+      return client.evaluate(await app.signerFor(request), Registrar.resolve(hash));
     },
   );
 };
