@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# network/gateway.sh start|stop: the hospitals' REST gateways (gateway/dist/src/main.js, one process
+# network/gateway.sh start|stop: the hospitals' REST gateways (gateway/dist/bin/start.js, one process
 # serving each hospital of network.json on its own port) on the Fabric adapters; data in
 # $FABRIC_DATA/gateway. `start` waits until every gateway's /ready answers (ledger and EHR reachable).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-main="$ROOT/gateway/dist/src/main.js"
+main="$ROOT/gateway/dist/bin/start.js"
 case "${1:-}" in
   start)
     [ -f "$main" ] || (cd "$ROOT" && npx tsc -b gateway >/dev/null 2>&1) || true

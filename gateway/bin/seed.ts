@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { seedHospital, type SeedTarget } from './seed.js';
+import { seedHospital, type SeedTarget } from '../demo/seed/seed.js';
 
 /**
- * node gateway/dist/src/ehr/seed/cli.js --hospital hospital1 --out data/hospital1/ehr.db [--patients 50] [--seed s]
- * node gateway/dist/src/ehr/seed/cli.js --hospital hospital1 --mssql [--database medrec_h1]   (uses MEDREC_MSSQL_URL)
+ * node gateway/dist/bin/seed.js --hospital hospital1 --out data/hospital1/ehr.db [--patients 50] [--seed s]
+ * node gateway/dist/bin/seed.js --hospital hospital1 --mssql [--database medrec_h1]   (uses MEDREC_MSSQL_URL)
  */
-const USAGE = 'usage: cli.js --hospital <hospital1|hospital2|hospital3> (--out <file.db> | --mssql [--database <db>]) [--patients N] [--seed S]';
+const USAGE = 'usage: seed.js --hospital <hospital1|hospital2|hospital3> (--out <file.db> | --mssql [--database <db>]) [--patients N] [--seed S]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

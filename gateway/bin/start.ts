@@ -1,7 +1,7 @@
-import './config/quiet-chaincode.js';
-import { startGateways, type RunningGateway } from './app.js';
-import { loadConfig } from './config/config.js';
-import { DEMO_REGISTRAR_PASSWORD, openSystem, type MedrecSystem } from './runtime.js';
+import '../src/system/quiet-chaincode.js';
+import { demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
+import { loadConfig } from '../src/system/config.js';
+import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../src/system/system.js';
 
 /** `npm start`: every configured hospital's gateway on one ledger, in this process. */
 
@@ -11,7 +11,7 @@ function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
     lines.push(`  ${g.mspId.padEnd(14)} ${g.url}   API docs: ${g.url}/docs   health: ${g.url}/ready`);
   }
   lines.push('', `  Data: ${system.config.dataDir} (delete it to start over)`);
-  const users = Object.entries(system.demoUsers).filter(([, u]) => u.length > 0);
+  const users = Object.entries(system.provisioned).filter(([, u]) => u.length > 0);
   if (users.length === 0) {
     lines.push('', "  Each hospital's registrar password is in <hospital data dir>/registrar.password.");
   }
@@ -39,8 +39,9 @@ function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const system = await openSystem(config);
+  const config = loadConfig(process.env, {}, { demoSeeds: DEMO_HOSPITALS });
+  // The demo's data and people, handed in: with MEDREC_SEED_DEMO=false none of it is created.
+  const system = await openSystem(config, { provisioner: demoProvisioner() });
   let gateways: RunningGateway[];
   try {
     gateways = await startGateways(system);

@@ -1,13 +1,12 @@
-import './config/quiet-chaincode.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateways } from './app.js';
-import { defaultHospitals, loadConfig } from './config/config.js';
-import { demoPatients } from './ehr/seed/population.js';
-import { readSse, type SseEvent } from './notifications/sse.js';
-import { openSystem } from './runtime.js';
-import { call, login, ok, type Json } from './http/json-client.js';
+import { defaultHospitals, loadConfig } from '../src/system/config.js';
+import { demoPatients } from './seed/population.js';
+import { openSystem, startGateways } from '../src/system/system.js';
+import { demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
+import { readSse, type SseEvent } from './sse-client.js';
+import { call, login, ok, type Json } from './json-client.js';
 
 /**
  * `npm run demo`: the white paper's Figure 2 over HTTP, against a fresh two-hospital system in a
@@ -19,12 +18,13 @@ const step = (title: string) => process.stdout.write(`\n${String(++stepNo).padSt
 const say = (text: string) => process.stdout.write(`    ${text}\n`);
 const short = (id: string) => `${id.slice(0, 12)}…`;
 
-async function main(): Promise<void> {
+/** Runs the walk-through on a fresh two-hospital system in a temporary directory, printing each step. */
+export async function walkFigure2(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'medrec-demo-'));
-  const config = loadConfig({}, { dataDir: dir, logLevel: 'warn', hospitals: defaultHospitals(dir, '127.0.0.1', 0) });
+  const config = loadConfig({}, { dataDir: dir, logLevel: 'warn', hospitals: defaultHospitals(dir, '127.0.0.1', 0) }, { demoSeeds: DEMO_HOSPITALS });
   step('Start two hospitals on one embedded ledger (fresh temporary data)');
   const started = Date.now();
-  const system = await openSystem(config);
+  const system = await openSystem(config, { provisioner: demoProvisioner() });
   const gateways = await startGateways(system);
   const [h1, h2] = gateways.map((g) => g.url) as [string, string];
   say(`Hospital1MSP ${h1}   Hospital2MSP ${h2}   (ready in ${Date.now() - started} ms)`);
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const person = demoPatients('hospital1').filter((p) => p.alsoAt)[1]!;
 
     step('Registrar of Hospital 1 registers a new patient, dana');
-    const registrar = await login(h1, 'registrar', 'registrar-demo-pass');
+    const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
     const dana = await ok(h1, 'POST', '/registrar/users', registrar, {
       username: 'dana',
       password: 'dana-demo-pass',
@@ -125,8 +125,3 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});

@@ -1,6 +1,6 @@
 /** A tiny JSON-over-HTTP client for the demo and end-to-end tests: what an app calling the gateway does. */
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
 
 export async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {

@@ -1,5 +1,5 @@
-import type { DemoUser } from '../auth/bootstrap.js';
-import { demoPatients } from '../ehr/seed/population.js';
+import type { ProvisionedUser as DemoUser } from '../src/services/enrolment/bootstrap.js';
+import { demoPatients } from './seed/population.js';
 
 /**
  * The people `npm start` creates on a demo hospital's first start. Passwords are demo passwords,

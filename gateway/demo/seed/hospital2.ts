@@ -1,4 +1,4 @@
-import type { SqlValue } from '../../ports/ehr.js';
+import type { SqlValue } from '../../src/ports/ehr.js';
 import { day, legacyUtc } from './formats.js';
 import { clinicalHistory } from './history.js';
 import type { DemoPatient } from './population.js';

@@ -1,8 +1,8 @@
 import mssql from 'mssql';
-import type { SqlValue } from '../../../ports/ehr.js';
-import { EhrUnavailableError } from '../../../ports/ehr.js';
-import { ddl, qualified, type ColumnSpec, type Dataset } from '../../../ehr/seed/tables.js';
-import { poolConfig, type MssqlTarget } from './config.js';
+import type { SqlValue } from '../../src/ports/ehr.js';
+import { EhrUnavailableError } from '../../src/ports/ehr.js';
+import { ddl, qualified, type ColumnSpec, type Dataset } from './tables.js';
+import { poolConfig, type MssqlTarget } from '../../src/adapters/ehr/mssql/config.js';
 
 /** SQL Server accepts at most 2100 parameters per request and 1000 rows per VALUES list. */
 const MAX_PARAMS = 2000;

@@ -1,6 +1,6 @@
-import type { EhrTarget } from '../../adapters/ehr/open.js';
-import { writeMssqlDataset } from '../../adapters/ehr/mssql/seed-writer.js';
-import { writeSqliteDataset } from '../../adapters/ehr/sqlite/seed-writer.js';
+import type { EhrTarget } from '../../src/adapters/ehr/target.js';
+import { writeMssqlDataset } from './mssql-writer.js';
+import { writeSqliteDataset } from './sqlite-writer.js';
 import { hospital1Dataset } from './hospital1.js';
 import { hospital2Dataset } from './hospital2.js';
 import { DEFAULT_SEED, demoPatients, type DemoPatient } from './population.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ddl, type Dataset } from '../../../ehr/seed/tables.js';
+import { ddl, type Dataset } from './tables.js';
 
 /**
  * Writes a demo hospital's database as a fresh SQLite file. Built beside the target and renamed into

@@ -1,6 +1,6 @@
-import type { SqlValue } from '../../ports/ehr.js';
-import type { Category } from '../categories.js';
-import type { Dialect } from '../mapping.js';
+import type { SqlValue } from '../../src/ports/ehr.js';
+import type { Category } from '../../src/services/records/categories.js';
+import type { Dialect } from '../../src/services/records/mapping.js';
 
 export type ColumnType = 'int' | 'text' | 'date' | 'datetime' | 'decimal';
 

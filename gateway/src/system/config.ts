@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../auth/throttle.js';
-import { mappingFile } from '../ehr/hospitals.js';
-import { DEMO_HOSPITALS } from '../ehr/seed/population.js';
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../services/accounts/throttle.js';
+import { mappingFile } from '../services/records/hospitals.js';
 
 /**
  * Gateway configuration: defaults, then an optional JSON file (`MEDREC_CONFIG`), then environment
@@ -10,76 +9,23 @@ import { DEMO_HOSPITALS } from '../ehr/seed/population.js';
  * once and keeps them in the data directory, so a fresh clone starts with nothing to configure.
  */
 
-export type LedgerAdapter = 'embedded' | 'fabric';
-export type IdentityAdapter = 'embedded' | 'fabric-ca';
-export type EhrAdapter = 'sqlite' | 'mssql';
+import {
+  checkConfig,
+  ConfigError,
+  FileConfigSchema,
+  GatewayConfigSchema,
+  type FileConfig,
+  type GatewayConfig,
+  type HospitalConfig,
+} from './config-schema.js';
 
-export interface HospitalConfig {
-  mspId: string;
-  /** Display name; also the certificate attribute `hospital`. */
-  name: string;
-  host: string;
-  port: number;
-  /** Origin other gateways use to reach this one (the relationship endpoint / gatekeeper). */
-  publicUrl: string;
-  /** Holds gateway.db, the CA state and the SQLite EHR of this hospital. */
-  dataDir: string;
-  /** HS256 session secret; generated and kept in dataDir when absent. */
-  jwtSecret?: string;
-  identity: { adapter: IdentityAdapter; options?: FabricCaConfig };
-  ehr: EhrConfig;
-  /** ledger `fabric`: this hospital's peer (its Gateway service). */
-  fabric?: FabricPeerConfig;
-}
-
-export interface FabricPeerConfig {
-  peerEndpoint: string;
-  tlsRootCertFile: string;
-  hostAlias?: string;
-}
-
-/** Identity adapter `fabric-ca`: the hospital's Fabric CA and the staff identities its network enrolled. */
-export interface FabricCaConfig {
-  url: string;
-  caName: string;
-  tlsRootCertFile: string;
-  /** Enrolled identities by name: `ca-admin` (registers registrars and auditors), `registrar`, `records-service`. */
-  staff?: Record<string, { certificateFile: string; privateKeyFile: string }>;
-}
-
-export interface EhrConfig {
-  adapter: EhrAdapter;
-  /** Which SQL runs for each category and how rows become FHIR (the hospital's own mapping file). */
-  mappingFile: string;
-  /** sqlite: the database file (default dataDir/ehr.sqlite). */
-  sqliteFile?: string;
-  /** Demo data set to seed an absent SQLite database with (hospital1 | hospital2). */
-  demoSeed?: string;
-  /** mssql: connection URL and pool settings (see adapters/ehr/mssql/config.ts). */
-  mssql?: { url: string; database?: string; poolMax?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number };
-}
-
-
-export interface GatewayConfig {
-  dataDir: string;
-  ledger: { adapter: LedgerAdapter; options?: { channel?: string; chaincode?: string } };
-  /** HMAC key for external id hashes; shared by the consortium, never on the ledger. */
-  consortiumKey?: string;
-  sessionTtlSeconds: number;
-  bodyLimitBytes: number;
-  logLevel: string;
-  /** Failed-login limits of each gateway (auth/throttle.ts). */
-  loginThrottle: LoginThrottleSettings;
-  /** Create CA admins, registrars, the records service and demo users on first start. */
-  seedDemo: boolean;
-  hospitals: HospitalConfig[];
-}
+export { ConfigError, type FileConfig, type GatewayConfig, type HospitalConfig } from './config-schema.js';
+export type { EhrConfig, FabricCaConfig, FabricPeerConfig } from './config-schema.js';
 
 type Env = Record<string, string | undefined>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+type LedgerAdapter = GatewayConfig['ledger']['adapter'];
+type IdentityAdapter = HospitalConfig['identity']['adapter'];
+type EhrAdapter = HospitalConfig['ehr']['adapter'];
 
 const LEDGERS: readonly LedgerAdapter[] = ['embedded', 'fabric'];
 const IDENTITIES: readonly IdentityAdapter[] = ['embedded', 'fabric-ca'];
@@ -137,7 +83,7 @@ interface NetworkFile {
  * The configuration for a native Fabric network started with `npm run fabric:up`, from the
  * network.json it writes: each hospital's peer, Fabric CA and provisioned staff identities.
  */
-export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0.0.1'): FileConfig {
+export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0.0.1', demoSeeds: readonly string[] = []): FileConfig {
   const network = JSON.parse(readFileSync(file, 'utf8')) as NetworkFile;
   return {
     ledger: { adapter: 'fabric', options: { channel: network.channel, chaincode: network.chaincode } },
@@ -165,16 +111,11 @@ export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0
         mappingFile: mappingFile(h.key),
         // Explicitly none for a hospital that is not a demo one, which brings its own EHR database
         // (ehr.sqlite in its dataDir): the default hospitals' demo seed must not fill in for it.
-        demoSeed: DEMO_HOSPITALS.includes(h.key) ? h.key : undefined,
+        demoSeed: demoSeeds.includes(h.key) ? h.key : undefined,
       },
     })),
   };
 }
-
-type FileConfig = Partial<Omit<GatewayConfig, 'hospitals' | 'loginThrottle'>> & {
-  hospitals?: Partial<HospitalConfig>[];
-  loginThrottle?: Partial<LoginThrottleSettings>;
-};
 
 const THROTTLE_ENV: Record<keyof LoginThrottleSettings, string> = {
   maxFailures: 'MEDREC_LOGIN_MAX_FAILURES',
@@ -198,13 +139,16 @@ function loginThrottle(env: Env, file: Partial<LoginThrottleSettings> = {}): Log
   return settings;
 }
 
-export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): GatewayConfig {
-  const file: FileConfig = env.MEDREC_CONFIG
-    ? (JSON.parse(readFileSync(env.MEDREC_CONFIG, 'utf8')) as FileConfig)
-    : {};
+export interface LoadOptions {
+  /** The demo data sets the entry point can seed (by hospital key), for hospitals of a network.json. */
+  demoSeeds?: readonly string[];
+}
+
+export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, options: LoadOptions = {}): GatewayConfig {
+  const file: FileConfig = env.MEDREC_CONFIG ? readConfigFile(env.MEDREC_CONFIG) : {};
   const dataDir = resolve(env.MEDREC_DATA_DIR ?? overrides.dataDir ?? file.dataDir ?? 'data');
   const network = env.MEDREC_FABRIC_NETWORK
-    ? fabricNetworkConfig(env.MEDREC_FABRIC_NETWORK, dataDir, env.MEDREC_HOST ?? '127.0.0.1')
+    ? fabricNetworkConfig(env.MEDREC_FABRIC_NETWORK, dataDir, env.MEDREC_HOST ?? '127.0.0.1', options.demoSeeds)
     : {};
   const merged: FileConfig = { ...network, ...file, ...overrides };
   const basePort = positiveInt(env.MEDREC_PORT ?? 3001, 'MEDREC_PORT');
@@ -242,7 +186,7 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): 
     throw new ConfigError('consortiumKey must be at least 32 characters');
   }
   const ledgerAdapter = oneOf(env.MEDREC_LEDGER ?? merged.ledger?.adapter ?? 'embedded', LEDGERS, 'ledger adapter');
-  return {
+  return checkConfig(GatewayConfigSchema, {
     dataDir,
     ledger: { ...merged.ledger, adapter: ledgerAdapter },
     ...(consortiumKey ? { consortiumKey } : {}),
@@ -252,5 +196,16 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}): 
     loginThrottle: loginThrottle(env, merged.loginThrottle),
     seedDemo: (env.MEDREC_SEED_DEMO ?? String(merged.seedDemo ?? true)) !== 'false',
     hospitals,
-  };
+  }, 'the merged configuration (defaults, network.json, MEDREC_CONFIG file, environment)');
+}
+
+/** A MEDREC_CONFIG file, checked as written: a bad file stops the start naming the file and the paths. */
+function readConfigFile(file: string): FileConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(err as Error).message}`);
+  }
+  return checkConfig(FileConfigSchema, json, file);
 }
