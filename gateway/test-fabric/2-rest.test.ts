@@ -7,11 +7,11 @@
  */
 import { randomInt } from 'node:crypto';
 import t from 'tap';
-import { demoPatients } from '../src/ehr/seed/population.js';
-import { readSse, type SseEvent } from '../src/notifications/sse.js';
-import { DEMO_REGISTRAR_PASSWORD } from '../src/runtime.js';
+import { demoPatients } from '../demo/seed/population.js';
+import { readSse, type SseEvent } from '../demo/sse-client.js';
+import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { hospital, loadNetwork, peerQuery, uniqueName } from './network.js';
-import { call, login, ok, type Json } from '../src/http/json-client.js';
+import { call, login, ok, type Json } from '../demo/json-client.js';
 
 t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async (t) => {
   const network = loadNetwork();

@@ -5,9 +5,9 @@
  */
 import { randomInt } from 'node:crypto';
 import t from 'tap';
-import { demoPatients } from '../src/ehr/seed/population.js';
-import { login, ok } from '../src/http/json-client.js';
-import { DEMO_REGISTRAR_PASSWORD } from '../src/runtime.js';
+import { demoPatients } from '../demo/seed/population.js';
+import { login, ok } from '../demo/json-client.js';
+import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { TransactionInvalidError } from '../src/ports/ledger.js';
 import {
   addHospital,

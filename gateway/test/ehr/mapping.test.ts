@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadHospitalMapping, mappingFile } from '../../src/ehr/hospitals.js';
-import { loadMapping, MappingError, parseMapping, queriesFor, sqlProblems, type HospitalMapping } from '../../src/ehr/mapping.js';
+import { loadHospitalMapping, mappingFile } from '../../src/services/records/hospitals.js';
+import { loadMapping, MappingError, parseMapping, queriesFor, sqlProblems, type HospitalMapping } from '../../src/services/records/mapping.js';
 import type { TapTest } from './contract.js';
 
 const good = (): HospitalMapping => JSON.parse(readFileSync(mappingFile('hospital1'), 'utf8')) as HospitalMapping;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { canonicalJson } from '../../src/ehr/canonical.js';
-import { validateFhir } from '../../src/ehr/fhir-schema.js';
-import { EhrMappingError, toFhirValue } from '../../src/ehr/fhir-values.js';
-import { loadHospitalMapping } from '../../src/ehr/hospitals.js';
-import { hashResources, project, RecordService, toBundle, type FhirResource } from '../../src/ehr/records.js';
-import { rowToResource } from '../../src/ehr/to-fhir.js';
+import { canonicalJson } from '../../src/services/records/canonical.js';
+import { validateFhir } from '../support/fhir-schema.js';
+import { EhrMappingError, toFhirValue } from '../../src/services/records/fhir-values.js';
+import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
+import { hashResources, project, RecordService, toBundle, type FhirResource } from '../../src/services/records/records.js';
+import { rowToResource } from '../../src/services/records/to-fhir.js';
 import type { EhrStore, Row } from '../../src/ports/ehr.js';
 
 const obs = (id: string, value: number): FhirResource => ({

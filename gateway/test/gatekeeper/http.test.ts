@@ -3,15 +3,15 @@ import Database from 'better-sqlite3';
 import { CompactSign } from 'jose';
 import t from 'tap';
 import Fastify from 'fastify';
-import { checkLogAgainstLedger } from '../../src/audit/check.js';
-import sessions from '../../src/auth/session.js';
-import { validateFhir } from '../../src/ehr/fhir-schema.js';
-import gatekeeper from '../../src/gatekeeper/plugin.js';
-import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/gatekeeper/signed-request.js';
-import errors from '../../src/plugins/errors.js';
+import { checkLogAgainstLedger } from '../support/audit-check.js';
+import sessions from '../../src/http/plugins/sessions.js';
+import { validateFhir } from '../support/fhir-schema.js';
+import gatekeeper from '../../src/http/routes/gatekeeper.js';
+import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/services/gatekeeper/signed-request.js';
+import errors from '../../src/http/plugins/errors.js';
 import type { Signer } from '../../src/ports/ledger.js';
-import { testCa } from './support/ca.js';
-import { openWorld, type Hospital, type Person } from './support/world.js';
+import { testCa } from '../support/test-ca.js';
+import { openWorld, type Hospital, type Person } from '../support/world.js';
 
 const world = await openWorld();
 t.teardown(() => world.close());
@@ -304,10 +304,10 @@ t.test('every gatekeeper answer was audited, without medical data, and anchored 
   t.ok(recs.some((r) => r.decision === 'REPLAYED_REQUEST' && r.requester === patient.identityId));
   t.ok(recs.some((r) => r.decision === 'BODY_TOO_LARGE' && r.requester === null));
 
-  let check = await checkLogAgainstLedger(h2.audit, ledger, auditor.signer, 'Hospital2MSP');
+  let check = await checkLogAgainstLedger(h2.audit, world.client, auditor.signer, 'Hospital2MSP');
   for (let i = 0; i < 50 && check.anchoredTo < 10; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    check = await checkLogAgainstLedger(h2.audit, ledger, auditor.signer, 'Hospital2MSP');
+    check = await checkLogAgainstLedger(h2.audit, world.client, auditor.signer, 'Hospital2MSP');
   }
   t.ok(check.ok, 'the ledger anchors match the log');
   t.ok(check.anchoredTo >= 10, `anchors reached the ledger (up to seq ${check.anchoredTo})`);
@@ -319,16 +319,7 @@ t.test('a restarted gatekeeper still refuses a replay of a request it answered b
   const restarted = Fastify({ logger: false });
   await restarted.register(errors);
   await restarted.register(sessions, { mspId: h2.mspId, secret: 'x'.repeat(32), ttlSeconds: 60 });
-  await restarted.register(gatekeeper, {
-    ledger,
-    records: h2.records,
-    links: h2.links,
-    trust: world.trust,
-    service: h2.service,
-    audit: h2.audit,
-    hospital: h2.hospital,
-    anchoring: false,
-  });
+  await restarted.register(gatekeeper, { runtime: { ...h2.runtime, settings: { ...h2.runtime.settings, anchoring: false } } });
   const url = await restarted.listen({ host: '127.0.0.1', port: 0 });
   const r = await http(`${url}/gatekeeper/query`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
   h2Requests++;
@@ -345,7 +336,7 @@ t.test('a relationship whose patient this hospital cannot find: 404, nothing rea
 });
 
 t.test('no durable audit record, no data: 503', async (t) => {
-  const db = new Database(`${world.dir}/hospital2/audit.db`);
+  const db = new Database(`${world.dir}/hospital2/gateway.db`);
   db.exec("CREATE TRIGGER refuse_all BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   const before = h2.audit.currentHead();
   const r = await query(h2, await sign(patient));
@@ -373,7 +364,7 @@ t.test('ledger down: 503 and no data, from both sides', async (t) => {
 });
 
 t.test('the audit chain shows an edited and a deleted row', async (t) => {
-  const db = new Database(`${world.dir}/hospital2/audit.db`);
+  const db = new Database(`${world.dir}/hospital2/gateway.db`);
   db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
   db.prepare("UPDATE audit_log SET decision = 'ALLOWED_VIEWER' WHERE decision = 'GRANT_REVOKED'").run();
   const edited = h2.audit.verify();

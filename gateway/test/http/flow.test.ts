@@ -1,6 +1,6 @@
 import t from 'tap';
-import { demoPatients } from '../../src/ehr/seed/population.js';
-import { readSse, type SseEvent } from '../../src/notifications/sse.js';
+import { demoPatients } from '../../demo/seed/population.js';
+import { readSse, type SseEvent } from '../../demo/sse-client.js';
 import { api, isoIn, login, removeDir, startTestSystem, type Json } from './support.js';
 
 /** The whole MedRec flow over real sockets, across two hospitals' gateways on one ledger. */
@@ -174,7 +174,7 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   const alice = await login(h1, 'alice');
   const bobId = (await api(h1, 'GET', '/me', { token: bob })).json.participantId;
   const aliceId = (await api(h1, 'GET', '/me', { token: alice })).json.participantId;
-  const users = sys.system.demoUsers['Hospital1MSP']!;
+  const users = sys.system.provisioned['Hospital1MSP']!;
   const relBob = await api(h1, 'POST', '/relationships', { token: ada, body: { patientId: bobId, mrn: users.find((u) => u.username === 'bob')!.mrn } });
   t.equal(relBob.status, 201);
   t.equal((await api(h1, 'POST', `/relationships/${relBob.json.relationshipId}/reject`, { token: bob })).status, 200);

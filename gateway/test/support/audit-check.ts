@@ -1,6 +1,7 @@
-import type { LedgerPort, Signer } from '../ports/ledger.js';
-import { listAnchors, type Anchor } from './anchor.js';
-import type { AuditLog, ChainProblem, ChainReport } from './log.js';
+import type { MedrecClient } from '../../src/contract/client.js';
+import type { Signer } from '../../src/ports/ledger.js';
+import { listAnchors, type Anchor } from '../../src/services/audit/anchor.js';
+import type { AuditLog, ChainProblem, ChainReport } from '../../src/services/audit/log.js';
 
 export type AnchorProblem =
   | { kind: 'chain'; problem: ChainProblem }
@@ -46,10 +47,10 @@ export function checkAgainstAnchors(
 /** Runs the check on a hospital's log against the anchors its gatekeeper left on the ledger. */
 export async function checkLogAgainstLedger(
   log: AuditLog,
-  ledger: LedgerPort,
+  client: MedrecClient,
   auditor: Signer,
   mspId: string,
 ): Promise<AnchorCheck> {
-  const anchors = await listAnchors(ledger, auditor, mspId);
+  const anchors = await listAnchors(client, auditor, mspId);
   return checkAgainstAnchors(log.verify(), (seq) => log.hashAt(seq), anchors);
 }

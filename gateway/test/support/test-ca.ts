@@ -1,6 +1,6 @@
 import { KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import type { Signer } from '../../../src/ports/ledger.js';
+import type { Signer } from '../../src/ports/ledger.js';
 
 /* A throwaway CA for unit tests only: issues Fabric-CA-shaped certificates (CN = enrollment id,
    attributes in 1.2.3.4.5.6.7.8.1). Integration tests use the embedded CA instead. */

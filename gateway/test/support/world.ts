@@ -1,34 +1,39 @@
 /**
- * Two hospitals on one embedded ledger, all real: embedded CAs, the medrec chaincode, seeded SQLite
- * EHRs with their mapping files, and each hospital's gatekeeper listening on 127.0.0.1. Used by the
- * gatekeeper's HTTP tests and by `npm run bench:gateway`.
+ * Two hospitals on one embedded ledger, built by the product's own composition root (src/system)
+ * with fast test costs: embedded CAs, the medrec chaincode, small seeded SQLite EHRs with their
+ * mapping files, and each hospital's whole gateway listening on 127.0.0.1. Used by the gatekeeper's
+ * HTTP tests and by `npm run bench:gateway`; trust, ledger and gatekeeper are wired as in production.
  */
+import '../../src/system/quiet-chaincode.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { contracts } from '@medrec/chaincode';
-import { identityId, type IdentityRecord } from '@medrec/chaincode/domain';
-import { openEhrStore } from '../../../src/adapters/ehr/open.js';
-import { EmbeddedCa } from '../../../src/adapters/identity/embedded/index.js';
-import { openEmbeddedLedger, type EmbeddedLedger } from '../../../src/adapters/ledger/embedded/index.js';
-import { AuditLog } from '../../../src/audit/log.js';
-import sessions from '../../../src/auth/session.js';
-import { loadHospitalMapping } from '../../../src/ehr/hospitals.js';
-import { RecordService, hashResources } from '../../../src/ehr/records.js';
-import { seedHospital } from '../../../src/ehr/seed/seed.js';
-import type { DemoPatient } from '../../../src/ehr/seed/population.js';
-import gatekeeper, { type GatekeeperOptions } from '../../../src/gatekeeper/plugin.js';
-import { TrustStore } from '../../../src/gatekeeper/trust.js';
-import { PatientLinks } from '../../../src/links.js';
-import errors from '../../../src/plugins/errors.js';
-import type { EhrStore } from '../../../src/ports/ehr.js';
-import type { Credentials } from '../../../src/ports/identity.js';
+import type { FastifyInstance } from 'fastify';
+import { identityId, type Category, type Role } from '@medrec/chaincode/domain';
+import { DEMO_HOSPITALS } from '../../demo/index.js';
+import { demoPatients, type DemoPatient } from '../../demo/seed/population.js';
+import { seedHospital } from '../../demo/seed/seed.js';
+import type { EmbeddedCa } from '../../src/adapters/identity/embedded/index.js';
+import type { EmbeddedLedger } from '../../src/adapters/ledger/embedded/index.js';
+import { MedrecClient } from '../../src/contract/client.js';
+import { Registrar, Relationship } from '../../src/contract/medrec.js';
+import { endorsedBy } from '../../src/contract/request.js';
+import type { HospitalRuntime } from '../../src/http/runtime.js';
+import type { TrustStore } from '../../src/pki/trust-store.js';
+import type { EhrStore } from '../../src/ports/ehr.js';
+import type { Credentials } from '../../src/ports/identity.js';
+import type { Signer } from '../../src/ports/ledger.js';
+import type { AuditLog } from '../../src/services/audit/log.js';
+import { REGISTRAR_USERNAME } from '../../src/services/enrolment/bootstrap.js';
+import { hashResources, type RecordService } from '../../src/services/records/records.js';
+import type { PatientLinks } from '../../src/services/relationships/links.js';
+import { defaultHospitals, loadConfig } from '../../src/system/config.js';
+import { openSystem, startGateways, type MedrecSystem, type SystemTuning } from '../../src/system/system.js';
 
-const FAST_SEAL = { N: 2 ** 10, r: 8, p: 1 };
-const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+/** Test costs: scrypt at 2^10 instead of 2^15 for sealed keys, a 5 ms block cutter. */
+export const FAST: SystemTuning = { sealCost: { N: 2 ** 10, r: 8, p: 1 }, batchTimeoutMs: 5, logger: false };
+const REGISTRAR_PASSWORD = 'world-registrar-pass';
 
 export interface Person {
   signer: Credentials;
@@ -46,7 +51,8 @@ export interface Hospital {
   admin: Credentials;
   registrar: Credentials;
   /** the records-service identity its gatekeeper asks the ledger with */
-  service: Credentials;
+  service: Signer;
+  dataDir: string;
   ehrFile: string;
   store: EhrStore;
   records: RecordService;
@@ -54,13 +60,16 @@ export interface Hospital {
   links: PatientLinks;
   audit: AuditLog;
   hospital: { mspId: string; publicUrl: string };
+  runtime: HospitalRuntime;
   app: FastifyInstance;
   url: string;
 }
 
 export interface World {
   dir: string;
+  system: MedrecSystem;
   ledger: EmbeddedLedger;
+  client: MedrecClient;
   trust: TrustStore;
   h1: Hospital;
   h2: Hospital;
@@ -69,93 +78,79 @@ export interface World {
   relationship(h: Hospital, provider: Person, patient: Person, mrn: string, categories: string[]): Promise<string>;
   /** Starts a session on `h` (its session plugin) and returns the bearer token. */
   login(h: Hospital, person: Person): Promise<string>;
-  close(): Promise<void>;
+  /** Stops everything; the data directory is removed unless `keepData` (to open the same world again). */
+  close(options?: { keepData?: boolean }): Promise<void>;
 }
 
 export interface WorldOptions {
+  /** Reopen the data of an earlier world (closed with keepData) instead of a fresh temporary one. */
+  dir?: string;
   patients?: number;
-  anchoring?: GatekeeperOptions['anchoring'];
+  anchoring?: SystemTuning['anchoring'];
   logger?: boolean;
 }
 
 export async function openWorld(options: WorldOptions = {}): Promise<World> {
-  const dir = mkdtempSync(join(tmpdir(), 'medrec-gatekeeper-'));
-  const orgs = await Promise.all(
-    [
-      ['Hospital1MSP', 'Hospital 1', 'hospital1'],
-      ['Hospital2MSP', 'Hospital 2', 'hospital2'],
-    ].map(async ([mspId, name, key]) => {
-      const ca = await EmbeddedCa.open({
-        dataDir: join(dir, key!, 'ca'),
-        mspId: mspId!,
-        hospital: name!,
-        passphrase: `${mspId} passphrase`,
-        bootstrapAdmin: { enrollmentId: 'admin', secret: 'adminpw-secret' },
-        sealCost: FAST_SEAL,
-      });
-      return { mspId: mspId!, name: name!, key: key!, ca, admin: await ca.enroll('admin', 'adminpw-secret') };
-    }),
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'medrec-gatekeeper-'));
+  const patients = options.patients ?? 6;
+  const config = loadConfig(
+    {},
+    { dataDir: dir, logLevel: 'silent', seedDemo: true, hospitals: defaultHospitals(dir, '127.0.0.1', 0) },
+    { demoSeeds: DEMO_HOSPITALS },
   );
-  const members = await Promise.all(orgs.map((o) => o.ca.channelMember()));
-  const ledger = await openEmbeddedLedger({ dataDir: join(dir, 'ledger'), members, contracts, batchTimeoutMs: 5 });
-  const trust = await TrustStore.fromMembers(members);
-
-  const caEnrol = async (o: (typeof orgs)[number], enrollmentId: string, role: string) => {
-    const { secret } = await o.ca.register(o.admin, { enrollmentId, role });
-    return o.ca.enroll(enrollmentId, secret);
-  };
-  const ledgerRegister = async (registrar: Credentials, enrollmentId: string, role: string) => {
-    const res = await ledger.submit(registrar, 'Registrar', 'register', [randomBytes(32).toString('hex'), enrollmentId, role]);
-    return JSON.parse(text(res.result)) as IdentityRecord;
-  };
-
-  const hospitals = await Promise.all(
-    orgs.map(async (o): Promise<Hospital> => {
-      const registrar = await caEnrol(o, 'registrar', 'registrar');
-      await ledgerRegister(registrar, 'registrar', 'registrar');
-      const service = await caEnrol(o, 'records-service', 'provider');
-      await ledgerRegister(registrar, 'records-service', 'provider');
-      const ehrFile = join(dir, o.key, 'ehr.sqlite');
-      const seeded = await seedHospital(o.key, { kind: 'sqlite', file: ehrFile }, { patients: options.patients ?? 6 });
-      const mapping = loadHospitalMapping(o.key);
-      const store = openEhrStore(mapping, { kind: 'sqlite', file: ehrFile });
-      mkdirSync(join(dir, o.key), { recursive: true });
-      const links = new PatientLinks(new Database(join(dir, o.key, 'gateway.db')));
-      const audit = AuditLog.open(join(dir, o.key, 'audit.db'));
-      const hospital = { mspId: o.mspId, publicUrl: 'http://127.0.0.1:0' };
-      const app = Fastify({ logger: options.logger ?? false });
-      await app.register(errors);
-      await app.register(sessions, { mspId: o.mspId, secret: randomBytes(32).toString('hex'), ttlSeconds: 600 });
-      const records = new RecordService(store, mapping);
-      await app.register(gatekeeper, {
-        ledger,
-        records,
-        links,
-        trust,
-        service,
-        audit,
-        hospital,
+  let system: MedrecSystem;
+  try {
+    system = await openSystem(config, {
+      provisioner: {
+        seedEhr: async (dataSet, target) => void (await seedHospital(dataSet, target, { patients })),
+        users: () => [],
+        registrarPassword: REGISTRAR_PASSWORD,
+      },
+      tuning: {
+        ...FAST,
         anchoring: options.anchoring ?? { everyRecords: 10, intervalMs: 60_000, retryMs: 200 },
         fetchTimeoutMs: 5_000,
-      });
-      const url = await app.listen({ host: '127.0.0.1', port: 0 });
-      hospital.publicUrl = url;
+        ...(options.logger ? { logger: true } : {}),
+      },
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const gateways = await startGateways(system);
+  const ledger = system.ledger as EmbeddedLedger;
+  const client = new MedrecClient(ledger);
+  const hospitals = await Promise.all(
+    gateways.map(async (g, i): Promise<Hospital> => {
+      const { runtime } = g;
+      const ca = system.identities.get(g.mspId)!;
+      const key = DEMO_HOSPITALS[i]!;
+      const account = runtime.accounts.get(REGISTRAR_USERNAME)!;
+      const registrar: Credentials = {
+        mspId: g.mspId,
+        enrollmentId: account.enrollmentId,
+        certificate: account.certificate,
+        privateKey: await runtime.sealer.open(account.sealedKey, REGISTRAR_PASSWORD),
+      };
+      const dataDir = config.hospitals[i]!.dataDir;
       return {
-        mspId: o.mspId,
-        name: o.name,
-        ca: o.ca,
-        admin: o.admin,
+        mspId: g.mspId,
+        name: runtime.hospital.name,
+        ca: ca.identity as EmbeddedCa,
+        admin: await ca.caAdmin(runtime.accounts, runtime.sealer),
         registrar,
-        service,
-        ehrFile,
-        store,
-        records,
-        patients: seeded.patients,
-        links,
-        audit,
-        hospital,
-        app,
-        url,
+        service: runtime.service,
+        dataDir,
+        ehrFile: join(dataDir, 'ehr.sqlite'),
+        store: runtime.ehr,
+        records: runtime.records,
+        patients: demoPatients(key, { patients }),
+        links: runtime.links,
+        audit: runtime.audit,
+        hospital: runtime.hospital,
+        runtime,
+        app: g.app,
+        url: g.url,
       };
     }),
   );
@@ -163,34 +158,32 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
 
   return {
     dir,
+    system,
     ledger,
-    trust,
+    client,
+    trust: h1.runtime.trust,
     h1,
     h2,
     async enrol(h, enrollmentId, role) {
-      const org = orgs.find((o) => o.mspId === h.mspId)!;
-      const signer = await caEnrol(org, enrollmentId, role);
-      const record = await ledgerRegister(h.registrar, enrollmentId, role);
+      const { secret } = await h.ca.register(h.admin, { enrollmentId, role });
+      const signer = await h.ca.enroll(enrollmentId, secret);
+      const record = await client.submit(h.registrar, Registrar.register(randomBytes(32).toString('hex'), enrollmentId, role as Role));
       return {
         signer,
         enrollmentId,
         role,
         mspId: h.mspId,
-        participantId: record.participantId,
+        participantId: record.value.participantId,
         identityId: identityId(h.mspId, enrollmentId),
       };
     },
     async relationship(h, provider, patient, mrn, categories) {
-      const created = await ledger.submit(provider.signer, 'Relationship', 'create', [patient.participantId, h.url], {
-        endorsingOrganizations: [h.mspId],
-      });
-      const rel = (JSON.parse(text(created.result)) as { relationshipId: string }).relationshipId;
+      const created = await client.submit(provider.signer, endorsedBy(Relationship.create(patient.participantId, h.url), h.mspId));
+      const rel = created.value.relationshipId;
       h.links.set(patient.participantId, mrn, provider.enrollmentId);
       for (const category of categories) {
         const hash = hashResources(await h.records.fetch(category, mrn));
-        await ledger.submit(provider.signer, 'Relationship', 'putPointer', [rel, category, hash], {
-          endorsingOrganizations: [h.mspId],
-        });
+        await client.submit(provider.signer, endorsedBy(Relationship.putPointer(rel, category as Category, hash), h.mspId));
       }
       return rel;
     },
@@ -208,14 +201,13 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
       );
       return token;
     },
-    async close() {
-      for (const h of hospitals) {
-        await h.app.close();
-        await h.audit.close();
-        await h.store.close();
+    async close({ keepData = false } = {}) {
+      try {
+        for (const g of gateways) await g.app.close();
+        await system.close();
+      } finally {
+        if (!keepData) rmSync(dir, { recursive: true, force: true });
       }
-      await ledger.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
