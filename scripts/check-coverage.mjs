@@ -1,11 +1,16 @@
-// Fails `npm test` when line coverage of chaincode/src drops below the floor. tap itself is told
-// not to demand 100% (allow-incomplete-coverage); this is the bar the project agreed on.
+// Fails `npm test` when line coverage of a workspace's src/ drops below its floor (the first
+// argument, in %). Run by each workspace's posttest, in that workspace's folder, after tap wrote
+// .tap/report/coverage-summary.json. tap itself is told not to demand 100% (allow-incomplete-coverage).
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve, sep } from 'node:path';
 
-const FLOOR = 90;
-const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const FLOOR = Number(process.argv[2]);
+if (!(FLOOR > 0 && FLOOR <= 100)) {
+  console.error('usage: check-coverage.mjs <floor %>');
+  process.exit(2);
+}
+const pkg = process.cwd();
+const name = basename(pkg);
 const summaryPath = join(pkg, '.tap', 'report', 'coverage-summary.json');
 let summary;
 try {
@@ -23,7 +28,7 @@ for (const [file, entry] of Object.entries(summary)) {
   total += entry.lines.total;
 }
 const pct = total === 0 ? 0 : (100 * covered) / total;
-const line = `chaincode/src line coverage ${pct.toFixed(2)}% (${covered}/${total}), floor ${FLOOR}%`;
+const line = `${name}/src line coverage ${pct.toFixed(2)}% (${covered}/${total}), floor ${FLOOR}%`;
 if (total === 0 || pct < FLOOR) {
   console.error(`check-coverage: FAIL ${line}`);
   process.exit(1);
