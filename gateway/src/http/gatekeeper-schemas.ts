@@ -1,5 +1,5 @@
-import { CATEGORIES } from '@medrec/chaincode/domain';
 import { Type } from '@sinclair/typebox';
+import { Category, RelationshipId } from './schemas.js';
 
 /** The gatekeeper routes' TypeBox schemas: validation, types and the OpenAPI document in one place. */
 
@@ -35,10 +35,9 @@ export const FetchAnswerSchema = Type.Object({
 });
 export const FetchBody = Type.Object(
   {
-    relationshipId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    category: Type.Union(CATEGORIES.map((c) => Type.Literal(c))),
+    relationshipId: RelationshipId,
+    category: Category,
     fields: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z]{1,64}$' }), { maxItems: 64, uniqueItems: true })),
   },
   { additionalProperties: false },
 );
-export const ProblemSchema = Type.Object({ code: Type.String(), status: Type.Integer() }, { additionalProperties: true });

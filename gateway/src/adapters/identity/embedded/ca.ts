@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as x509 from '@peculiar/x509';
-import { REGISTRAR_MAY_ENROL, ROLES } from '@medrec/chaincode/domain';
+import { REGISTRAR_MAY_ENROL, type Role } from '@medrec/chaincode/domain';
 import { normalSerial, parseCertificate } from '../../../pki/certificate.js';
 import {
   IdentityError,
@@ -18,14 +18,11 @@ import {
   type RegistrationRequest,
 } from '../../../ports/identity.js';
 import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../pki/vault.js';
+import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { createCrl, createRoot, generateKeys, importPrivateKey, issueClient, privateKeyPem } from './certificates.js';
 
-/** Roles a registrar may hand out; registrars, auditors and admins are registered by an admin only. */
-const REGISTRAR_MAY_REGISTER = new Set<string>(REGISTRAR_MAY_ENROL);
 /** How the CA's own table keys an issued certificate: lower-case hex without leading zeros. */
 const serialKey = (cert: { serialNumber: string }) => normalSerial(cert.serialNumber).toLowerCase();
-const ENROLLMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-const RESERVED_ATTR = /^(hf\.|role$|hospital$)/;
 
 export interface EmbeddedCaOptions {
   dataDir: string;
@@ -181,20 +178,8 @@ export class EmbeddedCa implements IdentityPort {
 
   async register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }> {
     const by = this.authority(registrar);
-    if (!ENROLLMENT_ID.test(request.enrollmentId)) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment id is 1-64 letters, digits, ".", "_", "@" or "-"');
-    }
-    if (!(ROLES as readonly string[]).includes(request.role)) {
-      throw new IdentityError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
-    }
-    if (by.role !== 'admin' && !REGISTRAR_MAY_REGISTER.has(request.role)) {
-      throw new IdentityError('FORBIDDEN', `a registrar may not register the role ${request.role}`);
-    }
-    const reserved = Object.keys(request.attrs ?? {}).filter((name) => RESERVED_ATTR.test(name));
-    if (reserved.length > 0) throw new IdentityError('INVALID_ARGUMENT', `reserved attributes: ${reserved.join(', ')}`);
-    if (request.secret !== undefined && request.secret.length < 8) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment secret has at least 8 characters');
-    }
+    checkRegistration(request);
+    requireRegistrarMay(by.role, request.role);
     return this.insertRegistration(request, by.enrollmentId);
   }
 
@@ -236,7 +221,7 @@ export class EmbeddedCa implements IdentityPort {
     const by = this.authority(registrar);
     const registration = this.registration(enrollmentId);
     if (!registration) throw new IdentityError('NOT_FOUND', `${enrollmentId} is not registered`);
-    if (by.role !== 'admin' && !REGISTRAR_MAY_REGISTER.has(registration.role)) {
+    if (by.role !== 'admin' && !REGISTRAR_MAY_ENROL.includes(registration.role as Role)) {
       throw new IdentityError('FORBIDDEN', `a registrar may not revoke a ${registration.role}`);
     }
     const now = Date.now();

@@ -7,13 +7,10 @@ import { request as httpsRequest } from 'node:https';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
 import { type Credentials, type IdentityPort, type RegistrationRequest, IdentityError } from '../../../ports/identity.js';
-import { REGISTRAR_MAY_ENROL, ROLES } from '@medrec/chaincode/domain';
 import { fabricAttributes, splitPem } from '../../../pki/certificate.js';
+import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { caErrorCode } from './errors.js';
 
-const REGISTRAR_MAY_REGISTER = new Set<string>(REGISTRAR_MAY_ENROL);
-const ENROLLMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-const RESERVED_ATTR = /^(hf\.|role$|hospital$)/;
 
 export interface FabricCaIdentityOptions {
   /** https://host:port of the hospital's Fabric CA. */
@@ -47,21 +44,9 @@ export class FabricCaIdentity implements IdentityPort {
   }
 
   async register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }> {
-    if (!ENROLLMENT_ID.test(request.enrollmentId)) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment id is 1-64 letters, digits, ".", "_", "@" or "-"');
-    }
-    if (!(ROLES as readonly string[]).includes(request.role)) {
-      throw new IdentityError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
-    }
-    const reserved = Object.keys(request.attrs ?? {}).filter((name) => RESERVED_ATTR.test(name));
-    if (reserved.length > 0) throw new IdentityError('INVALID_ARGUMENT', `reserved attributes: ${reserved.join(', ')}`);
-    if (request.secret !== undefined && request.secret.length < 8) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment secret has at least 8 characters');
-    }
+    checkRegistration(request);
     const user = this.user(registrar);
-    if (fabricAttributes(registrar.certificate).role === 'registrar' && !REGISTRAR_MAY_REGISTER.has(request.role)) {
-      throw new IdentityError('FORBIDDEN', `a registrar may not register the role ${request.role}`);
-    }
+    requireRegistrarMay(fabricAttributes(registrar.certificate).role, request.role);
     const attrs = [
       { name: 'role', value: request.role, ecert: true },
       { name: 'hospital', value: this.options.hospital, ecert: true },
