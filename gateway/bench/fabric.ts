@@ -9,6 +9,8 @@
  * Ends with one JSON line. BENCH_TX (default 400) transactions per run, BENCH_CONCURRENCY (default 32)
  * in flight, BENCH_BATCH (default 100) relationships per batch transaction.
  */
+// fabric-contract-api logs every decorator when the chaincode module loads (through the composition root).
+import '../src/system/quiet-chaincode.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerPort, Signer } from '../src/ports/ledger.js';

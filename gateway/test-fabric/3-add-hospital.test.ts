@@ -17,6 +17,7 @@ import {
   json,
   loadNetwork,
   newPerson,
+  openIdentity,
   openLedger,
   peerQuery,
   staffCredentials,
@@ -29,7 +30,20 @@ t.test('a third hospital joins and runs a flow with the first', async (t) => {
   if (loadNetwork().hospitals.some((h) => h.name === NAME)) {
     t.comment(`${NAME} is already a member (test run again on the same network)`);
   } else {
+    // The gatekeeper's trust follows the channel configuration: a config block is seen as it commits.
+    const before = loadNetwork();
+    const watcher = await openLedger(before, hospital(before, 'Hospital1'));
+    t.teardown(() => watcher.close());
+    t.same((await watcher.channelMembers()).map((m) => m.mspId), ['Hospital1MSP', 'Hospital2MSP'], 'the channel configuration, via qscc');
+    const seen: string[][] = [];
+    watcher.onChannelConfig((members) => void seen.push(members.map((m) => m.mspId)));
     await addHospital(NAME);
+    for (let i = 0; i < 300 && !seen.some((ids) => ids.includes('Hospital3MSP')); i++) await new Promise((r) => setTimeout(r, 100));
+    t.ok(seen.some((ids) => ids.includes('Hospital3MSP')), 'the configuration block adding Hospital3 was followed live');
+    const members = await watcher.channelMembers();
+    const h3 = members.find((m) => m.mspId === 'Hospital3MSP');
+    const anchors = await openIdentity(hospital(loadNetwork(), NAME)).trustAnchors();
+    t.equal(h3?.caCertificates[0]?.trim(), anchors[0]?.trim(), "Hospital3's MSP names its CA's certificate");
   }
   await t.rejects(addHospital(NAME), { message: /already a member/ }, 'a member cannot join twice');
   const network = loadNetwork();
