@@ -17,6 +17,8 @@ export const EnrollableRole = Type.Union(
   REGISTRAR_MAY_ENROL.map((r) => Type.Literal(r)),
   { description: 'role written into the certificate (registrars and auditors are created by the CA admin)' },
 );
+/** An organisation's MSP id, e.g. Hospital1MSP. */
+export const MspId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9.-]{0,63}$' });
 export const Username = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{2,63}$', description: 'also the enrollment id' });
 export const Password = Type.String({ minLength: 10, maxLength: 256 });
 export const ExternalIdKind = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$', examples: ['national-id'] });

@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { MspId } from '../http/schemas.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -14,7 +15,6 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Count = Type.Integer({ minimum: 0 });
 const Positive = Type.Integer({ minimum: 1 });
 const Secret = Type.String({ minLength: 32 });
-const MspId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9.-]{0,63}$' });
 
 export const LoginThrottleSchema = Type.Object(
   {

@@ -6,14 +6,13 @@ import {
   ExternalId,
   ExternalIdKind,
   HistoryEntry,
+  MspId,
   ParticipantId,
   RelationshipParams,
   SECURED,
   SummaryEntry,
   problems,
 } from '../schemas.js';
-
-const MspId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9.-]{0,63}$' });
 
 export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { client, settings }) => {
   // The auditor's own area: the chaincode lets providers list their own anchors too, but not here.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
 import { CATEGORIES, fieldsOf, type Category } from './categories.js';
 
 /**
@@ -11,8 +12,6 @@ import { CATEGORIES, fieldsOf, type Category } from './categories.js';
 
 export const DIALECTS = ['sqlite', 'mssql'] as const;
 export type Dialect = (typeof DIALECTS)[number];
-
-import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
 
 export { PATIENT_KEY_PARAM };
 
