@@ -39,7 +39,8 @@ import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
  * *.ndjson files). Each line (or .json file) is a FHIR resource or Bundle, or an envelope
  * {"id": "any label", "resource": {...}}. Output: one JSON line per input, in input order, on stdout:
  * {"id", "resourceType", "errors", "warnings", "issues": [{"severity", "location", "line", "column",
- * "messageId", "message"}]}. Information-level messages are counted but not listed. A line that is not
+ * "messageId", "message"}]}. Information-level messages are counted, and listed only with the option
+ * --information (which, like every option, comes before any file argument). A line that is not
  * JSON gives a result with one "fatal" issue; the tool goes on with the next line.
  *
  * <p>Offline: the R4 core definitions and terminology come from hapi-fhir-validation-resources-r4 on the
@@ -49,6 +50,7 @@ import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
  */
 public final class Main {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static boolean listInformation;
 
   private Main() {}
 
@@ -59,12 +61,14 @@ public final class Main {
     refuseNetwork();
 
     FhirValidator validator = newValidator();
-    if (args.length == 0) {
+    List<String> inputs = new java.util.ArrayList<>(List.of(args));
+    listInformation = inputs.remove("--information");
+    if (inputs.isEmpty()) {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
         readLines(in, "stdin", validator, results);
       }
     } else {
-      for (String arg : args) {
+      for (String arg : inputs) {
         for (Path file : files(Path.of(arg))) {
           if (file.toString().endsWith(".ndjson")) {
             try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -151,7 +155,7 @@ public final class Main {
         else if (severity == ResultSeverityEnum.WARNING) warnings++;
         else {
           information++;
-          continue;
+          if (!listInformation) continue;
         }
         ObjectNode issue = issues.addObject();
         issue.put("severity", severity.getCode());
