@@ -4,7 +4,11 @@ import { canonicalJson } from '../../src/services/records/canonical.js';
 import { validateFhir } from '../support/fhir-schema.js';
 import { EhrMappingError, toFhirValue } from '../../src/services/records/fhir-values.js';
 import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
-import { hashResources, project, RecordService, toBundle, type FhirResource } from '../../src/services/records/records.js';
+import { CATEGORIES, fieldsOf } from '../../src/services/records/categories.js';
+import { absent } from '../../src/services/records/projection.js';
+import { hashResources, isSubsetted, project, RecordService, SUBSETTED, toBundle, type FhirResource } from '../../src/services/records/records.js';
+import { generateDataset } from '../../demo/seed/seed.js';
+import { leaked } from './leaks.js';
 import { rowToResource } from '../../src/services/records/to-fhir.js';
 import type { EhrStore, Row } from '../../src/ports/ehr.js';
 
@@ -30,6 +34,8 @@ t.test('hashResources is SHA-256 of the canonical JSON of the resources sorted b
   t.equal(hashResources(resources), createHash('sha256').update(text).digest('hex'));
   t.equal(hashResources([]), createHash('sha256').update('[]').digest('hex'), 'no records has a hash too');
   t.match(hashResources(resources), /^[0-9a-f]{64}$/);
+  const withMeta = resources.map((r) => ({ ...r, meta: { lastUpdated: '2024-01-02T03:04:05Z', tag: [SUBSETTED] } }));
+  t.equal(hashResources(withMeta), hashResources(resources), 'meta (lastUpdated, tags) is not hashed');
 });
 
 t.test('the hash does not depend on key order or resource order, but on every value', async (t) => {
@@ -48,25 +54,69 @@ t.test('the hash does not depend on key order or resource order, but on every va
   t.not(hashResources(swapped), hashResources(a), 'array contents count');
 });
 
-t.test('project keeps only the granted top-level elements plus resourceType and id', async (t) => {
+t.test('a projection keeps the granted elements and the structural minimum, and is tagged SUBSETTED', async (t) => {
   const source = [obs('o1', 100), obs('o2', 120)];
   const copy = structuredClone(source);
   const projected = project(source, ['code', 'valueQuantity']);
-  t.same(projected, source.map((r) => ({ resourceType: r.resourceType, id: r.id, code: r['code'], valueQuantity: r['valueQuantity'] })));
-  t.strictSame(Object.keys(projected[0]!).sort(), ['code', 'id', 'resourceType', 'valueQuantity']);
-  t.same(project(source, []), [{ resourceType: 'Observation', id: 'o1' }, { resourceType: 'Observation', id: 'o2' }], 'nothing granted');
-  t.same(project(source, ['subject.reference', 'valueQuantity.value', 'nonsense']), project(source, []), 'only whole top-level names count');
-  t.same(project([{ ...obs('o1', 1) }], ['id', 'resourceType'])[0], { resourceType: 'Observation', id: 'o1' });
+  t.same(projected, source.map((r) => ({
+    resourceType: r.resourceType, id: r.id, status: 'final', code: r['code'], valueQuantity: r['valueQuantity'], meta: { tag: [SUBSETTED] },
+  })), 'status (a required modifier from a fixed code list) comes along; subject (optional) does not');
+  t.ok(projected.every(isSubsetted));
   t.same(source, copy, 'the input is not modified');
   t.ok(validateFhir(toBundle(projected)).valid, 'a projection is still valid FHIR');
+  t.same(project(source, ['subject.reference', 'valueQuantity.value', 'nonsense']), project(source, []), 'only whole top-level names count');
+  t.same(project(source, ['id', 'resourceType']), project(source, []), 'id and resourceType are always there, not grantable');
+  const everything = project(source, fieldsOf('Observation'));
+  t.equal(everything[0], source[0], 'a grant covering every element returns the resource itself');
+  t.notOk(everything.some(isSubsetted), 'and does not tag it');
 });
 
-t.test('toBundle gives a valid FHIR searchset', async (t) => {
+t.test('an element FHIR requires but the grant leaves out is present with data-absent-reason masked, never its value', async (t) => {
+  const [bare] = project([obs('o1', 100)], []);
+  t.same(bare, { resourceType: 'Observation', id: 'o1', status: 'final', code: absent('masked'), meta: { tag: [SUBSETTED] } });
+  t.ok(validateFhir(bare).valid);
+  const immunization: FhirResource = { resourceType: 'Immunization', id: 'i1', meta: { lastUpdated: '2024-01-02T03:04:05Z' }, status: 'completed',
+    vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '140' }] }, patient: { reference: 'Patient/p1' },
+    occurrenceDateTime: '2024-01-02T03:00:00Z', lotNumber: 'LOT1' };
+  const [lot] = project([immunization], ['lotNumber']);
+  t.same(lot, { resourceType: 'Immunization', id: 'i1', status: 'completed', vaccineCode: absent('masked'), patient: { reference: 'Patient/p1' },
+    _occurrenceDateTime: absent('masked'), lotNumber: 'LOT1', meta: { tag: [SUBSETTED] } },
+  'a primitive is masked through its _element; the patient reference is the one the grant is about; no lastUpdated');
+  t.ok(validateFhir(lot).valid);
+});
+
+t.test('no projection leaks an ungranted clinical element, for any single-field grant of any category of both hospitals', async (t) => {
+  const mappings = ['hospital1', 'hospital2'].map((h) => loadHospitalMapping(h));
+  let checked = 0;
+  for (const mapping of mappings) {
+    const dataset = generateDataset(mapping.hospital, { patients: 8 });
+    for (const category of CATEGORIES) {
+      const table = dataset.tables.find((x) => x.spec.feeds?.category === category)!;
+      const resources = table.rows.map((row) => rowToResource(category, mapping.categories[category]!, row));
+      for (const fields of [[], ...fieldsOf(category).map((f) => [f])]) {
+        for (const [i, projected] of project(resources, fields).entries()) {
+          const leaks = leaked(resources[i]!, projected, fields);
+          if (leaks.length > 0) t.fail(`${mapping.hospital} ${category} granted [${fields.join()}] leaks ${leaks.join(', ')}`);
+          checked++;
+        }
+      }
+    }
+  }
+  t.ok(checked > 1000, `${checked} projections checked`);
+  // The check itself catches a leak: a projection that let the value through with the status.
+  const [source] = [obs('o1', 100)];
+  t.same(leaked(source, { ...project([source], ['status'])[0]!, valueQuantity: source['valueQuantity'] }, ['status']), ['valueQuantity']);
+  t.same(leaked(source, { ...project([source], ['status'])[0]!, code: source['code'] }, ['status']), ['code']);
+});
+
+t.test('toBundle gives a valid FHIR searchset with fullUrls and a self link', async (t) => {
   const bundle = toBundle([obs('o1', 100)], {
     baseUrl: 'https://hospital1.example.org/fhir/',
+    selfUrl: 'https://hospital1.example.org/fhir/Observation?relationship=r1',
     meta: { tag: [{ system: 'https://medrec.example/ledger-hash', code: 'a'.repeat(64) }] },
   });
-  t.match(bundle, { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ fullUrl: 'https://hospital1.example.org/fhir/Observation/o1', search: { mode: 'match' } }] });
+  t.match(bundle, { resourceType: 'Bundle', type: 'searchset', total: 1, link: [{ relation: 'self', url: 'https://hospital1.example.org/fhir/Observation?relationship=r1' }],
+    entry: [{ fullUrl: 'https://hospital1.example.org/fhir/Observation/o1', search: { mode: 'match' } }] });
   t.same(validateFhir(bundle), { valid: true, errors: [] });
   t.same(validateFhir(toBundle([])), { valid: true, errors: [] }, 'an empty answer is a valid bundle');
 });
@@ -113,10 +163,10 @@ t.test('column values become FHIR primitives the same way from every database', 
 t.test('rowToResource: ids from the primary key, codes mapped, nulls left out, bad rows refused', async (t) => {
   const mapping = loadHospitalMapping('hospital2').categories.Observation!;
   const row: Row = { obs_seq: 700001, person_no: 50001, obs_type: 'VS', obs_code: '8867-4', obs_desc: 'Heart rate',
-    result_value: 72, result_unit: '/min', obs_dttm: '2024-06-17 04:33:00', result_status: 'F' };
+    result_value: 72, result_unit: '/min', obs_dttm: '2024-06-17 04:33:00', result_status: 'F', updt_dttm: '2024-06-17 06:33:00' };
   const resource = rowToResource('Observation', mapping, row);
   t.match(resource, {
-    resourceType: 'Observation', id: 'h2-obs-700001', status: 'final',
+    resourceType: 'Observation', id: 'h2-obs-700001', meta: { lastUpdated: '2024-06-17T06:33:00Z' }, status: 'final',
     category: [{ coding: [{ code: 'vital-signs' }] }], subject: { reference: 'Patient/h2-person-50001' },
     effectiveDateTime: '2024-06-17T04:33:00Z', valueQuantity: { value: 72, code: '/min' },
   });
@@ -126,10 +176,14 @@ t.test('rowToResource: ids from the primary key, codes mapped, nulls left out, b
   t.match(noValue, { status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category' }] }] },
     'constants beside non-null columns stay');
   const noCode = rowToResource('Observation', mapping, { ...row, obs_code: null, obs_desc: null });
-  t.notOk('code' in noCode, 'no code column: no coding with a lonely system');
+  t.same(noCode['code'], absent('unknown'), 'no code: no coding with a lonely system; FHIR requires one, so it is marked unknown');
+  t.ok(validateFhir(noCode).valid);
+  t.notOk('meta' in rowToResource('Observation', mapping, { ...row, updt_dttm: null }), 'no timestamp, no lastUpdated');
+  t.throws(() => rowToResource('Observation', mapping, { ...row, updt_dttm: '2024-06-17' }), { message: /meta\.lastUpdated: not an instant/ });
   const immunization = loadHospitalMapping('hospital2').categories.Immunization!;
-  const bare = rowToResource('Immunization', immunization, { imm_id: 1, person_no: 2, cvx: '140', vaccine_desc: null, admin_dttm: null, lot_no: null });
+  const bare = rowToResource('Immunization', immunization, { imm_id: 1, person_no: 2, cvx: '140', vaccine_desc: null, admin_dttm: null, lot_no: null, updt_dttm: null });
   t.equal(bare['status'], 'completed', 'top-level constants stay even when the top-level columns are null');
+  t.same(bare['_occurrenceDateTime'], absent('unknown'), 'a required primitive the row leaves empty: _element with data-absent-reason');
   t.throws(() => rowToResource('Observation', mapping, { ...row, result_status: 'Z' }), { name: 'EhrMappingError', message: /status: local code has no mapping/ });
   t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: null }), EhrMappingError, 'no primary key');
   t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: 'a b' }), EhrMappingError, 'primary key outside the id alphabet');
