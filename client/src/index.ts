@@ -44,3 +44,19 @@ export {
 } from './gatekeeper/sealed.js';
 export { hashResources, type FhirResource } from './fhir/hash.js';
 export { canonicalJson } from './canonical.js';
+export { GatewayClient, GatewayProblem, type ActivationInfo, type ActivationResult, type Prepared, type Endorsed, type Submitted, type Session } from './http/gateway-client.js';
+export type { RelationshipView, SummaryEntry } from './http/views.js';
+export {
+  enrolByActivation,
+  recoverEnrollment,
+  login,
+  signerFor,
+  intentFor,
+  submitTransaction,
+  evaluateTransaction,
+  fetchRecords,
+  LOGIN_TYP,
+  RECOVER_TYP,
+  type TransactionOutcome,
+  type FetchedRecords,
+} from './flows.js';

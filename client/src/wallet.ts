@@ -25,6 +25,8 @@ export interface Enrollment {
   participantId?: string;
   identityId?: string;
   role?: string;
+  /** the channel and chaincode the device agreed to sign for, learnt at enrolment */
+  ledger?: { channel: string; chaincode: string };
 }
 
 export interface IdentityRecord {
