@@ -3,9 +3,9 @@
  * path of each identity's scope); only the seed and public facts (scopes, certificates) are kept,
  * and only sealed under the device passphrase (see WalletVault).
  */
-import * as x509 from '@peculiar/x509';
-import { base64url, equalBytes } from './bytes.js';
+import { base64url } from './bytes.js';
 import { WalletError } from './errors.js';
+import { certifiesKey } from './keys/certificate.js';
 import { createCsr } from './keys/csr.js';
 import { DeviceKey } from './keys/device-key.js';
 import { newPhrase, seedFromPhrase } from './keys/mnemonic.js';
@@ -155,7 +155,7 @@ export class Wallet {
   addIdentity(name: string, scope: KeyScope, gateway?: string): WalletIdentity {
     if (!NAME.test(name)) throw new WalletError('INVALID_ARGUMENT', 'an identity name is 1-64 letters, digits, ".", "_" or "-"');
     if (this.state.identities.some((r) => r.name === name)) throw new WalletError('INVALID_ARGUMENT', `an identity named ${name} exists`);
-    if (gateway !== undefined) new URL(gateway);
+    if (gateway !== undefined && !URL.canParse(gateway)) throw new WalletError('INVALID_ARGUMENT', 'a gateway is an absolute URL');
     const copy = structuredClone(scope);
     scopeUri(copy);
     this.state.identities.push({ name, scope: copy, ...(gateway !== undefined ? { gateway } : {}) });
@@ -168,14 +168,10 @@ export class Wallet {
    */
   async setEnrollment(name: string, enrollment: Enrollment): Promise<WalletIdentity> {
     const record = this.recordOf(name);
-    let cert: x509.X509Certificate;
-    try {
-      cert = new x509.X509Certificate(enrollment.certificate);
-    } catch (cause) {
-      throw new WalletError('INVALID_ARGUMENT', 'the certificate is not a PEM X.509 certificate', { cause });
+    if (!/-----BEGIN CERTIFICATE-----/.test(enrollment.certificate)) {
+      throw new WalletError('INVALID_ARGUMENT', 'the certificate is not a PEM X.509 certificate');
     }
-    const spki = new Uint8Array(await crypto.subtle.exportKey('spki', await this.keyFor(record.scope).verifyingKey()));
-    if (!equalBytes(new Uint8Array(cert.publicKey.rawData), spki)) {
+    if (!(await certifiesKey(enrollment.certificate, this.keyFor(record.scope)))) {
       throw new WalletError('WRONG_SIGNER', "the certificate does not certify this identity's key");
     }
     record.enrollment = structuredClone(enrollment);

@@ -46,8 +46,9 @@ t.test('local commands: init prints the phrase once, the wallet is 0600, unlock 
   const phrase = String(init.json()['phrase']);
   t.equal(phrase.split(' ').length, 12);
   t.equal((await stat(join(dir, 'wallet.json'))).mode & 0o777, 0o600);
-  t.equal((await medrec(['init'])).code, 2, 'a second init does not overwrite the wallet');
-  t.match((await medrec(['init'])).stderr, /WALLET_EXISTS/);
+  const again = await medrec(['init']);
+  t.equal(again.code, 2, 'a second init does not overwrite the wallet');
+  t.match(again.stderr, /WALLET_EXISTS/);
 
   t.equal((await medrec(['unlock'])).code, 0);
   const piped = await medrec(['unlock'], { passphrase: null, stdin: `${PASSPHRASE}\n` });

@@ -128,6 +128,7 @@ t.test("a certificate for someone else's key is not recorded", async (t) => {
   t.equal((await rejection(() => mine.identity('nobody'))).code, 'UNKNOWN_IDENTITY');
   t.equal((await rejection(() => mine.identity('h1').enrolled())).code, 'NOT_ENROLLED');
   t.equal((await rejection(() => mine.addIdentity('h1', { kind: 'identity', mspId: 'Hospital2MSP' }))).code, 'INVALID_ARGUMENT', 'names are unique');
+  t.equal((await rejection(() => mine.addIdentity('h2', { kind: 'identity', mspId: 'Hospital2MSP' }, 'not a url'))).code, 'INVALID_ARGUMENT', 'a gateway must be a URL');
 });
 
 t.test('a file store that holds no wallet reads as empty; a foreign file is refused', async (t) => {

@@ -4,10 +4,10 @@
  * SHA-256 of the bytes it checked (ECDSA P-256, DER, low-S). A digest is never signed on its own:
  * one handed over is only compared with the device's own.
  */
-import * as x509 from '@peculiar/x509';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../bytes.js';
 import { WalletError } from '../errors.js';
+import { certifiesKey } from '../keys/certificate.js';
 import type { DeviceKey } from '../keys/device-key.js';
 import {
   decodeCommitStatusRequest,
@@ -69,16 +69,6 @@ function checkDigest(bytes: Uint8Array, given: Uint8Array | undefined): Uint8Arr
   return digest;
 }
 
-async function sameKey(certificatePem: string, key: DeviceKey): Promise<boolean> {
-  try {
-    const cert = new x509.X509Certificate(certificatePem);
-    const own = new Uint8Array(await crypto.subtle.exportKey('spki', await key.verifyingKey()));
-    return equalBytes(new Uint8Array(cert.publicKey.rawData), own);
-  } catch {
-    return false;
-  }
-}
-
 function checkIntent(decoded: DecodedProposal, intent: TransactionIntent): void {
   const mismatch = (what: string) => new WalletError('INTENT_MISMATCH', `the proposal's ${what} is not what was asked for`);
   if (decoded.channel !== intent.channel) throw mismatch('channel');
@@ -102,7 +92,7 @@ export class OfflineSigner {
     givenDigest?: Uint8Array,
   ): Promise<Signed & { ticket: ProposalTicket; proposal: DecodedProposal }> {
     const decoded = decodeProposedTransaction(bytes);
-    if (decoded.mspId !== this.identity.mspId || !(await sameKey(decoded.certificate, this.identity.key))) {
+    if (decoded.mspId !== this.identity.mspId || !(await certifiesKey(decoded.certificate, this.identity.key))) {
       throw new WalletError('WRONG_SIGNER', "the proposal's creator is not this device's identity");
     }
     checkIntent(decoded, intent);
