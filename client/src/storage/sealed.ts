@@ -18,7 +18,7 @@ export interface ScryptCost {
   p: number;
 }
 
-/** OWASP's scrypt recommendation (N = 2^17, r = 8, p = 1: 128 MiB); about 2 s in JavaScript here. */
+/** OWASP's scrypt recommendation (N = 2^17, r = 8, p = 1: 128 MiB); 1-1.5 s in JavaScript here (docs/device-keys.md). */
 export const DEFAULT_COST: ScryptCost = { logN: 17, r: 8, p: 1 };
 /** What a stored header may ask for: enough to refuse a file that would hang or exhaust the device. */
 const BOUNDS = { logN: [10, 20], r: [1, 16], p: [1, 4] } as const;
