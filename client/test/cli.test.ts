@@ -43,8 +43,8 @@ t.teardown(() => server.close());
 t.test('local commands: init prints the phrase once, the wallet is 0600, unlock needs the passphrase', async (t) => {
   const init = await medrec(['init']);
   t.equal(init.code, 0, init.stderr);
-  const phrase = String(init.json()['phrase']);
-  t.equal(phrase.split(' ').length, 12);
+  enrolledPhrase = String(init.json()['phrase']);
+  t.equal(enrolledPhrase.split(' ').length, 12);
   t.equal((await stat(join(dir, 'wallet.json'))).mode & 0o777, 0o600);
   const again = await medrec(['init']);
   t.equal(again.code, 2, 'a second init does not overwrite the wallet');
@@ -62,6 +62,7 @@ t.test('local commands: init prints the phrase once, the wallet is 0600, unlock 
 });
 
 let publicKey: unknown;
+let enrolledPhrase = '';
 
 t.test('remote: enrol by activation code with a CSR; the code works once', async (t) => {
   const enrol = await medrec(['enrol', 'h1', '--code', server.code, '--gateway', server.url]);
@@ -136,7 +137,24 @@ t.test('recover: the phrase on a new device re-derives the enrolled key', async 
   const b = (await medrec(['show', 'h1'], { wallet: second, passphrase: 'another device passphrase' })).json();
   t.same(b['publicKey'], a['publicKey']);
   t.equal(b['path'], a['path']);
+  const stranger = await medrec(['recover-certificate', 'h1', '--msp', 'Hospital1MSP', '--gateway', server.url], { wallet: second, passphrase: 'another device passphrase' });
+  t.equal(stranger.code, 2, 'a key the CA never certified gets no certificate');
+  t.match(stranger.stderr, /UNKNOWN_KEY/);
   const bad = await medrec(['recover', '--phrase', 'one two three'], { wallet: join(dir, 'bad.json') });
   t.equal(bad.code, 2);
   t.match(bad.stderr, /INVALID_PHRASE/);
+});
+
+t.test('recover: a new device with the enrolled phrase gets its certificate back and signs valid transactions', async (t) => {
+  const device = join(dir, 'new-device.json');
+  const options = { wallet: device, passphrase: 'new device passphrase' };
+  t.equal((await medrec(['recover', '--phrase', enrolledPhrase], options)).code, 0);
+  const recovered = await medrec(['recover-certificate', 'h1', '--msp', 'Hospital1MSP', '--gateway', server.url], options);
+  t.equal(recovered.code, 0, recovered.stderr);
+  t.match(recovered.json(), { enrollment: { enrollmentId: 'p-7f3a9c' } });
+  t.same(recovered.json()['publicKey'], publicKey, 'the key enrolled on the first device');
+  const before = server.recorded.committed.length;
+  const acknowledge = await medrec(['acknowledge', server.relationshipId], options);
+  t.equal(acknowledge.code, 0, acknowledge.stderr);
+  t.match(server.recorded.committed[before], { args: ['Summary:acknowledge', server.relationshipId], proposalSignatureOk: true, envelopeSignatureOk: true, commitSignatureOk: true });
 });

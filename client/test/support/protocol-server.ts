@@ -7,7 +7,7 @@
 import { X509Certificate, createPublicKey, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CompactEncrypt, compactVerify, decodeProtectedHeader, importX509 } from 'jose';
+import { CompactEncrypt, compactVerify, decodeProtectedHeader, importJWK, importX509 } from 'jose';
 import { SEALED_ANSWER_CTY, decodeProposedTransaction, hashResources, type FhirResource, type GatekeeperAnswer } from '../../src/index.js';
 import { gateway as gw } from '../../src/fabric/protos.js';
 import { CHAINCODE, CHANNEL, commitStatusFor, envelopeFor, offlineGateway, type OfflineGateway } from './fabric.js';
@@ -47,6 +47,7 @@ interface Pending {
 export async function protocolServer(ca: TestCa, enrollmentId: string): Promise<ProtocolServer> {
   const code = randomBytes(9).toString('base64url');
   let redeemed = false;
+  let issued: string | undefined;
   const sessions = new Map<string, string>();
   const pending = new Map<string, Pending>();
   const relationshipId = 'ab'.repeat(32);
@@ -72,7 +73,22 @@ export async function protocolServer(ca: TestCa, enrollmentId: string): Promise<
         return problem(res, 400, 'BAD_CSR');
       }
       redeemed = true;
+      issued = cert;
       return { mspId: ca.mspId, enrollmentId, role: 'patient', participantId: 'ee'.repeat(32), identityId: 'ff'.repeat(32), certificate: cert, caCertificates: [ca.certificate], channel: CHANNEL, chaincode: CHAINCODE };
+    }
+    if (path === '/device/certificates/lookup') {
+      const jws = String(body['jws']);
+      const header = decodeProtectedHeader(jws);
+      if (header.typ !== 'medrec-recover+jws' || !header.jwk) return problem(res, 400, 'MALFORMED_REQUEST');
+      try {
+        const { payload } = await compactVerify(jws, await importJWK(header.jwk, 'ES256'));
+        if (JSON.parse(new TextDecoder().decode(payload)).aud !== origin) return problem(res, 401, 'AUDIENCE_MISMATCH');
+      } catch {
+        return problem(res, 401, 'SIGNATURE_INVALID');
+      }
+      const jwk = createPublicKey({ key: { ...header.jwk }, format: 'jwk' }).export({ format: 'der', type: 'spki' });
+      if (!issued || !new X509Certificate(issued).publicKey.export({ format: 'der', type: 'spki' }).equals(jwk)) return problem(res, 404, 'UNKNOWN_KEY');
+      return { mspId: ca.mspId, enrollmentId, role: 'patient', participantId: 'ee'.repeat(32), identityId: 'ff'.repeat(32), certificate: issued, caCertificates: [ca.certificate], channel: CHANNEL, chaincode: CHAINCODE };
     }
     if (path === '/auth/device') {
       const jws = String(body['jws']);
