@@ -75,6 +75,10 @@ function strict<T extends Message>(type: { deserializeBinary(bytes: Uint8Array):
   return message;
 }
 
+/**
+ * For the envelope, which a Go peer assembles: its encoding is Go's, not ours, so the device does not
+ * insist on re-encoding; it compares the parts that bind it (headers, invocation) byte for byte instead.
+ */
 function lenient<T>(type: { deserializeBinary(bytes: Uint8Array): T }, bytes: Uint8Array, what: string): T {
   try {
     return type.deserializeBinary(bytes);
