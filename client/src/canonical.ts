@@ -1,7 +1,7 @@
 /**
- * Canonical JSON: object keys sorted recursively, no whitespace — one text per value, whoever
- * serialises it. The same rules as the gateway's gateway/src/ehr/canonical.ts (the FHIR hash written
- * in ledger pointers depends on it; a test compares both on seeded records).
+ * Canonical JSON: object keys sorted recursively (by UTF-16 code unit), no whitespace — one text per
+ * value, whoever serialises it. The ledger pointer's hash (fhir/hash.ts) and the sealed wallet's
+ * authenticated header depend on it; the gateway imports this very function (@medrec/client/records).
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {

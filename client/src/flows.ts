@@ -8,7 +8,8 @@ import { utf8ToBytes } from './bytes.js';
 import { WalletError } from './errors.js';
 import { OfflineSigner, type TransactionIntent } from './fabric/offline-signer.js';
 import { freshClaims, signJws, signRequest } from './gatekeeper/request.js';
-import { checkRecords, openSealedAnswer, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/sealed.js';
+import { checkRecords, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
+import { openSealedAnswer } from './gatekeeper/sealed.js';
 import type { ActivationResult, GatewayClient, Session } from './http/gateway-client.js';
 import type { Wallet, WalletIdentity } from './wallet.js';
 

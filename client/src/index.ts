@@ -34,16 +34,8 @@ export {
   type RequestClaims,
   type SignedRequest,
 } from './gatekeeper/request.js';
-export {
-  openSealedAnswer,
-  checkRecords,
-  isGatekeeperAnswer,
-  SEALED_ANSWER_CTY,
-  type GatekeeperAnswer,
-  type RecordCheck,
-} from './gatekeeper/sealed.js';
-export { hashResources, type FhirResource } from './fhir/hash.js';
-export { canonicalJson } from './canonical.js';
+export { openSealedAnswer, SEALED_ANSWER_CTY } from './gatekeeper/sealed.js';
+export { canonicalJson, hashResources, checkRecords, isGatekeeperAnswer, type FhirResource, type GatekeeperAnswer, type RecordCheck } from './records.js';
 export { GatewayClient, GatewayProblem, type ActivationInfo, type ActivationResult, type Prepared, type Endorsed, type Submitted, type Session } from './http/gateway-client.js';
 export type { RelationshipView, SummaryEntry } from './http/views.js';
 export {

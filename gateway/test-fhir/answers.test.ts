@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
-import { canonicalJson } from '../src/services/records/canonical.js';
+import { canonicalJson } from '@medrec/client/records';
 import { isSubsetted } from '../src/services/records/records.js';
 import { leaked } from '../test/ehr/leaks.js';
 import { collectAnswers, startSystem, type CollectedAnswer } from './support/answers.js';

@@ -1,7 +1,9 @@
 /**
- * The hash a provider writes in a ledger pointer: SHA-256 (hex) of the resources' canonical JSON,
- * resources sorted by id — the same function as the gateway's hashResources (gateway/src/ehr/records.ts),
- * recomputed on the device so that neither gateway has to be believed.
+ * The hash a provider writes in a ledger pointer and the gatekeeper recomputes on every answer:
+ * SHA-256 (hex) of the canonical JSON of the complete resources sorted by id, each without its `meta`
+ * (lastUpdated and tags are about the copy, not the record). Exact bytes: docs/ehr.md, "The pointer
+ * hash". One implementation: the gateway imports it from here, and the device recomputes it so that
+ * neither gateway has to be believed.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '../bytes.js';
@@ -14,6 +16,8 @@ export interface FhirResource {
 }
 
 export function hashResources(resources: readonly FhirResource[]): string {
-  const sorted = [...resources].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return bytesToHex(sha256(utf8ToBytes(canonicalJson(sorted))));
+  const content = resources
+    .map(({ meta: _meta, ...rest }) => rest)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(content))));
 }

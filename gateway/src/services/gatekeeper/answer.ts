@@ -4,6 +4,7 @@ import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
 import type { Signer } from '../../ports/ledger.js';
 import type { VerifiedRequest } from './signed-request.js';
+import type { GatekeeperAnswer as AnswerShape } from '@medrec/client/records';
 
 export const TAG_SYSTEM = 'https://medrec.example/fhir/CodeSystem/gatekeeper';
 
@@ -33,18 +34,8 @@ export function searchUrl(base: string, category: string, relationshipId: string
   return `${base}/${category}?relationship=${encodeURIComponent(relationshipId)}${elementsParam}`;
 }
 
-export interface GatekeeperAnswer {
-  relationshipId: string;
-  category: string;
-  decision: string;
-  /** the elements served (all the requester may see when it asked for none) */
-  fields: string[];
-  /** true when elements were left out of the resources: the source hash then covers more than was sent */
-  projected: boolean;
-  ledgerHash: string;
-  sourceHash: string;
-  hashMatches: boolean;
-  version: number;
+/** The answer as the client library defines it (the device checks it with the same code), with this gatekeeper's Bundle. */
+export interface GatekeeperAnswer extends AnswerShape {
   bundle: SearchsetBundle;
 }
 

@@ -1,6 +1,5 @@
 import type { EhrStore } from '../../ports/ehr.js';
 import { isCategory, UnknownCategoryError, type Category } from './categories.js';
-import { canonicalJson, sha256Hex } from './canonical.js';
 import type { HospitalMapping } from './mapping.js';
 import { projectResource } from './projection.js';
 import { rowToResource, type FhirResource } from './to-fhir.js';
@@ -47,18 +46,10 @@ export class RecordService {
 }
 
 /**
- * The ledger pointer's hash: SHA-256 (hex) of the canonical JSON (keys sorted, no whitespace) of the
- * array of the complete resources sorted by id, each without its `meta`. `meta` (lastUpdated, tags) is
- * about the copy, not the record: leaving it out keeps the hash the same across re-fetches, when a
- * server stores a copy with its own meta, and for a row touched without a change. Bundle wrapping
- * (fullUrl, search, the Bundle's own meta) is never part of it. docs/ehr.md, "The pointer hash".
+ * The ledger pointer's hash (exact bytes: docs/ehr.md, "The pointer hash") is the client library's: the
+ * device re-checks answers with the same function, so there is one implementation of those bytes.
  */
-export function hashResources(resources: readonly FhirResource[]): string {
-  const content = resources
-    .map(({ meta: _meta, ...rest }) => rest)
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return sha256Hex(canonicalJson(content));
-}
+export { hashResources } from '@medrec/client/records';
 
 /**
  * A viewer's answer: each resource reduced to the granted top-level elements plus the structural minimum

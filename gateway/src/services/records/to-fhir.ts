@@ -1,3 +1,4 @@
+import type { FhirResource } from '@medrec/client/records';
 import type { Row } from '../../ports/ehr.js';
 import type { Category } from './categories.js';
 import { setPath } from './fhir-path.js';
@@ -6,11 +7,8 @@ import type { CategoryMapping } from './mapping.js';
 import { setAbsent } from './projection.js';
 import { fills, requiredElements, structuralElement } from './r4-structure.js';
 
-export interface FhirResource {
-  resourceType: string;
-  id: string;
-  [element: string]: unknown;
-}
+/** A FHIR resource as JSON: the client library's type, which the pointer hash is defined over. */
+export type { FhirResource };
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
