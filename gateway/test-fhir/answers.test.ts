@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import { canonicalJson } from '@medrec/client/records';
 import { isSubsetted } from '../src/services/records/records.js';
-import { leaked } from '../test/ehr/leaks.js';
+import { leaked, withheld } from '../test/ehr/leaks.js';
 import { collectAnswers, startSystem, type CollectedAnswer } from './support/answers.js';
 import { Hl7Validator, type ValidationResult } from './support/hl7-validator.js';
 
@@ -84,7 +84,7 @@ t.test('complete answers: every entry under the holding hospital\'s FHIR base, l
   }
 });
 
-t.test('viewer answers: granted elements and the structural minimum only, tagged SUBSETTED, nothing else leaks', async (t) => {
+t.test('viewer answers: the granted elements and those always included, with their real values, tagged SUBSETTED; nothing else leaves', async (t) => {
   const sources = new Map<string, Record<string, unknown>>();
   for (const a of answers.filter((x) => x.kind === 'complete')) for (const e of a.body['bundle'].entry) sources.set(e.resource.id, e.resource);
   let resources = 0;
@@ -99,6 +99,8 @@ t.test('viewer answers: granted elements and the structural minimum only, tagged
       }
       const leaks = leaked(source, e.resource, a.granted);
       if (leaks.length > 0) t.fail(`${a.label}: ${e.resource.id} leaks ${leaks.join(', ')}`);
+      const missing = withheld(source, e.resource, a.granted);
+      if (missing.length > 0) t.fail(`${a.label}: ${e.resource.id} withholds ${missing.join(', ')}`);
       if (a.body['projected'] !== isSubsetted(e.resource)) t.fail(`${a.label}: ${e.resource.id} SUBSETTED tag disagrees with projected`);
       resources++;
     }

@@ -22,7 +22,7 @@ export const AnswerSchema = Type.Object({
       additionalProperties: true,
       description:
         "FHIR R4 searchset Bundle: fullUrl <publicUrl>/fhir/<type>/<id> on every entry, a self link; a viewer's " +
-        'resources keep FHIR\'s required elements (values outside the grant masked) and are tagged SUBSETTED',
+        'resources carry the granted elements plus FHIR R4\'s required and modifier elements (alwaysIncluded) and are tagged SUBSETTED',
     },
   ),
 });

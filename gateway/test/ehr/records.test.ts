@@ -4,11 +4,10 @@ import { validateFhir } from '../support/fhir-schema.js';
 import { EhrMappingError, toFhirValue } from '../../src/services/records/fhir-values.js';
 import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
 import { CATEGORIES, fieldsOf } from '../../src/services/records/categories.js';
-import { absent } from '../../src/services/records/projection.js';
-import { hashResources, isSubsetted, project, RecordService, SUBSETTED, toBundle, type FhirResource } from '../../src/services/records/records.js';
+import { alwaysIncluded, hashResources, isSubsetted, project, RecordService, SUBSETTED, toBundle, type FhirResource } from '../../src/services/records/records.js';
 import { generateDataset } from '../../demo/seed/seed.js';
-import { leaked } from './leaks.js';
-import { rowToResource } from '../../src/services/records/to-fhir.js';
+import { ALWAYS_INCLUDED, leaked, withheld } from './leaks.js';
+import { rowToResource, unknownValue } from '../../src/services/records/to-fhir.js';
 import type { EhrStore, Row } from '../../src/ports/ehr.js';
 
 const obs = (id: string, value: number): FhirResource => ({
@@ -24,7 +23,7 @@ t.test("the records service's pointer hash is the client library's: one implemen
   t.equal(hashResources, clientHashResources);
 });
 
-t.test('a projection keeps the granted elements and the structural minimum, and is tagged SUBSETTED', async (t) => {
+t.test('a projection keeps the granted elements and those always included, and is tagged SUBSETTED', async (t) => {
   const source = [obs('o1', 100), obs('o2', 120)];
   const copy = structuredClone(source);
   const projected = project(source, ['code', 'valueQuantity']);
@@ -41,21 +40,36 @@ t.test('a projection keeps the granted elements and the structural minimum, and 
   t.notOk(everything.some(isSubsetted), 'and does not tag it');
 });
 
-t.test('an element FHIR requires but the grant leaves out is present with data-absent-reason masked, never its value', async (t) => {
+t.test('the elements FHIR requires and the modifiers come with their real values, granted or not; nothing else does', async (t) => {
   const [bare] = project([obs('o1', 100)], []);
-  t.same(bare, { resourceType: 'Observation', id: 'o1', status: 'final', code: absent('masked'), meta: { tag: [SUBSETTED] } });
+  t.same(bare, { resourceType: 'Observation', id: 'o1', status: 'final', code: obs('o1', 100)['code'], meta: { tag: [SUBSETTED] } },
+    'an empty grant still shows what was measured (code) and its state; not the value, not the subject');
   t.ok(validateFhir(bare).valid);
   const immunization: FhirResource = { resourceType: 'Immunization', id: 'i1', meta: { lastUpdated: '2024-01-02T03:04:05Z' }, status: 'completed',
     vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '140' }] }, patient: { reference: 'Patient/p1' },
-    occurrenceDateTime: '2024-01-02T03:00:00Z', lotNumber: 'LOT1' };
+    occurrenceDateTime: '2024-01-02T03:00:00Z', _occurrenceDateTime: { id: 'o' }, lotNumber: 'LOT1', site: { text: 'left arm' }, isSubpotent: true };
   const [lot] = project([immunization], ['lotNumber']);
-  t.same(lot, { resourceType: 'Immunization', id: 'i1', status: 'completed', vaccineCode: absent('masked'), patient: { reference: 'Patient/p1' },
-    _occurrenceDateTime: absent('masked'), lotNumber: 'LOT1', meta: { tag: [SUBSETTED] } },
-  'a primitive is masked through its _element; the patient reference is the one the grant is about; no lastUpdated');
+  t.same(lot, { resourceType: 'Immunization', id: 'i1', status: 'completed', vaccineCode: immunization['vaccineCode'], patient: { reference: 'Patient/p1' },
+    occurrenceDateTime: '2024-01-02T03:00:00Z', _occurrenceDateTime: { id: 'o' }, lotNumber: 'LOT1', isSubpotent: true, meta: { tag: [SUBSETTED] } },
+  'required elements (a choice type too, with its _element) and an optional modifier as they are; site left out; no lastUpdated');
   t.ok(validateFhir(lot).valid);
+  const unknownOccurrence = { ...immunization, occurrenceDateTime: undefined, _occurrenceDateTime: unknownValue() };
+  t.same(project([unknownOccurrence], [])[0]!['_occurrenceDateTime'], unknownValue(), 'a required value the EHR lacks stays marked unknown');
+  const request: FhirResource = { resourceType: 'MedicationRequest', id: 'm1', status: 'active', intent: 'order', doNotPerform: true,
+    medicationCodeableConcept: { text: 'Warfarin' }, subject: { reference: 'Patient/p1' }, dosageInstruction: [{ text: '5 mg' }],
+    reasonCode: [{ text: 'atrial fibrillation' }] };
+  t.same(Object.keys(project([request], ['dosageInstruction'])[0]!).sort(),
+    ['doNotPerform', 'dosageInstruction', 'id', 'intent', 'medicationCodeableConcept', 'meta', 'resourceType', 'status', 'subject'],
+    'a dose comes with what is (not) to be given, not with why');
+  t.equal(project([request], ['dosageInstruction', 'reasonCode'])[0], request, 'a grant that, with them, covers everything returns the resource itself, untagged');
 });
 
-t.test('no projection leaks an ungranted clinical element, for any single-field grant of any category of both hospitals', async (t) => {
+t.test('alwaysIncluded(category) is the list the patient app shows beside the consent checkboxes', async (t) => {
+  for (const category of CATEGORIES) t.same(alwaysIncluded(category), ALWAYS_INCLUDED[category], category);
+  t.notOk(alwaysIncluded('Observation').includes('valueQuantity'), 'never a clinical value of its own');
+});
+
+t.test('no projection shows an element neither granted nor always included, or withholds one that is, for any single-field grant of both hospitals', async (t) => {
   const mappings = ['hospital1', 'hospital2'].map((h) => loadHospitalMapping(h));
   let checked = 0;
   for (const mapping of mappings) {
@@ -67,16 +81,22 @@ t.test('no projection leaks an ungranted clinical element, for any single-field 
         for (const [i, projected] of project(resources, fields).entries()) {
           const leaks = leaked(resources[i]!, projected, fields);
           if (leaks.length > 0) t.fail(`${mapping.hospital} ${category} granted [${fields.join()}] leaks ${leaks.join(', ')}`);
+          const missing = withheld(resources[i]!, projected, fields);
+          if (missing.length > 0) t.fail(`${mapping.hospital} ${category} granted [${fields.join()}] withholds ${missing.join(', ')}`);
           checked++;
         }
       }
     }
   }
   t.ok(checked > 1000, `${checked} projections checked`);
-  // The check itself catches a leak: a projection that let the value through with the status.
-  const [source] = [obs('o1', 100)];
-  t.same(leaked(source, { ...project([source], ['status'])[0]!, valueQuantity: source['valueQuantity'] }, ['status']), ['valueQuantity']);
-  t.same(leaked(source, { ...project([source], ['status'])[0]!, code: source['code'] }, ['status']), ['code']);
+  // The oracle itself catches each way to break the rule.
+  const source = obs('o1', 100);
+  const [onlyStatus] = project([source], ['status']);
+  t.same(leaked(source, { ...onlyStatus!, valueQuantity: source['valueQuantity'] }, ['status']), ['valueQuantity'], 'an ungranted value');
+  t.same(leaked(source, { ...onlyStatus!, code: { text: 'masked' } }, ['status']), ['code'], 'a required element altered');
+  t.same(leaked(source, { ...onlyStatus!, meta: { lastUpdated: '2024-01-02T03:04:05Z' } }, ['status']), ['meta'], 'meta other than SUBSETTED');
+  const { code: _code, ...noCode } = onlyStatus!;
+  t.same(withheld(source, noCode, ['status']), ['code'], 'a required element dropped');
 });
 
 t.test('toBundle gives a valid FHIR searchset with fullUrls and a self link', async (t) => {
@@ -146,14 +166,14 @@ t.test('rowToResource: ids from the primary key, codes mapped, nulls left out, b
   t.match(noValue, { status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category' }] }] },
     'constants beside non-null columns stay');
   const noCode = rowToResource('Observation', mapping, { ...row, obs_code: null, obs_desc: null });
-  t.same(noCode['code'], absent('unknown'), 'no code: no coding with a lonely system; FHIR requires one, so it is marked unknown');
+  t.same(noCode['code'], unknownValue(), 'no code: no coding with a lonely system; FHIR requires one, so it is marked unknown');
   t.ok(validateFhir(noCode).valid);
   t.notOk('meta' in rowToResource('Observation', mapping, { ...row, updt_dttm: null }), 'no timestamp, no lastUpdated');
   t.throws(() => rowToResource('Observation', mapping, { ...row, updt_dttm: '2024-06-17' }), { message: /meta\.lastUpdated: not an instant/ });
   const immunization = loadHospitalMapping('hospital2').categories.Immunization!;
   const bare = rowToResource('Immunization', immunization, { imm_id: 1, person_no: 2, cvx: '140', vaccine_desc: null, admin_dttm: null, lot_no: null, updt_dttm: null });
   t.equal(bare['status'], 'completed', 'top-level constants stay even when the top-level columns are null');
-  t.same(bare['_occurrenceDateTime'], absent('unknown'), 'a required primitive the row leaves empty: _element with data-absent-reason');
+  t.same(bare['_occurrenceDateTime'], unknownValue(), 'a required primitive the row leaves empty: _element with data-absent-reason');
   t.throws(() => rowToResource('Observation', mapping, { ...row, result_status: 'Z' }), { name: 'EhrMappingError', message: /status: local code has no mapping/ });
   t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: null }), EhrMappingError, 'no primary key');
   t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: 'a b' }), EhrMappingError, 'primary key outside the id alphabet');

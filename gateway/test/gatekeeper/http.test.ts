@@ -11,7 +11,7 @@ import { isSubsetted } from '../../src/services/records/records.js';
 import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/services/gatekeeper/signed-request.js';
 import errors from '../../src/http/plugins/errors.js';
 import type { Signer } from '../../src/ports/ledger.js';
-import { leaked } from '../ehr/leaks.js';
+import { leaked, withheld } from '../ehr/leaks.js';
 import { testCa } from '../support/test-ca.js';
 import { openWorld, type Hospital, type Person } from '../support/world.js';
 
@@ -106,12 +106,14 @@ function refused(t: Assert, r: Answer, status: number, code: string) {
   for (const s of PHI) t.notOk(r.raw.includes(s), 'nothing of the record leaks');
 }
 
-/** Every served resource shows only granted elements plus the structural minimum (test/ehr/leaks.ts), and is marked SUBSETTED. */
+/** Every served resource shows exactly the granted elements plus those always included (test/ehr/leaks.ts), and is marked SUBSETTED. */
 async function onlyGranted(t: Assert, h: Hospital, mrn: string, category: string, bundle: any, granted: string[]) {
   const sources = new Map((await h.records.fetch(category, mrn)).map((r) => [r.id, r]));
   for (const e of bundle.entry as any[]) {
     const leaks = leaked(sources.get(e.resource.id)!, e.resource, granted);
-    t.equal(leaks.length, 0, `${e.resource.id}: only ${granted.join(', ')} and the structural minimum (leaked: ${leaks.join(', ')})`);
+    t.equal(leaks.length, 0, `${e.resource.id}: only ${granted.join(', ')} and the elements always included (leaked: ${leaks.join(', ')})`);
+    const missing = withheld(sources.get(e.resource.id)!, e.resource, granted);
+    t.equal(missing.length, 0, `${e.resource.id}: the elements always included, with their values (withheld: ${missing.join(', ')})`);
     t.ok(isSubsetted(e.resource), 'tagged SUBSETTED');
   }
 }

@@ -73,6 +73,11 @@ export function structuralElement(category: string, key: string, table: Structur
   return undefined;
 }
 
+/** Every structural element of this category: required (min ≥ 1) or a modifier, in StructureDefinition order. */
+export function structuralElements(category: Category, table: StructuralTable = R4_STRUCTURAL): readonly ElementFacts[] {
+  return table[category];
+}
+
 /** The elements a resource of this category must carry (min ≥ 1), as StructureDefinition names. */
 export function requiredElements(category: Category, table: StructuralTable = R4_STRUCTURAL): ElementFacts[] {
   return table[category].filter((e) => e.min >= 1);

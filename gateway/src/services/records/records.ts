@@ -5,7 +5,7 @@ import { projectResource } from './projection.js';
 import { rowToResource, type FhirResource } from './to-fhir.js';
 
 export type { FhirResource } from './to-fhir.js';
-export { isSubsetted, SUBSETTED } from './projection.js';
+export { alwaysIncluded, isSubsetted, SUBSETTED } from './projection.js';
 
 export interface SearchsetBundle {
   resourceType: 'Bundle';
@@ -52,8 +52,9 @@ export class RecordService {
 export { hashResources } from '@medrec/client/records';
 
 /**
- * A viewer's answer: each resource reduced to the granted top-level elements plus the structural minimum
- * FHIR R4 demands (projection.ts); reduced resources are tagged SUBSETTED.
+ * A viewer's answer: each resource reduced to the granted top-level elements plus those that always
+ * accompany a grant (`alwaysIncluded`: R4's required and modifier elements), all with their real
+ * values (projection.ts); reduced resources are tagged SUBSETTED.
  */
 export function project(resources: readonly FhirResource[], fields: readonly string[]): FhirResource[] {
   const granted = new Set(fields);

@@ -4,8 +4,7 @@ import type { Category } from './categories.js';
 import { setPath } from './fhir-path.js';
 import { EhrMappingError, toFhirValue, toInstant } from './fhir-values.js';
 import type { CategoryMapping } from './mapping.js';
-import { setAbsent } from './projection.js';
-import { fills, requiredElements, structuralElement } from './r4-structure.js';
+import { fills, isPrimitive, requiredElements, structuralElement } from './r4-structure.js';
 
 /** A FHIR resource as JSON: the client library's type, which the pointer hash is defined over. */
 export type { FhirResource };
@@ -64,8 +63,15 @@ function fillRequired(category: Category, mapping: CategoryMapping, resource: Fh
     const name = mapping.elements.map((e) => e.path.split(/[.[]/)[0]!).find((top) => fills(required, top));
     const element = name === undefined ? undefined : structuralElement(category, name);
     if (name === undefined || !element) throw new EhrMappingError(`${category}: the mapping has no ${required.name}`);
-    setAbsent(resource, name, element, 'unknown', mapping.elements.some((e) => e.path.startsWith(`${name}[`)));
+    const value = unknownValue();
+    if (isPrimitive(element.type)) resource[`_${name}`] = value;
+    else resource[name] = mapping.elements.some((e) => e.path.startsWith(`${name}[`)) ? [value] : value;
   }
+}
+
+/** FHIR's stand-in for a value the record does not have: the data-absent-reason extension, code `unknown`. */
+export function unknownValue(): { extension: { url: string; valueCode: 'unknown' }[] } {
+  return { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] };
 }
 
 function parentOf(path: string): string {
