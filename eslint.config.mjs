@@ -1,7 +1,7 @@
 // ESLint (flat config) with typescript-eslint for the chaincode, the gateway and the client, run by `npm test`.
 // `medrec/layers` enforces the gateway's layer rule (gateway/scripts/layers.mjs): no import from a
 // lower layer of gateway/src to a higher one, none from src to demo, entry point or test code, and
-// workspace packages only where and as far as the rule allows (@medrec/client/records from services).
+// workspace packages only where and as far as the rule allows (@medrec/client/protocol from services).
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';

@@ -1,7 +1,7 @@
 /**
  * Canonical JSON: object keys sorted recursively (by UTF-16 code unit), no whitespace — one text per
  * value, whoever serialises it. The ledger pointer's hash (fhir/hash.ts) and the sealed wallet's
- * authenticated header depend on it; the gateway imports this very function (@medrec/client/records).
+ * authenticated header depend on it; the gateway imports this very function (@medrec/client/protocol).
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {

@@ -35,7 +35,7 @@ export {
   type SignedRequest,
 } from './gatekeeper/request.js';
 export { openSealedAnswer, SEALED_ANSWER_CTY } from './gatekeeper/sealed.js';
-export { canonicalJson, hashResources, checkRecords, isGatekeeperAnswer, type FhirResource, type GatekeeperAnswer, type RecordCheck } from './records.js';
+export { canonicalJson, hashResources, checkRecords, isGatekeeperAnswer, type FhirResource, type GatekeeperAnswer, type RecordCheck } from './protocol.js';
 export { GatewayClient, GatewayProblem, type ActivationInfo, type ActivationResult, type Prepared, type Endorsed, type Submitted, type Session } from './http/gateway-client.js';
 export type { RelationshipView, SummaryEntry } from './http/views.js';
 export {

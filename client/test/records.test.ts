@@ -5,16 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { canonicalJson, hashResources, type FhirResource } from '../src/records.js';
+import { canonicalJson, hashResources, type FhirResource } from '../src/protocol.js';
 import { gatewayHashResources, generateDataset, loadHospitalMapping, rowToResource } from './support/gateway.js';
 
-const obs = (id: string, value: number): FhirResource => ({
-  resourceType: 'Observation',
+const condition = (id: string, onset: string): FhirResource => ({
+  resourceType: 'Condition',
   id,
-  status: 'final',
-  code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }], text: 'Glucose' },
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+  code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }], text: 'Type 2 diabetes' },
   subject: { reference: 'Patient/p1' },
-  valueQuantity: { value, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+  onsetDateTime: onset,
 });
 
 /** docs/ehr.md's recipe written out without the library: meta removed, sorted by id, keys sorted at every depth, SHA-256 of the UTF-8. */
@@ -59,19 +59,19 @@ t.test('the bytes did not change when the hash moved from the gateway to this li
 });
 
 t.test('the hash does not depend on key order or resource order, but on every value', async (t) => {
-  const a = [obs('o1', 100), obs('o2', 120)];
+  const a = [condition('c1', '2020-01-01'), condition('c2', '2021-06-30')];
   const reordered: FhirResource[] = [
-    { valueQuantity: { code: 'mg/dL', system: 'http://unitsofmeasure.org', unit: 'mg/dL', value: 120 }, subject: { reference: 'Patient/p1' },
-      code: { text: 'Glucose', coding: [{ code: '2345-7', system: 'http://loinc.org' }] }, status: 'final', id: 'o2', resourceType: 'Observation' },
-    obs('o1', 100),
+    { onsetDateTime: '2021-06-30', subject: { reference: 'Patient/p1' }, code: { text: 'Type 2 diabetes', coding: [{ code: '44054006', system: 'http://snomed.info/sct' }] },
+      clinicalStatus: { coding: [{ code: 'active', system: 'http://terminology.hl7.org/CodeSystem/condition-clinical' }] }, id: 'c2', resourceType: 'Condition' },
+    condition('c1', '2020-01-01'),
   ];
   t.equal(hashResources(reordered), hashResources(a), 'same data, different key and resource order');
-  t.not(hashResources([obs('o1', 100), obs('o2', 121)]), hashResources(a), 'one value changed');
-  t.not(hashResources([obs('o1', 100)]), hashResources(a), 'one resource dropped');
-  t.not(hashResources([obs('o1', 100), { ...obs('o2', 120), note: [{ text: 'x' }] }]), hashResources(a), 'one element added');
-  const swapped = [obs('o1', 100), obs('o2', 120)];
-  (swapped[0]!['code'] as { coding: unknown[] }).coding.push({ system: 'http://loinc.org', code: '1-8' });
-  t.not(hashResources(swapped), hashResources(a), 'array contents count');
+  t.not(hashResources([condition('c1', '2020-01-01'), condition('c2', '2021-07-01')]), hashResources(a), 'one value changed');
+  t.not(hashResources([condition('c1', '2020-01-01')]), hashResources(a), 'one resource dropped');
+  t.not(hashResources([condition('c1', '2020-01-01'), { ...condition('c2', '2021-06-30'), note: [{ text: 'x' }] }]), hashResources(a), 'one element added');
+  const more = [condition('c1', '2020-01-01'), condition('c2', '2021-06-30')];
+  (more[0]!['code'] as { coding: unknown[] }).coding.push({ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' });
+  t.not(hashResources(more), hashResources(a), 'array contents count');
 });
 
 t.test("on every seeded patient and category, the hash is the documented recipe's, and the gateway's is this function", async (t) => {

@@ -11,9 +11,9 @@
 //   system     the composition root: builds every hospital's runtime from configuration
 // Above src: bin/ (entry points), demo/ (demo data, demo users, JSON/SSE clients), test/, bench/,
 // test-fabric/, test-fhir/. Nothing in src may import them.
-// Workspace packages have a place too (PACKAGES): the client library's `records` entry (the pointer
-// hash and the answer check the device runs) from services up; the rest of it is the patient's wallet,
-// which no gateway module may hold.
+// Workspace packages have a place too (PACKAGES): the client library's `protocol` entry (the pointer
+// hash, the answer check and the signed request's fixed parts, which the device runs too) from
+// services up; the rest of it is the patient's wallet, which no gateway module may hold.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -21,7 +21,7 @@ export const LAYERS = ['ports', 'pki', 'contract', 'adapters', 'services', 'http
 
 /** Workspace packages src may import only in part: the lowest layer allowed, and the entries it may name. */
 export const PACKAGES = {
-  '@medrec/client': { lowest: 'services', entries: ['@medrec/client/records'] },
+  '@medrec/client': { lowest: 'services', entries: ['@medrec/client/protocol'] },
 };
 
 /** Where a file (path relative to the gateway package) sits: a layer of src, 'outside' src, or 'src-root'. */

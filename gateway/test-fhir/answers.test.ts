@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
-import { canonicalJson } from '@medrec/client/records';
+import { canonicalJson } from '@medrec/client/protocol';
 import { isSubsetted } from '../src/services/records/records.js';
 import { leaked, withheld } from '../test/ehr/leaks.js';
 import { collectAnswers, startSystem, type CollectedAnswer } from './support/answers.js';

@@ -8,12 +8,9 @@ import { base64url, pemToDer, randomBytes, toBase64, utf8ToBytes } from '../byte
 import { WalletError } from '../errors.js';
 import type { DeviceKey } from '../keys/device-key.js';
 
-/** The `typ` the gatekeeper requires, so no other ES256 token of the same key passes for a request. */
-export const REQUEST_TYP = 'medrec-request+jws';
-/** Media type of a compact JWS (RFC 7515 §9.2.1). */
-export const JOSE_MEDIA_TYPE = 'application/jose';
-export const DEFAULT_LIFETIME_SECONDS = 60;
-export const MAX_LIFETIME_SECONDS = 120;
+import { DEFAULT_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS, REQUEST_TYP } from './wire.js';
+
+export { DEFAULT_LIFETIME_SECONDS, JOSE_MEDIA_TYPE, MAX_LIFETIME_SECONDS, REQUEST_TYP } from './wire.js';
 
 export interface RequestSpec {
   /** relationship id (64 lowercase hex) */

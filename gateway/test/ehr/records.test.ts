@@ -1,5 +1,5 @@
 import t from 'tap';
-import { hashResources as clientHashResources } from '@medrec/client/records';
+import { hashResources as clientHashResources } from '@medrec/client/protocol';
 import { validateFhir } from '../support/fhir-schema.js';
 import { EhrMappingError, toFhirValue } from '../../src/services/records/fhir-values.js';
 import { loadHospitalMapping } from '../../src/services/records/hospitals.js';

@@ -4,7 +4,7 @@ import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
 import type { Signer } from '../../ports/ledger.js';
 import type { VerifiedRequest } from './signed-request.js';
-import type { GatekeeperAnswer as AnswerShape } from '@medrec/client/records';
+import type { GatekeeperAnswer as AnswerShape } from '@medrec/client/protocol';
 
 export const TAG_SYSTEM = 'https://medrec.example/fhir/CodeSystem/gatekeeper';
 

@@ -1,5 +1,5 @@
 import type { Category } from '@medrec/chaincode/domain';
-import { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from '@medrec/client/records';
+import { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from '@medrec/client/protocol';
 import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
 import { Problem } from '../problem.js';

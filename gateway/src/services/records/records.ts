@@ -49,7 +49,7 @@ export class RecordService {
  * The ledger pointer's hash (exact bytes: docs/ehr.md, "The pointer hash") is the client library's: the
  * device re-checks answers with the same function, so there is one implementation of those bytes.
  */
-export { hashResources } from '@medrec/client/records';
+export { hashResources } from '@medrec/client/protocol';
 
 /**
  * A viewer's answer: each resource reduced to the granted top-level elements plus those that always

@@ -1,4 +1,4 @@
-import type { FhirResource } from '@medrec/client/records';
+import type { FhirResource } from '@medrec/client/protocol';
 import type { Row } from '../../ports/ehr.js';
 import type { Category } from './categories.js';
 import { setPath } from './fhir-path.js';
