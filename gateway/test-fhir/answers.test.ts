@@ -88,9 +88,18 @@ t.test('viewer answers: the granted elements and those always included, with the
   const sources = new Map<string, Record<string, unknown>>();
   for (const a of answers.filter((x) => x.kind === 'complete')) for (const e of a.body['bundle'].entry) sources.set(e.resource.id, e.resource);
   let resources = 0;
+  let whole = 0;
   for (const a of answers.filter((x) => x.kind === 'subset')) {
     t.equal(a.body['hashMatches'], true, `${a.label}: the gatekeeper checked the full record against the ledger`);
-    t.equal(a.body['check'].localHash, null, 'a subset cannot be re-hashed by the viewer');
+    if (a.body['projected']) t.equal(a.body['check'].localHash, null, `${a.label}: a subset cannot be re-hashed by the viewer`);
+    else {
+      // The grant and the elements always included cover every element these records have.
+      whole++;
+      t.same(a.body['check'], { ledgerHash: a.body['ledgerHash'], localHash: a.body['ledgerHash'], matches: true },
+        `${a.label}: nothing was left out, so the viewer re-hashes the records to the pointer`);
+    }
+    t.equal(a.body['projected'], (a.body['bundle'].entry as { resource: Record<string, unknown> }[]).some((e) => isSubsetted(e.resource as never)),
+      `${a.label}: projected exactly when a resource is tagged SUBSETTED`);
     for (const e of a.body['bundle'].entry) {
       const source = sources.get(e.resource.id);
       if (!source) {
@@ -101,12 +110,13 @@ t.test('viewer answers: the granted elements and those always included, with the
       if (leaks.length > 0) t.fail(`${a.label}: ${e.resource.id} leaks ${leaks.join(', ')}`);
       const missing = withheld(source, e.resource, a.granted);
       if (missing.length > 0) t.fail(`${a.label}: ${e.resource.id} withholds ${missing.join(', ')}`);
-      if (a.body['projected'] !== isSubsetted(e.resource)) t.fail(`${a.label}: ${e.resource.id} SUBSETTED tag disagrees with projected`);
       resources++;
     }
     if (a.body['projected']) t.match(a.body['bundle'].link[0].url, /&_elements=/, `${a.label}: self link names the elements`);
   }
   t.ok(resources > 200, `${resources} served resources compared with their source`);
+  const viewerAnswers = answers.filter((x) => x.kind === 'subset').length;
+  t.ok(whole < viewerAnswers / 2, `${viewerAnswers - whole} of ${viewerAnswers} viewer answers are subsets; ${whole} lost nothing`);
 });
 
 t.test('the HL7 validator reports 0 errors on every Bundle and every resource', async (t) => {
