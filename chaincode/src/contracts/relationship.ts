@@ -1,6 +1,7 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
-import { checkAccess, grantIsLive } from '../domain/access';
-import { mayAskAccess, seesWholeRelationship } from '../domain/authorisation';
+import { grantIsLive } from '../domain/access';
+import { seesWholeRelationship } from '../domain/authorisation';
+import { decideAccess } from '../domain/decision';
 import { rolesFor } from '../domain/transactions';
 import { conflict, forbidden, invalid, MedrecError, notFound } from '../domain/errors';
 import { relationshipIdFor } from '../domain/ids';
@@ -8,7 +9,6 @@ import { keys, prefixes } from '../domain/keys';
 import { grantAllowed, nextStatus } from '../domain/status';
 import type {
   Grant,
-  IdentityRecord,
   Notification,
   ParticipantRecord,
   Pointer,
@@ -18,14 +18,13 @@ import type {
 } from '../domain/types';
 import {
   parseCreateBatch,
-  parseFieldsJson,
   parseGrantJson,
   requireCategory,
   requireCreateItem,
   requireHex64,
   type CreateItem,
 } from '../domain/validation';
-import { registeredCaller, type Caller } from './caller';
+import { certCaller, registeredCaller, type Caller } from './caller';
 import {
   getPointer,
   loadRelationship,
@@ -201,25 +200,9 @@ export class RelationshipContract extends Contract {
   @Param('category', 'string', 'FHIR resource type')
   @Param('fieldsJson', 'string', 'JSON array of requested top-level fields; [] means all it may see')
   async checkAccess(ctx: Context, relationshipId: string, requesterIdentityId: string, category: string, fieldsJson: string): Promise<string> {
+    // The domain's decision, the same code the gateway's ledger adapters run on committed state.
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.checkAccess'));
-    const requesterIid = requireHex64(requesterIdentityId, 'requesterIdentityId');
-    const cat = requireCategory(category);
-    const fields = parseFieldsJson(fieldsJson, cat);
-    const rel = await loadRelationship(state, relationshipId);
-    if (!mayAskAccess(caller, rel, requesterIid)) throw forbidden("only the requester, the relationship's gatekeeper or an auditor may ask");
-    const requester = await state.get<IdentityRecord>(keys.identity(requesterIid));
-    if (!requester) throw notFound('the requester is not registered');
-    const decision = checkAccess({
-      relationship: rel,
-      requester,
-      grant: await state.get<Grant>(keys.grant(rel.relationshipId, requester.participantId)),
-      pointer: await getPointer(state, rel.relationshipId, cat),
-      category: cat,
-      fields,
-      now: state.now,
-    });
-    return JSON.stringify(decision);
+    return JSON.stringify(await decideAccess(state, certCaller(ctx), { relationshipId, requesterIdentityId, category, fieldsJson }, state.now));
   }
 
   @Transaction(false)

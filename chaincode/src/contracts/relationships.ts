@@ -1,6 +1,7 @@
 import { isPatientOf, isProviderOf } from '../domain/authorisation';
-import { forbidden, notFound } from '../domain/errors';
+import { forbidden } from '../domain/errors';
 import { keys, prefixes } from '../domain/keys';
+import { loadRelationship } from '../domain/decision';
 import {
   loadPointerValue,
   loadRelationshipValue,
@@ -13,17 +14,11 @@ import {
   type StoredSummary,
 } from '../domain/stored';
 import type { Pointer, RelationshipRecord, RelationshipStatus, SummaryEntry, ViewerStatus } from '../domain/types';
-import { requireHex64 } from '../domain/validation';
 import type { Caller } from './caller';
 import type { State } from './state';
 
-/** Helpers shared by the Relationship and Summary contracts. */
-export async function loadRelationship(state: State, relationshipId: unknown): Promise<RelationshipRecord> {
-  const id = requireHex64(relationshipId, 'relationshipId');
-  const stored = await state.get<StoredRelationship>(keys.relationship(id));
-  if (!stored) throw notFound('no such relationship');
-  return loadRelationshipValue(id, stored);
-}
+/** Helpers shared by the Relationship and Summary contracts; the point reads are the domain's (decision.ts). */
+export { getPointer, loadRelationship } from '../domain/decision';
 
 export async function putRelationship(state: State, rel: RelationshipRecord): Promise<void> {
   await state.put(keys.relationship(rel.relationshipId), storeRelationship(rel));
@@ -31,11 +26,6 @@ export async function putRelationship(state: State, rel: RelationshipRecord): Pr
 
 export async function relationshipHistory(state: State, relationshipId: string) {
   return state.history(keys.relationship(relationshipId), (v: StoredRelationship) => loadRelationshipValue(relationshipId, v));
-}
-
-export async function getPointer(state: State, relationshipId: string, category: string): Promise<Pointer | null> {
-  const stored = await state.get<StoredPointer>(keys.pointer(relationshipId, category));
-  return stored && loadPointerValue(relationshipId, category, stored);
 }
 
 export async function putPointerValue(state: State, pointer: Pointer): Promise<void> {

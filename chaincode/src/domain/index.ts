@@ -3,6 +3,19 @@ export { CATEGORIES, CATEGORY_FIELDS, fieldsOf, isCategory, isField, type Catego
 export { PURPOSES, isPurpose, type Purpose } from './purposes';
 export { ERROR_CODES, ERROR_CODE_PATTERN, MedrecError, errorCodeOf, type ErrorCode } from './errors';
 export { checkAccess, grantIsLive, type AccessQuery } from './access';
+export {
+  certCaller,
+  decideAccess,
+  getPointer,
+  loadRelationship,
+  registeredCaller,
+  type AccessQuestion,
+  type Caller,
+  type CertCaller,
+  type CertificateClaims,
+  type StateReader,
+} from './decision';
+export { ACCESS_OBJECT_TYPES, isAccessKey, keys } from './keys';
 export { nextStatus, patientMayRead, viewerMayRead } from './status';
 export {
   LIMITS,

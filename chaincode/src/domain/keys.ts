@@ -23,6 +23,20 @@ export const OBJECT_TYPES = {
   anchorHead: 'anchorHead',
 } as const;
 
+/**
+ * The object types Relationship.checkAccess reads (decision.ts): identities, relationships, pointers
+ * and grants. A copy of the committed state that answers access decisions outside the chaincode
+ * (the gateway's ledger adapters) keeps exactly these.
+ */
+export const ACCESS_OBJECT_TYPES: readonly string[] = [OBJECT_TYPES.identity, OBJECT_TYPES.relationship, OBJECT_TYPES.pointer, OBJECT_TYPES.grant];
+
+/** Whether a state key is one checkAccess reads. */
+export function isAccessKey(key: string): boolean {
+  if (key[0] !== SEP) return false;
+  const end = key.indexOf(SEP, 1);
+  return end > 1 && ACCESS_OBJECT_TYPES.includes(key.slice(1, end));
+}
+
 export function compositeKey(objectType: string, attributes: string[]): string {
   if (objectType.length === 0) throw new Error('empty object type');
   for (const part of [objectType, ...attributes]) {

@@ -1,7 +1,9 @@
 import t from 'tap';
 import { fieldsOf } from '../../src/domain/categories';
+import { certCaller, decideAccess, type StateReader } from '../../src/domain/decision';
 import type { Decision } from '../../src/domain/types';
-import { cast, grantJson, H, H1, refused, type Actor, type Cast } from '../support/world';
+import { cast, grantJson, H, H1, refused, type Actor, type Cast, type World } from '../support/world';
+import type { Response } from '../support/stub';
 
 /** Relationship.checkAccess through the contract: the decision the gatekeeper obeys. */
 async function setup() {
@@ -12,10 +14,47 @@ async function setup() {
   return { c, id };
 }
 
+/** The committed state as the gateway's ledger adapters read it: JSON records by key, nothing else. */
+const committed = (w: World): StateReader => ({
+  async get<T>(key: string): Promise<T | null> {
+    const value = w.ledger.state.get(key);
+    return value && value.length > 0 ? (JSON.parse(value.toString('utf8')) as T) : null;
+  },
+});
+
+/**
+ * The domain's decision, run as the gateway runs it (claims from the certificate, committed state,
+ * the transaction's time), must give the very bytes, or the very error, the contract gave.
+ */
+async function sameAsDomain(w: World, caller: Actor, args: string[], res: Response, at: Date): Promise<void> {
+  const [relationshipId, requesterIdentityId, category, fieldsJson] = args as [string, string, string, string];
+  const outcome = await decideAccess(
+    committed(w),
+    certCaller({ mspId: caller.mspId, role: caller.role, enrollmentId: caller.enrollmentId }),
+    { relationshipId, requesterIdentityId, category, fieldsJson },
+    at.toISOString(),
+  ).then(
+    (d) => ({ status: 200, payload: JSON.stringify(d) }),
+    (e: Error) => ({ status: 500, message: e.message }),
+  );
+  const contract = res.status === 200 ? { status: 200, payload: res.payload } : { status: 500, message: res.message };
+  if (JSON.stringify(outcome) !== JSON.stringify(contract)) {
+    throw new Error(`the domain's decision differs from the contract's: ${JSON.stringify(outcome)} vs ${JSON.stringify(contract)}`);
+  }
+}
+
 async function ask(c: Cast, caller: Actor, id: string, requester: Actor, category = 'Observation', fields: string[] = [], at?: Date): Promise<Decision> {
-  const res = await c.w.call(caller, 'Relationship:checkAccess', [id, requester.iid, category, JSON.stringify(fields)], false, at);
+  const args = [id, requester.iid, category, JSON.stringify(fields)];
+  const res = await c.w.call(caller, 'Relationship:checkAccess', args, false, at);
+  await sameAsDomain(c.w, caller, args, res, at ?? c.w.ledger.clock);
   if (res.status !== 200) throw new Error(res.message);
   return JSON.parse(res.payload) as Decision;
+}
+
+/** A refused question: refused by the contract with `code`, and by the domain with the same error. */
+async function refusedAsk(t: Parameters<typeof refused>[0], c: Cast, caller: Actor, args: string[], code: string): Promise<void> {
+  const res = await refused(t, c.w, caller, 'Relationship:checkAccess', args, code);
+  await sameAsDomain(c.w, caller, args, res, c.w.ledger.clock);
 }
 
 const GRANT = grantJson([{ category: 'Observation', fields: ['code', 'valueQuantity'] }, { category: 'Condition', fields: ['code'] }], '2026-06-01T00:00:00.000Z', 'FAMRQT');
@@ -82,12 +121,12 @@ t.test('who may ask, and bad questions', async (t) => {
   const { c, id } = await setup();
   const args = (requester: Actor, category = 'Observation', fields = '[]') => [id, requester.iid, category, fields];
   // only the requester itself, the relationship's gatekeeper org, or an auditor
-  await refused(t, c.w, c.viewer, 'Relationship:checkAccess', args(c.patient), 'FORBIDDEN');
-  await refused(t, c.w, c.provider2, 'Relationship:checkAccess', args(c.patient), 'FORBIDDEN');
-  await refused(t, c.w, c.stranger, 'Relationship:checkAccess', args(c.stranger), 'FORBIDDEN');
+  await refusedAsk(t, c, c.viewer, args(c.patient), 'FORBIDDEN');
+  await refusedAsk(t, c, c.provider2, args(c.patient), 'FORBIDDEN');
+  await refusedAsk(t, c, c.stranger, args(c.stranger), 'FORBIDDEN');
   t.match(await ask(c, c.auditor, id, c.viewer2), { allowed: false, code: 'NOT_A_PARTY' });
-  await refused(t, c.w, c.auditor, 'Relationship:checkAccess', args(c.stranger), 'NOT_FOUND');
-  await refused(t, c.w, c.auditor, 'Relationship:checkAccess', [H('6'), c.patient.iid, 'Observation', '[]'], 'NOT_FOUND');
+  await refusedAsk(t, c, c.auditor, args(c.stranger), 'NOT_FOUND');
+  await refusedAsk(t, c, c.auditor, [H('6'), c.patient.iid, 'Observation', '[]'], 'NOT_FOUND');
   for (const [name, a] of [
     ['unknown category', args(c.patient, 'Billing')],
     ['lowercase category', args(c.patient, 'observation')],
@@ -100,6 +139,6 @@ t.test('who may ask, and bad questions', async (t) => {
     ['missing relationship', ['', c.patient.iid, 'Observation', '[]']],
   ] as const) {
     t.comment(name);
-    await refused(t, c.w, c.auditor, 'Relationship:checkAccess', [...a], 'INVALID_ARGUMENT');
+    await refusedAsk(t, c, c.auditor, [...a], 'INVALID_ARGUMENT');
   }
 });

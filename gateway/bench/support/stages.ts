@@ -53,7 +53,7 @@ export async function stageCosts(world: World, requesters: readonly Requester[],
   costs.push(
     await measure('checkAccess (ledger decision)', async (i) => {
       const { claims, identityId } = verified[i]!;
-      decisions[i]!.d = await world.client.evaluate(h2.service, Relationship.checkAccess(claims.rel, identityId, claims.cat, claims.fields));
+      decisions[i]!.d = await world.client.checkAccess(h2.service, Relationship.checkAccess(claims.rel, identityId, claims.cat, claims.fields));
     }),
   );
   costs.push(await measure('patient link (pid → chart)', (i) => h2.links.get(((decisions[i]!.d as { patientId: string }).patientId))));

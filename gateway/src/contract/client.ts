@@ -1,4 +1,4 @@
-import type { LedgerPort, Signer } from '../ports/ledger.js';
+import type { Decision, LedgerPort, Signer } from '../ports/ledger.js';
 import type { EvaluateRequest, SubmitRequest } from './request.js';
 
 export interface Submitted<T> {
@@ -24,5 +24,15 @@ export class MedrecClient {
 
   async evaluate<T>(signer: Signer, req: EvaluateRequest<T>): Promise<T> {
     return req.decode(await this.ledger.evaluate(signer, req.contract, req.transaction, [...req.args]));
+  }
+
+  /**
+   * A Relationship.checkAccess request, decided by the ledger port's checkAccess: the same Decision
+   * as `evaluate` gives, which the ledger may answer from its committed state in-process.
+   */
+  async checkAccess(signer: Signer, req: EvaluateRequest<Decision>): Promise<Decision> {
+    if (req.name !== 'Relationship.checkAccess') throw new TypeError(`${req.name} is not Relationship.checkAccess`);
+    const [relationshipId, requesterIdentityId, category, fieldsJson] = req.args as [string, string, string, string];
+    return this.ledger.checkAccess(signer, { relationshipId, requesterIdentityId, category, fieldsJson });
   }
 }

@@ -37,13 +37,18 @@ export interface CertificateSubject {
   role: string | null;
 }
 
-/** Reads who a certificate names. Throws when it names no one. */
-export function certificateSubject(input: CertificateInput): CertificateSubject {
+/** Who a certificate names, as the chaincode's `ctx.clientIdentity` reads it: enrollment id and role, each possibly absent. */
+export function certificateClaims(input: CertificateInput): { enrollmentId: string | undefined; role: string | null } {
   const cert = parseCertificate(input);
   const attrs = fabricAttributes(cert);
-  const enrollmentId = attrs['hf.EnrollmentID'] ?? commonName(cert.subject);
+  return { enrollmentId: attrs['hf.EnrollmentID'] ?? commonName(cert.subject), role: attrs['role'] ?? null };
+}
+
+/** Reads who a certificate names. Throws when it names no one. */
+export function certificateSubject(input: CertificateInput): CertificateSubject {
+  const { enrollmentId, role } = certificateClaims(input);
   if (!enrollmentId) throw new Error('certificate names no enrollment id');
-  return { enrollmentId, role: attrs['role'] ?? null };
+  return { enrollmentId, role };
 }
 
 function commonName(subject: string): string | undefined {

@@ -1,5 +1,7 @@
 /** The gateway's view of any ledger: the embedded one or a real Fabric network. */
-import { ERROR_CODES, type ErrorCode } from '@medrec/chaincode/domain';
+import { ERROR_CODES, type AccessQuestion, type Decision, type ErrorCode } from '@medrec/chaincode/domain';
+
+export type { AccessQuestion, Decision } from '@medrec/chaincode/domain';
 
 /** Who signs a proposal: the user's own enrolled certificate and private key (PEM, PKCS#8). */
 export interface Signer {
@@ -68,6 +70,14 @@ export interface LedgerPort {
   ): Promise<SubmitResult>;
   /** Query on committed state; nothing is ordered. */
   evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array>;
+  /**
+   * Relationship.checkAccess as `signer`: the chaincode domain's own decision (`decideAccess`) on
+   * committed state, with the same Decision and the same errors as evaluating the transaction. An
+   * adapter may answer it from its own copy of the committed state, but only when that copy holds
+   * every block the ledger had committed when the call began: a revocation committed before a request
+   * is honoured by that request (docs/DESIGN.md, "Access decisions").
+   */
+  checkAccess(signer: Signer, question: AccessQuestion): Promise<Decision>;
   /** Chaincode events of committed, valid transactions, in ledger order, from options.startBlock. */
   events(options: EventOptions): AsyncIterable<ChaincodeEvent>;
   /** Number of blocks on the ledger. */

@@ -46,7 +46,7 @@ export interface GatekeeperAnswer extends AnswerShape {
  */
 export async function answerRequest(deps: AnswerDeps, req: VerifiedRequest): Promise<GatekeeperAnswer> {
   const { rel, cat, fields } = req.claims;
-  const decision = await deps.client.evaluate(deps.service, Relationship.checkAccess(rel, req.identityId, cat, fields));
+  const decision = await deps.client.checkAccess(deps.service, Relationship.checkAccess(rel, req.identityId, cat, fields));
   if (!decision.allowed || !decision.pointer) throw refusal(decision);
   if (decision.providerMspId !== deps.mspId) {
     throw new Problem(421, 'WRONG_GATEKEEPER', "this relationship's records are kept by another hospital");

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import {
   AccessDeniedError,
   ChaincodeError,
+  type AccessQuestion,
+  type Decision,
   LedgerUnavailableError,
   TransactionInvalidError,
   type ChaincodeEvent,
@@ -21,6 +23,8 @@ import {
   type SubmitResult,
   type TransactionInfo,
 } from '../../../ports/ledger.js';
+import { decideAs } from '../decision.js';
+import { CommittedRecords } from './access.js';
 import { dataHash, headerHash } from './block.js';
 import { ChaincodeStub, chaincodeFromContracts, type Chaincode, type Serializers, type StubInstance } from './fabric.js';
 import { CommitLock } from './lock.js';
@@ -28,7 +32,7 @@ import { TrustStore } from '../../../pki/trust-store.js';
 import { buildSignedProposal, decodeSignedProposal, type DecodedProposal } from './proposal.js';
 import { configTxId, encodeBlockData, encodeRecord, type ConfigRecord, type EndorserRecord } from './records.js';
 import { verifyLowS } from './signature.js';
-import { Simulation } from './simulation.js';
+import { Simulation, StoreFailure } from './simulation.js';
 import { LedgerStore, type HistoryInsert, type TransactionRow } from './store.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 import { BlockView } from './view.js';
@@ -110,6 +114,8 @@ export class EmbeddedLedger implements LedgerPort {
   private closed = false;
   private readonly commitWaiters = new Set<() => void>();
   private readonly configListeners = new Set<ChannelConfigListener>();
+  /** What checkAccess reads: committed records in memory, dropped inside the commit of each block that writes them. */
+  private readonly records: CommittedRecords;
 
   /** Use openEmbeddedLedger. */
   constructor(
@@ -122,6 +128,7 @@ export class EmbeddedLedger implements LedgerPort {
     this.chaincode = chaincodeFromContracts(options.contracts, options.serializers, this.chaincodeName);
     this.maxBlockTransactions = options.maxBlockTransactions ?? 500;
     this.batchTimeoutMs = options.batchTimeoutMs ?? 2;
+    this.records = new CommittedRecords(store);
     const last = store.lastBlock();
     if (last) {
       this.nextBlock = last.number + 1;
@@ -230,6 +237,26 @@ export class EmbeddedLedger implements LedgerPort {
     return (await this.endorse(signed.signedProposalBytes)).payload;
   }
 
+  /**
+   * The chaincode's decision in-process, on committed state (./access.ts): the caller's certificate
+   * is checked against the channel's MSPs as a creator is; then, under the commit lock, the domain's
+   * decideAccess reads the committed records. A block committed before this call began is seen whole.
+   */
+  async checkAccess(signer: Signer, question: AccessQuestion): Promise<Decision> {
+    this.assertOpen();
+    const at = new Date();
+    const creator = this.membership.check(signer.mspId, signer.certificate, at);
+    if (!creator.ok) throw new AccessDeniedError(`access denied: ${creator.reason}`);
+    return this.lock.read(async () => {
+      this.assertOpen();
+      try {
+        return await decideAs(this.records, signer, question, at);
+      } catch (error) {
+        throw error instanceof StoreFailure ? unavailable(error.cause) : error;
+      }
+    });
+  }
+
   /** The peer's side of a proposal: check the creator and its signature, then simulate. */
   private async endorse(signedProposalBytes: Uint8Array): Promise<Endorsement> {
     const proposal = decodeSignedProposal(signedProposalBytes);
@@ -300,6 +327,8 @@ export class EmbeddedLedger implements LedgerPort {
       state: state ? [...state.updates.values()] : [],
       history,
     });
+    // Still inside the commit (the lock is held): no decision can see this block half applied.
+    if (state) this.records.invalidate(state.updates.keys());
     this.nextBlock = number + 1;
     this.previousHash = hash;
     for (const wake of [...this.commitWaiters]) wake();

@@ -15,7 +15,9 @@ import {
   signers,
 } from '@hyperledger/fabric-gateway';
 import {
+  type AccessQuestion,
   type ChaincodeEvent,
+  type Decision,
   type ChannelConfigListener,
   type ChannelMember,
   type EventOptions,
@@ -135,6 +137,12 @@ export class FabricLedger implements LedgerPort {
     } catch (error) {
       throw toPortError(error);
     }
+  }
+
+  async checkAccess(signer: Signer, question: AccessQuestion): Promise<Decision> {
+    const { relationshipId, requesterIdentityId, category, fieldsJson } = question;
+    const bytes = await this.evaluate(signer, 'Relationship', 'checkAccess', [relationshipId, requesterIdentityId, category, fieldsJson]);
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as Decision;
   }
 
   async *events(options: EventOptions): AsyncIterable<ChaincodeEvent> {
