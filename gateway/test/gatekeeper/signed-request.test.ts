@@ -1,9 +1,10 @@
-import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { X509Certificate, createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { CompactSign, compactVerify, errors as joseErrors } from 'jose';
 import t from 'tap';
 import { identityId } from '@medrec/chaincode/domain';
 import { Problem } from '../../src/services/problem.js';
 import type { Signer } from '../../src/ports/ledger.js';
+import { compactParts, verifyCompact } from '../../src/services/gatekeeper/jws.js';
 import { ReplayCache } from '../../src/services/gatekeeper/replay.js';
 import { REQUEST_TYP, RequestVerifier, signRequest } from '../../src/services/gatekeeper/signed-request.js';
 import { TrustStore } from '../../src/pki/trust-store.js';
@@ -187,4 +188,103 @@ t.test('the replay cache forgets ids only after they expire', async (t) => {
   t.notOk(cache.claim('r', 'j', 100, 100));
   t.ok(cache.claim('r', 'k', 300, 200), 'a later sweep drops expired ids');
   t.equal(cache.size, 1);
+});
+
+/** Signs exactly the given header and payload bytes (ES256, P1363), for tokens no library would make. */
+function rawSign(signer: Signer, header: Buffer | string, payload: Buffer | string, encodePayload = true): string {
+  const h = Buffer.from(header).toString('base64url');
+  const p = encodePayload ? Buffer.from(payload).toString('base64url') : String(payload);
+  const sig = sign('sha256', Buffer.from(`${h}.${p}`), { key: createPrivateKey(signer.privateKey), dsaEncoding: 'ieee-p1363' });
+  return `${h}.${p}.${sig.toString('base64url')}`;
+}
+
+t.test("every check jose's compactVerify made is still made (the signature now verified on the thread pool)", async (t) => {
+  const v = verifier();
+  const x5c = [new X509Certificate(alice.certificate).raw.toString('base64')];
+  const base = { alg: 'ES256', typ: REQUEST_TYP, x5c };
+  const body = () => JSON.stringify(claims());
+  t.ok(await v.verify(rawSign(alice, JSON.stringify(base), body())), 'a hand-made valid token verifies');
+
+  // compact form
+  await refused(t, v.verify(`${rawSign(alice, JSON.stringify(base), body())}.extra`), 400, 'MALFORMED_REQUEST');
+  // the header: UTF-8 (jose decoded it fatally) and a plain JSON object
+  const badUtf8 = Buffer.concat([Buffer.from(JSON.stringify({ ...base, kid: 'x' }).slice(0, -2)), Buffer.from([0xff]), Buffer.from('"}')]);
+  await refused(t, v.verify(rawSign(alice, badUtf8, body())), 400, 'MALFORMED_REQUEST');
+  // critical headers
+  for (const crit of [['exp'], [], 'b64', [''], ['b64', 'b64']]) {
+    await refused(t, v.verify(rawSign(alice, JSON.stringify({ ...base, crit, b64: true }), body())), 400, 'MALFORMED_REQUEST');
+  }
+  await refused(t, v.verify(rawSign(alice, JSON.stringify({ ...base, crit: ['b64'] }), body())), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(rawSign(alice, JSON.stringify({ ...base, crit: ['b64'], b64: 'no' }), body())), 400, 'MALFORMED_REQUEST');
+  t.ok(await v.verify(rawSign(alice, JSON.stringify({ ...base, crit: ['b64'], b64: true }), body())), 'b64 true, critical: understood, as jose did');
+  // base64url strictness: the standard alphabet (as jose), padding and whitespace (stricter than atob) are refused
+  const ok = rawSign(alice, JSON.stringify(base), body());
+  const [h, p, s] = ok.split('.') as [string, string, string];
+  const standardAlphabet = `${Buffer.from(body()).toString('base64').replace(/=+$/, '')}+/`;
+  await refused(t, v.verify(rawSign(alice, JSON.stringify(base), standardAlphabet, false)), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(`${h}.${p}.${s}=`), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(`${h}.${p}.${s.slice(0, 10)} ${s.slice(10)}`), 400, 'MALFORMED_REQUEST');
+  await refused(t, v.verify(`${h}.${p}.${s.slice(0, -1)}`), 400, 'MALFORMED_REQUEST');
+  // the signature: wrong length or not over these bytes
+  await refused(t, v.verify(`${h}.${p}.${s.slice(0, -4)}`), 401, 'SIGNATURE_INVALID');
+  await refused(t, v.verify(`${h}.${p}.${Buffer.alloc(64).toString('base64url')}`), 401, 'SIGNATURE_INVALID');
+  // the key: ES256 needs P-256
+  const p384 = await ca1.issue('p384', 'patient', { namedCurve: 'P-384' });
+  const x5c384 = [new X509Certificate(p384.certificate).raw.toString('base64')];
+  const forged = `${Buffer.from(JSON.stringify({ ...base, x5c: x5c384 })).toString('base64url')}.${Buffer.from(body()).toString('base64url')}.${Buffer.alloc(64, 1).toString('base64url')}`;
+  await refused(t, v.verify(forged), 400, 'MALFORMED_REQUEST');
+});
+
+t.test('the JWS checks agree with jose compactVerify on mutated tokens', async (t) => {
+  const x5c = [new X509Certificate(alice.certificate).raw.toString('base64')];
+  const key = new X509Certificate(alice.certificate).publicKey;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+/';
+  let state = 12345;
+  const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const headers = [
+    { alg: 'ES256', typ: REQUEST_TYP, x5c },
+    { alg: 'ES256', typ: REQUEST_TYP, x5c, crit: ['b64'], b64: true },
+    { alg: 'ES256', typ: REQUEST_TYP, x5c, crit: ['zip'] },
+    { alg: 'ES256', typ: REQUEST_TYP, x5c, crit: 'b64' },
+  ];
+  let agreed = 0;
+  for (let i = 0; i < 400; i++) {
+    let token = rawSign(alice, JSON.stringify(headers[i % headers.length]), JSON.stringify(claims()));
+    const edits = Math.floor(random() * 3);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(random() * token.length);
+      token = token.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + token.slice(at + 1);
+    }
+    const jose = await compactVerify(token, key, { algorithms: ['ES256'] }).then(
+      (r) => Buffer.from(r.payload).toString('base64url'),
+      (e: Error) => (e instanceof joseErrors.JWSSignatureVerificationFailed ? 'bad-signature' : 'malformed'),
+    );
+    let ours: string;
+    try {
+      const r = await verifyCompact(compactParts(token), key);
+      ours = typeof r === 'string' ? r : Buffer.from(r).toString('base64url');
+    } catch {
+      ours = 'malformed';
+    }
+    t.equal(ours, jose, `token ${i} (${edits} edits)`);
+    if (ours === jose) agreed++;
+  }
+  t.equal(agreed, 400);
+});
+
+t.test('the replay cache forgets a few expired ids per claim, never one still live', async (t) => {
+  const cache = new ReplayCache();
+  for (let i = 0; i < 100_000; i++) cache.claim('r', `j${i}`, 100 + (i % 20), 50);
+  t.equal(cache.size, 100_000);
+  t.ok(cache.claim('r', 'late', 400, 300));
+  t.equal(cache.size, 100_000 - 4 + 1, 'one claim forgot only the four oldest expired ids: no 100k sweep');
+  for (let i = 0; i < 25_000; i++) cache.claim('s', `k${i}`, 400, 300);
+  t.equal(cache.size, 25_001, 'all the expired ids are gone after enough claims');
+  t.notOk(cache.claim('s', 'k0', 400, 300), 'live ids are kept');
+
+  const again = new ReplayCache();
+  t.ok(again.claim('r', 'j', 100, 50));
+  t.ok(again.claim('r', 'j', 250, 150), 'an expired id may be used again');
+  t.ok(again.claim('r', 'other', 260, 160), '(this claim sweeps the first place of j)');
+  t.notOk(again.claim('r', 'j', 250, 170), 'its old place in the queue did not forget the new claim');
 });

@@ -21,7 +21,7 @@ const pem = (key: webcrypto.CryptoKey) => KeyObject.from(key).export({ type: 'pk
 export interface TestCa {
   mspId: string;
   certificate: string;
-  issue(enrollmentId: string, role: string, validity?: { notBefore?: Date; notAfter?: Date }): Promise<Signer>;
+  issue(enrollmentId: string, role: string, validity?: { notBefore?: Date; notAfter?: Date; namedCurve?: 'P-256' | 'P-384' }): Promise<Signer>;
   /** A CRL of this CA naming the given certificates. */
   crl(revoked: Signer[]): Promise<string>;
 }
@@ -46,7 +46,10 @@ export async function testCa(mspId: string, name = mspId): Promise<TestCa> {
     mspId,
     certificate: caCert.toString('pem'),
     async issue(enrollmentId, role, validity = {}) {
-      const leafKeys = await keyPair();
+      const leafKeys =
+        validity.namedCurve === 'P-384'
+          ? ((await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify'])) as unknown as WebKeyPair)
+          : await keyPair();
       const attrs = JSON.stringify({ attrs: { 'hf.EnrollmentID': enrollmentId, role, hospital: name } });
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: (serial++).toString(16).padStart(2, '0'),

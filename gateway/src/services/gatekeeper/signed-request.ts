@@ -1,11 +1,13 @@
 import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
-import { CompactSign, compactVerify, errors as joseErrors } from 'jose';
+import { CompactSign } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { identityId, type Category } from '@medrec/chaincode/domain';
 import { DEFAULT_LIFETIME_SECONDS, REQUEST_TYP } from '@medrec/client/protocol';
 import { badRequest, unauthorized } from '../problem.js';
 import type { Signer } from '../../ports/ledger.js';
 import { certificateSubject } from '../../pki/certificate.js';
 import { parseClaims, type RequestClaims } from './claims.js';
+import { compactParts, verifyCompact, type CompactParts } from './jws.js';
 import type { ReplayCache } from './replay.js';
 import type { TrustStore } from '../../pki/trust-store.js';
 
@@ -60,15 +62,17 @@ interface KnownCertificate {
 
 const MAX_CACHED_CERTIFICATES = 10_000;
 const MAX_X5C_CHARS = 8_192;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Verifies signed gatekeeper requests: ES256 only, the signature by the key of the x5c certificate,
  * that certificate chaining to a channel member's CA (which decides the MSP), inside its validity,
  * the claims' shape, audience and lifetime, and finally a never-seen jti. Chain verification is
- * cached per certificate (validity is still checked on every request); the signature never is.
+ * cached per certificate, least recently used first out (validity and revocation are still checked
+ * on every request); the signature never is, and it is verified on libuv's thread pool (./jws.ts).
  */
 export class RequestVerifier {
-  private readonly known = new Map<string, KnownCertificate>();
+  private readonly known = new LRUCache<string, KnownCertificate>({ max: MAX_CACHED_CERTIFICATES });
 
   constructor(
     private readonly trust: TrustStore,
@@ -81,7 +85,8 @@ export class RequestVerifier {
    * claims are valid), so a refusal can still be audited with whatever was proven.
    */
   async verify(jws: string, seen: Partial<VerifiedRequest> = {}, nowMs = Date.now()): Promise<VerifiedRequest> {
-    const header = protectedHeader(jws);
+    const parts = compactParts(jws);
+    const header = parts.header;
     if (header['alg'] !== 'ES256') throw unauthorized('ALG_NOT_ALLOWED', 'gatekeeper requests must be signed with ES256');
     if (header['typ'] !== REQUEST_TYP) throw badRequest('MALFORMED_REQUEST', `typ must be ${REQUEST_TYP}`);
     const x5c = header['x5c'];
@@ -95,18 +100,10 @@ export class RequestVerifier {
     if (nowMs < cert.notBefore || nowMs > cert.notAfter) {
       throw unauthorized('CERTIFICATE_EXPIRED', 'the certificate or its CA is outside its validity period');
     }
-    let payload: Uint8Array;
-    try {
-      ({ payload } = await compactVerify(jws, cert.key, { algorithms: ['ES256'] }));
-    } catch (err) {
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
-        throw unauthorized('SIGNATURE_INVALID', 'the signature does not verify with the certificate');
-      }
-      throw badRequest('MALFORMED_REQUEST', 'the body is not a valid compact JWS');
-    }
+    const payload = await verified(parts, cert.key);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+      parsed = JSON.parse(UTF8.decode(payload));
     } catch {
       throw badRequest('MALFORMED_REQUEST', 'the JWS payload is not JSON');
     }
@@ -148,20 +145,15 @@ export class RequestVerifier {
       notBefore: chain.notBefore,
       notAfter: chain.notAfter,
     };
-    if (this.known.size >= MAX_CACHED_CERTIFICATES) this.known.clear();
     this.known.set(b64, known);
     return known;
   }
 }
 
-function protectedHeader(jws: string): Record<string, unknown> {
-  const parts = jws.split('.');
-  if (parts.length !== 3) throw badRequest('MALFORMED_REQUEST', 'the body is not a compact JWS');
-  try {
-    const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as unknown;
-    if (typeof header === 'object' && header !== null && !Array.isArray(header)) return header as Record<string, unknown>;
-  } catch {
-    // fall through: reported below as malformed
-  }
-  throw badRequest('MALFORMED_REQUEST', 'the JWS header is not a JSON object');
+/** The JWS checks jose's compactVerify made, with its outcomes: a bad signature, or a malformed body. */
+async function verified(parts: CompactParts, key: KeyObject): Promise<Uint8Array> {
+  const result = await verifyCompact(parts, key);
+  if (result === 'bad-signature') throw unauthorized('SIGNATURE_INVALID', 'the signature does not verify with the certificate');
+  if (result === 'malformed') throw badRequest('MALFORMED_REQUEST', 'the body is not a valid compact JWS');
+  return result;
 }
