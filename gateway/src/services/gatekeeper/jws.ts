@@ -30,7 +30,7 @@ export interface CompactParts {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const ASCII = /^[\x00-\x7f]*$/;
+const NON_ASCII = /\P{ASCII}/u;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Strict base64url; undefined when the text is not. */
@@ -100,7 +100,7 @@ export async function verifyCompact(parts: CompactParts, key: KeyObject): Promis
   if (!header || typeof header['alg'] !== 'string') return 'malformed';
   const encoded = payloadEncoded(header);
   if (encoded === undefined) return 'malformed';
-  if (!ASCII.test(parts.protectedB64) || !ASCII.test(parts.payloadB64)) return 'malformed';
+  if (NON_ASCII.test(parts.protectedB64) || NON_ASCII.test(parts.payloadB64)) return 'malformed';
   if (key.type !== 'public' || key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return 'malformed';
   const signature = base64url(parts.signatureB64);
   if (!signature) return 'malformed';
