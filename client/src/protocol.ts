@@ -5,6 +5,6 @@
  * so the gateway imports it alone: one implementation on both sides.
  */
 export { canonicalJson } from './canonical.js';
-export { hashResources, type FhirResource } from './fhir/hash.js';
+export { canonicalResources, hashResources, sha256Hex, type FhirResource, type Sha256Hex } from './fhir/hash.js';
 export { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
 export { DEFAULT_LIFETIME_SECONDS, JOSE_MEDIA_TYPE, MAX_LIFETIME_SECONDS, REQUEST_TYP } from './gatekeeper/wire.js';

@@ -3,6 +3,8 @@
  * 0, tables made by each store's CREATE TABLE IF NOT EXISTS) is brought to the current version at
  * open with every row kept; a fresh file gets the whole schema; a file from a newer gateway is refused.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
@@ -75,4 +77,21 @@ t.test('a gateway.db from a newer gateway is refused, not misread', async (t) =>
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   db.close();
   t.throws(() => openGatewayDb(file), /newer than this gateway/);
+});
+
+t.test('patient links are answered from memory and stay correct when a link is made', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'medrec-links-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openGatewayDb(join(dir, 'gateway.db'));
+  t.teardown(() => db.close());
+  const links = new PatientLinks(db);
+  const pid = 'b'.repeat(64);
+  t.equal(links.get(pid), undefined, 'not linked (and the absence is remembered)');
+  t.ok(links.set(pid, 'H2-000501', 'dr-grey'));
+  t.equal(links.get(pid), 'H2-000501', 'the new link is seen at once, not the remembered absence');
+  t.notOk(links.set(pid, 'H2-000777', 'dr-grey'), 'never re-pointed');
+  t.equal(links.get(pid), 'H2-000501');
+  db.prepare('DELETE FROM patient_links').run();
+  t.equal(links.get(pid), 'H2-000501', 'a read after the first is memory, not a SQLite round trip');
+  t.equal(new PatientLinks(db).get(pid), undefined, '(the table itself was emptied behind its back)');
 });

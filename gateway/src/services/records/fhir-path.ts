@@ -17,7 +17,19 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   });
 }
 
-export function parsePath(path: string): (string | number)[] {
+/** Mapping paths come from the hospital's mapping file: a few hundred at most, parsed once each. */
+const parsed = new Map<string, readonly (string | number)[]>();
+
+export function parsePath(path: string): readonly (string | number)[] {
+  let steps = parsed.get(path);
+  if (!steps) {
+    steps = Object.freeze(parseSteps(path));
+    parsed.set(path, steps);
+  }
+  return steps;
+}
+
+function parseSteps(path: string): (string | number)[] {
   return path.split('.').flatMap((part) => {
     const m = /^([A-Za-z0-9]+)(?:\[(\d+)\])?$/.exec(part);
     if (!m) throw new Error(`bad FHIR path ${path}`);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { hashResources as hashWith, type Sha256Hex } from '@medrec/client/protocol';
 import type { EhrStore } from '../../ports/ehr.js';
 import { isCategory, UnknownCategoryError, type Category } from './categories.js';
 import type { HospitalMapping } from './mapping.js';
@@ -45,11 +47,17 @@ export class RecordService {
   }
 }
 
+/** node:crypto's native SHA-256: the same bytes as the client's portable @noble/hashes, several times faster. */
+const nativeSha256: Sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+
 /**
  * The ledger pointer's hash (exact bytes: docs/ehr.md, "The pointer hash") is the client library's: the
- * device re-checks answers with the same function, so there is one implementation of those bytes.
+ * device re-checks answers with the same function, so there is one implementation of those bytes;
+ * the gateway only hands it node:crypto's SHA-256.
  */
-export { hashResources } from '@medrec/client/protocol';
+export function hashResources(resources: readonly FhirResource[]): string {
+  return hashWith(resources, nativeSha256);
+}
 
 /**
  * A viewer's answer: each resource reduced to the granted top-level elements plus those that always

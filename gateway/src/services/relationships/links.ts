@@ -1,30 +1,44 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { migrate } from '../store/gateway-db.js';
+
+const CACHED_LINKS = 100_000;
 
 /**
  * Which local patient (MRN in this hospital's EHR) a ledger participant is. Set when a provider of
  * this hospital creates a relationship; kept in gateway.db only, never on the ledger.
+ * Every gatekeeper answer looks a patient up, so links (and their absence) are kept in memory (LRU):
+ * this class is the only writer of its table, and `set` updates the memory with what it wrote.
  */
 export class PatientLinks {
   private readonly lookup: Statement<[string], { mrn: string }>;
+  private readonly cache = new LRUCache<string, { mrn: string | undefined }>({ max: CACHED_LINKS });
 
   constructor(private readonly db: Database) {
     migrate(db);
-    // Prepared once: every gatekeeper answer looks a patient up, and preparing costs more than the read.
     this.lookup = db.prepare('SELECT mrn FROM patient_links WHERE participant_id = ?');
   }
 
   get(participantId: string): string | undefined {
-    return this.lookup.get(participantId)?.mrn;
+    const hit = this.cache.get(participantId);
+    if (hit) return hit.mrn;
+    const mrn = this.read(participantId);
+    this.cache.set(participantId, { mrn });
+    return mrn;
   }
 
   /** Links pid → MRN. A pid already linked to another MRN is refused (returns false), never re-pointed. */
   set(participantId: string, mrn: string, linkedBy: string): boolean {
-    const current = this.get(participantId);
+    const current = this.read(participantId);
     if (current !== undefined) return current === mrn;
     this.db
       .prepare('INSERT INTO patient_links (participant_id, mrn, linked_by, linked_at) VALUES (?, ?, ?, ?)')
       .run(participantId, mrn, linkedBy, new Date().toISOString());
+    this.cache.set(participantId, { mrn: this.read(participantId) });
     return true;
+  }
+
+  private read(participantId: string): string | undefined {
+    return this.lookup.get(participantId)?.mrn;
   }
 }
