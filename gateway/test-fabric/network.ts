@@ -66,8 +66,9 @@ export function staffCredentials(h: HospitalInfo, user: string): Credentials {
   };
 }
 
-export async function openLedger(network: NetworkInfo, h: HospitalInfo, checkpointFile?: string): Promise<FabricLedger> {
+export async function openLedger(network: NetworkInfo, h: HospitalInfo, checkpointFile?: string, extra: { accessIndex?: boolean } = {}): Promise<FabricLedger> {
   return new FabricLedger({
+    ...extra,
     peerEndpoint: h.peer.endpoint,
     tlsRootCert: readFileSync(h.peer.tlsCaCert, 'utf8'),
     hostAlias: h.peer.hostAlias,

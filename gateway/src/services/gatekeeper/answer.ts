@@ -18,6 +18,8 @@ export interface AnswerDeps {
   mspId: string;
   /** read per answer: the public URL may be settled after listen (port 0) */
   hospital: { publicUrl: string };
+  /** the requester's certificate checked again once the ledger has decided (RequestVerifier.recheck) */
+  recheck?: (req: VerifiedRequest) => void;
 }
 
 /**
@@ -47,6 +49,7 @@ export interface GatekeeperAnswer extends AnswerShape {
 export async function answerRequest(deps: AnswerDeps, req: VerifiedRequest): Promise<GatekeeperAnswer> {
   const { rel, cat, fields } = req.claims;
   const decision = await deps.client.checkAccess(deps.service, Relationship.checkAccess(rel, req.identityId, cat, fields));
+  deps.recheck?.(req);
   if (!decision.allowed || !decision.pointer) throw refusal(decision);
   if (decision.providerMspId !== deps.mspId) {
     throw new Problem(421, 'WRONG_GATEKEEPER', "this relationship's records are kept by another hospital");

@@ -73,6 +73,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  */
 export class RequestVerifier {
   private readonly known = new LRUCache<string, KnownCertificate>({ max: MAX_CACHED_CERTIFICATES });
+  private readonly certificates = new WeakMap<VerifiedRequest, KnownCertificate>();
 
   constructor(
     private readonly trust: TrustStore,
@@ -94,12 +95,7 @@ export class RequestVerifier {
       throw badRequest('MALFORMED_REQUEST', "x5c must hold the requester's certificate");
     }
     const cert = this.certificate(x5c[0]);
-    if (this.trust.isRevoked(cert.mspId, cert.cert)) {
-      throw unauthorized('CERTIFICATE_REVOKED', 'the certificate has been revoked by its CA');
-    }
-    if (nowMs < cert.notBefore || nowMs > cert.notAfter) {
-      throw unauthorized('CERTIFICATE_EXPIRED', 'the certificate or its CA is outside its validity period');
-    }
+    this.stillValid(cert, nowMs);
     const payload = await verified(parts, cert.key);
     let parsed: unknown;
     try {
@@ -115,7 +111,29 @@ export class RequestVerifier {
     if (!this.replay.claim(identityId, claims.jti, claims.exp, nowSeconds)) {
       throw unauthorized('REPLAYED_REQUEST', 'this signed request was already used');
     }
-    return { claims, mspId, enrollmentId, role, identityId };
+    const request = { claims, mspId, enrollmentId, role, identityId };
+    this.certificates.set(request, cert);
+    return request;
+  }
+
+  /**
+   * The requester's certificate checked again against the trust as it is now: called after the
+   * ledger's decision, which waits until the trust holds every configuration block the ledger had
+   * when the request came (so a CRL committed before the request refuses it, even on Fabric).
+   */
+  recheck(request: VerifiedRequest, nowMs = Date.now()): void {
+    const cert = this.certificates.get(request);
+    if (!cert) throw new Error('not a request this verifier verified');
+    this.stillValid(cert, nowMs);
+  }
+
+  private stillValid(cert: KnownCertificate, nowMs: number): void {
+    if (this.trust.isRevoked(cert.mspId, cert.cert)) {
+      throw unauthorized('CERTIFICATE_REVOKED', 'the certificate has been revoked by its CA');
+    }
+    if (nowMs < cert.notBefore || nowMs > cert.notAfter) {
+      throw unauthorized('CERTIFICATE_EXPIRED', 'the certificate or its CA is outside its validity period');
+    }
   }
 
   private certificate(b64: string): KnownCertificate {

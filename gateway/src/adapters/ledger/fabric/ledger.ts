@@ -26,9 +26,13 @@ import {
   type SubmitOptions,
   type SubmitResult,
   type TransactionInfo,
+  AccessDeniedError,
+  ChaincodeError,
   LedgerUnavailableError,
   TransactionInvalidError,
 } from '../../../ports/ledger.js';
+import { decideAs } from '../decision.js';
+import { AccessIndex, Height, PeerHeight } from './access-index.js';
 import { chainHeight, transactionInBlock, validationCodeName } from './blocks.js';
 import { lastConfigIndex, membersOfConfigBlock } from './channel-config.js';
 import { toPortError } from './errors.js';
@@ -52,6 +56,11 @@ export interface FabricLedgerOptions {
   checkpointer?: Checkpointer;
   /** Per-call deadlines (ms). */
   timeouts?: Partial<Record<'evaluate' | 'endorse' | 'submit' | 'commitStatus', number>>;
+  /**
+   * checkAccess from the block-fed access index (./access-index.ts), which falls back to evaluate;
+   * false: every checkAccess is evaluated on the peer.
+   */
+  accessIndex?: boolean;
 }
 
 const DEFAULT_TIMEOUTS = { evaluate: 10_000, endorse: 30_000, submit: 10_000, commitStatus: 60_000 };
@@ -59,6 +68,8 @@ const CONFIG_TX_TYPE = 1; // common.HeaderType.CONFIG
 const CONFIG_RETRY_MS = 2_000;
 const MAX_CACHED_GATEWAYS = 256;
 const UNKNOWN_TX = /no such transaction ID|Failed to get block for txID/i;
+/** How long a decision waits for the index to receive blocks the peer already reported, before it evaluates instead. */
+const INDEX_WAIT_MS = 200;
 
 function deadline(ms: number): () => grpc.CallOptions {
   return () => ({ deadline: Date.now() + ms });
@@ -71,6 +82,13 @@ export class FabricLedger implements LedgerPort {
   private closed = false;
   private readonly configListeners = new Set<ChannelConfigListener>();
   private configWatch: AbortController | undefined;
+  private index: AccessIndex | undefined;
+  private indexWatch: AbortController | undefined;
+  private readonly peerHeight = new PeerHeight(() => this.height());
+  /** Blocks whose configuration every onChannelConfig listener has been told of (the gatekeeper's trust). */
+  private readonly configHeight = new Height();
+  /** How checkAccess calls were answered: from the index, or evaluated on the peer. */
+  readonly accessAnswers = { index: 0, evaluated: 0 };
 
   constructor(private readonly options: FabricLedgerOptions) {
     const credentials = grpc.credentials.createSsl(Buffer.from(options.tlsRootCert));
@@ -139,10 +157,75 @@ export class FabricLedger implements LedgerPort {
     }
   }
 
+  /**
+   * From the access index when it holds every block the peer had committed when this call came (the
+   * peer's height is read after it arrived, once per batch of concurrent calls); otherwise, or when
+   * anything about the index fails, evaluated on the peer. Either way the chaincode domain's decision.
+   */
   async checkAccess(signer: Signer, question: AccessQuestion): Promise<Decision> {
+    const index = this.accessIndex();
+    if (index) {
+      try {
+        const decided = await this.fromIndex(index, signer, question);
+        if (decided) {
+          this.accessAnswers.index++;
+          return decided;
+        }
+      } catch (error) {
+        // The decision's own refusals are answers; anything else (the height not read): evaluate.
+        if (error instanceof ChaincodeError || error instanceof AccessDeniedError) throw error;
+      }
+    }
+    this.accessAnswers.evaluated++;
     const { relationshipId, requesterIdentityId, category, fieldsJson } = question;
     const bytes = await this.evaluate(signer, 'Relationship', 'checkAccess', [relationshipId, requesterIdentityId, category, fieldsJson]);
     return JSON.parse(Buffer.from(bytes).toString('utf8')) as Decision;
+  }
+
+  private async fromIndex(index: AccessIndex, signer: Signer, question: AccessQuestion): Promise<Decision | undefined> {
+    const peerHeight = await this.peerHeight.next();
+    if (!(await index.reached(peerHeight, INDEX_WAIT_MS))) return undefined;
+    // The trust of whoever listens (the gatekeeper re-checks its requester after the decision) is as current.
+    if (this.configListeners.size > 0 && !(await this.configHeight.reached(peerHeight, INDEX_WAIT_MS))) return undefined;
+    const at = new Date();
+    const height = index.height;
+    const creator = (await index.trust).check(signer.mspId, signer.certificate, at);
+    if (!creator.ok) throw new AccessDeniedError(`access denied: ${creator.reason}`);
+    const decision = await decideAs(index, signer, question, at);
+    // A block applied while deciding could have been seen in part: decide on the peer instead.
+    return index.height === height ? decision : undefined;
+  }
+
+  /** The access index, started on first use; undefined when switched off or closed. */
+  private accessIndex(): AccessIndex | undefined {
+    if (this.options.accessIndex === false || this.closed) return undefined;
+    if (!this.index) {
+      this.index = new AccessIndex();
+      this.indexWatch = new AbortController();
+      void this.feedIndex(this.index, this.indexWatch.signal);
+    }
+    return this.index;
+  }
+
+  /** Every block from the index's height on, as the peer delivers them; after a broken stream, resumes. */
+  private async feedIndex(index: AccessIndex, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && !this.closed) {
+      try {
+        const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
+        const blocks = await network.getBlockEvents({ startBlock: index.height });
+        const stop = () => blocks.close();
+        signal.addEventListener('abort', stop, { once: true });
+        try {
+          for await (const block of blocks) await index.apply(block, this.options.chaincode);
+        } finally {
+          signal.removeEventListener('abort', stop);
+          blocks.close();
+        }
+      } catch {
+        // The peer went away or the stream broke: decisions are evaluated until it is back.
+      }
+      if (!signal.aborted && !this.closed) await new Promise((r) => setTimeout(r, CONFIG_RETRY_MS).unref());
+    }
   }
 
   async *events(options: EventOptions): AsyncIterable<ChaincodeEvent> {
@@ -250,17 +333,23 @@ export class FabricLedger implements LedgerPort {
     let next: bigint | undefined;
     while (!signal.aborted && !this.closed) {
       try {
-        next ??= await this.height();
+        if (next === undefined) {
+          next = await this.height();
+          // The listeners started from the members of this height (channelMembers()).
+          this.configHeight.reach(next);
+        }
         const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
         const blocks = await network.getFilteredBlockEvents({ startBlock: next });
         const stop = () => blocks.close();
         signal.addEventListener('abort', stop, { once: true });
         try {
           for await (const block of blocks) {
+            if (block.getFilteredTransactionsList().some((tx) => tx.getType() === CONFIG_TX_TYPE)) {
+              const members = await this.channelMembers();
+              for (const l of [...this.configListeners]) await l(members);
+            }
             next = BigInt(block.getNumber()) + 1n;
-            if (!block.getFilteredTransactionsList().some((tx) => tx.getType() === CONFIG_TX_TYPE)) continue;
-            const members = await this.channelMembers();
-            for (const l of [...this.configListeners]) await l(members);
+            this.configHeight.reach(next);
           }
         } finally {
           signal.removeEventListener('abort', stop);
@@ -275,6 +364,7 @@ export class FabricLedger implements LedgerPort {
 
   async close(): Promise<void> {
     this.configWatch?.abort();
+    this.indexWatch?.abort();
     this.closed = true;
     for (const gateway of this.gateways.values()) gateway.close();
     this.gateways.clear();
