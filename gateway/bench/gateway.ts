@@ -61,11 +61,26 @@ async function serve(): Promise<void> {
   const stages = await stageCosts(world, requesters, baselineUrl);
 
   const send = (m: FromChild) => process.send!(m);
+  // BENCH_PROFILE=<file>: a CPU profile of the server's event loop over the measured windows.
+  const profileFile = process.env.BENCH_PROFILE;
+  const { Session } = await import('node:inspector/promises');
+  const profiler = profileFile ? new Session() : undefined;
+  let profiling = false;
   send({ type: 'setup', setup: { gatekeeperUrl: h2.url, baselineUrl, requesters, stages, setupSeconds: (performance.now() - started) / 1000 } });
   process.on('message', async (m: ToChild) => {
     if (m.type === 'cpu') {
+      if (profiler && !profiling) {
+        profiling = true;
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      }
       const { user, system } = process.cpuUsage();
       return send({ type: 'cpu', us: user + system });
+    }
+    if (profiler && profiling) {
+      const { profile } = await profiler.post('Profiler.stop');
+      (await import('node:fs')).writeFileSync(profileFile!, JSON.stringify(profile));
     }
     const check = h2.audit.verify();
     await baseline.close();

@@ -10,7 +10,11 @@ const MAX_CACHED = 4096;
 interface Msp {
   cas: X509Certificate[];
   revoked: Set<string>;
+  /** the CAs that are roots (self-issued, self-signed), checked once when the MSP is loaded */
+  roots: Set<X509Certificate>;
 }
+
+const isRoot = (ca: X509Certificate) => ca.checkIssued(ca) && ca.verify(ca.publicKey);
 
 export interface TrustedChain {
   mspId: string;
@@ -26,7 +30,7 @@ async function loadMsp(member: ChannelMember): Promise<Msp> {
   for (const ca of cas) {
     if (!ca.ca) throw new Error(`${member.mspId}: a trust anchor must be a CA certificate`);
   }
-  return { cas, revoked: await revokedSerials(member.mspId, member.revocationLists ?? [], cas) };
+  return { cas, revoked: await revokedSerials(member.mspId, member.revocationLists ?? [], cas), roots: new Set(cas.filter(isRoot)) };
 }
 
 /**
@@ -63,7 +67,7 @@ export class TrustStore {
     const msp = this.msps.get(mspId);
     const cas = msp?.cas ?? [];
     const revoked = await revokedSerials(mspId, crls, cas);
-    this.msps.set(mspId, { cas, revoked });
+    this.msps.set(mspId, { cas, revoked, roots: msp?.roots ?? new Set(cas.filter(isRoot)) });
   }
 
   get mspIds(): string[] {
@@ -88,7 +92,7 @@ export class TrustStore {
   chainOf(leaf: X509Certificate): TrustedChain | undefined {
     if (leaf.ca) return undefined;
     for (const [mspId, msp] of this.msps) {
-      const window = chainWindow(leaf, msp.cas);
+      const window = chainWindow(leaf, msp);
       if (window) return { mspId, ...window };
     }
     return undefined;
@@ -101,7 +105,7 @@ export class TrustStore {
     if (!known) return { ok: false, reason: 'creator certificate cannot be parsed' };
     let chain = known.chain.get(mspId);
     if (!known.chain.has(mspId)) {
-      const window = chainWindow(known.cert, this.msps.get(mspId)!.cas);
+      const window = chainWindow(known.cert, this.msps.get(mspId)!);
       chain = window && { mspId, ...window };
       known.chain.set(mspId, chain);
     }
@@ -132,8 +136,8 @@ export class TrustStore {
   }
 }
 
-/** Follows issuers, signature by signature, to a self-signed CA among `cas`; the validity window of the chain. */
-function chainWindow(leaf: X509Certificate, cas: readonly X509Certificate[]) {
+/** Follows issuers, signature by signature, to a self-signed CA of the MSP; the validity window of the chain. */
+function chainWindow(leaf: X509Certificate, { cas, roots }: Msp) {
   let notBefore = Date.parse(leaf.validFrom);
   let notAfter = Date.parse(leaf.validTo);
   let current = leaf;
@@ -142,7 +146,7 @@ function chainWindow(leaf: X509Certificate, cas: readonly X509Certificate[]) {
     if (!issuer) return undefined;
     notBefore = Math.max(notBefore, Date.parse(issuer.validFrom));
     notAfter = Math.min(notAfter, Date.parse(issuer.validTo));
-    if (issuer.checkIssued(issuer) && issuer.verify(issuer.publicKey)) return { notBefore, notAfter };
+    if (roots.has(issuer)) return { notBefore, notAfter };
     current = issuer;
   }
   return undefined;

@@ -173,7 +173,10 @@ export class FabricLedger implements LedgerPort {
         }
       } catch (error) {
         // The decision's own refusals are answers; anything else (the height not read): evaluate.
-        if (error instanceof ChaincodeError || error instanceof AccessDeniedError) throw error;
+        if (error instanceof ChaincodeError || error instanceof AccessDeniedError) {
+          this.accessAnswers.index++;
+          throw error;
+        }
       }
     }
     this.accessAnswers.evaluated++;
