@@ -1,5 +1,5 @@
 import t from 'tap';
-import { hashResources as clientHashResources } from '@medrec/client/protocol';
+import { canonicalResources, hashResources as clientHashResources, sha256Hex } from '@medrec/client/protocol';
 import { validateFhir } from '../support/fhir-schema.js';
 import { EhrMappingError, toFhirValue } from '../../src/services/records/fhir-values.js';
 import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
@@ -19,8 +19,10 @@ const obs = (id: string, value: number): FhirResource => ({
   valueQuantity: { value, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
 });
 
-t.test("the records service's pointer hash is the client library's: one implementation of those bytes", async (t) => {
-  t.equal(hashResources, clientHashResources);
+t.test("the records service's pointer hash is the client library's bytes (its canonical text, node:crypto's SHA-256)", async (t) => {
+  const sets = [[], [obs('o1', 100)], [obs('o2', 120), { ...obs('o1', 100), meta: { lastUpdated: '2024-01-01T00:00:00Z' } }]];
+  for (const set of sets) t.equal(hashResources(set), clientHashResources(set));
+  t.equal(hashResources([obs('o1', 1)]), sha256Hex(canonicalResources([obs('o1', 1)])), 'the canonical text is the client library\'s');
 });
 
 t.test('a projection keeps the granted elements and those always included, and is tagged SUBSETTED', async (t) => {
