@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
@@ -36,7 +37,13 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   await app.register(errors);
   await app.register(metrics, { mspId: hospital.mspId });
   await app.register(openapi, { mspId: hospital.mspId, name: hospital.name, publicUrl: hospital.publicUrl });
-  await app.register(sessions, { mspId: hospital.mspId, secret: settings.jwtSecret, ttlSeconds: settings.sessionTtlSeconds });
+  await app.register(sessions, {
+    mspId: hospital.mspId,
+    secret: settings.jwtSecret,
+    ttlSeconds: settings.sessionTtlSeconds,
+    certificateProblem: (signer) => certificateProblem(runtime.trust, signer),
+    onTrustChange: (listener) => runtime.trust.onChange(listener),
+  });
   await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
 
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);

@@ -16,7 +16,7 @@ import type { ScryptCost } from '../pki/vault.js';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { LedgerPort } from '../ports/ledger.js';
 import { AccountStore } from '../services/accounts/accounts.js';
-import { LoginService } from '../services/accounts/login.js';
+import { certificateProblem, LoginService } from '../services/accounts/login.js';
 import { vaultSealer } from '../services/accounts/sealer.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
 import { AuditLog } from '../services/audit/log.js';
@@ -158,7 +158,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         links,
         accounts,
         sealer,
-        login: new LoginService(hospital.mspId, accounts, sealer, new LoginThrottle(settings.loginThrottle)),
+        login: new LoginService(hospital.mspId, accounts, sealer, new LoginThrottle(settings.loginThrottle), (signer) =>
+          certificateProblem(trusts.get(ledger)!, signer),
+        ),
         notifications: new NotificationStore(db),
         enrolment,
         relationships: new RelationshipService({

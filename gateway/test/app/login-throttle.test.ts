@@ -44,7 +44,7 @@ async function gateway() {
       return accounts.get(username);
     },
   });
-  const login = new LoginService('Hospital1MSP', counting, sealer, new LoginThrottle(SETTINGS, () => clock));
+  const login = new LoginService('Hospital1MSP', counting, sealer, new LoginThrottle(SETTINGS, () => clock), () => undefined);
   const app = Fastify();
   await app.register(errors);
   await app.register(sessions, { mspId: 'Hospital1MSP', secret: 's'.repeat(32), ttlSeconds: 60 });
