@@ -6,7 +6,6 @@
  * `npm start`, `npm run demo`, the tests and the benches all build their systems here; they may
  * tune it (costs, timers, ports, logging) but never wire it differently.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { MedrecClient } from '../contract/client.js';
@@ -28,6 +27,7 @@ import { RelationshipService } from '../services/relationships/relationships.js'
 import { openGatewayDb } from '../services/store/gateway-db.js';
 import type { GatewayConfig, HospitalConfig } from './config.js';
 import { openEhr, type EhrSeeder } from './ehr.js';
+import { privateDataDir } from './files.js';
 import { openIdentity, type HospitalCa } from './identity.js';
 import { openLedgers } from './ledger.js';
 import { persistentSecret } from './secrets.js';
@@ -99,9 +99,10 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     for (const c of closers.reverse()) await c();
   };
   try {
+    privateDataDir(config.dataDir);
     const parts: HospitalCa[] = [];
     for (const hospital of config.hospitals) {
-      mkdirSync(hospital.dataDir, { recursive: true, mode: 0o700 });
+      privateDataDir(hospital.dataDir);
       const p = await openIdentity(hospital, tuning.sealCost);
       closers.push(() => p.identity.close?.());
       parts.push(p);
