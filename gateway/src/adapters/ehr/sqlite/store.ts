@@ -49,14 +49,15 @@ export class SqliteEhrStore implements EhrStore {
   async ping(): Promise<void> {
     // A short wait for a writer's lock: the connection is synchronous, so a probe must not hold the
     // event loop for the whole query timeout.
-    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
+    let timeout: number | undefined;
     try {
+      timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
       for (const statement of this.statements.values()) statement.all({ patientKey: PROBE_PATIENT_KEY });
     } catch (err) {
       throw unavailable(err, true);
     } finally {
-      if (this.db.open) this.db.pragma(`busy_timeout = ${timeout}`);
+      if (this.db.open && timeout !== undefined) this.db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
