@@ -49,7 +49,11 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
 
 export const SECURED = [{ bearerAuth: [] }];
 
-export const TxReceipt = Type.Object({ txId: Type.String(), blockNumber: Type.String() });
+/** The transaction that made a change; both null when the ledger already held the requested state. */
+export const TxReceipt = Type.Object({
+  txId: Type.Union([Type.String(), Type.Null()]),
+  blockNumber: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const Pointer = Type.Object(
   {

@@ -108,6 +108,8 @@ export const GatewayConfigSchema = Type.Object(
     /** HMAC key for external id hashes; shared by the consortium, never on the ledger. */
     consortiumKey: Type.Optional(Secret),
     sessionTtlSeconds: Count,
+    /** Longest grant this gateway asks the ledger for, in days (at most the consortium's, LIMITS.grantMaxDays). */
+    grantMaxDays: Positive,
     bodyLimitBytes: Count,
     logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
     /** Failed-login limits of each gateway (services/accounts/throttle.ts). */

@@ -22,6 +22,7 @@ import { AuditLog } from '../services/audit/log.js';
 import { bootstrapHospital, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
 import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
+import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
 import { openGatewayDb } from '../services/store/gateway-db.js';
@@ -122,7 +123,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     for (const p of parts) {
       const hospital = p.config;
       const ledger = ledgers.byMsp.get(hospital.mspId)!;
-      const { ehr, records } = await openEhr(hospital, provisioner.seedEhr);
+      const { ehr, records, chart } = await openEhr(hospital, provisioner.seedEhr);
       closers.push(() => ehr.close());
       const db = openGatewayDb(join(hospital.dataDir, 'gateway.db'));
       const audit = new AuditLog(db);
@@ -170,6 +171,8 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
           client,
           records,
           links,
+          chart: new ChartProof({ client, ehr, chart, consortiumKey: settings.consortiumKey }),
+          grantMaxDays: config.grantMaxDays,
         }),
         trust: trusts.get(ledger)!,
         audit,

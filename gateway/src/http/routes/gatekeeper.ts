@@ -135,7 +135,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     async (request) => {
       const signer = await app.signerFor(request);
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(runtime.client, signer, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+      return fetchRecords(runtime.client, signer, request.user.identityId, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
     },
   );
 }

@@ -77,6 +77,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS audit_log_exp ON audit_log(exp) WHERE exp IS NOT NULL;
   ${AUDIT_GUARDS}`,
+  // 2: one chart links to at most one participant (a participant to one chart: the primary key).
+  `CREATE UNIQUE INDEX IF NOT EXISTS patient_links_mrn ON patient_links (mrn);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
