@@ -118,6 +118,9 @@ t.test("a session whose certificate the channel stops trusting ends at once: str
   g.trustChanged();
   t.ok((await s.ended) < 10_000, 'the stream ended on the trust change');
   t.equal(g.app.sessionKeys.size, 0, 'the key is gone');
+  const ended = await fetch(`${g.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(ended.status, 403, 'its token is answered with the reason');
+  t.equal(((await ended.json()) as { code: string }).code, 'CERTIFICATE_REVOKED');
 
   const second = await g.app.startSession(user, signer);
   const res = await fetch(`${g.url}/me`, { headers: { authorization: `Bearer ${second.token}` } });

@@ -194,13 +194,16 @@ t.test('ledger decisions refuse with their code and no data', async (t) => {
 
   const token = await world.login(h1, patient);
   const viaFetch = await fetchAs(h1, token, { relationshipId: otherRel, category: 'Observation' });
-  refused(t, viaFetch, 403, 'FORBIDDEN');
+  refused(t, viaFetch, 403, 'NOT_A_PARTY');
+  // Through /records/fetch a revoked viewer hears the ledger's own reason, as from the gatekeeper.
+  const revokedToken = await world.login(h2, revokedViewer);
+  refused(t, await fetchAs(h2, revokedToken, { relationshipId: rel, category: 'Observation' }), 403, 'GRANT_REVOKED');
 
   await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() + 500)));
   refused(t, await query(h2, await sign(expiringViewer)), 403, 'GRANT_EXPIRED');
   const viewerToken = await world.login(h1, expiringViewer);
-  // Through /records/fetch the chaincode already refuses to show the lapsed viewer the relationship.
-  refused(t, await fetchAs(h1, viewerToken, { relationshipId: rel, category: 'Observation' }), 410, 'EXPIRED');
+  // Through /records/fetch: the ledger's decision code too, not a generic refusal.
+  refused(t, await fetchAs(h1, viewerToken, { relationshipId: rel, category: 'Observation' }), 403, 'GRANT_EXPIRED');
 });
 
 t.test('signature, certificate and token refusals', async (t) => {

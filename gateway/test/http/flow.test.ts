@@ -187,8 +187,8 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   t.equal(afterDelete.status, 409, 'a deleted relationship cannot be accepted');
   t.equal(afterDelete.json.code, 'CONFLICT');
   const otherMrn = await api(h1, 'POST', '/relationships', { token: ada, body: { patientId: aliceId, mrn: users.find((u) => u.username === 'bob')!.mrn } });
-  t.equal(otherMrn.status, 409, 'a participant is never re-linked to another local patient');
-  t.equal(otherMrn.json.code, 'PATIENT_LINK_CONFLICT');
+  t.equal(otherMrn.status, 422, "alice is never linked to bob's chart: its identifier is not hers");
+  t.equal(otherMrn.json.code, 'CHART_NOT_PATIENT');
 
   // Restart on the same data: accounts, secrets and ledger are reused, sessions are not
   const accounts = sys.system.hospitals[0]!.accounts.count();

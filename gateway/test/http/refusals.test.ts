@@ -127,7 +127,7 @@ t.test('refusals', async (t) => {
       ['DELETE', `/relationships/${rel}/grants/${victorId}`],
     ];
     for (const [method, path, body] of asBob) isProblem(t, await api(h1, method, path, { token: bob, body }), 403, 'FORBIDDEN', `bob ${method} ${path}`);
-    isProblem(t, await api(h1, 'POST', '/records/fetch', { token: bob, body: { relationshipId: rel, category: 'Observation' } }), 403, 'FORBIDDEN', 'bob fetches');
+    isProblem(t, await api(h1, 'POST', '/records/fetch', { token: bob, body: { relationshipId: rel, category: 'Observation' } }), 403, 'NOT_A_PARTY', 'bob fetches');
     isProblem(t, await api(h2, 'POST', `/relationships/${rel}/pointers`, { token: grey, body: {} }), 403, 'FORBIDDEN', 'another provider updates pointers');
     isProblem(t, await api(h1, 'GET', `/relationships/${rel}`, { token: tokens.viewer }), 403, 'FORBIDDEN', 'viewer without a grant');
     t.equal(await height(), before, 'no transaction');
@@ -207,7 +207,7 @@ t.test('refusals', async (t) => {
     }
     const unknown = 'f'.repeat(64);
     isProblem(t, await api(h1, 'GET', `/relationships/${unknown}`, { token: tokens.patient }), 404, 'NOT_FOUND', 'unknown relationship');
-    isProblem(t, await api(h1, 'POST', '/relationships', { token: tokens.provider, body: { patientId: unknown, mrn: aliceMrn } }), 404, 'NOT_FOUND', 'unregistered patient');
+    isProblem(t, await api(h1, 'POST', '/relationships', { token: tokens.provider, body: { patientId: unknown, mrn: aliceMrn } }), 422, 'CHART_NOT_PATIENT', "unregistered patient: alice's chart is not theirs");
     isProblem(t, await api(h1, 'POST', '/relationships', { token: tokens.provider, body: { patientId: victorId, mrn: 'H1-999999' } }), 404, 'PATIENT_NOT_FOUND', 'unknown MRN');
     isProblem(t, await api(h1, 'POST', '/registrar/resolve', { token: tokens.provider, body: { externalIdKind: 'national-id', externalId: 'SYN-000-424242' } }), 404, 'NOT_FOUND', 'unknown external id');
     isProblem(t, await api(h1, 'POST', `/relationships/${rel}/grants`, { token: tokens.patient, body: { ...grantBody, validUntil: '2020-01-01T00:00:00Z' } }), 400, 'VALID_UNTIL_PAST', 'grant in the past');

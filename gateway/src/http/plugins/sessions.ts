@@ -66,7 +66,7 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
   });
   const keys = new SessionKeys();
   const certificateProblem = options.certificateProblem ?? (() => undefined);
-  const stopWatching = options.onTrustChange?.(() => keys.endWhere((signer) => certificateProblem(signer) !== undefined, 'certificate-invalid'));
+  const stopWatching = options.onTrustChange?.(() => keys.endRefused(certificateProblem));
   app.addHook('onClose', async () => {
     stopWatching?.();
     keys.close();
@@ -97,12 +97,13 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
     }
     if (request.user.mspId !== options.mspId) throw unauthorized('TOKEN_INVALID', 'token of another hospital');
     // A verifiable token whose session ended (logout, restart) is refused on every route alike.
-    const signer = keys.signer(request.user.jti);
-    if (!signer) throw unauthorized('SESSION_ENDED', 'the session has ended; log in again');
+    const { jti } = request.user;
+    const signer = keys.signer(jti);
+    if (!signer) throw keys.refusalOf(jti) ?? unauthorized('SESSION_ENDED', 'the session has ended; log in again');
     // Revocation takes effect on the next request, whatever the token says.
     const invalid = certificateProblem(signer);
     if (invalid) {
-      keys.end(request.user.jti, 'certificate-invalid');
+      keys.refuse(jti, keys.expiresAt(jti) ?? 0, invalid);
       throw invalid;
     }
     if (roles.length > 0 && !roles.includes(request.user.role)) {

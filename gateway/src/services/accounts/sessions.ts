@@ -1,4 +1,5 @@
 import type { Signer } from '../../ports/ledger.js';
+import type { Problem } from '../problem.js';
 
 /** Why a session stopped: its owner logged out, it expired, its password changed, its certificate is no longer valid. */
 export type SessionEnd = 'logout' | 'expired' | 'password-changed' | 'certificate-invalid';
@@ -22,6 +23,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class SessionKeys {
   private readonly sessions = new Map<string, Session>();
+  /** Why sessions were ended for their certificate, until they would have expired: their token is answered with it. */
+  private readonly refused = new Map<string, { problem: Problem; until: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -61,16 +64,39 @@ export class SessionKeys {
     for (const [jti, session] of [...this.sessions]) if (session.username === username && jti !== except) this.end(jti, why);
   }
 
-  /** Ends every session whose signer `invalid` names (after a new channel configuration). */
-  endWhere(invalid: (signer: Signer) => boolean, why: SessionEnd): number {
+  /**
+   * Ends every session whose certificate the channel refuses now (after a new channel
+   * configuration), remembering the refusal so that the session's token is answered with it.
+   */
+  endRefused(refusal: (signer: Signer) => Problem | undefined): number {
     let ended = 0;
     for (const [jti, session] of [...this.sessions]) {
-      if (invalid(session.signer)) {
-        this.end(jti, why);
+      const problem = refusal(session.signer);
+      if (problem) {
+        this.refuse(jti, session.expiresAt, problem);
         ended++;
       }
     }
     return ended;
+  }
+
+  /** Ends the session because its certificate was refused; its token is answered with `problem` from then on. */
+  refuse(jti: string, until: number, problem: Problem): void {
+    const now = this.now();
+    for (const [key, entry] of this.refused) if (entry.until <= now) this.refused.delete(key);
+    this.refused.set(jti, { problem, until });
+    this.end(jti, 'certificate-invalid');
+  }
+
+  /** The refusal a session was ended with, while its token would still be valid. */
+  refusalOf(jti: string): Problem | undefined {
+    const entry = this.refused.get(jti);
+    return entry && entry.until > this.now() ? entry.problem : undefined;
+  }
+
+  /** When a live session expires (ms since epoch). */
+  expiresAt(jti: string): number | undefined {
+    return this.sessions.get(jti)?.expiresAt;
   }
 
   get size(): number {
