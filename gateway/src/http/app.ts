@@ -5,10 +5,12 @@ import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
 import { loggerOptions } from './plugins/logging.js';
+import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
 import { auditorRoutes } from './routes/auditor.js';
+import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
 import gatekeeper from './routes/gatekeeper.js';
 import { grantRoutes } from './routes/grants.js';
@@ -44,6 +46,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
     certificateProblem: (signer) => certificateProblem(runtime.trust, signer),
     onTrustChange: (listener) => runtime.trust.onChange(listener),
   });
+  await app.register(limits, { limits: settings.rateLimits });
   await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
 
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);
@@ -52,7 +55,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
 
   await app.register(gatekeeper, { runtime });
   await app.register(authRoutes, runtime);
-  for (const routes of [registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
+  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LIMITS } from '@medrec/chaincode/domain';
 import { resolve } from 'node:path';
+import { DEFAULT_RATE_LIMITS } from '../http/plugins/limits.js';
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../services/accounts/throttle.js';
 import { mappingFile } from '../services/records/hospitals.js';
 
@@ -202,10 +203,12 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
     ledger: { ...merged.ledger, adapter: ledgerAdapter },
     ...(consortiumKey ? { consortiumKey } : {}),
     sessionTtlSeconds: positiveInt(env.MEDREC_SESSION_TTL ?? merged.sessionTtlSeconds ?? 900, 'session TTL'),
+    activationTtlSeconds: positiveInt(env.MEDREC_ACTIVATION_TTL ?? merged.activationTtlSeconds ?? 72 * 3600, 'activation TTL'),
     grantMaxDays: grantMaxDays(env.MEDREC_GRANT_MAX_DAYS ?? merged.grantMaxDays),
     bodyLimitBytes: positiveInt(env.MEDREC_BODY_LIMIT ?? merged.bodyLimitBytes ?? 64 * 1024, 'body limit'),
     logLevel: env.MEDREC_LOG_LEVEL ?? merged.logLevel ?? 'info',
     loginThrottle: loginThrottle(env, merged.loginThrottle),
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...merged.rateLimits },
     seedDemo: (env.MEDREC_SEED_DEMO ?? String(merged.seedDemo ?? true)) !== 'false',
     hospitals,
   }, 'the merged configuration (defaults, network.json, MEDREC_CONFIG file, environment)');

@@ -17,8 +17,10 @@ import type { LedgerPort } from '../ports/ledger.js';
 import { AccountStore } from '../services/accounts/accounts.js';
 import { certificateProblem, LoginService } from '../services/accounts/login.js';
 import { vaultSealer } from '../services/accounts/sealer.js';
+import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
 import { AuditLog } from '../services/audit/log.js';
+import { ActivationService } from '../services/enrolment/activation.js';
 import { bootstrapHospital, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
 import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
@@ -80,9 +82,12 @@ function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: S
     consortiumKey: persistentSecret(join(config.dataDir, 'consortium.key'), config.consortiumKey),
     jwtSecret: persistentSecret(join(hospital.dataDir, 'jwt.secret'), hospital.jwtSecret),
     sessionTtlSeconds: config.sessionTtlSeconds,
+    channel: config.ledger.options?.channel ?? 'medrec',
+    chaincode: config.ledger.options?.chaincode ?? 'medrec',
     bodyLimitBytes: config.bodyLimitBytes,
     logLevel: config.logLevel,
     loginThrottle: config.loginThrottle,
+    rateLimits: config.rateLimits,
     ...(tuning.anchoring !== undefined ? { anchoring: tuning.anchoring } : {}),
     ...(tuning.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: tuning.fetchTimeoutMs } : {}),
   };
@@ -142,13 +147,25 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         sealer,
         consortiumKey: settings.consortiumKey,
       });
+      const activations = new ActivationService({
+        mspId: hospital.mspId,
+        identity: p.identity,
+        client,
+        accounts,
+        sealer,
+        consortiumKey: settings.consortiumKey,
+        db,
+        activationKey: persistentSecret(join(hospital.dataDir, 'activation.key')),
+        ttlSeconds: config.activationTtlSeconds,
+      });
       const serviceSecret = persistentSecret(join(hospital.dataDir, 'service.secret'));
       const users = config.seedDemo && hospital.ehr.demoSeed ? (provisioner.users?.(hospital) ?? []) : [];
       const registrarPassword =
         config.seedDemo && provisioner.registrarPassword
           ? provisioner.registrarPassword
           : persistentSecret(join(hospital.dataDir, 'registrar.password'));
-      await bootstrapHospital(enrolment, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
+      await bootstrapHospital(enrolment, activations, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
+      const throttle = new LoginThrottle(settings.loginThrottle);
       provisioned[hospital.mspId] = users;
       hospitals.push({
         hospital,
@@ -160,11 +177,11 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         links,
         accounts,
         sealer,
-        login: new LoginService(hospital.mspId, accounts, sealer, new LoginThrottle(settings.loginThrottle), (signer) =>
-          certificateProblem(trusts.get(ledger)!, signer),
-        ),
+        login: new LoginService(hospital.mspId, accounts, sealer, throttle, (signer) => certificateProblem(trusts.get(ledger)!, signer)),
+        passwords: new PasswordChange(accounts, sealer, throttle),
         notifications: new NotificationStore(db),
         enrolment,
+        activations,
         relationships: new RelationshipService({
           mspId: hospital.mspId,
           publicUrl: () => hospital.publicUrl,

@@ -13,6 +13,7 @@ import { authRoutes } from '../../src/http/routes/auth.js';
 import { notificationRoutes } from '../../src/http/routes/notifications.js';
 import type { LedgerPort } from '../../src/ports/ledger.js';
 import type { LoginService } from '../../src/services/accounts/login.js';
+import type { PasswordChange } from '../../src/services/accounts/password-change.js';
 import { NotificationFeed } from '../../src/services/notifications/feed.js';
 import { NotificationStore } from '../../src/services/notifications/store.js';
 import { forbidden } from '../../src/services/problem.js';
@@ -41,7 +42,7 @@ async function gateway(ttlSeconds: number, options: { revoked?: () => boolean } 
       return () => trustListeners.delete(listener);
     },
   });
-  await app.register(authRoutes, { login: {} as LoginService });
+  await app.register(authRoutes, { login: {} as LoginService, passwords: {} as PasswordChange });
   const store = new NotificationStore(new Database(':memory:'));
   const feed = new NotificationFeed({} as LedgerPort, store, () => true, app.log);
   await app.register(notificationRoutes, { feed, notifications: store });

@@ -89,6 +89,8 @@ export const problemCodes = new WeakMap<FastifyReply, string>();
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem): FastifyReply {
   problemCodes.set(reply, problem.code);
+  const wait = problem.extensions['retryAfterSeconds'];
+  if (typeof wait === 'number') reply.header('retry-after', String(wait));
   return reply
     .code(problem.status)
     .type(PROBLEM_CONTENT_TYPE)
