@@ -139,21 +139,10 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const client = new MedrecClient(ledger);
       const accounts = new AccountStore(db);
       const links = new PatientLinks(db);
-      const enrolment = new EnrolmentService({
-        mspId: hospital.mspId,
-        identity: p.identity,
-        client,
-        accounts,
-        sealer,
-        consortiumKey: settings.consortiumKey,
-      });
+      const enrolling = { mspId: hospital.mspId, identity: p.identity, client, accounts, sealer, consortiumKey: settings.consortiumKey };
+      const enrolment = new EnrolmentService(enrolling);
       const activations = new ActivationService({
-        mspId: hospital.mspId,
-        identity: p.identity,
-        client,
-        accounts,
-        sealer,
-        consortiumKey: settings.consortiumKey,
+        ...enrolling,
         db,
         activationKey: persistentSecret(join(hospital.dataDir, 'activation.key')),
         ttlSeconds: config.activationTtlSeconds,

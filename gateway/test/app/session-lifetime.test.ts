@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import t from 'tap';
+import { sessionUser, standInSigner } from '../support/session-user.js';
 import errors from '../../src/http/plugins/errors.js';
 import sessions from '../../src/http/plugins/sessions.js';
 import { authRoutes } from '../../src/http/routes/auth.js';
@@ -18,15 +19,8 @@ import { NotificationFeed } from '../../src/services/notifications/feed.js';
 import { NotificationStore } from '../../src/services/notifications/store.js';
 import { forbidden } from '../../src/services/problem.js';
 
-const user = {
-  sub: 'alice',
-  mspId: 'Hospital1MSP',
-  enrollmentId: 'alice',
-  role: 'patient' as const,
-  participantId: 'a'.repeat(64),
-  identityId: 'b'.repeat(64),
-};
-const signer = { mspId: 'Hospital1MSP', certificate: 'CERT', privateKey: 'KEY' };
+const user = sessionUser;
+const signer = standInSigner;
 
 async function gateway(ttlSeconds: number, options: { revoked?: () => boolean } = {}) {
   const app = Fastify({ logger: false });

@@ -13,6 +13,17 @@ const ready = async () => {
   const res = await fetch(`${world.h1.url}/ready`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
+/** The gateway is not ready while `break` holds, and ready again once `mend` undid it. */
+async function unreadyWhile(t: Tap, db: Database.Database, broken: string, mended: string) {
+  db.exec(broken);
+  const answer = await ready();
+  t.equal(answer.status, 503);
+  t.equal(answer.body['code'], 'NOT_READY');
+  t.match(String(answer.body['detail']), /ehr/);
+  db.exec(mended);
+  t.equal((await ready()).status, 200, 'ready again once it is undone');
+}
+type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 
 t.test('ready while every mapped table answers', async (t) => {
   t.equal((await ready()).status, 200);
@@ -21,22 +32,11 @@ t.test('ready while every mapped table answers', async (t) => {
 t.test('not ready while a writer holds the EHR database locked', async (t) => {
   const writer = new Database(world.h1.ehrFile);
   t.teardown(() => writer.close());
-  writer.exec('BEGIN EXCLUSIVE');
-  const locked = await ready();
-  t.equal(locked.status, 503);
-  t.equal(locked.body['code'], 'NOT_READY');
-  t.match(String(locked.body['detail']), /ehr/);
-  writer.exec('COMMIT');
-  t.equal((await ready()).status, 200, 'ready again once the lock is released');
+  await unreadyWhile(t, writer, 'BEGIN EXCLUSIVE', 'COMMIT');
 });
 
 t.test('not ready while a mapped table is missing', async (t) => {
   const admin = new Database(world.h1.ehrFile);
   t.teardown(() => admin.close());
-  admin.exec('ALTER TABLE lab_results RENAME TO lab_results_moved');
-  const missing = await ready();
-  t.equal(missing.status, 503);
-  t.equal(missing.body['code'], 'NOT_READY');
-  admin.exec('ALTER TABLE lab_results_moved RENAME TO lab_results');
-  t.equal((await ready()).status, 200, 'ready again once the table is back');
+  await unreadyWhile(t, admin, 'ALTER TABLE lab_results RENAME TO lab_results_moved', 'ALTER TABLE lab_results_moved RENAME TO lab_results');
 });

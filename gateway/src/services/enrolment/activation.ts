@@ -1,15 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Role } from '@medrec/chaincode/domain';
-import type { MedrecClient } from '../../contract/client.js';
 import { Registrar } from '../../contract/medrec.js';
-import type { Credentials, IdentityPort } from '../../ports/identity.js';
-import type { AccountStore } from '../accounts/accounts.js';
+import type { Credentials } from '../../ports/identity.js';
 import { hashPassword } from '../accounts/passwords.js';
-import type { KeySealer } from '../accounts/sealer.js';
 import { Problem, conflict } from '../problem.js';
 import { migrate } from '../store/gateway-db.js';
-import type { Enroller } from './enroll.js';
+import type { EnrolmentDeps, Enroller } from './enroll.js';
 import { externalIdHash } from './external-id.js';
 
 /** Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives. */
@@ -17,13 +14,8 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** 20 symbols of 5 bits: 100 random bits, written as four groups of five. */
 const CODE_SYMBOLS = 20;
 
-export interface ActivationDeps {
-  mspId: string;
-  identity: IdentityPort;
-  client: MedrecClient;
-  accounts: AccountStore;
-  sealer: KeySealer;
-  consortiumKey: string;
+/** What enrolment needs (the hospital's CA, the ledger, the accounts), and the codes' own store and key. */
+export interface ActivationDeps extends EnrolmentDeps {
   db: Database;
   /** Keys the stored code hashes and the CA secrets derived from codes; never leaves the data directory. */
   activationKey: string;
