@@ -102,8 +102,15 @@ t.test('a registrar can never act as, or read the key of, anyone it enrolled', a
   const change = await api(h1, 'POST', '/auth/password', { token: registrar, body: { currentPassword: 'only-i-know-this', newPassword: 'registrar-chosen' } });
   t.not(change.status, 204, "and a password change touches only the caller's own account");
   t.ok(await runtime.sealer.open(runtime.accounts.get(issued.username)!.sealedKey, 'only-i-know-this'), "the person's key is still sealed under their own password only");
-  const leaks = JSON.stringify([await api(h1, 'GET', '/me', { token: registrar }), await api(h1, 'GET', '/docs/json')]);
+  const doc = await api(h1, 'GET', '/docs/json');
+  const leaks = JSON.stringify([await api(h1, 'GET', '/me', { token: registrar }), doc]);
   t.notOk(/PRIVATE KEY|sealedKey|sealed_key/.test(leaks), 'no route shows a sealed or plain key');
+  const registrarTakes = Object.entries(doc.json.paths as Record<string, Record<string, Json>>)
+    .filter(([path]) => path.startsWith('/registrar/'))
+    .flatMap(([path, ops]) => Object.values(ops).filter((op) => JSON.stringify(op.requestBody ?? {}).includes('"password"')).map(() => path));
+  t.same(registrarTakes, [], 'no registrar route takes a password for someone else');
+  const old = await api(h1, 'POST', '/registrar/users', { token: registrar, body: { username: 'chosen', password: 'registrar-chosen-1', role: 'patient', externalIdKind: 'national-id', externalId: 'SYN-ACT-X' } });
+  t.equal(old.json.code, 'ROUTE_NOT_FOUND', 'enrolment with a registrar-chosen password is gone');
 });
 
 t.test('password change: the current password is required, the key is sealed again, other sessions end', async (t) => {
