@@ -28,14 +28,16 @@ const revoked = await world.enrol(h1, 'flood.revoked', 'viewer');
 const rel = await world.relationship(h2, doctor, patient, h2.patients[0]!.mrn, ['Observation']);
 await h1.ca.revoke(h1.admin, 'flood.revoked', 'keyCompromise');
 
+// Opened once, at the start: the counts then come from the very files the gateways write.
+const databases = [h1, h2].map((h) => ({ mspId: h.mspId, db: new Database(`${h.dataDir}/gateway.db`, { readonly: true }) }));
+t.teardown(() => databases.forEach(({ db }) => db.close()));
+
 /** Rows of every table of both hospitals' gateway.db, and the ledger's height. */
 async function storage() {
   const rows: Record<string, number> = {};
-  for (const h of [h1, h2]) {
-    const db = new Database(`${h.dataDir}/gateway.db`, { readonly: true });
+  for (const { mspId, db } of databases) {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-    for (const { name } of tables) rows[`${h.mspId}.${name}`] = (db.prepare(`SELECT count(*) AS n FROM ${name}`).get() as { n: number }).n;
-    db.close();
+    for (const { name } of tables) rows[`${mspId}.${name}`] = (db.prepare(`SELECT count(*) AS n FROM ${name}`).get() as { n: number }).n;
   }
   return { rows, height: await world.ledger.height() };
 }
