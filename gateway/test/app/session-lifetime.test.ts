@@ -53,9 +53,13 @@ async function stream(url: string, token: string) {
   const res = await fetch(`${url}/notifications/stream`, { headers: { authorization: `Bearer ${token}` } });
   const reader = res.body!.getReader();
   const first = await reader.read();
-  const ended = (async () => {
-    for (;;) if ((await reader.read()).done) return Date.now() - opened;
-  })();
+  // Bounded: a stream that never ends counts as lasting forever instead of hanging the test.
+  const ended = Promise.race([
+    (async () => {
+      for (;;) if ((await reader.read()).done) return Date.now() - opened;
+    })(),
+    new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), 15_000).unref()),
+  ]);
   return { status: res.status, first: new TextDecoder().decode(first.value), ended };
 }
 
