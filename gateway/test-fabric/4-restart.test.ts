@@ -86,9 +86,9 @@ t.test('a peer and the orderer restart: state, history and the event stream are 
   await first.close();
 
   await ctl('stop', 'peer', 'Hospital1');
-  await ctl('stop', 'orderer', '0');
+  await ctl('stop', 'orderer', 'Hospital1');
   t.teardown(async () => {
-    await ctl('start', 'orderer', '0');
+    await ctl('start', 'orderer', 'Hospital1');
     await ctl('start', 'peer', 'Hospital1');
   });
   const down = await openLedger(network, h1);
@@ -97,7 +97,7 @@ t.test('a peer and the orderer restart: state, history and the event stream are 
   await t.rejects(down.height(), LedgerUnavailableError);
   await down.close();
 
-  await ctl('start', 'orderer', '0');
+  await ctl('start', 'orderer', 'Hospital1');
   await ctl('start', 'peer', 'Hospital1');
   const second = await openLedger(network, h1, checkpointFile); // a restarted gateway, same checkpoint file
   t.teardown(() => second.close());

@@ -26,7 +26,8 @@ export interface HospitalInfo {
   key: string;
   mspId: string;
   peer: { endpoint: string; tlsCaCert: string; hostAlias: string; operations: string; process: string };
-  ca: { url: string; caName: string; tlsCaCert: string; bootstrapAdmin: string; bootstrapSecret: string };
+  orderer: { endpoint: string; tlsCaCert: string; operations: string; process: string };
+  ca: { url: string; caName: string; tlsCaCert: string };
   gatewayPort: number;
   users: Record<string, UserFiles>;
 }
@@ -36,7 +37,7 @@ export interface NetworkInfo {
   chaincode: string;
   dataDir: string;
   consensus: string;
-  orderers: { endpoint: string; process: string; operations: string }[];
+  orderers: { endpoint: string; process: string; operations: string; mspId: string; tlsCaCert: string }[];
   hospitals: HospitalInfo[];
 }
 
@@ -129,9 +130,27 @@ export async function newPerson(
   return { ...user, participantId };
 }
 
-/** network/ctl.sh: stop or start one process of the network. */
-export async function ctl(action: 'stop' | 'start', kind: 'peer' | 'orderer' | 'chaincode', target: string): Promise<void> {
-  await run(join(ROOT, 'network', 'ctl.sh'), [action, kind, target], { timeout: 120_000 });
+/** network/ctl.sh: stop (SIGTERM), kill (SIGKILL) or start one hospital's process of the network. */
+export async function ctl(
+  action: 'stop' | 'kill' | 'start',
+  kind: 'peer' | 'orderer' | 'chaincode',
+  hospitalName: string,
+  chaincode?: string,
+): Promise<void> {
+  await run(join(ROOT, 'network', 'ctl.sh'), [action, kind, hospitalName, ...(chaincode ? [chaincode] : [])], { timeout: 120_000 });
+}
+
+/** A network script that prints one JSON line last (push-crl.sh, upgrade-chaincode.sh). */
+export async function networkCommand<T>(script: string, args: string[], timeout = 600_000): Promise<T> {
+  const { stdout } = await run(join(ROOT, 'network', script), args, { timeout });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as T;
+}
+
+/** How many of its orderers the channel's consensus tolerates losing: etcdraft a minority, SmartBFT f of 3f+1. */
+export function faultTolerance(network: NetworkInfo): number {
+  const n = network.orderers.length;
+  return network.consensus === 'BFT' ? Math.floor((n - 1) / 3) : Math.floor((n - 1) / 2);
 }
 
 /** Fabric's own CLI: `peer chaincode query` as one of the hospital's staff identities. */
