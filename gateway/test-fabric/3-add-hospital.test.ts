@@ -19,6 +19,7 @@ import {
   ROOT,
   type HospitalInfo,
   addHospital,
+  caughtUp,
   ensureOnLedger,
   hospital,
   iid,
@@ -78,16 +79,17 @@ t.test('a hospital joins, its orderer a consenter, and runs a flow with the firs
   await ledger3.submit(provider3, 'Relationship', 'putPointer', [id, 'Condition', 'c'.repeat(64)], { endorsingOrganizations: [`${NAME}MSP`] });
   await ledger3.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: [`${NAME}MSP`] });
   const grant = { items: [{ category: 'Condition', fields: ['code'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'CAREMGT' };
-  await ledger3.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
+  const granted = await ledger3.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
     endorsingOrganizations: [`${NAME}MSP`],
   });
+  await caughtUp(ledger1, granted.blockNumber);
 
   const decision = json<{ allowed: boolean; providerMspId: string }>(
     await ledger1.evaluate(viewer, 'Relationship', 'checkAccess', [id, iid(viewer), 'Condition', '["code"]']),
   );
-  t.match(decision, { allowed: true, providerMspId: `${NAME}MSP` }, "Hospital1's viewer is granted Hospital3's record");
+  t.match(decision, { allowed: true, providerMspId: `${NAME}MSP` }, `Hospital1's viewer is granted ${NAME}'s record`);
 
-  // Hospital1's peer alone cannot endorse a change to Hospital3's relationship.
+  // Hospital1's peer alone cannot endorse a change to the new hospital's relationship.
   const refused = await ledger1
     .submit(patient, 'Relationship', 'revoke', [id, viewer.participantId], { endorsingOrganizations: ['Hospital1MSP'] })
     .then(() => undefined, (error: unknown) => error);
@@ -95,7 +97,7 @@ t.test('a hospital joins, its orderer a consenter, and runs a flow with the firs
   t.equal((refused as TransactionInvalidError).validationCode, 'ENDORSEMENT_POLICY_FAILURE');
 
   const viaCli = JSON.parse(await peerQuery(h3, 'auditor', ['Relationship:get', id])) as { status: string; grants: { status: string }[] };
-  t.match(viaCli, { status: 'accepted', grants: [{ status: 'granted' }] }, "Hospital3's peer, through Fabric's CLI");
+  t.match(viaCli, { status: 'accepted', grants: [{ status: 'granted' }] }, `${NAME}'s peer, through Fabric's CLI`);
   const history = json<{ relationship: unknown[] }>(await ledger3.evaluate(auditor3, 'Relationship', 'history', [id]));
   t.equal(history.relationship.length, 2);
 });

@@ -130,6 +130,19 @@ export async function newPerson(
   return { ...user, participantId };
 }
 
+/**
+ * Waits (bounded) until the peer behind `ledger` has committed block `blockNumber`. A submit returns
+ * once its own hospital's peer has committed; another hospital's peer may commit the block a moment
+ * later (with SmartBFT's several orderers noticeably so), so a read through it waits for that first.
+ */
+export async function caughtUp(ledger: LedgerPort, blockNumber: bigint): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await ledger.height()) > blockNumber) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the peer did not commit block ${blockNumber} within 20 s`);
+}
+
 /** network/ctl.sh: stop (SIGTERM), kill (SIGKILL) or start one hospital's process of the network. */
 export async function ctl(
   action: 'stop' | 'kill' | 'start',

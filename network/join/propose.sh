@@ -3,7 +3,7 @@
 # current configuration from its own orderer and computes the update that adds the joining hospital
 # of <request-dir> (network/join/request.sh): its organisation in the Application and Orderer groups
 # and its orderer as a consenter (etcdraft: a consenter; SmartBFT: a consenter mapping with the next
-# id). Writes, unsigned:
+# id, and the block validation policy of the new consenter set). Writes, unsigned:
 #   <out-dir>/config_block.pb      the configuration the update applies to
 #   <out-dir>/update_envelope.pb   the update every member signs (network/join/sign.sh)
 #   <out-dir>/update.json          the same, readable, for the members to review before signing
@@ -30,6 +30,14 @@ jq --arg m "$msp" --slurpfile app "$request/application-org.json" --slurpfile or
   | if .channel_group.groups.Orderer.values.ConsensusType.value.type == "BFT" then
       .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping |=
         (. + [$c[0] + {id: ((map(.id) | max) + 1)}])
+      # SmartBFT requires the block validation policy to be the consenters quorum: a quorum of
+      # signatures (ceil((n+f+1)/2), f = floor((n-1)/3)) from the consenters identities, in order.
+      | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping as $cm
+      | ($cm | length) as $n | ((($n - 1) / 3) | floor) as $f
+      | .channel_group.groups.Orderer.policies.BlockValidation.policy.value = {
+          identities: [$cm[] | {principal: {id_bytes: .identity, mspid: .msp_id}, principal_classification: "IDENTITY"}],
+          rule: {n_out_of: {n: ((($n + $f + 1) / 2) | ceil), rules: [range(0; $n) | {signed_by: .}]}},
+          version: 0}
     else
       .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters +=
         [$c[0] | {host, port, client_tls_cert, server_tls_cert}]

@@ -14,5 +14,5 @@ node "$ROOT/network/config-update.cjs" enough "$dir/config_block.pb" "$@" >"$dir
 node "$ROOT/network/config-update.cjs" merge "$dir/update_envelope.pb" "$dir/signed_envelope.pb" "$@"
 # shellcheck disable=SC2046
 as_admin "$member" peer channel update -f "$dir/signed_envelope.pb" -c "$FABRIC_CHANNEL" $(orderer_args "$member") 2>"$dir/update.log" ||
-  die "channel update refused: $(tail -3 "$dir/update.log")"
+  die "channel update refused: $(grep -v "keepalive ping" "$dir/update.log" | tail -3)"
 log "update submitted with the signatures of $(jq -r '.signed | join(", ")' "$dir/enough.json")"
