@@ -11,11 +11,6 @@
 //       Orderer groups (ANY / MAJORITY / ALL of their organisations) — the policies an update of
 //       either group's membership must meet. Prints {"signed":[…],"needed":{…},"enough":bool}; exit
 //       code 0 only when enough. The orderer still checks every signature itself.
-//   node network/config-update.cjs add-org CONFIG_BLOCK ORG_CONFIG MSP_ID ORIGINAL_OUT MODIFIED_OUT
-//       the channel configuration with an organisation's groups added where ORG_CONFIG (a Config
-//       holding only them, under Application and/or Orderer) has them, and, for the Orderer group, its
-//       consensus values from ORG_CONFIG (a new consenter); both configs written as protobuf for
-//       `configtxlator compute_update`.
 const { readFileSync, writeFileSync } = require('node:fs');
 const { common, msp } = require('@hyperledger/fabric-protos');
 
@@ -82,27 +77,7 @@ switch (command) {
     process.exitCode = result.enough ? 0 : 3;
     break;
   }
-  case 'add-org': {
-    const [blockFile, orgFile, mspId, originalOut, modifiedOut] = args;
-    const config = configFromBlock(blockFile);
-    writeFileSync(originalOut, config.serializeBinary());
-    const groups = config.getChannelGroup().getGroupsMap();
-    const addition = common.Config.deserializeBinary(readFileSync(orgFile)).getChannelGroup().getGroupsMap();
-    for (const name of ['Application', 'Orderer']) {
-      const org = addition.get(name)?.getGroupsMap().get(mspId);
-      if (!org) continue;
-      if (groups.get(name).getGroupsMap().has(mspId)) throw new Error(`${mspId} is already in the ${name} group`);
-      groups.get(name).getGroupsMap().set(mspId, org);
-    }
-    // The new consenter: the Orderer group's ConsensusType (etcdraft) or Orderers (BFT) value as the
-    // join request's side computed it.
-    for (const [key, value] of addition.get('Orderer')?.getValuesMap().entries() ?? []) {
-      groups.get('Orderer').getValuesMap().get(key).setValue(value.getValue_asU8());
-    }
-    writeFileSync(modifiedOut, config.serializeBinary());
-    break;
-  }
   default:
-    process.stderr.write('usage: config-update.cjs signature|merge|enough|add-org …\n');
+    process.stderr.write('usage: config-update.cjs signature|merge|enough …\n');
     process.exit(2);
 }
