@@ -8,7 +8,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { AccessDeniedError } from '../src/ports/ledger.js';
 import { hospital, json, loadNetwork, networkCommand, newPerson, openIdentity, openLedger, staffCredentials } from './network.js';
 
@@ -22,15 +22,21 @@ interface CrlPushed {
   unchanged: boolean;
 }
 
-const serial = (hex: string) => hex.toLowerCase().replace(/^0+/, '');
-
-t.test('a certificate revoked at the CA is refused by the peers once its CRL is pushed to the channel', async (t) => {
+/** Hospital1 and Hospital2 with a ledger connection to each one's peer, closed at the test's end. */
+async function twoHospitals(t: Test) {
   const network = loadNetwork();
   const h1 = hospital(network, 'Hospital1');
   const h2 = hospital(network, 'Hospital2');
   const ledger1 = await openLedger(network, h1);
   const ledger2 = await openLedger(network, h2);
   t.teardown(() => Promise.all([ledger1.close(), ledger2.close()]));
+  return { network, h1, h2, ledger1, ledger2 };
+}
+
+const serial = (hex: string) => hex.toLowerCase().replace(/^0+/, '');
+
+t.test('a certificate revoked at the CA is refused by the peers once its CRL is pushed to the channel', async (t) => {
+  const { h1, ledger1, ledger2 } = await twoHospitals(t);
 
   const viewer = await newPerson(h1, ledger1, 'viewer');
   const colleague = await newPerson(h1, ledger1, 'viewer');
@@ -64,12 +70,7 @@ t.test('a certificate revoked at the CA is refused by the peers once its CRL is 
 
 t.test('the same from Node without Fabric binaries: @medrec/channel-admin, as a gateway would call it', async (t) => {
   const { generateCrl, pushCrl, ChannelAdminError } = await import('@medrec/channel-admin');
-  const network = loadNetwork();
-  const h1 = hospital(network, 'Hospital1');
-  const h2 = hospital(network, 'Hospital2');
-  const ledger1 = await openLedger(network, h1);
-  const ledger2 = await openLedger(network, h2);
-  t.teardown(() => Promise.all([ledger1.close(), ledger2.close()]));
+  const { network, h1, h2, ledger1, ledger2 } = await twoHospitals(t);
   const endpoint = (e: { endpoint: string; tlsCaCert: string }) => ({ endpoint: e.endpoint, tlsRootCert: readFileSync(e.tlsCaCert, 'utf8'), hostAlias: 'localhost' });
   const admin = staffCredentials(h2, 'admin');
 
