@@ -29,7 +29,7 @@ hospital_setup() {
     register "$org" "$port" "$name" "$secret" "$type" "$attrs"
     enroll "$org" "$port" "$name" "$secret" "$dir/users/$name/msp"
     # The admin also gets a TLS client certificate: its orderer's channel participation API wants one.
-    [ "$name" = admin ] && enroll_tls "$org" "$port" "$name" "$secret" "$dir/users/$name/tls"
+    if [ "$name" = admin ]; then enroll_tls "$org" "$port" "$name" "$secret" "$dir/users/$name/tls"; fi
   done < <(hospital_identities "$h")
   org_msp "$org"
 }

@@ -1,5 +1,5 @@
 /**
- * Stop one peer and the orderer: the adapter fails closed (LedgerUnavailableError); start them again:
+ * Stop Hospital1's peer and its orderer: the adapter fails closed (LedgerUnavailableError); start them again:
  * state, history and the chaincode event stream are intact, and a restarted event consumer resumes
  * from its checkpoint without losing or repeating a notification.
  */
@@ -63,7 +63,7 @@ async function untilOrdering(h: HospitalInfo): Promise<void> {
   }
 }
 
-t.test('a peer and the orderer restart: state, history and the event stream are intact', async (t) => {
+t.test("a hospital's peer and orderer restart: state, history and the event stream are intact", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'medrec-fabric-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const checkpointFile = join(dir, 'events.checkpoint');
