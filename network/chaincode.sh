@@ -56,7 +56,7 @@ cc_approve() {
   # shellcheck disable=SC2046
   as_admin "$h" peer lifecycle chaincode approveformyorg $(orderer_args "$h") --channelID "$FABRIC_CHANNEL" \
     --name "$name" --version "$(cc_version "$name")" --sequence "$seq" --package-id "$(cc_package_id "$name" "$h" "$seq")" \
-    --waitForEvent 2>&1 | grep -v -e '^$' -e 'keepalive ping interval' >&2 || true
+    --waitForEvent --waitForEventTimeout 120s 2>&1 | grep -v -e '^$' -e 'keepalive ping interval' >&2 || true
   as_admin "$h" peer lifecycle chaincode queryapproved --channelID "$FABRIC_CHANNEL" --name "$name" \
     --sequence "$seq" >/dev/null 2>&1 || die "approval of $name by $h failed"
 }
@@ -71,7 +71,8 @@ cc_commit() {
   done
   # shellcheck disable=SC2046
   as_admin "$first" peer lifecycle chaincode commit $(orderer_args "$first") --channelID "$FABRIC_CHANNEL" \
-    --name "$1" --version "$(cc_version "$1")" --sequence "$seq" "${args[@]}" --waitForEvent
+    --name "$1" --version "$(cc_version "$1")" --sequence "$seq" "${args[@]}" --waitForEvent --waitForEventTimeout 120s 2>&1 |
+    { grep -v -e '^$' -e 'keepalive ping interval' >&2 || true; }
 }
 
 # cc_server_start NAME HOSPITAL [SEQUENCE]: the hospital's chaincode server for that definition, TLS

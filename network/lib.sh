@@ -220,7 +220,9 @@ prepare_config() {
 
 # peer_start HOSPITAL: one peer per hospital, LevelDB state, gossip endpoint, ccaas only (no Docker).
 # MEDREC_CCAAS_CLIENT_TLS names the folder whose server.crt/server.key the peer presents to its
-# chaincode servers (mutual TLS; the builder's release step puts them into connection.json).
+# chaincode servers (mutual TLS; the builder's release step puts them into connection.json). The
+# peer's block delivery backs off at most 10 s between reconnections (Fabric's default lets the
+# backoff grow to an hour), so that it is back soon after one of the orderers restarts.
 peer_start() {
   local h="$1" org k node
   org="$(lower "$h")"; k="$(hospital_index "$h")"; node="$FABRIC_DATA/orgs/$org/nodes/peer0"
@@ -238,6 +240,7 @@ peer_start() {
     CORE_PEER_FILESYSTEMPATH="$node/data" CORE_LEDGER_SNAPSHOTS_ROOTDIR="$node/data/snapshots" \
     CORE_LEDGER_STATE_STATEDATABASE=goleveldb CORE_PEER_GATEWAY_ENABLED=true \
     CORE_CHAINCODE_MODE=net MEDREC_CCAAS_CLIENT_TLS="$node/tls" \
+    CORE_PEER_DELIVERYCLIENT_RECONNECTBACKOFFTHRESHOLD="${FABRIC_PEER_RECONNECT_MAX:-10s}" \
     CORE_OPERATIONS_LISTENADDRESS="$FABRIC_HOST:$(peer_ops_port "$k")" CORE_METRICS_PROVIDER=prometheus \
     peer node start
   wait_healthz "peer-$org" "http://$FABRIC_HOST:$(peer_ops_port "$k")/healthz"

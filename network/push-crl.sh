@@ -80,21 +80,21 @@ as_admin "$h" peer channel update -f "$work/update_envelope.pb" -c "$FABRIC_CHAN
 # 4. The new configuration block, as the hospital's orderer serves it; then every running peer has
 # committed it (their heights, read from their operations endpoints).
 sequence="$(jq -r '.sequence' "$work/config.json")"
-for i in $(seq 1 120); do
+for i in $(seq 1 240); do
   # shellcheck disable=SC2046
   as_admin "$h" peer channel fetch config "$work/new_config.pb" -c "$FABRIC_CHANNEL" $(orderer_args "$h") 2>/dev/null &&
     configtxlator proto_decode --input "$work/new_config.pb" --type common.Block >"$work/new_config.json" &&
     [ "$(jq -r '.data.data[0].payload.data.config.sequence' "$work/new_config.json")" -gt "$sequence" ] && break
-  sleep 0.25
+  sleep 0.5
 done
 block="$(jq -r '.header.number' "$work/new_config.json")"
 [ "$(jq -r '.data.data[0].payload.data.config.sequence' "$work/new_config.json")" -gt "$sequence" ] ||
   die "the orderer did not produce the configuration block"
 for m in $(hospitals); do
   is_running "peer-$(lower "$m")" || continue
-  for i in $(seq 1 120); do
+  for i in $(seq 1 240); do
     [ "$(peer_height "$m")" -gt "$block" ] && break
-    sleep 0.25
+    sleep 0.5
   done
   [ "$(peer_height "$m")" -gt "$block" ] || die "$m's peer did not commit the configuration block $block"
 done

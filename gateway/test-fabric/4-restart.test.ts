@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { type ChaincodeEvent, type LedgerPort, LedgerUnavailableError, TransactionInvalidError } from '../src/ports/ledger.js';
-import { type HospitalInfo, ctl, ensureOnLedger, hospital, json, loadNetwork, newPerson, openLedger, staffCredentials } from './network.js';
+import { type HospitalInfo, ctl, ensureOnLedger, hospital, json, loadNetwork, newPerson, nodesCaughtUp, openLedger, staffCredentials } from './network.js';
 
 const network = loadNetwork();
 const h1 = hospital(network, 'Hospital1');
@@ -113,6 +113,10 @@ t.test("a hospital's peer and orderer restart: state, history and the event stre
   t.equal((await second.getTransaction(pointer.txId))?.validationCode, 'VALID');
 
   await untilOrdering(h1);
+  // A restarted orderer replicates what it missed from the others, and until then may be the one
+  // the peer asks for blocks (SmartBFT peers switch sources only after a timeout): wait for both.
+  const reference = network.orderers.find((o) => o.mspId !== h1.mspId)!.operations;
+  t.ok(await nodesCaughtUp(reference, [h1.orderer.operations, h1.peer.operations]), "Hospital1's orderer and peer have caught up");
   const accepted = await second.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: ['Hospital1MSP'] });
   const resumed = await take(second, start, id, 1);
   t.equal(resumed[0]!.eventName, 'RelationshipAccepted', 'resumed after the checkpoint: nothing repeated');

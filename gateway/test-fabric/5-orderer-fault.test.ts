@@ -9,7 +9,18 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { LedgerUnavailableError, TransactionInvalidError, type LedgerPort } from '../src/ports/ledger.js';
-import { ctl, faultTolerance, hospital, loadNetwork, openLedger, staffCredentials, type HospitalInfo, type NetworkInfo } from './network.js';
+import {
+  ctl,
+  faultTolerance,
+  hospital,
+  loadNetwork,
+  nodeHeight,
+  nodesCaughtUp,
+  openLedger,
+  staffCredentials,
+  type HospitalInfo,
+  type NetworkInfo,
+} from './network.js';
 
 const WRITES = 6;
 
@@ -28,13 +39,6 @@ async function write(ledger: LedgerPort, h: HospitalInfo, key: string, ms: numbe
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-}
-
-/** The channel's height on a node, from its operations endpoint (the orderer's block store's metric). */
-async function height(operations: string): Promise<number> {
-  const metrics = await (await fetch(`${operations}/metrics`)).text();
-  const match = /^ledger_blockchain_height\{channel="medrec"\} (\d+)/m.exec(metrics);
-  return match ? Number(match[1]) : 0;
 }
 
 t.test("one hospital's orderer killed: the network keeps committing if the consensus tolerates it", async (t) => {
@@ -82,11 +86,7 @@ t.test("one hospital's orderer killed: the network keeps committing if the conse
   t.ok(after > 0n, 'writes commit after the restart');
   const operations = network.orderers.find((o) => o.mspId === victim.mspId)!.operations;
   const others = network.orderers.find((o) => o.mspId !== victim.mspId)!.operations;
-  let caughtUp = false;
-  for (let i = 0; i < 240 && !caughtUp; i++) {
-    caughtUp = (await height(operations)) >= Number(after) + 1 && (await height(others)) >= Number(after) + 1;
-    if (!caughtUp) await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const caughtUp = (await nodesCaughtUp(others, [operations])) && (await nodeHeight(operations)) > Number(after);
   t.ok(caughtUp, `${victim.name}'s restarted orderer has caught up to block ${after}`);
   t.equal((await fetch(`${hospital(network, victim.name).orderer.operations}/healthz`)).status, 200, 'and is healthy');
 });

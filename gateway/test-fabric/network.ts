@@ -143,6 +143,28 @@ export async function caughtUp(ledger: LedgerPort, blockNumber: bigint): Promise
   throw new Error(`the peer did not commit block ${blockNumber} within 20 s`);
 }
 
+/** The channel's height on a peer or orderer, from its operations endpoint (0 while it has none). */
+export async function nodeHeight(operations: string): Promise<number> {
+  const metrics = await (await fetch(`${operations}/metrics`)).text();
+  const match = /^ledger_blockchain_height\{channel="medrec"\} (\d+)/m.exec(metrics);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Waits (bounded) until the nodes at `lagging` (operations URLs) have at least the height of the node
+ * at `reference`: a restarted orderer or peer has caught up with the chain it missed.
+ */
+export async function nodesCaughtUp(reference: string, lagging: string[], timeoutMs = 120_000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const target = await nodeHeight(reference);
+    const heights = await Promise.all(lagging.map((url) => nodeHeight(url).catch(() => 0)));
+    if (target > 0 && heights.every((h) => h >= target)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** network/ctl.sh: stop (SIGTERM), kill (SIGKILL) or start one hospital's process of the network. */
 export async function ctl(
   action: 'stop' | 'kill' | 'start',
