@@ -222,7 +222,10 @@ prepare_config() {
 # MEDREC_CCAAS_CLIENT_TLS names the folder whose server.crt/server.key the peer presents to its
 # chaincode servers (mutual TLS; the builder's release step puts them into connection.json). The
 # peer's block delivery backs off at most 10 s between reconnections (Fabric's default lets the
-# backoff grow to an hour), so that it is back soon after one of the orderers restarts.
+# backoff grow to an hour), so that it is back soon after one of the orderers restarts. It accepts
+# client keepalive pings every 5 s: Fabric's CLI pings more often than the default 60 s allows, and
+# the peer then cuts (GOAWAY too_many_pings) the event stream on which `--waitForEvent` waits for a
+# slow commit.
 peer_start() {
   local h="$1" org k node
   org="$(lower "$h")"; k="$(hospital_index "$h")"; node="$FABRIC_DATA/orgs/$org/nodes/peer0"
@@ -241,6 +244,7 @@ peer_start() {
     CORE_LEDGER_STATE_STATEDATABASE=goleveldb CORE_PEER_GATEWAY_ENABLED=true \
     CORE_CHAINCODE_MODE=net MEDREC_CCAAS_CLIENT_TLS="$node/tls" \
     CORE_PEER_DELIVERYCLIENT_RECONNECTBACKOFFTHRESHOLD="${FABRIC_PEER_RECONNECT_MAX:-10s}" \
+    CORE_PEER_KEEPALIVE_MININTERVAL=5s \
     CORE_OPERATIONS_LISTENADDRESS="$FABRIC_HOST:$(peer_ops_port "$k")" CORE_METRICS_PROVIDER=prometheus \
     peer node start
   wait_healthz "peer-$org" "http://$FABRIC_HOST:$(peer_ops_port "$k")/healthz"

@@ -88,5 +88,6 @@ t.test("one hospital's orderer killed: the network keeps committing if the conse
   const others = network.orderers.find((o) => o.mspId !== victim.mspId)!.operations;
   const caughtUp = (await nodesCaughtUp(others, [operations])) && (await nodeHeight(operations)) > Number(after);
   t.ok(caughtUp, `${victim.name}'s restarted orderer has caught up to block ${after}`);
+  t.ok(await nodesCaughtUp(others, [victim.peer.operations]), `and so has ${victim.name}'s peer, which gets its blocks from the orderers`);
   t.equal((await fetch(`${hospital(network, victim.name).orderer.operations}/healthz`)).status, 200, 'and is healthy');
 });
