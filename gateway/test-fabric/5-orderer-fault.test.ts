@@ -2,8 +2,8 @@
  * The hospitals are the ordering authorities, each with its own orderer. One hospital's orderer is
  * killed (SIGKILL, as a crash): when the consensus tolerates it (SmartBFT: f of 3f+1 orderers;
  * etcdraft: a minority), every write through every other hospital's peer still commits; when it does
- * not (etcdraft with two hospitals), writes fail closed and none is committed by halves. The orderer
- * restarts and catches up with the others. Bounded: a fixed number of writes, each with its own
+ * not (etcdraft with two hospitals), writes fail closed. The orderer restarts and catches up with
+ * the others, and so does its hospital's peer. Bounded: a fixed number of writes, each with its own
  * deadline.
  */
 import { randomBytes } from 'node:crypto';
@@ -47,8 +47,11 @@ t.test("one hospital's orderer killed: the network keeps committing if the conse
   t.same(network.orderers.map((o) => o.mspId).sort(), network.hospitals.map((h) => h.mspId).sort(), "each hospital's own orderer");
   t.equal(network.consensus, network.hospitals.length >= 4 ? 'BFT' : 'etcdraft', 'SmartBFT from four hospitals, etcdraft below');
 
-  const victim = network.hospitals[0]!; // the first orderer: SmartBFT's first leader, usually raft's too
-  const writers = network.hospitals.slice(1);
+  // The last hospital's orderer: a follower (SmartBFT's first leader is the first hospital's). A
+  // leader's crash adds a view change, which with SmartBFT's default timeouts took up to ~100 s on
+  // this loaded machine (docs/fabric-network.md); 4-restart stops the first hospital's orderer.
+  const victim = network.hospitals[network.hospitals.length - 1]!;
+  const writers = network.hospitals.slice(0, -1);
   const ledgers = await Promise.all(writers.map((h) => putstate(network, h)));
   t.teardown(() => Promise.all(ledgers.map((l) => l.close())));
   for (const [i, h] of writers.entries()) await write(ledgers[i]!, h, `warm-${h.key}`, 60_000);
@@ -63,12 +66,12 @@ t.test("one hospital's orderer killed: the network keeps committing if the conse
   t.comment(`${network.consensus}, ${network.orderers.length} orderers, one killed: ${tolerated ? 'tolerated' : 'not tolerated'}`);
 
   if (tolerated) {
-    // A view change (SmartBFT) or an election (raft) may pause ordering for some seconds; each write
-    // gets up to 90 s, and every one must commit.
+    // An election (raft) or a slow node may pause ordering for some seconds; each write gets up to
+    // 120 s, and every one must commit.
     const blocks: bigint[] = [];
     for (let i = 0; i < WRITES; i++) {
       const h = writers[i % writers.length]!;
-      blocks.push(await write(ledgers[i % writers.length]!, h, `fault-${run}-${i}`, 90_000));
+      blocks.push(await write(ledgers[i % writers.length]!, h, `fault-${run}-${i}`, 120_000));
     }
     t.equal(blocks.length, WRITES, `${WRITES} writes committed with ${victim.name}'s orderer down`);
     t.ok(blocks.every((b, i) => i === 0 || b >= blocks[i - 1]!), 'in block order');
