@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# network/gateway.sh start|stop: the hospitals' REST gateways (gateway/dist/src/main.js, one process
+# network/gateway.sh start|stop: the hospitals' REST gateways (gateway/dist/bin/start.js, one process
 # serving each hospital on its own port) on the Fabric adapters; data in $FABRIC_DATA/gateway.
 # A hospital has a REST gateway only if it brought its EHR mapping
 # (gateway/config/hospitals/<key>/mapping.json): the process is given gateway-network.json, which is
@@ -8,7 +8,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-main="$ROOT/gateway/dist/src/main.js"
+main="$ROOT/gateway/dist/bin/start.js"
 served="$FABRIC_DATA/gateway-network.json"
 case "${1:-}" in
   start)

@@ -15,10 +15,14 @@
  * its transaction id is looked up until the ledger says VALID, and it counts as committed then, with
  * that time as its latency; how many needed this is reported (`unknown_then_committed`).
  */
+// fabric-contract-api logs every decorator when the chaincode module loads (through the composition root).
+import '../src/system/quiet-chaincode.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FabricLedger } from '../src/adapters/ledger/fabric/ledger.js';
-import { LedgerUnavailableError, type Signer } from '../src/ports/ledger.js';
+import { LedgerUnavailableError, type LedgerPort, type Signer } from '../src/ports/ledger.js';
+import { loadConfig } from '../src/system/config.js';
+import { openLedgers } from '../src/system/ledger.js';
+import { openIdentity } from '../src/system/identity.js';
 
 const TX = Number(process.env.BENCH_TX ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -43,15 +47,12 @@ function signer(user: string): Signer {
   };
 }
 
-function ledgerFor(chaincode: string): FabricLedger {
-  return new FabricLedger({
-    peerEndpoint: h1.peer.endpoint,
-    tlsRootCert: readFileSync(h1.peer.tlsCaCert, 'utf8'),
-    hostAlias: h1.peer.hostAlias,
-    channel: network.channel,
-    chaincode,
-    serviceSigner: signer('records-service'),
-  });
+/** Hospital 1's peer connection for a chaincode, from the composition root's ledger factory. */
+async function ledgerFor(chaincode: string): Promise<LedgerPort> {
+  const config = loadConfig({ MEDREC_FABRIC_NETWORK: join(DATA, 'network.json'), MEDREC_DATA_DIR: join(DATA, 'bench-gateway') });
+  const ca = await openIdentity(config.hospitals[0]!);
+  const ledgers = await openLedgers({ ...config, ledger: { adapter: 'fabric', options: { channel: network.channel, chaincode } } }, [ca]);
+  return ledgers.byMsp.get(h1.mspId)!;
 }
 
 /** Bytes of the peer's block files for the channel: what the ledger costs on disk. */
@@ -73,7 +74,7 @@ function percentile(sorted: number[], p: number): number {
 let unknownThenCommitted = 0;
 
 /** The submit, or, when its outcome is unknown, its transaction's final status from the ledger. */
-async function committed<T>(ledger: FabricLedger, submit: () => Promise<T>): Promise<T | undefined> {
+async function committed<T>(ledger: LedgerPort, submit: () => Promise<T>): Promise<T | undefined> {
   try {
     return await submit();
   } catch (error) {
@@ -111,7 +112,7 @@ async function load(count: number, submit: (i: number) => Promise<unknown>): Pro
   return { tps: count / seconds, latencies: latencies.sort((a, b) => a - b) };
 }
 
-async function ensureRegistered(ledger: FabricLedger, user: Signer, enrollmentId: string, role: string): Promise<void> {
+async function ensureRegistered(ledger: LedgerPort, user: Signer, enrollmentId: string, role: string): Promise<void> {
   try {
     await ledger.evaluate(user, 'Registrar', 'whoami', []);
   } catch {
@@ -120,8 +121,8 @@ async function ensureRegistered(ledger: FabricLedger, user: Signer, enrollmentId
 }
 
 async function main(): Promise<void> {
-  const medrec = ledgerFor('medrec');
-  const putstate = ledgerFor('putstate');
+  const medrec = await ledgerFor('medrec');
+  const putstate = await ledgerFor('putstate');
   const provider = signer('records-service');
   await ensureRegistered(medrec, provider, 'records-service', 'provider');
 

@@ -9,16 +9,18 @@
  * ledger, the SQL read, hashing, projection and a durable audit record (fsync; group-committed).
  */
 // The gateway's own setting (main.ts): fabric-shim at WARNING, not the INFO a bare process gets.
-import '../src/config/quiet-chaincode.js';
+import '../src/system/quiet-chaincode.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
-import { hashResources, project, toBundle } from '../src/ehr/records.js';
-import { ReplayCache } from '../src/gatekeeper/replay.js';
-import { JOSE_MEDIA_TYPE, RequestVerifier, signRequest } from '../src/gatekeeper/signed-request.js';
+import { hashResources, project, toBundle } from '../src/services/records/records.js';
+import { ReplayCache } from '../src/services/gatekeeper/replay.js';
+import { JOSE_MEDIA_TYPE, RequestVerifier, signRequest } from '../src/services/gatekeeper/signed-request.js';
 import type { Signer } from '../src/ports/ledger.js';
-import type { Person, World } from '../test/gatekeeper/support/world.js';
+import { Relationship } from '../src/contract/medrec.js';
+import { endorsedBy } from '../src/contract/request.js';
+import type { Person, World } from '../test/support/world.js';
 
 const CONNECTIONS = 16;
 const DURATION_S = 10;
@@ -44,15 +46,13 @@ async function mean(run: (i: number) => Promise<unknown>): Promise<number> {
 
 /** Where a gatekeeper request's time goes, stage by stage, without concurrency. */
 async function stages(world: World, patient: Person, rel: string, mrn: string): Promise<Record<string, number>> {
-  const { h2, ledger } = world;
+  const { h2 } = world;
   const spec = { rel, cat: CATEGORY as 'Observation', fields: [], aud: h2.url };
   const signed: string[] = [];
   const sign = await mean(async () => signed.push(await signRequest(patient.signer, spec)));
   const verifier = new RequestVerifier(world.trust, new ReplayCache(), () => h2.url);
   const verify = await mean((i) => verifier.verify(signed[i]!));
-  const decide = await mean(() =>
-    ledger.evaluate(h2.service, 'Relationship', 'checkAccess', [rel, patient.identityId, CATEGORY, '[]']),
-  );
+  const decide = await mean(() => world.client.evaluate(h2.service, Relationship.checkAccess(rel, patient.identityId, CATEGORY, [])));
   const read = await mean(() => h2.records.fetch(CATEGORY, mrn));
   const resources = await h2.records.fetch(CATEGORY, mrn);
   const hashAndProject = await mean(async () => toBundle(project(resources, ['code'])) && hashResources(resources));
@@ -71,14 +71,14 @@ async function stages(world: World, patient: Person, rel: string, mrn: string): 
 
 async function serve(): Promise<void> {
   // Loaded here only: the chaincode's decorators log at load time, and the report process should stay quiet.
-  const { openWorld } = await import('../test/gatekeeper/support/world.js');
+  const { openWorld } = await import('../test/support/world.js');
   const world = await openWorld({ patients: 4, anchoring: { everyRecords: 500, intervalMs: 5_000 } });
-  const { h2, ledger } = world;
+  const { h2 } = world;
   const patient = await world.enrol(world.h1, 'bench.patient', 'patient');
   const doctor = await world.enrol(h2, 'bench.doctor', 'provider');
   const mrn = h2.patients[0]!.mrn;
   const rel = await world.relationship(h2, doctor, patient, mrn, [CATEGORY]);
-  await ledger.submit(patient.signer, 'Relationship', 'accept', [rel], { endorsingOrganizations: [h2.mspId] });
+  await world.client.submit(patient.signer, endorsedBy(Relationship.accept(rel), h2.mspId));
 
   const baseline = Fastify({ logger: false });
   baseline.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string' }, (_req, body, done) => done(null, body));

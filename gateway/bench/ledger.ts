@@ -12,10 +12,10 @@ import type { Credentials } from '../src/ports/identity.js';
 
 // fabric-contract-api logs every decorator at info level when it loads: quiet it before it does.
 process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';
-const { EmbeddedCa } = await import('../src/adapters/identity/embedded/index.js');
-const { openEmbeddedLedger } = await import('../src/adapters/ledger/embedded/index.js');
-const { contracts } = await import('@medrec/chaincode');
 const { identityId } = await import('@medrec/chaincode/domain');
+const { defaultHospitals, loadConfig } = await import('../src/system/config.js');
+const { openSystem } = await import('../src/system/system.js');
+const { seedHospital } = await import('../demo/seed/seed.js');
 
 const H1 = 'Hospital1MSP';
 const SIZES = [1_000, 10_000, 100_000];
@@ -46,29 +46,26 @@ async function pool<T>(items: T[], workers: number, work: (item: T) => Promise<v
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'medrec-bench-'));
   try {
-    const ca = await EmbeddedCa.open({
-      dataDir: join(dir, 'ca'),
-      mspId: H1,
-      hospital: 'Hospital 1',
-      passphrase: 'bench passphrase',
-      bootstrapAdmin: { enrollmentId: 'admin', secret: 'bench-admin-secret' },
+    // Hospital 1 alone, built by the composition root: its embedded CA is the channel's one member.
+    const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', seedDemo: false, hospitals: defaultHospitals(dir, '127.0.0.1', 0).slice(0, 1) });
+    const system = await openSystem(config, {
+      provisioner: { seedEhr: async (set, target) => void (await seedHospital(set, target, { patients: 2 })) },
     });
-    const admin = await ca.enroll('admin', 'bench-admin-secret');
+    const ledger = system.ledger;
+    const hospital = system.identities.get(H1)!;
+    const runtime = system.hospitals[0]!;
+    const admin = await hospital.caAdmin(runtime.accounts, runtime.sealer);
+    const ca = hospital.identity;
     const enroll = async (enrollmentId: string, role: string) =>
       ca.enroll(enrollmentId, (await ca.register(admin, { enrollmentId, role })).secret);
-    const ledger = await openEmbeddedLedger({
-      dataDir: join(dir, 'ledger'),
-      members: [await ca.channelMember()],
-      contracts,
-    });
-    const registrar = await enroll('registrar', 'registrar');
+    const registrar = await enroll('bench.registrar', 'registrar');
     const provider = await enroll('provider', 'provider');
     const records = await enroll('records', 'provider');
     await ledger.submit(registrar, 'Registrar', 'registerBatch', [
       JSON.stringify([registrar, provider, records].map((c) => ({
         externalIdHash: hex(`staff:${c.enrollmentId}`),
         enrollmentId: c.enrollmentId,
-        role: c.enrollmentId === 'registrar' ? 'registrar' : 'provider',
+        role: c === registrar ? 'registrar' : 'provider',
       }))),
     ]);
 
@@ -155,9 +152,8 @@ async function main(): Promise<void> {
     const elapsed = (performance.now() - started) / 1000;
     submitMs.sort((a, b) => a - b);
     const tps = submitMs.length / elapsed;
-    const verify = await ledger.verify();
-    await ledger.close();
-    ca.close();
+    const verify = await (ledger as import('../src/adapters/ledger/embedded/index.js').EmbeddedLedger).verify();
+    await system.close();
     if (denied > 0 || !verify.ok) throw new Error(`benchmark flow went wrong: ${denied} denials, verify ${verify.problems.join('; ')}`);
 
     const cores = (await import('node:os')).cpus().length;

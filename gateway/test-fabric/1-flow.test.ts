@@ -48,8 +48,8 @@ t.test('Fabric CA issues identities with the role and hospital attributes, and r
   t.equal(patient.mspId, 'Hospital1MSP');
   t.match(patient.certificate, /BEGIN CERTIFICATE/);
   t.match(patient.privateKey, /BEGIN PRIVATE KEY/);
-  const { certificateAttributes } = await import('../src/adapters/identity/fabric-ca/ca.js');
-  t.match(certificateAttributes(patient.certificate), { role: 'patient', hospital: 'Hospital1', 'hf.EnrollmentID': enrollmentId });
+  const { fabricAttributes } = await import('../src/pki/certificate.js');
+  t.match(fabricAttributes(patient.certificate), { role: 'patient', hospital: 'Hospital1', 'hf.EnrollmentID': enrollmentId });
 
   await t.rejects(ca.register(registrar, { enrollmentId, role: 'patient' }), { code: 'CONFLICT' }, 'already registered');
   await t.rejects(ca.enroll(enrollmentId, secret), { code: 'FORBIDDEN' }, 'the secret is one-time');

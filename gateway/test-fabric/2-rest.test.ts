@@ -7,11 +7,11 @@
  */
 import { randomInt } from 'node:crypto';
 import t from 'tap';
-import { demoPatients } from '../src/ehr/seed/population.js';
-import { readSse, type SseEvent } from '../src/notifications/sse.js';
-import { DEMO_REGISTRAR_PASSWORD } from '../src/runtime.js';
+import { demoPatients } from '../demo/seed/population.js';
+import { readSse, type SseEvent } from '../demo/sse-client.js';
+import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { hospital, loadNetwork, peerQuery, uniqueName } from './network.js';
-import { call, login, ok, type Json } from '../src/http/json-client.js';
+import { call, login, ok, type Json } from '../demo/json-client.js';
 
 t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async (t) => {
   const network = loadNetwork();
@@ -72,7 +72,8 @@ t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async 
     fields: ['code', 'valueQuantity'],
   });
   const elements = new Set((seen.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
-  t.same([...elements].sort(), ['code', 'id', 'resourceType', 'valueQuantity'], 'only the granted fields');
+  t.same([...elements].sort(), ['code', 'id', 'meta', 'resourceType', 'status', 'valueQuantity'],
+    'the granted fields, plus the status FHIR requires and the SUBSETTED tag');
   const wider = await call(h1, 'POST', '/records/fetch', victor, { relationshipId: rel.relationshipId, category: 'Observation', fields: ['code', 'note'] });
   t.equal(wider.status, 403);
 

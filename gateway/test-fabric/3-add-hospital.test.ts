@@ -8,9 +8,9 @@
  */
 import { randomInt } from 'node:crypto';
 import t from 'tap';
-import { demoPatients } from '../src/ehr/seed/population.js';
-import { login, ok } from '../src/http/json-client.js';
-import { DEMO_REGISTRAR_PASSWORD } from '../src/runtime.js';
+import { demoPatients } from '../demo/seed/population.js';
+import { login, ok } from '../demo/json-client.js';
+import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { TransactionInvalidError } from '../src/ports/ledger.js';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import {
   json,
   loadNetwork,
   newPerson,
+  openIdentity,
   openLedger,
   peerQuery,
   staffCredentials,
@@ -48,7 +49,22 @@ const initial = loadNetwork();
 const NAME = ['Hospital3', 'Hospital5', 'Hospital6', 'Hospital7'].find((n) => !initial.hospitals.some((h) => h.name === n))!;
 
 t.test('a hospital joins, its orderer a consenter, and runs a flow with the first', async (t) => {
+  // The gatekeeper's trust follows the channel configuration: a config block is seen as it commits.
+  const watcher = await openLedger(initial, hospital(initial, 'Hospital1'));
+  t.teardown(() => watcher.close());
+  t.same(
+    (await watcher.channelMembers()).map((m) => m.mspId).sort(),
+    initial.hospitals.map((h) => h.mspId).sort(),
+    'the channel configuration, via qscc',
+  );
+  const seen: string[][] = [];
+  watcher.onChannelConfig((members) => void seen.push(members.map((m) => m.mspId)));
   await addHospital(NAME);
+  for (let i = 0; i < 300 && !seen.some((ids) => ids.includes(`${NAME}MSP`)); i++) await new Promise((r) => setTimeout(r, 100));
+  t.ok(seen.some((ids) => ids.includes(`${NAME}MSP`)), `the configuration block adding ${NAME} was followed live`);
+  const added = (await watcher.channelMembers()).find((m) => m.mspId === `${NAME}MSP`);
+  const anchors = await openIdentity(hospital(loadNetwork(), NAME)).trustAnchors();
+  t.equal(added?.caCertificates[0]?.trim(), anchors[0]?.trim(), `${NAME}'s MSP names its CA's certificate`);
   await t.rejects(addHospital(NAME), { message: /already a member/ }, 'a member cannot join twice');
   const network = loadNetwork();
   const h1 = hospital(network, 'Hospital1');

@@ -3,6 +3,7 @@ import { conflict, forbidden, invalid, notFound } from '../domain/errors';
 import { keys, prefixes } from '../domain/keys';
 import type { AuditAnchor } from '../domain/types';
 import { requireHex64, requireSeq, requireString } from '../domain/validation';
+import { rolesFor } from '../domain/transactions';
 import { registeredCaller } from './caller';
 import { State } from './state';
 
@@ -21,7 +22,7 @@ export class AuditContract extends Contract {
   @Param('headHash', 'string', 'SHA-256 (hex) of the audit chain head at toSeq')
   async anchor(ctx: Context, fromSeq: string, toSeq: string, headHash: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['provider']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Audit.anchor'));
     const from = requireSeq(fromSeq, 'fromSeq');
     const to = requireSeq(toSeq, 'toSeq');
     const hash = requireHex64(headHash, 'headHash');
@@ -53,7 +54,7 @@ export class AuditContract extends Contract {
   @Param('mspId', 'string', 'the hospital whose anchors are wanted')
   async list(ctx: Context, mspId: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['auditor', 'provider']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Audit.list'));
     const msp = requireString(mspId, 'mspId', 64);
     if (!MSP_ID.test(msp)) throw invalid('mspId may hold only letters, digits and . _ -');
     if (caller.role === 'provider' && caller.mspId !== msp) throw forbidden("a provider reads only its own organisation's anchors");

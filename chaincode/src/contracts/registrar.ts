@@ -4,6 +4,7 @@ import { identityId, participantIdFor } from '../domain/ids';
 import { keys } from '../domain/keys';
 import type { IdentityRecord, ParticipantRecord, ResolveResult } from '../domain/types';
 import { parseRegisterBatch, requireEnrollmentId, requireHex64, requireRegisterItem, type RegisterItem } from '../domain/validation';
+import { rolesFor } from '../domain/transactions';
 import { certCaller, registeredCaller } from './caller';
 import { State } from './state';
 
@@ -20,7 +21,7 @@ export class RegistrarContract extends Contract {
   @Param('role', 'string', 'patient | provider | registrar | viewer | researcher | auditor | admin')
   async register(ctx: Context, externalIdHash: string, enrollmentId: string, role: string): Promise<string> {
     const state = new State(ctx);
-    const caller = registrarOnly(ctx);
+    const caller = registrarOnly(ctx, 'Registrar.register');
     const item = requireRegisterItem({ externalIdHash, enrollmentId, role });
     const [record] = await registerAll(state, caller.mspId, [item]);
     state.emit('IdentityRegistered', [{ participantId: record.participantId, status: 'active' }]);
@@ -32,7 +33,7 @@ export class RegistrarContract extends Contract {
   @Param('itemsJson', 'string', 'JSON [{externalIdHash, enrollmentId, role}], at most 500; returns the new participant ids in item order')
   async registerBatch(ctx: Context, itemsJson: string): Promise<string> {
     const state = new State(ctx);
-    const caller = registrarOnly(ctx);
+    const caller = registrarOnly(ctx, 'Registrar.registerBatch');
     const records = await registerAll(state, caller.mspId, parseRegisterBatch(itemsJson));
     state.emit(
       'BatchRegistered',
@@ -48,7 +49,7 @@ export class RegistrarContract extends Contract {
   @Param('newEnrollmentId', 'string', 'the enrollment id of the new certificate identity')
   async remap(ctx: Context, externalIdHash: string, newEnrollmentId: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['registrar']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Registrar.remap'));
     const participant = await participantByExternal(state, externalIdHash);
     if (participant.mspId !== caller.mspId) throw forbidden("only a registrar of the participant's organisation may re-map it");
     const newIid = identityId(caller.mspId, requireEnrollmentId(newEnrollmentId));
@@ -76,7 +77,7 @@ export class RegistrarContract extends Contract {
   @Param('externalIdHash', 'string', 'the participant to look up')
   async resolve(ctx: Context, externalIdHash: string): Promise<string> {
     const state = new State(ctx);
-    await registeredCaller(ctx, state, ['registrar', 'provider', 'auditor']);
+    await registeredCaller(ctx, state, rolesFor('Registrar.resolve'));
     const participant = await participantByExternal(state, externalIdHash);
     const current = await state.get<IdentityRecord>(keys.identity(participant.identityId));
     const result: ResolveResult = {
@@ -91,7 +92,7 @@ export class RegistrarContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async whoami(ctx: Context): Promise<string> {
-    const caller = await registeredCaller(ctx, new State(ctx));
+    const caller = await registeredCaller(ctx, new State(ctx), rolesFor('Registrar.whoami'));
     return JSON.stringify(caller.record);
   }
 
@@ -100,7 +101,7 @@ export class RegistrarContract extends Contract {
   @Param('externalIdHash', 'string', 'the participant whose identity mapping history is wanted')
   async history(ctx: Context, externalIdHash: string): Promise<string> {
     const state = new State(ctx);
-    await registeredCaller(ctx, state, ['auditor']);
+    await registeredCaller(ctx, state, rolesFor('Registrar.history'));
     const participant = await participantByExternal(state, externalIdHash);
     return JSON.stringify(await state.history(keys.participant(participant.participantId)));
   }
@@ -110,9 +111,10 @@ export class RegistrarContract extends Contract {
   }
 }
 
-function registrarOnly(ctx: Context): { mspId: string } {
+/** Registration is the one step before the caller itself is on the ledger: the certificate's role decides. */
+function registrarOnly(ctx: Context, transaction: 'Registrar.register' | 'Registrar.registerBatch'): { mspId: string } {
   const caller = certCaller(ctx);
-  if (caller.role !== 'registrar') throw forbidden('only a registrar may register identities');
+  if (!rolesFor(transaction)?.includes(caller.role)) throw forbidden('only a registrar may register identities');
   return caller;
 }
 

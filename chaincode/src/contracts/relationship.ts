@@ -1,5 +1,7 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { checkAccess, grantIsLive } from '../domain/access';
+import { mayAskAccess, seesWholeRelationship } from '../domain/authorisation';
+import { rolesFor } from '../domain/transactions';
 import { conflict, forbidden, invalid, MedrecError, notFound } from '../domain/errors';
 import { relationshipIdFor } from '../domain/ids';
 import { keys, prefixes } from '../domain/keys';
@@ -26,7 +28,6 @@ import {
 import { registeredCaller, type Caller } from './caller';
 import {
   getPointer,
-  isProviderOf,
   loadRelationship,
   pointerHistory,
   pointersOf,
@@ -53,7 +54,7 @@ export class RelationshipContract extends Contract {
   @Param('endpoint', 'string', "the provider's gatekeeper URL")
   async create(ctx: Context, patientId: string, endpoint: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['provider']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.create'));
     const [rel] = await createAll(state, caller, [requireCreateItem({ patientId, endpoint })]);
     state.emit('RelationshipCreated', [patientNotification(rel)]);
     // The result is stored in the block: the id is all a caller needs (`get` reads the rest).
@@ -65,7 +66,7 @@ export class RelationshipContract extends Contract {
   @Param('itemsJson', 'string', 'JSON [{patientId, endpoint, pointers?: [{category, hash}]}], at most 500; returns the new relationship ids in item order')
   async createBatch(ctx: Context, itemsJson: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['provider']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.createBatch'));
     const rels = await createAll(state, caller, parseCreateBatch(itemsJson));
     state.emit('RelationshipsCreated', rels.map(patientNotification));
     // Ids only, in item order: the result is stored in the block, and callers know the rest.
@@ -79,7 +80,7 @@ export class RelationshipContract extends Contract {
   @Param('sha256', 'string', 'SHA-256 (hex) of the canonical query result')
   async putPointer(ctx: Context, relationshipId: string, category: string, sha256: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['provider']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.putPointer'));
     const cat = requireCategory(category);
     const hash = requireHex64(sha256, 'sha256');
     const rel = await loadRelationship(state, relationshipId);
@@ -134,7 +135,7 @@ export class RelationshipContract extends Contract {
   @Param('grantJson', 'string', 'JSON {items:[{category, fields}], validUntil (ISO), purpose (PurposeOfUse)}')
   async grant(ctx: Context, relationshipId: string, viewerId: string, grantJson: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['patient']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.grant'));
     const viewer = requireHex64(viewerId, 'viewerId');
     const request = parseGrantJson(grantJson, state.now);
     const rel = await loadRelationship(state, relationshipId);
@@ -160,7 +161,7 @@ export class RelationshipContract extends Contract {
   @Param('viewerId', 'string', "the viewer's participant id")
   async revoke(ctx: Context, relationshipId: string, viewerId: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['patient']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.revoke'));
     const viewer = requireHex64(viewerId, 'viewerId');
     const rel = await loadRelationship(state, relationshipId);
     requirePatient(caller, rel);
@@ -177,10 +178,10 @@ export class RelationshipContract extends Contract {
   @Param('relationshipId', 'string', 'the relationship')
   async get(ctx: Context, relationshipId: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.get'));
     const rel = await loadRelationship(state, relationshipId);
     const pointers = await pointersOf(state, rel.relationshipId);
-    if (caller.participantId === rel.patientId || isProviderOf(caller, rel) || caller.role === 'auditor') {
+    if (seesWholeRelationship(caller, rel)) {
       const view: RelationshipView = { ...rel, pointers, grants: await state.scan<Grant>(prefixes.grantsOf(rel.relationshipId)) };
       return JSON.stringify(view);
     }
@@ -201,13 +202,12 @@ export class RelationshipContract extends Contract {
   @Param('fieldsJson', 'string', 'JSON array of requested top-level fields; [] means all it may see')
   async checkAccess(ctx: Context, relationshipId: string, requesterIdentityId: string, category: string, fieldsJson: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.checkAccess'));
     const requesterIid = requireHex64(requesterIdentityId, 'requesterIdentityId');
     const cat = requireCategory(category);
     const fields = parseFieldsJson(fieldsJson, cat);
     const rel = await loadRelationship(state, relationshipId);
-    const mayAsk = caller.identityId === requesterIid || isProviderOf(caller, rel) || caller.role === 'auditor';
-    if (!mayAsk) throw forbidden("only the requester, the relationship's gatekeeper or an auditor may ask");
+    if (!mayAskAccess(caller, rel, requesterIid)) throw forbidden("only the requester, the relationship's gatekeeper or an auditor may ask");
     const requester = await state.get<IdentityRecord>(keys.identity(requesterIid));
     if (!requester) throw notFound('the requester is not registered');
     const decision = checkAccess({
@@ -227,7 +227,7 @@ export class RelationshipContract extends Contract {
   @Param('relationshipId', 'string', 'the relationship')
   async history(ctx: Context, relationshipId: string): Promise<string> {
     const state = new State(ctx);
-    await registeredCaller(ctx, state, ['auditor']);
+    await registeredCaller(ctx, state, rolesFor('Relationship.history'));
     const rel = await loadRelationship(state, relationshipId);
     const result: RelationshipHistory = {
       relationship: await relationshipHistory(state, rel.relationshipId),
@@ -262,7 +262,7 @@ function partyNotifications(rel: RelationshipRecord): Notification[] {
 
 async function patientStatusChange(ctx: Context, relationshipId: string, action: 'accept' | 'reject' | 'remove') {
   const state = new State(ctx);
-  const caller = await registeredCaller(ctx, state, ['patient']);
+  const caller = await registeredCaller(ctx, state, rolesFor(`Relationship.${action}`));
   const rel = await loadRelationship(state, relationshipId);
   requirePatient(caller, rel);
   const next = await writeStatus(state, rel, nextStatus(rel.status, action));

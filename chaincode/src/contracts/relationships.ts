@@ -1,3 +1,4 @@
+import { isPatientOf, isProviderOf } from '../domain/authorisation';
 import { forbidden, notFound } from '../domain/errors';
 import { keys, prefixes } from '../domain/keys';
 import {
@@ -60,14 +61,9 @@ export async function summariesOf(state: State, participantId: string): Promise<
 }
 
 export function requirePatient(caller: Caller, rel: RelationshipRecord): void {
-  if (caller.role !== 'patient' || caller.participantId !== rel.patientId) {
+  if (!isPatientOf(caller, rel)) {
     throw forbidden("only the relationship's patient may do this");
   }
-}
-
-/** A hospital acts through several provider identities (clinicians, its records service). */
-export function isProviderOf(caller: Caller, rel: RelationshipRecord): boolean {
-  return caller.role === 'provider' && caller.mspId === rel.providerMspId;
 }
 
 export function requireProvider(caller: Caller, rel: RelationshipRecord): void {

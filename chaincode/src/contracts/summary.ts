@@ -2,6 +2,7 @@ import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-con
 import { notFound } from '../domain/errors';
 import { nextStatus } from '../domain/status';
 import { requireHex64 } from '../domain/validation';
+import { rolesFor } from '../domain/transactions';
 import { registeredCaller } from './caller';
 import { loadRelationship, requirePatient, requireProvider, summariesOf, writeStatus } from './relationships';
 import { State } from './state';
@@ -16,7 +17,7 @@ export class SummaryContract extends Contract {
   @Returns('string')
   async mine(ctx: Context): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state);
+    const caller = await registeredCaller(ctx, state, rolesFor('Summary.mine'));
     return JSON.stringify(await summariesOf(state, caller.participantId));
   }
 
@@ -25,7 +26,7 @@ export class SummaryContract extends Contract {
   @Param('participantId', 'string', 'the participant whose summary is wanted')
   async of(ctx: Context, participantId: string): Promise<string> {
     const state = new State(ctx);
-    await registeredCaller(ctx, state, ['auditor']);
+    await registeredCaller(ctx, state, rolesFor('Summary.of'));
     const pid = requireHex64(participantId, 'participantId');
     return JSON.stringify(await summariesOf(state, pid));
   }
@@ -35,7 +36,7 @@ export class SummaryContract extends Contract {
   @Param('relationshipId', 'string', 'the relationship whose update the patient has seen')
   async acknowledge(ctx: Context, relationshipId: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['patient']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Summary.acknowledge'));
     const rel = await loadRelationship(state, relationshipId);
     requirePatient(caller, rel);
     const next = await writeStatus(state, rel, nextStatus(rel.status, 'acknowledge'));
@@ -48,7 +49,7 @@ export class SummaryContract extends Contract {
   @Param('relationshipId', 'string', 'the relationship with new data for the patient')
   async markUpdateAvailable(ctx: Context, relationshipId: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, ['provider']);
+    const caller = await registeredCaller(ctx, state, rolesFor('Summary.markUpdateAvailable'));
     const rel = await loadRelationship(state, relationshipId);
     requireProvider(caller, rel);
     const next = await writeStatus(state, rel, nextStatus(rel.status, 'markUpdateAvailable'));

@@ -14,3 +14,5 @@ export {
   requireIsoDate,
 } from './validation';
 export * from './types';
+export { TRANSACTIONS, rolesFor, type ContractName, type TransactionName, type TransactionSpec } from './transactions';
+export { REGISTRAR_MAY_ENROL, isPatientOf, isProviderOf, mayAskAccess, seesWholeRelationship, type Party } from './authorisation';

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { TRANSACTIONS } from '../../src/domain';
 import { cast } from '../support/world';
 
 interface Metadata {
@@ -58,4 +59,13 @@ t.test('GetMetadata lists the four contracts and their transactions', async (t) 
       t.equal(tx.tag.includes('SUBMIT'), spec.submit, `${contract}.${name} is ${spec.submit ? 'submitted' : 'evaluated'}`);
     }
   }
+});
+
+t.test("the domain's transaction table is the design: the contracts and the gateway read it", async (t) => {
+  const fromTable: typeof DESIGN = {};
+  for (const [name, spec] of Object.entries(TRANSACTIONS)) {
+    const [contract, fn] = name.split('.') as [string, string];
+    (fromTable[contract] ??= {})[fn] = { args: [...spec.params], submit: spec.submit };
+  }
+  t.same(fromTable, DESIGN);
 });

@@ -15,6 +15,18 @@ export interface EhrStore {
   close(): Promise<void>;
 }
 
+/** The one named parameter every mapped query binds the patient's local key to (`@patientKey`). */
+export const PATIENT_KEY_PARAM = 'patientKey';
+
+/** A category this hospital does not serve (or no category at all): the caller answers 4xx. */
+export class UnknownCategoryError extends Error {
+  readonly code = 'UNKNOWN_CATEGORY';
+  constructor(readonly category: string) {
+    super(`unknown record category ${JSON.stringify(String(category).slice(0, 64))}`);
+    this.name = 'UnknownCategoryError';
+  }
+}
+
 /** The database could not be reached or timed out: the gatekeeper answers 503. */
 export class EhrUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

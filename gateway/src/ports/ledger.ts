@@ -45,6 +45,18 @@ export interface SubmitOptions {
   endorsingOrganizations?: string[];
 }
 
+/** One organisation of the channel, as its MSP definition in the channel configuration says. */
+export interface ChannelMember {
+  mspId: string;
+  /** PEM CA certificates (roots and intermediates) that issue this org's identities. */
+  caCertificates: string[];
+  /** PEM X.509 CRLs signed by one of those CAs (the MSP's revocation_list). */
+  revocationLists?: string[];
+}
+
+/** Told of each new channel configuration; awaited by the ledger before it reports the change done. */
+export type ChannelConfigListener = (members: ChannelMember[]) => void | Promise<void>;
+
 export interface LedgerPort {
   /** Endorse, order and commit. Resolves after commit; rejects with ChaincodeError or LedgerUnavailableError. */
   submit(
@@ -61,6 +73,13 @@ export interface LedgerPort {
   /** Number of blocks on the ledger. */
   height(): Promise<bigint>;
   getTransaction(txId: string): Promise<TransactionInfo | undefined>;
+  /** The channel's organisations as its latest configuration block defines them (CAs and CRLs). */
+  channelMembers(): Promise<ChannelMember[]>;
+  /**
+   * Calls `listener` with the members whenever a configuration block commits (a new CRL, a new
+   * organisation). Returns the unsubscribe function.
+   */
+  onChannelConfig(listener: ChannelConfigListener): () => void;
   close(): Promise<void>;
 }
 
@@ -95,9 +114,15 @@ export class LedgerUnavailableError extends Error {
   }
 }
 
+/** Why the network refused a submitter's certificate or signature. */
+export type AccessDeniedCode = 'CERTIFICATE_REVOKED' | 'ACCESS_DENIED';
+
 /** The network refused the submitter before running anything: unknown or revoked certificate, bad signature (403). */
 export class AccessDeniedError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: AccessDeniedCode = /\brevoked\b/i.test(message) ? 'CERTIFICATE_REVOKED' : 'ACCESS_DENIED',
+  ) {
     super(message);
     this.name = 'AccessDeniedError';
   }

@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
-import { persistentSecret } from '../../src/config/secrets.js';
+import { DEMO_HOSPITALS } from '../../demo/index.js';
+import { ConfigError, loadConfig } from '../../src/system/config.js';
+import { persistentSecret } from '../../src/system/secrets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'medrec-config-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 t.test('defaults: two embedded hospitals with seeded SQLite EHRs', async (t) => {
   const c = loadConfig({});
@@ -35,7 +37,7 @@ t.test('bad configuration is refused at start', async (t) => {
   t.throws(() => loadConfig({ MEDREC_JWT_SECRET_HOSPITAL1MSP: 'short' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_PORT: '-1' }), ConfigError);
   t.throws(() => loadConfig({}, { hospitals: [{ mspId: 'A' }, { mspId: 'A' }] }), ConfigError, 'duplicate mspIds');
-  t.throws(() => loadConfig({}, { hospitals: [{ identity: { adapter: 'fabric-ca' } }] }), ConfigError, 'fabric-ca without options');
+  t.throws(() => loadConfig({}, { hospitals: [{ identity: { adapter: 'fabric-ca' } as never }] }), ConfigError, 'fabric-ca without options');
 });
 
 t.test("a Fabric network's network.json becomes the ledger and identity configuration", async (t) => {
@@ -86,7 +88,8 @@ t.test('network.json hospitals after the first two: the demo hospital3 is seeded
     users: {},
   });
   writeFileSync(file, JSON.stringify({ channel: 'medrec', chaincode: 'medrec', hospitals: [1, 2, 3, 9].map(member) }));
-  const c = loadConfig({ MEDREC_FABRIC_NETWORK: file, MEDREC_DATA_DIR: dir });
+  // Which hospitals have demo data is the demo's knowledge, handed in by the entry point.
+  const c = loadConfig({ MEDREC_FABRIC_NETWORK: file, MEDREC_DATA_DIR: dir }, {}, { demoSeeds: DEMO_HOSPITALS });
   t.same(c.hospitals.map((h) => h.ehr.demoSeed), ['hospital1', 'hospital2', 'hospital3', undefined]);
   t.match(c.hospitals[2]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital3\/mapping\.json$/);
   t.match(c.hospitals[3]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital9\/mapping\.json$/);
@@ -101,4 +104,19 @@ t.test('generated secrets are kept and reused, private to the owner', async (t) 
   t.equal(persistentSecret(file, 'configured'), 'configured', 'configuration wins');
   const { statSync } = await import('node:fs');
   t.equal(statSync(file).mode & 0o777, 0o600);
+});
+
+t.test('a configuration file is checked against its schema: the file and every bad path are named', async (t) => {
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ sessionTtlSeconds: 'soon', logLevel: 'loud', hospitals: [{ port: 70000, colour: 'blue' }], extra: true }));
+  const err = t.throws(() => loadConfig({ MEDREC_CONFIG: file }), ConfigError) as Error;
+  t.match(err.message, file, 'names the file');
+  for (const path of ['/sessionTtlSeconds', '/logLevel', '/hospitals/0/port', '/hospitals/0/colour', '/extra']) t.match(err.message, path);
+  writeFileSync(file, '{ not json');
+  t.throws(() => loadConfig({ MEDREC_CONFIG: file }), { name: 'ConfigError', message: /cannot read the configuration file/ });
+});
+
+t.test('the merged configuration is checked as a whole', async (t) => {
+  t.throws(() => loadConfig({ MEDREC_LOG_LEVEL: 'chatty' }), { name: 'ConfigError', message: /\/logLevel/ });
+  t.throws(() => loadConfig({}, { hospitals: [{ publicUrl: 'ftp://x' }] }), { name: 'ConfigError', message: /publicUrl/ });
 });

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { UnknownCategoryError } from '../../src/ehr/categories.js';
-import { Problem } from '../../src/http/problem.js';
-import { toProblem } from '../../src/plugins/errors.js';
+import { UnknownCategoryError } from '../../src/services/records/categories.js';
+import { Problem } from '../../src/services/problem.js';
+import { toProblem } from '../../src/http/plugins/errors.js';
 import { EhrUnavailableError } from '../../src/ports/ehr.js';
 import { IdentityError } from '../../src/ports/identity.js';
 import { ChaincodeError, LedgerUnavailableError } from '../../src/ports/ledger.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import t from 'tap';
-import { loggerOptions } from '../../src/plugins/logging.js';
+import { loggerOptions } from '../../src/http/plugins/logging.js';
 
 t.test('logs carry no credentials, keys, external ids, bodies or query strings', async (t) => {
   const lines: string[] = [];

@@ -1,19 +1,18 @@
-import '../../src/config/quiet-chaincode.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import '../../src/system/quiet-chaincode.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import t from 'tap';
-import { AccountStore } from '../../src/auth/accounts.js';
-import { hashPassword } from '../../src/auth/passwords.js';
-import { vaultSealer } from '../../src/auth/sealer.js';
-import sessions from '../../src/auth/session.js';
-import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleSettings } from '../../src/auth/throttle.js';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
-import errors from '../../src/plugins/errors.js';
-import type { RouteContext } from '../../src/routes/context.js';
-import { authRoutes } from '../../src/routes/auth.js';
+import { AccountStore } from '../../src/services/accounts/accounts.js';
+import { hashPassword } from '../../src/services/accounts/passwords.js';
+import { vaultSealer } from '../../src/services/accounts/sealer.js';
+import sessions from '../../src/http/plugins/sessions.js';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleSettings } from '../../src/services/accounts/throttle.js';
+import { ConfigError, loadConfig } from '../../src/system/config.js';
+import errors from '../../src/http/plugins/errors.js';
+import { LoginService } from '../../src/services/accounts/login.js';
+import { authRoutes } from '../../src/http/routes/auth.js';
 
 /**
  * POST /auth/login under the login throttle, over inject with a controllable clock: lockout after
@@ -45,24 +44,19 @@ async function gateway() {
       return accounts.get(username);
     },
   });
-  const ctx = {
-    hospital: { mspId: 'Hospital1MSP' },
-    accounts: counting,
-    sealer,
-    loginThrottle: new LoginThrottle(SETTINGS, () => clock),
-  } as unknown as RouteContext;
+  const login = new LoginService('Hospital1MSP', counting, sealer, new LoginThrottle(SETTINGS, () => clock));
   const app = Fastify();
   await app.register(errors);
   await app.register(sessions, { mspId: 'Hospital1MSP', secret: 's'.repeat(32), ttlSeconds: 60 });
-  await app.register(authRoutes, ctx);
+  await app.register(authRoutes, { login });
   await app.ready();
-  const login = async (username: string, password: string, remoteAddress = '10.0.0.1') => {
+  const attempt = async (username: string, password: string, remoteAddress = '10.0.0.1') => {
     const res = await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password }, remoteAddress });
     return { status: res.statusCode, type: res.headers['content-type'], retryAfter: res.headers['retry-after'], body: res.json() as Record<string, unknown> };
   };
   return {
     app,
-    login,
+    login: attempt,
     advance: (seconds: number) => (clock += seconds * 1000),
     lookups: () => lookups,
   };
@@ -145,7 +139,7 @@ t.test('successful logins do not count against the address', async (t) => {
 t.test('the limits come from the configuration: defaults, then the file, then the environment', async (t) => {
   t.same(loadConfig({}).loginThrottle, DEFAULT_LOGIN_THROTTLE);
   t.same(DEFAULT_LOGIN_THROTTLE, { maxFailures: 10, lockoutSeconds: 30, maxLockoutSeconds: 900, ipMaxFailures: 20, ipWindowSeconds: 60 });
-  const file = join(mkdtempSync(join(tmpdir(), 'medrec-throttle-')), 'medrec.json');
+  const file = join(t.testdir(), 'medrec.json');
   writeFileSync(file, JSON.stringify({ loginThrottle: { maxFailures: 4, ipWindowSeconds: 120 } }));
   const c = loadConfig({ MEDREC_CONFIG: file, MEDREC_LOGIN_MAX_FAILURES: '7', MEDREC_LOGIN_LOCKOUT: '10', MEDREC_LOGIN_LOCKOUT_MAX: '60', MEDREC_LOGIN_IP_MAX_FAILURES: '50' });
   t.same(c.loginThrottle, { maxFailures: 7, lockoutSeconds: 10, maxLockoutSeconds: 60, ipMaxFailures: 50, ipWindowSeconds: 120 }, 'env beats the file, the file beats the defaults');

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { notificationsOf } from '../../src/notifications/feed.js';
-import { readSse, resumeBlock, sseMessage, type SseEvent } from '../../src/notifications/sse.js';
-import { NotificationStore } from '../../src/notifications/store.js';
+import { notificationsOf } from '../../src/services/notifications/feed.js';
+import { readSse, type SseEvent } from '../../demo/sse-client.js';
+import { resumeBlock, sseMessage } from '../../src/http/sse.js';
+import { NotificationStore } from '../../src/services/notifications/store.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

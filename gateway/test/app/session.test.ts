@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import Fastify from 'fastify';
 import t from 'tap';
-import sessions from '../../src/auth/session.js';
-import errors from '../../src/plugins/errors.js';
+import sessions from '../../src/http/plugins/sessions.js';
+import errors from '../../src/http/plugins/errors.js';
 
 const SECRET_1 = 'hospital-one-secret-0123456789abcdef';
 const SECRET_2 = 'hospital-two-secret-0123456789abcdef';

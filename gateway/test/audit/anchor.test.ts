@@ -1,12 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { AuditAnchorer, type Anchor } from '../../src/audit/anchor.js';
-import { checkAgainstAnchors } from '../../src/audit/check.js';
-import { AuditLog } from '../../src/audit/log.js';
-import { recordHash, type AuditEntry } from '../../src/audit/record.js';
+import { AuditAnchorer, type Anchor } from '../../src/services/audit/anchor.js';
+import { checkAgainstAnchors } from '../support/audit-check.js';
+import { AuditLog } from '../../src/services/audit/log.js';
+import { recordHash, type AuditEntry } from '../../src/services/audit/record.js';
+import { MedrecClient } from '../../src/contract/client.js';
 import { ChaincodeError, LedgerUnavailableError, type LedgerPort, type Signer } from '../../src/ports/ledger.js';
 
 const signer: Signer = { mspId: 'Hospital1MSP', certificate: 'cert', privateKey: 'key' };
@@ -53,15 +52,16 @@ const entry = (n: number): AuditEntry => ({
   exp: 1,
 });
 
-const tmpFile = () => join(mkdtempSync(join(tmpdir(), 'anchor-')), 'audit.db');
+/** A database file in this test's own folder, which tap removes when the test ends (also on failure). */
+const tmpFile = (t: { testdir(): string }) => join(t.testdir(), 'audit.db');
 const until = async (cond: () => boolean) => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
 };
 
 t.test('anchors every N records and on demand, tiling the log', async (t) => {
   const ledger = new AnchorLedger();
-  const log = AuditLog.open(tmpFile());
-  const anchorer = new AuditAnchorer({ log, ledger: ledger.port, signer, everyRecords: 3, intervalMs: 60_000 });
+  const log = AuditLog.open(tmpFile(t));
+  const anchorer = new AuditAnchorer({ log, client: new MedrecClient(ledger.port), signer, everyRecords: 3, intervalMs: 60_000 });
   await anchorer.start();
   for (let n = 1; n <= 7; n++) await log.append(entry(n));
   await until(() => ledger.anchors.length >= 2);
@@ -87,11 +87,11 @@ t.test('anchors every N records and on demand, tiling the log', async (t) => {
 
 t.test('a ledger outage never blocks appends; anchoring is retried', async (t) => {
   const ledger = new AnchorLedger();
-  const log = AuditLog.open(tmpFile());
+  const log = AuditLog.open(tmpFile(t));
   const errors: unknown[] = [];
   const anchorer = new AuditAnchorer({
     log,
-    ledger: ledger.port,
+    client: new MedrecClient(ledger.port),
     signer,
     everyRecords: 2,
     intervalMs: 60_000,
@@ -112,16 +112,16 @@ t.test('a ledger outage never blocks appends; anchoring is retried', async (t) =
 
 t.test('a restarted anchorer continues where the ledger says it stopped', async (t) => {
   const ledger = new AnchorLedger();
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
-  const first = new AuditAnchorer({ log, ledger: ledger.port, signer, everyRecords: 100 });
+  const first = new AuditAnchorer({ log, client: new MedrecClient(ledger.port), signer, everyRecords: 100 });
   await first.start();
   for (let n = 1; n <= 4; n++) await log.append(entry(n));
   await first.anchorNow();
   first.stop();
   await log.append(entry(5));
 
-  const second = new AuditAnchorer({ log, ledger: ledger.port, signer, everyRecords: 100 });
+  const second = new AuditAnchorer({ log, client: new MedrecClient(ledger.port), signer, everyRecords: 100 });
   await second.start();
   t.equal(second.lastAnchoredSeq(), 4);
   t.same(await second.anchorNow(), { fromSeq: 5, toSeq: 5, headHash: log.hashAt(5) });
@@ -130,7 +130,7 @@ t.test('a restarted anchorer continues where the ledger says it stopped', async 
   // Started while the ledger was down, it believes nothing is anchored: the chaincode's CONFLICT resyncs it.
   await log.append(entry(6));
   ledger.down = 1;
-  const blind = new AuditAnchorer({ log, ledger: ledger.port, signer, everyRecords: 100, retryMs: 5 });
+  const blind = new AuditAnchorer({ log, client: new MedrecClient(ledger.port), signer, everyRecords: 100, retryMs: 5 });
   await blind.start();
   t.equal(blind.lastAnchoredSeq(), 0);
   await blind.anchorNow();
@@ -142,9 +142,9 @@ t.test('a restarted anchorer continues where the ledger says it stopped', async 
 
 t.test("the auditor's check finds what verify() alone cannot", async (t) => {
   const ledger = new AnchorLedger();
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
-  const anchorer = new AuditAnchorer({ log, ledger: ledger.port, signer, everyRecords: 100 });
+  const anchorer = new AuditAnchorer({ log, client: new MedrecClient(ledger.port), signer, everyRecords: 100 });
   await anchorer.start();
   for (let n = 1; n <= 6; n++) await log.append(entry(n));
   await anchorer.anchorNow();

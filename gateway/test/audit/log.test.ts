@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { AuditLog } from '../../src/audit/log.js';
-import { recordHash, type AuditEntry } from '../../src/audit/record.js';
+import { AuditLog } from '../../src/services/audit/log.js';
+import { recordHash, type AuditEntry } from '../../src/services/audit/record.js';
 
 const entry = (n: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
   at: new Date(1_700_000_000_000 + n * 1000).toISOString(),
@@ -23,7 +22,8 @@ const entry = (n: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
   ...over,
 });
 
-const tmpFile = () => join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.db');
+/** A database file in this test's own folder, which tap removes when the test ends (also on failure). */
+const tmpFile = (t: { testdir(): string }) => join(t.testdir(), 'audit.db');
 
 /** Simulates an attacker with direct database access: drops the append-only triggers first. */
 function tamper(file: string, sql: string) {
@@ -34,7 +34,7 @@ function tamper(file: string, sql: string) {
 }
 
 t.test('appends form an intact chain that survives reopening', async (t) => {
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
   const recs = await Promise.all([1, 2, 3, 4, 5].map((n) => log.append(entry(n))));
   t.same(
@@ -65,7 +65,7 @@ t.test('an in-memory database is refused: the writer thread could not see it', a
 });
 
 t.test('the table refuses UPDATE and DELETE through SQL', async (t) => {
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
   await log.append(entry(1));
   await log.close();
@@ -76,7 +76,7 @@ t.test('the table refuses UPDATE and DELETE through SQL', async (t) => {
 });
 
 t.test('verify finds an edited row', async (t) => {
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
   for (let n = 1; n <= 4; n++) await log.append(entry(n));
   await log.close();
@@ -87,7 +87,7 @@ t.test('verify finds an edited row', async (t) => {
 });
 
 t.test('verify finds a deleted row', async (t) => {
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
   for (let n = 1; n <= 5; n++) await log.append(entry(n));
   await log.close();
@@ -98,7 +98,7 @@ t.test('verify finds a deleted row', async (t) => {
 });
 
 t.test('verify finds a row whose link was rewritten to hide a deletion', async (t) => {
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
   for (let n = 1; n <= 3; n++) await log.append(entry(n));
   await log.close();
@@ -109,7 +109,7 @@ t.test('verify finds a row whose link was rewritten to hide a deletion', async (
 });
 
 t.test('a failed write rejects the append and leaves the chain unchanged', async (t) => {
-  const file = tmpFile();
+  const file = tmpFile(t);
   const log = AuditLog.open(file);
   const first = await log.append(entry(1));
   const db = new Database(file);
@@ -125,7 +125,7 @@ t.test('a failed write rejects the append and leaves the chain unchanged', async
 });
 
 t.test('live request ids are recoverable for replay protection after restart', async (t) => {
-  const log = AuditLog.open(tmpFile());
+  const log = AuditLog.open(tmpFile(t));
   await log.append(entry(1, { jti: 'old', exp: 100 }));
   await log.append(entry(2, { jti: 'live', exp: 300 }));
   await log.append(entry(3, { jti: null, exp: null }));
@@ -134,10 +134,10 @@ t.test('live request ids are recoverable for replay protection after restart', a
 });
 
 t.test('an acknowledged record survives the process being killed', async (t) => {
-  const file = tmpFile();
+  const file = tmpFile(t);
   // The child acknowledges each append on stdout, then dies by SIGKILL without closing anything.
-  const logModule = new URL('../../src/audit/log.js', import.meta.url).href;
-  const script = join(mkdtempSync(join(tmpdir(), 'audit-child-')), 'child.mjs');
+  const logModule = new URL('../../src/services/audit/log.js', import.meta.url).href;
+  const script = join(dirname(file), 'child.mjs');
   writeFileSync(
     script,
     `const { AuditLog } = await import(${JSON.stringify(logModule)});

@@ -1,10 +1,10 @@
 import type tap from 'tap';
-import { UnknownCategoryError, CATEGORIES, type Category } from '../../src/ehr/categories.js';
-import { validateFhir } from '../../src/ehr/fhir-schema.js';
-import { loadHospitalMapping } from '../../src/ehr/hospitals.js';
-import { hashResources, RecordService, toBundle, type FhirResource } from '../../src/ehr/records.js';
-import { generateDataset, type SeedOptions } from '../../src/ehr/seed/seed.js';
-import { rowToResource } from '../../src/ehr/to-fhir.js';
+import { UnknownCategoryError, CATEGORIES, type Category } from '../../src/services/records/categories.js';
+import { validateFhir } from '../support/fhir-schema.js';
+import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
+import { hashResources, RecordService, toBundle, type FhirResource } from '../../src/services/records/records.js';
+import { generateDataset, type SeedOptions } from '../../demo/seed/seed.js';
+import { rowToResource } from '../../src/services/records/to-fhir.js';
 import type { EhrStore, Row } from '../../src/ports/ehr.js';
 
 export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0];

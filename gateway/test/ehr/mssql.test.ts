@@ -3,10 +3,10 @@ import mssql from 'mssql';
 import t from 'tap';
 import { poolConfig } from '../../src/adapters/ehr/mssql/config.js';
 import { MssqlEhrStore, type MssqlPoolLike } from '../../src/adapters/ehr/mssql/store.js';
-import { UnknownCategoryError } from '../../src/ehr/categories.js';
-import { loadHospitalMapping } from '../../src/ehr/hospitals.js';
-import { queriesFor } from '../../src/ehr/mapping.js';
-import { seedHospital } from '../../src/ehr/seed/seed.js';
+import { UnknownCategoryError } from '../../src/services/records/categories.js';
+import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
+import { queriesFor } from '../../src/services/records/mapping.js';
+import { seedHospital } from '../../demo/seed/seed.js';
 import { EhrUnavailableError } from '../../src/ports/ehr.js';
 import { ehrStoreContract, INJECTION_KEYS } from './contract.js';
 

@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { DEMO_HOSPITALS, demoPatients, sharedCount, type DemoPatient } from '../../src/ehr/seed/population.js';
-import { generateDataset, seedHospital } from '../../src/ehr/seed/seed.js';
+import { DEMO_HOSPITALS, demoPatients, sharedCount, type DemoPatient } from '../../demo/seed/population.js';
+import { generateDataset, seedHospital } from '../../demo/seed/seed.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../src/ehr/seed/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/seed.js', import.meta.url));
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const dir = t.testdir({});
 

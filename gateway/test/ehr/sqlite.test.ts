@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { SqliteEhrStore } from '../../src/adapters/ehr/sqlite/store.js';
-import { loadHospitalMapping } from '../../src/ehr/hospitals.js';
-import { queriesFor } from '../../src/ehr/mapping.js';
-import { hashResources, RecordService } from '../../src/ehr/records.js';
-import { demoPatients } from '../../src/ehr/seed/population.js';
-import { seedHospital } from '../../src/ehr/seed/seed.js';
+import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
+import { queriesFor } from '../../src/services/records/mapping.js';
+import { hashResources, RecordService } from '../../src/services/records/records.js';
+import { demoPatients } from '../../demo/seed/population.js';
+import { seedHospital } from '../../demo/seed/seed.js';
 import { EhrUnavailableError } from '../../src/ports/ehr.js';
 import { ehrStoreContract } from './contract.js';
 

@@ -3,15 +3,17 @@ import Database from 'better-sqlite3';
 import { CompactSign } from 'jose';
 import t from 'tap';
 import Fastify from 'fastify';
-import { checkLogAgainstLedger } from '../../src/audit/check.js';
-import sessions from '../../src/auth/session.js';
-import { validateFhir } from '../../src/ehr/fhir-schema.js';
-import gatekeeper from '../../src/gatekeeper/plugin.js';
-import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/gatekeeper/signed-request.js';
-import errors from '../../src/plugins/errors.js';
+import { checkLogAgainstLedger } from '../support/audit-check.js';
+import sessions from '../../src/http/plugins/sessions.js';
+import { validateFhir } from '../support/fhir-schema.js';
+import gatekeeper from '../../src/http/routes/gatekeeper.js';
+import { isSubsetted } from '../../src/services/records/records.js';
+import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/services/gatekeeper/signed-request.js';
+import errors from '../../src/http/plugins/errors.js';
 import type { Signer } from '../../src/ports/ledger.js';
-import { testCa } from './support/ca.js';
-import { openWorld, type Hospital, type Person } from './support/world.js';
+import { leaked, withheld } from '../ehr/leaks.js';
+import { testCa } from '../support/test-ca.js';
+import { openWorld, type Hospital, type Person } from '../support/world.js';
 
 const world = await openWorld();
 t.teardown(() => world.close());
@@ -104,10 +106,16 @@ function refused(t: Assert, r: Answer, status: number, code: string) {
   for (const s of PHI) t.notOk(r.raw.includes(s), 'nothing of the record leaks');
 }
 
-function onlyFields(t: Assert, bundle: any, allowed: string[]) {
-  const keys = new Set<string>((bundle.entry as any[]).flatMap((e) => Object.keys(e.resource)));
-  const extra = [...keys].filter((k) => !['resourceType', 'id', ...allowed].includes(k));
-  t.equal(extra.length, 0, `only ${allowed.join(', ')} were served (extra: ${extra.join(', ')})`);
+/** Every served resource shows exactly the granted elements plus those always included (test/ehr/leaks.ts), and is marked SUBSETTED. */
+async function onlyGranted(t: Assert, h: Hospital, mrn: string, category: string, bundle: any, granted: string[]) {
+  const sources = new Map((await h.records.fetch(category, mrn)).map((r) => [r.id, r]));
+  for (const e of bundle.entry as any[]) {
+    const leaks = leaked(sources.get(e.resource.id)!, e.resource, granted);
+    t.equal(leaks.length, 0, `${e.resource.id}: only ${granted.join(', ')} and the elements always included (leaked: ${leaks.join(', ')})`);
+    const missing = withheld(sources.get(e.resource.id)!, e.resource, granted);
+    t.equal(missing.length, 0, `${e.resource.id}: the elements always included, with their values (withheld: ${missing.join(', ')})`);
+    t.ok(isSubsetted(e.resource), 'tagged SUBSETTED');
+  }
 }
 
 t.test('the patient fetches across hospitals: complete data, hash matches, valid FHIR', async (t) => {
@@ -131,6 +139,12 @@ t.test('the patient fetches across hospitals: complete data, hash matches, valid
   );
   const v = validateFhir(bundle);
   t.ok(v.valid, `valid FHIR R4 Bundle ${v.errors.join('; ')}`);
+  for (const e of bundle.entry) {
+    t.equal(e.fullUrl, `${h2.url}/fhir/Observation/${e.resource.id}`, "fullUrl under the holding hospital's FHIR base");
+    t.match(e.resource.meta, { lastUpdated: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/ }, 'lastUpdated from the EHR row');
+    t.notOk(isSubsetted(e.resource), 'complete, not SUBSETTED');
+  }
+  t.same(bundle.link, [{ relation: 'self', url: `${h2.url}/fhir/Observation?relationship=${rel}` }]);
 
   const own = await fetchAs(h1, token, { relationshipId: rel, category: 'Patient' });
   h2Requests++;
@@ -154,13 +168,16 @@ t.test('a viewer gets exactly the granted fields', async (t) => {
   t.equal(all.body['projected'], true);
   t.equal(all.body['hashMatches'], true, 'the gatekeeper checked the full record against the ledger');
   t.same(all.body['check'], { ledgerHash: all.body['ledgerHash'], localHash: null, matches: null });
-  onlyFields(t, all.body['bundle'], ['code', 'valueQuantity', 'effectiveDateTime']);
+  await onlyGranted(t, h2, record.mrn, 'Observation', all.body['bundle'], ['code', 'valueQuantity', 'effectiveDateTime']);
   t.ok(validateFhir(all.body['bundle']).valid, 'a projected bundle is still valid FHIR');
+  t.ok(all.body['bundle'].entry.every((e: any) => e.resource.status), 'status, which FHIR requires, comes along');
+  t.same(all.body['bundle'].link, [{ relation: 'self', url: `${h2.url}/fhir/Observation?relationship=${rel}&_elements=code,valueQuantity,effectiveDateTime` }]);
 
   const some = await fetchAs(h1, token, { relationshipId: rel, category: 'Observation', fields: ['code'] });
   h2Requests++;
   t.equal(some.status, 200);
-  onlyFields(t, some.body['bundle'], ['code']);
+  await onlyGranted(t, h2, record.mrn, 'Observation', some.body['bundle'], ['code']);
+  t.notOk(some.raw.includes('valueQuantity'), 'no value comes along with the code');
 });
 
 t.test('editing a row in the hospital database makes the next fetch report the mismatch', async (t) => {
@@ -304,10 +321,10 @@ t.test('every gatekeeper answer was audited, without medical data, and anchored 
   t.ok(recs.some((r) => r.decision === 'REPLAYED_REQUEST' && r.requester === patient.identityId));
   t.ok(recs.some((r) => r.decision === 'BODY_TOO_LARGE' && r.requester === null));
 
-  let check = await checkLogAgainstLedger(h2.audit, ledger, auditor.signer, 'Hospital2MSP');
+  let check = await checkLogAgainstLedger(h2.audit, world.client, auditor.signer, 'Hospital2MSP');
   for (let i = 0; i < 50 && check.anchoredTo < 10; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    check = await checkLogAgainstLedger(h2.audit, ledger, auditor.signer, 'Hospital2MSP');
+    check = await checkLogAgainstLedger(h2.audit, world.client, auditor.signer, 'Hospital2MSP');
   }
   t.ok(check.ok, 'the ledger anchors match the log');
   t.ok(check.anchoredTo >= 10, `anchors reached the ledger (up to seq ${check.anchoredTo})`);
@@ -319,16 +336,7 @@ t.test('a restarted gatekeeper still refuses a replay of a request it answered b
   const restarted = Fastify({ logger: false });
   await restarted.register(errors);
   await restarted.register(sessions, { mspId: h2.mspId, secret: 'x'.repeat(32), ttlSeconds: 60 });
-  await restarted.register(gatekeeper, {
-    ledger,
-    records: h2.records,
-    links: h2.links,
-    trust: world.trust,
-    service: h2.service,
-    audit: h2.audit,
-    hospital: h2.hospital,
-    anchoring: false,
-  });
+  await restarted.register(gatekeeper, { runtime: { ...h2.runtime, settings: { ...h2.runtime.settings, anchoring: false } } });
   const url = await restarted.listen({ host: '127.0.0.1', port: 0 });
   const r = await http(`${url}/gatekeeper/query`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
   h2Requests++;
@@ -345,7 +353,7 @@ t.test('a relationship whose patient this hospital cannot find: 404, nothing rea
 });
 
 t.test('no durable audit record, no data: 503', async (t) => {
-  const db = new Database(`${world.dir}/hospital2/audit.db`);
+  const db = new Database(`${world.dir}/hospital2/gateway.db`);
   db.exec("CREATE TRIGGER refuse_all BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   const before = h2.audit.currentHead();
   const r = await query(h2, await sign(patient));
@@ -373,7 +381,7 @@ t.test('ledger down: 503 and no data, from both sides', async (t) => {
 });
 
 t.test('the audit chain shows an edited and a deleted row', async (t) => {
-  const db = new Database(`${world.dir}/hospital2/audit.db`);
+  const db = new Database(`${world.dir}/hospital2/gateway.db`);
   db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
   db.prepare("UPDATE audit_log SET decision = 'ALLOWED_VIEWER' WHERE decision = 'GRANT_REVOKED'").run();
   const edited = h2.audit.verify();

@@ -2,12 +2,12 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:cry
 import { CompactSign } from 'jose';
 import t from 'tap';
 import { identityId } from '@medrec/chaincode/domain';
-import { Problem } from '../../src/http/problem.js';
+import { Problem } from '../../src/services/problem.js';
 import type { Signer } from '../../src/ports/ledger.js';
-import { ReplayCache } from '../../src/gatekeeper/replay.js';
-import { REQUEST_TYP, RequestVerifier, signRequest } from '../../src/gatekeeper/signed-request.js';
-import { TrustStore } from '../../src/gatekeeper/trust.js';
-import { testCa } from './support/ca.js';
+import { ReplayCache } from '../../src/services/gatekeeper/replay.js';
+import { REQUEST_TYP, RequestVerifier, signRequest } from '../../src/services/gatekeeper/signed-request.js';
+import { TrustStore } from '../../src/pki/trust-store.js';
+import { testCa } from '../support/test-ca.js';
 
 const AUD = 'http://127.0.0.1:3002';
 const REL = 'c'.repeat(64);
@@ -23,7 +23,10 @@ const stale = await ca1.issue('old', 'patient', {
   notBefore: new Date(Date.now() - 7200_000),
   notAfter: new Date(Date.now() - 3600_000),
 });
-const trust = new TrustStore({ Hospital1MSP: [ca1.certificate], Hospital2MSP: [ca2.certificate] });
+const trust = await TrustStore.fromMembers([
+  { mspId: 'Hospital1MSP', caCertificates: [ca1.certificate] },
+  { mspId: 'Hospital2MSP', caCertificates: [ca2.certificate] },
+]);
 
 type Assert = Pick<typeof t, 'ok' | 'equal'>;
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { demoPatients } from '../../src/ehr/seed/population.js';
-import { readSse, type SseEvent } from '../../src/notifications/sse.js';
+import { demoPatients } from '../../demo/seed/population.js';
+import { readSse, type SseEvent } from '../../demo/sse-client.js';
 import { api, isoIn, login, removeDir, startTestSystem, type Json } from './support.js';
 
 /** The whole MedRec flow over real sockets, across two hospitals' gateways on one ledger. */
@@ -133,7 +133,7 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   t.equal(seen.status, 200);
   t.equal(seen.json.decision, 'ALLOWED_VIEWER');
   const keys = new Set((seen.json.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
-  t.same([...keys].sort(), ['code', 'id', 'resourceType', 'valueQuantity'], 'only granted elements');
+  t.same([...keys].sort(), ['code', 'id', 'meta', 'resourceType', 'status', 'valueQuantity'], 'granted elements, plus the status FHIR requires and the SUBSETTED tag');
   const revoked = await api(h1, 'DELETE', `/relationships/${rel}/grants/${victorId}`, { token: dana });
   t.equal(revoked.status, 200);
   const refused = await api(h1, 'POST', '/records/fetch', { token: victor, body: { relationshipId: rel, category: 'Observation', fields: ['code'] } });
@@ -174,7 +174,7 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   const alice = await login(h1, 'alice');
   const bobId = (await api(h1, 'GET', '/me', { token: bob })).json.participantId;
   const aliceId = (await api(h1, 'GET', '/me', { token: alice })).json.participantId;
-  const users = sys.system.demoUsers['Hospital1MSP']!;
+  const users = sys.system.provisioned['Hospital1MSP']!;
   const relBob = await api(h1, 'POST', '/relationships', { token: ada, body: { patientId: bobId, mrn: users.find((u) => u.username === 'bob')!.mrn } });
   t.equal(relBob.status, 201);
   t.equal((await api(h1, 'POST', `/relationships/${relBob.json.relationshipId}/reject`, { token: bob })).status, 200);

@@ -46,7 +46,7 @@ t.test('refusals', async (t) => {
   const pid = async (token: string, base = h1) => (await api(base, 'GET', '/me', { token })).json.participantId as string;
   const aliceId = await pid(tokens.patient);
   const victorId = await pid(tokens.viewer);
-  const aliceMrn = sys.system.demoUsers['Hospital1MSP']!.find((u) => u.username === 'alice')!.mrn!;
+  const aliceMrn = sys.system.provisioned['Hospital1MSP']!.find((u) => u.username === 'alice')!.mrn!;
   const created = await api(h1, 'POST', '/relationships', { token: tokens.provider, body: { patientId: aliceId, mrn: aliceMrn } });
   t.equal(created.status, 201);
   const rel = created.json.relationshipId as string;
@@ -224,7 +224,7 @@ t.test('refusals', async (t) => {
     isProblem(t, await api(h1, 'POST', '/auth/login', { body: { username: 'nobody', password: 'wrong-password' } }), 401, 'LOGIN_FAILED', 'unknown user');
     isProblem(t, await api(h2, 'POST', '/auth/login', { body: { username: 'alice', password: 'alice-demo-pass' } }), 401, 'LOGIN_FAILED', 'not the home hospital');
     const { readFileSync } = await import('node:fs');
-    const serviceSecret = readFileSync(`${H1.config.dataDir}/service.secret`, 'utf8').trim();
+    const serviceSecret = readFileSync(`${sys.system.config.hospitals[0]!.dataDir}/service.secret`, 'utf8').trim();
     isProblem(t, await api(h1, 'POST', '/auth/login', { body: { username: 'records-service', password: serviceSecret } }), 401, 'LOGIN_FAILED', 'the records service has no session');
     const session = await login(h1, 'bob');
     t.equal((await api(h1, 'GET', '/me', { token: session })).status, 200);

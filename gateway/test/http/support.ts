@@ -1,10 +1,10 @@
-import '../../src/config/quiet-chaincode.js';
+import '../../src/system/quiet-chaincode.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateways, type RunningGateway } from '../../src/app.js';
-import { defaultHospitals, loadConfig } from '../../src/config/config.js';
-import { openSystem, type MedrecSystem } from '../../src/runtime.js';
+import { defaultHospitals, loadConfig } from '../../src/system/config.js';
+import { demoProvisioner, DEMO_HOSPITALS } from '../../demo/index.js';
+import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../../src/system/system.js';
 
 /** A fresh two-hospital system on real sockets (port 0), in a temporary directory. */
 export interface TestSystem {
@@ -17,8 +17,8 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-http-'))): Promise<TestSystem> {
-  const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0) });
-  const system = await openSystem(config);
+  const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0) }, { demoSeeds: DEMO_HOSPITALS });
+  const system = await openSystem(config, { provisioner: demoProvisioner() });
   const gateways = await startGateways(system);
   return {
     dir,
@@ -35,7 +35,7 @@ export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-h
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
 
 export interface Answer {
   status: number;

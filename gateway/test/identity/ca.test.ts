@@ -6,7 +6,7 @@ import * as x509 from '@peculiar/x509';
 import t from 'tap';
 import { EmbeddedCa, FABRIC_ATTR_OID } from '../../src/adapters/identity/embedded/index.js';
 import { IdentityError } from '../../src/ports/identity.js';
-import { VaultError } from '../../src/vault/index.js';
+import { VaultError } from '../../src/pki/vault.js';
 import { FAST_SEAL, openOrg, tempDir } from '../ledger/support.js';
 
 const refusal = (code: IdentityError['code']) => ({ name: 'IdentityError', code });

@@ -1,6 +1,6 @@
 /** The password-protected key vault. */
 import t from 'tap';
-import { reseal, seal, unseal, VaultError } from '../../src/vault/index.js';
+import { reseal, seal, unseal, VaultError } from '../../src/pki/vault.js';
 
 const cost = { N: 2 ** 10, r: 8, p: 1 };
 const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';

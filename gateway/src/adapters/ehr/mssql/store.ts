@@ -1,7 +1,5 @@
 import mssql from 'mssql';
-import { UnknownCategoryError } from '../../../ehr/categories.js';
-import { PATIENT_KEY_PARAM } from '../../../ehr/mapping.js';
-import { EhrUnavailableError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import { EhrUnavailableError, PATIENT_KEY_PARAM, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 import { poolConfig, type MssqlTarget } from './config.js';
 

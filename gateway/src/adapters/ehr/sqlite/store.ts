@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { UnknownCategoryError } from '../../../ehr/categories.js';
-import { EhrUnavailableError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import { EhrUnavailableError, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 
 export interface SqliteEhrOptions {

@@ -4,25 +4,25 @@
  * a real network. Its state — the root key sealed in the vault, registrations with hashed secrets,
  * issued serials and revocations — lives in one SQLite file under the data directory.
  */
-import { randomBytes, scrypt, sign, timingSafeEqual, verify, webcrypto, X509Certificate } from 'node:crypto';
+import { randomBytes, scrypt, sign, timingSafeEqual, verify, webcrypto, type X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as x509 from '@peculiar/x509';
+import { REGISTRAR_MAY_ENROL, type Role } from '@medrec/chaincode/domain';
+import { normalSerial, parseCertificate } from '../../../pki/certificate.js';
 import {
   IdentityError,
   type Credentials,
   type IdentityPort,
   type RegistrationRequest,
 } from '../../../ports/identity.js';
-import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../vault/index.js';
+import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../pki/vault.js';
+import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { createCrl, createRoot, generateKeys, importPrivateKey, issueClient, privateKeyPem } from './certificates.js';
 
-export const ROLES = ['patient', 'provider', 'registrar', 'viewer', 'researcher', 'auditor', 'admin'] as const;
-/** Roles a registrar may hand out; registrars, auditors and admins are registered by an admin only. */
-const REGISTRAR_MAY_REGISTER = new Set(['patient', 'provider', 'viewer', 'researcher']);
-const ENROLLMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-const RESERVED_ATTR = /^(hf\.|role$|hospital$)/;
+/** How the CA's own table keys an issued certificate: lower-case hex without leading zeros. */
+const serialKey = (cert: { serialNumber: string }) => normalSerial(cert.serialNumber).toLowerCase();
 
 export interface EmbeddedCaOptions {
   dataDir: string;
@@ -149,11 +149,11 @@ export class EmbeddedCa implements IdentityPort {
   private authority(credentials: Credentials): { enrollmentId: string; role: string } {
     let cert: X509Certificate;
     try {
-      cert = new X509Certificate(credentials.certificate);
+      cert = parseCertificate(credentials.certificate);
     } catch {
       throw new IdentityError('FORBIDDEN', 'the registrar certificate cannot be read');
     }
-    const root = new X509Certificate(this.root.toString('pem'));
+    const root = parseCertificate(this.root.toString('pem'));
     if (credentials.mspId !== this.mspId || !cert.checkIssued(root) || !cert.verify(root.publicKey)) {
       throw new IdentityError('FORBIDDEN', `the certificate is not issued by the CA of ${this.mspId}`);
     }
@@ -167,7 +167,7 @@ export class EmbeddedCa implements IdentityPort {
     if (!proven) throw new IdentityError('FORBIDDEN', 'the private key does not match the certificate');
     const issued = this.db
       .prepare('SELECT enrollment_id, revoked_at FROM certificates WHERE serial = ?')
-      .get(cert.serialNumber.toLowerCase().replace(/^0+/, '')) as { enrollment_id: string; revoked_at: number | null } | undefined;
+      .get(serialKey(cert)) as { enrollment_id: string; revoked_at: number | null } | undefined;
     if (!issued || issued.revoked_at !== null) throw new IdentityError('FORBIDDEN', 'the certificate is revoked or unknown');
     const registration = this.registration(issued.enrollment_id)!;
     if (registration.role !== 'registrar' && registration.role !== 'admin') {
@@ -178,20 +178,8 @@ export class EmbeddedCa implements IdentityPort {
 
   async register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }> {
     const by = this.authority(registrar);
-    if (!ENROLLMENT_ID.test(request.enrollmentId)) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment id is 1-64 letters, digits, ".", "_", "@" or "-"');
-    }
-    if (!(ROLES as readonly string[]).includes(request.role)) {
-      throw new IdentityError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
-    }
-    if (by.role !== 'admin' && !REGISTRAR_MAY_REGISTER.has(request.role)) {
-      throw new IdentityError('FORBIDDEN', `a registrar may not register the role ${request.role}`);
-    }
-    const reserved = Object.keys(request.attrs ?? {}).filter((name) => RESERVED_ATTR.test(name));
-    if (reserved.length > 0) throw new IdentityError('INVALID_ARGUMENT', `reserved attributes: ${reserved.join(', ')}`);
-    if (request.secret !== undefined && request.secret.length < 8) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment secret has at least 8 characters');
-    }
+    checkRegistration(request);
+    requireRegistrarMay(by.role, request.role);
     return this.insertRegistration(request, by.enrollmentId);
   }
 
@@ -220,7 +208,7 @@ export class EmbeddedCa implements IdentityPort {
     const cert = await issueClient(this.root, this.rootKey, enrollmentId, keys.publicKey, attrs);
     this.db
       .prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)')
-      .run(cert.serialNumber.toLowerCase().replace(/^0+/, ''), enrollmentId, cert.notAfter.getTime());
+      .run(serialKey(cert), enrollmentId, cert.notAfter.getTime());
     return {
       mspId: this.mspId,
       enrollmentId,
@@ -233,7 +221,7 @@ export class EmbeddedCa implements IdentityPort {
     const by = this.authority(registrar);
     const registration = this.registration(enrollmentId);
     if (!registration) throw new IdentityError('NOT_FOUND', `${enrollmentId} is not registered`);
-    if (by.role !== 'admin' && !REGISTRAR_MAY_REGISTER.has(registration.role)) {
+    if (by.role !== 'admin' && !REGISTRAR_MAY_ENROL.includes(registration.role as Role)) {
       throw new IdentityError('FORBIDDEN', `a registrar may not revoke a ${registration.role}`);
     }
     const now = Date.now();

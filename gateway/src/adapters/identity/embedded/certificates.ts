@@ -1,11 +1,8 @@
 /** X.509 issuance as Fabric CA does it: ECDSA P-256, Fabric's attribute extension, OU=client. */
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-/** Fabric CA puts certificate attributes, as JSON, in this extension; fabric-shim's ClientIdentity reads it. */
-export const FABRIC_ATTR_OID = '1.2.3.4.5.6.7.8.1';
+// Also sets @peculiar/x509's crypto provider to node's WebCrypto.
+import { FABRIC_ATTRS_OID } from '../../../pki/certificate.js';
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const YEAR = 365 * 24 * 3600 * 1000;
@@ -80,7 +77,7 @@ export async function issueClient(
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       await x509.SubjectKeyIdentifierExtension.create(publicKey as unknown as X509Key),
       await x509.AuthorityKeyIdentifierExtension.create(root, false),
-      new x509.Extension(FABRIC_ATTR_OID, false, Buffer.from(JSON.stringify({ attrs }))),
+      new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs }))),
     ],
   });
 }

@@ -1,2 +1,2 @@
-export { EmbeddedCa, ROLES, type EmbeddedCaOptions } from './ca.js';
-export { FABRIC_ATTR_OID } from './certificates.js';
+export { EmbeddedCa, type EmbeddedCaOptions } from './ca.js';
+export { FABRIC_ATTRS_OID as FABRIC_ATTR_OID } from '../../../pki/certificate.js';

@@ -4,16 +4,13 @@
  * CA cannot express: which roles exist, and that a `registrar` hands out only end-user roles.
  */
 import { request as httpsRequest } from 'node:https';
-import { X509Certificate } from 'node:crypto';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
 import { type Credentials, type IdentityPort, type RegistrationRequest, IdentityError } from '../../../ports/identity.js';
+import { fabricAttributes, splitPem } from '../../../pki/certificate.js';
+import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { caErrorCode } from './errors.js';
 
-export const ROLES = ['patient', 'provider', 'registrar', 'viewer', 'researcher', 'auditor', 'admin'] as const;
-const REGISTRAR_MAY_REGISTER = new Set(['patient', 'provider', 'viewer', 'researcher']);
-const ENROLLMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-const RESERVED_ATTR = /^(hf\.|role$|hospital$)/;
 
 export interface FabricCaIdentityOptions {
   /** https://host:port of the hospital's Fabric CA. */
@@ -24,17 +21,6 @@ export interface FabricCaIdentityOptions {
   mspId: string;
   /** Display name of the organisation: the certificates' `hospital` attribute. */
   hospital: string;
-}
-
-/** The `attrs` Fabric CA put in a certificate (role, hospital, hf.*), or {} when there are none. */
-export function certificateAttributes(pem: string): Record<string, string> {
-  const der = new X509Certificate(pem).raw;
-  // Fabric CA writes them as JSON in the private extension 1.2.3.4.5.6.7.8.1 (DER-encoded OID below).
-  const oid = Buffer.from([0x06, 0x08, 0x2a, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x01]);
-  const at = der.indexOf(oid);
-  if (at < 0) return {};
-  const json = der.subarray(at).toString('latin1').match(/\{"attrs":\{.*?\}\}/);
-  return json ? (JSON.parse(json[0]) as { attrs: Record<string, string> }).attrs : {};
 }
 
 export class FabricCaIdentity implements IdentityPort {
@@ -58,21 +44,9 @@ export class FabricCaIdentity implements IdentityPort {
   }
 
   async register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }> {
-    if (!ENROLLMENT_ID.test(request.enrollmentId)) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment id is 1-64 letters, digits, ".", "_", "@" or "-"');
-    }
-    if (!(ROLES as readonly string[]).includes(request.role)) {
-      throw new IdentityError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
-    }
-    const reserved = Object.keys(request.attrs ?? {}).filter((name) => RESERVED_ATTR.test(name));
-    if (reserved.length > 0) throw new IdentityError('INVALID_ARGUMENT', `reserved attributes: ${reserved.join(', ')}`);
-    if (request.secret !== undefined && request.secret.length < 8) {
-      throw new IdentityError('INVALID_ARGUMENT', 'an enrollment secret has at least 8 characters');
-    }
+    checkRegistration(request);
     const user = this.user(registrar);
-    if (certificateAttributes(registrar.certificate).role === 'registrar' && !REGISTRAR_MAY_REGISTER.has(request.role)) {
-      throw new IdentityError('FORBIDDEN', `a registrar may not register the role ${request.role}`);
-    }
+    requireRegistrarMay(fabricAttributes(registrar.certificate).role, request.role);
     const attrs = [
       { name: 'role', value: request.role, ecert: true },
       { name: 'hospital', value: this.options.hospital, ecert: true },
@@ -139,7 +113,7 @@ export class FabricCaIdentity implements IdentityPort {
       throw new IdentityError('UNAVAILABLE', `the CA is unavailable: ${(error as Error).message}`);
     });
     const chain = Buffer.from((JSON.parse(body) as { result: { CAChain: string } }).result.CAChain, 'base64').toString();
-    return chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((pem) => `${pem}\n`) ?? [];
+    return splitPem(chain);
   }
 
   private failure(error: unknown, enrollmentId: string): IdentityError {

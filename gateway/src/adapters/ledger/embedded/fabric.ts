@@ -130,7 +130,6 @@ export function chaincodeFromContracts(contracts: readonly unknown[], serializer
   return new ChaincodeFromContract([...contracts], chosen, {}, title, '');
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface FabricProtos {
   common: any;
   peer: any;

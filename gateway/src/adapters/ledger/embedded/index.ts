@@ -1,3 +1,3 @@
 export { EmbeddedLedger, openEmbeddedLedger, type EmbeddedLedgerOptions } from './ledger.js';
-export type { ChannelMember } from './membership.js';
+export type { ChannelMember } from '../../../ports/ledger.js';
 export type { VerifyReport } from './verify.js';

@@ -12,6 +12,8 @@ import {
   LedgerUnavailableError,
   TransactionInvalidError,
   type ChaincodeEvent,
+  type ChannelConfigListener,
+  type ChannelMember,
   type EventOptions,
   type LedgerPort,
   type Signer,
@@ -22,7 +24,7 @@ import {
 import { dataHash, headerHash } from './block.js';
 import { ChaincodeStub, chaincodeFromContracts, type Chaincode, type Serializers, type StubInstance } from './fabric.js';
 import { CommitLock } from './lock.js';
-import { Membership, type ChannelMember } from './membership.js';
+import { TrustStore } from '../../../pki/trust-store.js';
 import { buildSignedProposal, decodeSignedProposal, type DecodedProposal } from './proposal.js';
 import { configTxId, encodeBlockData, encodeRecord, type ConfigRecord, type EndorserRecord } from './records.js';
 import { verifyLowS } from './signature.js';
@@ -72,7 +74,7 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
   mkdirSync(options.dataDir, { recursive: true });
   const store = new LedgerStore(join(options.dataDir, 'ledger.sqlite'));
   try {
-    const ledger = new EmbeddedLedger(store, await Membership.create(options.members), options);
+    const ledger = new EmbeddedLedger(store, await TrustStore.fromMembers(options.members), options);
     await ledger.configure(options.members);
     return ledger;
   } catch (error) {
@@ -107,11 +109,12 @@ export class EmbeddedLedger implements LedgerPort {
   private previousHash: Buffer = GENESIS_PREVIOUS_HASH;
   private closed = false;
   private readonly commitWaiters = new Set<() => void>();
+  private readonly configListeners = new Set<ChannelConfigListener>();
 
   /** Use openEmbeddedLedger. */
   constructor(
     private readonly store: LedgerStore,
-    private membership: Membership,
+    private membership: TrustStore,
     options: EmbeddedLedgerOptions,
   ) {
     this.channelId = options.channelId ?? 'medrec';
@@ -138,9 +141,11 @@ export class EmbeddedLedger implements LedgerPort {
     if (current && (current.channelId !== this.channelId || current.chaincodeName !== this.chaincodeName)) {
       throw new Error(`the ledger holds channel ${current.channelId}/${current.chaincodeName}`);
     }
-    const meaning = (await Membership.create(members)).fingerprint;
-    if (current && (await Membership.create(current.members)).fingerprint === meaning) return;
+    const meaning = (await TrustStore.fromMembers(members)).fingerprint;
+    if (current && (await TrustStore.fromMembers(current.members)).fingerprint === meaning) return;
     await this.enqueueCommit(() => this.commitConfig(record));
+    // Awaited: when a configuration update resolves, every listener (the gatekeepers' trust) has it.
+    for (const listener of [...this.configListeners]) await listener(members.map((m) => ({ ...m })));
   }
 
   /** A channel configuration update: new CA certificates or revocation lists for an organisation. */
@@ -150,11 +155,21 @@ export class EmbeddedLedger implements LedgerPort {
     const update = this.configUpdates.then(async () => {
       const members = (this.currentConfig()?.members ?? []).filter((m) => m.mspId !== member.mspId);
       members.push(member);
-      this.membership = await Membership.create(members);
+      this.membership = await TrustStore.fromMembers(members);
       await this.configure(members);
     });
     this.configUpdates = update.catch(() => undefined);
     return update;
+  }
+
+  async channelMembers(): Promise<ChannelMember[]> {
+    this.assertOpen();
+    return (this.currentConfig()?.members ?? []).map((m) => ({ ...m }));
+  }
+
+  onChannelConfig(listener: ChannelConfigListener): () => void {
+    this.configListeners.add(listener);
+    return () => this.configListeners.delete(listener);
   }
 
   private currentConfig(): ConfigRecord | undefined {

@@ -3,7 +3,6 @@ import { protos } from './fabric.js';
 
 const { common, msp } = protos;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export function policySatisfied(policy: Uint8Array, endorsingOrgs: ReadonlySet<string>): boolean {
   const envelope = common.SignaturePolicyEnvelope.deserializeBinary(policy);
   const principals: (string | undefined)[] = envelope.getIdentitiesList().map((identity: any) =>

@@ -1,6 +1,6 @@
 /** What a block stores per transaction: the signed proposal and the endorsed results (JSON text). */
 import { createHash } from 'node:crypto';
-import type { ChannelMember } from './membership.js';
+import type { ChannelMember } from '../../../ports/ledger.js';
 
 export interface Version {
   block: number;

@@ -5,7 +5,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { dataHash, headerHash } from './block.js';
-import type { ChannelMember } from './membership.js';
+import type { ChannelMember } from '../../../ports/ledger.js';
 import { decodeSignedProposal } from './proposal.js';
 import { configTxId, decodeBlockData, sameVersion, type TransactionRecord, type Version } from './records.js';
 import { verifyLowS } from './signature.js';

@@ -16,6 +16,8 @@ import {
 } from '@hyperledger/fabric-gateway';
 import {
   type ChaincodeEvent,
+  type ChannelConfigListener,
+  type ChannelMember,
   type EventOptions,
   type LedgerPort,
   type Signer,
@@ -26,6 +28,7 @@ import {
   TransactionInvalidError,
 } from '../../../ports/ledger.js';
 import { chainHeight, transactionInBlock, validationCodeName } from './blocks.js';
+import { lastConfigIndex, membersOfConfigBlock } from './channel-config.js';
 import { toPortError } from './errors.js';
 
 export interface FabricLedgerOptions {
@@ -50,6 +53,8 @@ export interface FabricLedgerOptions {
 }
 
 const DEFAULT_TIMEOUTS = { evaluate: 10_000, endorse: 30_000, submit: 10_000, commitStatus: 60_000 };
+const CONFIG_TX_TYPE = 1; // common.HeaderType.CONFIG
+const CONFIG_RETRY_MS = 2_000;
 const MAX_CACHED_GATEWAYS = 256;
 const UNKNOWN_TX = /no such transaction ID|Failed to get block for txID/i;
 
@@ -62,6 +67,8 @@ export class FabricLedger implements LedgerPort {
   private readonly gateways = new Map<string, Gateway>();
   private readonly timeouts: typeof DEFAULT_TIMEOUTS;
   private closed = false;
+  private readonly configListeners = new Set<ChannelConfigListener>();
+  private configWatch: AbortController | undefined;
 
   constructor(private readonly options: FabricLedgerOptions) {
     const credentials = grpc.credentials.createSsl(Buffer.from(options.tlsRootCert));
@@ -200,7 +207,66 @@ export class FabricLedger implements LedgerPort {
     return transactionInBlock(block, txId);
   }
 
+  /** From the configuration block the latest block names (qscc), as Fabric's own peers read it. */
+  async channelMembers(): Promise<ChannelMember[]> {
+    try {
+      const height = chainHeight(await this.query('GetChainInfo', []));
+      const latest = await this.query('GetBlockByNumber', [String(height - 1n)]);
+      const index = lastConfigIndex(latest);
+      return membersOfConfigBlock(index === height - 1n ? latest : await this.query('GetBlockByNumber', [String(index)]));
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  /**
+   * Follows the channel's blocks (filtered events: only their transaction types) from the current
+   * height; at each configuration block the members are read again and every listener told.
+   */
+  onChannelConfig(listener: ChannelConfigListener): () => void {
+    this.configListeners.add(listener);
+    if (!this.configWatch) {
+      this.configWatch = new AbortController();
+      void this.watchConfig(this.configWatch.signal);
+    }
+    return () => {
+      this.configListeners.delete(listener);
+      if (this.configListeners.size === 0) {
+        this.configWatch?.abort();
+        this.configWatch = undefined;
+      }
+    };
+  }
+
+  private async watchConfig(signal: AbortSignal): Promise<void> {
+    let next: bigint | undefined;
+    while (!signal.aborted && !this.closed) {
+      try {
+        next ??= await this.height();
+        const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
+        const blocks = await network.getFilteredBlockEvents({ startBlock: next });
+        const stop = () => blocks.close();
+        signal.addEventListener('abort', stop, { once: true });
+        try {
+          for await (const block of blocks) {
+            next = BigInt(block.getNumber()) + 1n;
+            if (!block.getFilteredTransactionsList().some((tx) => tx.getType() === CONFIG_TX_TYPE)) continue;
+            const members = await this.channelMembers();
+            for (const l of [...this.configListeners]) await l(members);
+          }
+        } finally {
+          signal.removeEventListener('abort', stop);
+          blocks.close();
+        }
+      } catch {
+        // The peer went away or the stream broke: resume from the next unseen block.
+      }
+      if (!signal.aborted && !this.closed) await new Promise((r) => setTimeout(r, CONFIG_RETRY_MS).unref());
+    }
+  }
+
   async close(): Promise<void> {
+    this.configWatch?.abort();
     this.closed = true;
     for (const gateway of this.gateways.values()) gateway.close();
     this.gateways.clear();

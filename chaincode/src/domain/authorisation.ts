@@ -1,0 +1,31 @@
+import type { RelationshipRecord, Role } from './types';
+
+/** Roles a registrar may hand out at its CA; registrars, auditors and admins are created by a CA admin. */
+export const REGISTRAR_MAY_ENROL: readonly Role[] = ['patient', 'provider', 'viewer', 'researcher'];
+
+/** Who is asking, as far as the access rules care: from the certificate and the registry. */
+export interface Party {
+  role: Role;
+  mspId: string;
+  participantId: string;
+  identityId: string;
+}
+
+/** A hospital acts through several provider identities (clinicians, its records service). */
+export function isProviderOf(caller: Party, rel: RelationshipRecord): boolean {
+  return caller.role === 'provider' && caller.mspId === rel.providerMspId;
+}
+
+export function isPatientOf(caller: Party, rel: RelationshipRecord): boolean {
+  return caller.role === 'patient' && caller.participantId === rel.patientId;
+}
+
+/** Who sees a relationship whole (every pointer and grant): its patient, its provider's hospital, auditors. */
+export function seesWholeRelationship(caller: Party, rel: RelationshipRecord): boolean {
+  return caller.participantId === rel.patientId || isProviderOf(caller, rel) || caller.role === 'auditor';
+}
+
+/** Who may ask checkAccess for a requester: the requester itself, the relationship's gatekeeper, auditors. */
+export function mayAskAccess(caller: Party, rel: RelationshipRecord, requesterIdentityId: string): boolean {
+  return caller.identityId === requesterIdentityId || isProviderOf(caller, rel) || caller.role === 'auditor';
+}

@@ -1,0 +1,69 @@
+import '../src/system/quiet-chaincode.js';
+import { demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
+import { loadConfig } from '../src/system/config.js';
+import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../src/system/system.js';
+
+/** `npm start`: every configured hospital's gateway on one ledger, in this process. */
+
+function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
+  const lines = ['', 'MedRec is running.', ''];
+  for (const g of gateways) {
+    lines.push(`  ${g.mspId.padEnd(14)} ${g.url}   API docs: ${g.url}/docs   health: ${g.url}/ready`);
+  }
+  lines.push('', `  Data: ${system.config.dataDir} (delete it to start over)`);
+  const users = Object.entries(system.provisioned).filter(([, u]) => u.length > 0);
+  if (users.length === 0) {
+    lines.push('', "  Each hospital's registrar password is in <hospital data dir>/registrar.password.");
+  }
+  if (users.length > 0) {
+    lines.push('', 'Demo users (username / password):');
+    for (const [mspId, list] of users) {
+      lines.push(`  ${mspId}: registrar / ${DEMO_REGISTRAR_PASSWORD}`);
+      for (const u of list) {
+        const also = u.alsoAt ? `; MRN ${u.alsoAt.mrn} at ${u.alsoAt.hospital}` : '';
+        const mrn = u.mrn ? `  (${u.externalIdKind} ${u.externalId}; local MRN ${u.mrn}${also})` : '';
+        lines.push(`  ${mspId}: ${u.username} / ${u.password}  [${u.role}]${mrn}`);
+      }
+    }
+    const first = gateways[0]!;
+    lines.push(
+      '',
+      'Try it:',
+      `  curl -s -X POST ${first.url}/auth/login -H 'content-type: application/json' \\`,
+      `       -d '{"username":"alice","password":"alice-demo-pass"}'`,
+      `  curl -s ${first.url}/me/summary -H "authorization: Bearer $TOKEN"`,
+      '  npm run demo     # walks the whole flow over HTTP on a fresh temporary system',
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, {}, { demoSeeds: DEMO_HOSPITALS });
+  // The demo's data and people, handed in: with MEDREC_SEED_DEMO=false none of it is created.
+  const system = await openSystem(config, { provisioner: demoProvisioner() });
+  let gateways: RunningGateway[];
+  try {
+    gateways = await startGateways(system);
+  } catch (err) {
+    await system.close();
+    throw err;
+  }
+  process.stdout.write(`${banner(system, gateways)}\n\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping\n`);
+    for (const g of gateways) await g.app.close();
+    await system.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`medrec failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+/**
+ * The medrec chaincode as typed requests, one function per transaction, modelled on fabric-gateway's
+ * Contract: typed arguments in, the chaincode domain's own result types out. Each returns a
+ * TransactionRequest; MedrecClient (./client.ts) runs it as a signer.
+ */
+import type {
+  AuditAnchor,
+  Category,
+  Decision,
+  Grant,
+  GrantRequest,
+  HistoryEntry,
+  IdentityRecord,
+  Pointer,
+  RelationshipHistory,
+  RelationshipRecord,
+  RelationshipView,
+  ResolveResult,
+  Role,
+  SummaryEntry,
+} from '@medrec/chaincode/domain';
+import { request } from './request.js';
+
+export interface RegisterItem {
+  externalIdHash: string;
+  enrollmentId: string;
+  role: Role;
+}
+
+export interface CreateItem {
+  patientId: string;
+  endpoint: string;
+  pointers?: { category: Category; hash: string }[];
+}
+
+export const Registrar = {
+  register: (externalIdHash: string, enrollmentId: string, role: Role) =>
+    request<IdentityRecord, 'Registrar.register'>('Registrar.register', [externalIdHash, enrollmentId, role]),
+  /** The new participant ids, in item order. */
+  registerBatch: (items: readonly RegisterItem[]) =>
+    request<string[], 'Registrar.registerBatch'>('Registrar.registerBatch', [JSON.stringify(items)]),
+  remap: (externalIdHash: string, newEnrollmentId: string) =>
+    request<IdentityRecord, 'Registrar.remap'>('Registrar.remap', [externalIdHash, newEnrollmentId]),
+  resolve: (externalIdHash: string) => request<ResolveResult, 'Registrar.resolve'>('Registrar.resolve', [externalIdHash]),
+  whoami: () => request<IdentityRecord, 'Registrar.whoami'>('Registrar.whoami', []),
+  history: (externalIdHash: string) => request<HistoryEntry[], 'Registrar.history'>('Registrar.history', [externalIdHash]),
+};
+
+export const Relationship = {
+  create: (patientId: string, endpoint: string) =>
+    request<{ relationshipId: string }, 'Relationship.create'>('Relationship.create', [patientId, endpoint]),
+  /** The new relationship ids, in item order. */
+  createBatch: (items: readonly CreateItem[]) =>
+    request<string[], 'Relationship.createBatch'>('Relationship.createBatch', [JSON.stringify(items)]),
+  putPointer: (relationshipId: string, category: Category, sha256: string) =>
+    request<Pointer, 'Relationship.putPointer'>('Relationship.putPointer', [relationshipId, category, sha256]),
+  accept: (relationshipId: string) => request<RelationshipRecord, 'Relationship.accept'>('Relationship.accept', [relationshipId]),
+  reject: (relationshipId: string) => request<RelationshipRecord, 'Relationship.reject'>('Relationship.reject', [relationshipId]),
+  remove: (relationshipId: string) => request<RelationshipRecord, 'Relationship.remove'>('Relationship.remove', [relationshipId]),
+  grant: (relationshipId: string, viewerId: string, grant: GrantRequest) =>
+    request<Grant, 'Relationship.grant'>('Relationship.grant', [relationshipId, viewerId, JSON.stringify(grant)]),
+  revoke: (relationshipId: string, viewerId: string) =>
+    request<Grant, 'Relationship.revoke'>('Relationship.revoke', [relationshipId, viewerId]),
+  get: (relationshipId: string) => request<RelationshipView, 'Relationship.get'>('Relationship.get', [relationshipId]),
+  checkAccess: (relationshipId: string, requesterIdentityId: string, category: string, fields: readonly string[]) =>
+    request<Decision, 'Relationship.checkAccess'>('Relationship.checkAccess', [
+      relationshipId,
+      requesterIdentityId,
+      category,
+      JSON.stringify(fields),
+    ]),
+  history: (relationshipId: string) =>
+    request<RelationshipHistory, 'Relationship.history'>('Relationship.history', [relationshipId]),
+};
+
+export const Summary = {
+  mine: () => request<SummaryEntry[], 'Summary.mine'>('Summary.mine', []),
+  of: (participantId: string) => request<SummaryEntry[], 'Summary.of'>('Summary.of', [participantId]),
+  acknowledge: (relationshipId: string) =>
+    request<RelationshipRecord, 'Summary.acknowledge'>('Summary.acknowledge', [relationshipId]),
+  markUpdateAvailable: (relationshipId: string) =>
+    request<RelationshipRecord, 'Summary.markUpdateAvailable'>('Summary.markUpdateAvailable', [relationshipId]),
+};
+
+export const Audit = {
+  anchor: (fromSeq: number, toSeq: number, headHash: string) =>
+    request<AuditAnchor, 'Audit.anchor'>('Audit.anchor', [String(fromSeq), String(toSeq), headHash]),
+  list: (mspId: string) => request<AuditAnchor[], 'Audit.list'>('Audit.list', [mspId]),
+};
+
+/** Every transaction builder by contract, for tests that compare the client with the served metadata. */
+export const MEDREC = { Registrar, Relationship, Summary, Audit } as const;

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { NotificationFeed } from '../services/notifications/feed.js';
+import errors from './plugins/errors.js';
+import health from './plugins/health.js';
+import { loggerOptions } from './plugins/logging.js';
+import metrics from './plugins/metrics.js';
+import openapi from './plugins/openapi.js';
+import sessions from './plugins/sessions.js';
+import { auditorRoutes } from './routes/auditor.js';
+import { authRoutes } from './routes/auth.js';
+import gatekeeper from './routes/gatekeeper.js';
+import { grantRoutes } from './routes/grants.js';
+import { meRoutes } from './routes/me.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { registrarRoutes } from './routes/registrar.js';
+import { relationshipRoutes } from './routes/relationships.js';
+import type { HospitalRuntime } from './runtime.js';
+
+export interface AppOptions {
+  /** Overrides the logger built from the settings (tests pass false). */
+  logger?: boolean;
+}
+
+/** One hospital's gateway: REST API, sessions, notifications, gatekeeper, ops endpoints. */
+export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { hospital, settings } = runtime;
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(settings.logLevel, hospital.mspId),
+    bodyLimit: settings.bodyLimitBytes,
+    // Reject what the schema does not name instead of silently dropping it; never coerce bodies.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errors);
+  await app.register(metrics, { mspId: hospital.mspId });
+  await app.register(openapi, { mspId: hospital.mspId, name: hospital.name, publicUrl: hospital.publicUrl });
+  await app.register(sessions, { mspId: hospital.mspId, secret: settings.jwtSecret, ttlSeconds: settings.sessionTtlSeconds });
+  await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
+
+  const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);
+  app.addHook('onReady', async () => feed.start());
+  app.addHook('onClose', async () => feed.stop());
+
+  await app.register(gatekeeper, { runtime });
+  await app.register(authRoutes, runtime);
+  for (const routes of [registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
+    await app.register(routes, runtime);
+  }
+  await app.register(notificationRoutes, { feed, notifications: runtime.notifications });
+  return app;
+}

@@ -1,0 +1,141 @@
+import type { Category } from '@medrec/chaincode/domain';
+import { Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuditAnchorer } from '../../services/audit/anchor.js';
+import type { AuditEntry } from '../../services/audit/record.js';
+import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/answer.js';
+import { fetchRecords } from '../../services/gatekeeper/client.js';
+import { ReplayCache } from '../../services/gatekeeper/replay.js';
+import { JOSE_MEDIA_TYPE, RequestVerifier, type VerifiedRequest } from '../../services/gatekeeper/signed-request.js';
+import { Problem } from '../../services/problem.js';
+import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gatekeeper-schemas.js';
+import { Problem as ProblemSchema } from '../schemas.js';
+import type {} from '../plugins/sessions.js';
+import { sendProblem, toProblem } from '../plugins/errors.js';
+import type { HospitalRuntime } from '../runtime.js';
+
+export interface GatekeeperOptions {
+  runtime: HospitalRuntime;
+  /** largest accepted signed request; a JWS with one certificate is ~2 KiB */
+  bodyLimit?: number;
+}
+
+const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+/**
+ * The Database Gatekeeper (docs/DESIGN.md, "Gateway internals"): POST /gatekeeper/query for signed
+ * requests from anyone on the channel, and POST /records/fetch for this gateway's logged-in users.
+ * Every gatekeeper answer, served or refused, is durably audited before it is sent.
+ */
+export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperOptions): Promise<void> {
+  const { runtime } = opts;
+  const { audit, hospital, settings } = runtime;
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const replay = new ReplayCache(audit.liveJtis(nowSeconds()));
+  const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin);
+  const proven = new WeakMap<FastifyRequest, Partial<VerifiedRequest>>();
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+
+  if (settings.anchoring !== false) {
+    const anchorer = new AuditAnchorer({
+      log: audit,
+      client: runtime.client,
+      signer: runtime.service,
+      ...settings.anchoring,
+      onError: (err, range) => app.log.warn({ err, ...range }, 'audit anchoring failed; will retry'),
+    });
+    app.addHook('onReady', () => anchorer.start());
+    app.addHook('onClose', async () => anchorer.stop());
+  }
+
+  const audited = async (request: FastifyRequest, decision: string, status: number, hashMatches: boolean | null) => {
+    const seen = proven.get(request) ?? {};
+    const entry: AuditEntry = {
+      at: new Date().toISOString(),
+      requester: seen.identityId ?? null,
+      mspId: seen.mspId ?? null,
+      role: seen.role ?? null,
+      relationshipId: seen.claims?.rel ?? null,
+      category: seen.claims?.cat ?? null,
+      fields: seen.claims?.fields ?? null,
+      decision,
+      status,
+      hashMatches,
+      jti: seen.claims?.jti ?? null,
+      exp: seen.claims?.exp ?? null,
+    };
+    await audit.append(entry);
+  };
+
+  const refuse = async (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const problem =
+      (err as FastifyError).validation !== undefined
+        ? new Problem(400, 'MALFORMED_REQUEST', 'the body must be one compact JWS')
+        : toProblem(err);
+    if (problem.status >= 500) request.log.error({ err, code: problem.code }, 'gatekeeper request failed');
+    try {
+      await audited(request, problem.code, problem.status, null);
+    } catch (auditErr) {
+      request.log.error({ err: auditErr }, 'audit log write failed');
+      return sendProblem(reply, request, new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written'));
+    }
+    return sendProblem(reply, request, problem);
+  };
+
+  // Its own scope: the only body this route parses is a compact JWS; JSON and the rest get 415.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+
+    scope.post<{ Body: string }>(
+      '/gatekeeper/query',
+      {
+        bodyLimit,
+        errorHandler: refuse,
+        schema: {
+          summary: 'Answer a signed request for one relationship category (the Database Gatekeeper)',
+          description:
+            "Body: a compact ES256 JWS (application/jose) signed by the requester's own enrolled key, header x5c = [certificate]. " +
+            'No session token is accepted here.',
+          tags: ['gatekeeper'],
+          consumes: [JOSE_MEDIA_TYPE],
+          body: Type.String({ pattern: JWS_PATTERN, maxLength: bodyLimit }),
+          response: { 200: AnswerSchema, '4xx': ProblemSchema, '5xx': ProblemSchema },
+        },
+      },
+      async (request): Promise<GatekeeperAnswer> => {
+        const seen: Partial<VerifiedRequest> = {};
+        proven.set(request, seen);
+        const verified = await verifier.verify(request.body, seen);
+        const answer = await answerRequest({ ...runtime, mspId: hospital.mspId }, verified);
+        try {
+          await audited(request, answer.decision, 200, answer.hashMatches);
+        } catch (auditErr) {
+          request.log.error({ err: auditErr }, 'audit log write failed');
+          // No record, no data: the refusal below is itself attempted as an audit record.
+          throw new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written');
+        }
+        return answer;
+      },
+    );
+  });
+
+  app.post<{ Body: { relationshipId: string; category: Category; fields?: string[] } }>(
+    '/records/fetch',
+    {
+      preHandler: app.requireRole(),
+      schema: {
+        summary: "Fetch a relationship's records from its provider's gatekeeper, signed as you",
+        tags: ['records'],
+        security: [{ bearerAuth: [] }],
+        body: FetchBody,
+        response: { 200: FetchAnswerSchema, '4xx': ProblemSchema, '5xx': ProblemSchema },
+      },
+    },
+    async (request) => {
+      const signer = await app.signerFor(request);
+      const { relationshipId, category, fields = [] } = request.body;
+      return fetchRecords(runtime.client, signer, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+    },
+  );
+}

@@ -1,0 +1,77 @@
+import { rolesFor } from '@medrec/chaincode/domain';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { HospitalRuntime } from '../runtime.js';
+import {
+  Grant,
+  GrantItem,
+  IsoInstant,
+  ParticipantId,
+  Purpose,
+  RelationshipId,
+  RelationshipParams,
+  SECURED,
+  TxReceipt,
+  problems,
+} from '../schemas.js';
+
+export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { relationships }) => {
+  const GrantReceipt = Type.Object({ relationshipId: RelationshipId, viewerId: ParticipantId, ...TxReceipt.properties });
+
+  app.post(
+    '/relationships/:id/grants',
+    {
+      onRequest: app.requireRole(...rolesFor('Relationship.grant')!),
+      schema: {
+        tags: ['grants'],
+        summary: 'Patient: let a viewer read some fields of some categories until a date, for a purpose',
+        security: SECURED,
+        params: RelationshipParams,
+        body: Type.Object(
+          {
+            viewerId: ParticipantId,
+            items: Type.Array(GrantItem, { minItems: 1, maxItems: 7 }),
+            validUntil: IsoInstant,
+            purpose: Purpose,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: GrantReceipt, ...problems(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { viewerId, items, validUntil, purpose } = request.body;
+      const granted = await relationships.grant(await app.signerFor(request), request.params.id, viewerId, { items, validUntil, purpose });
+      return reply.code(201).send(granted);
+    },
+  );
+
+  app.delete(
+    '/relationships/:id/grants/:viewerId',
+    {
+      onRequest: app.requireRole(...rolesFor('Relationship.revoke')!),
+      schema: {
+        tags: ['grants'],
+        summary: "Patient: revoke a viewer's grant; their next request is refused",
+        security: SECURED,
+        params: Type.Object({ id: RelationshipId, viewerId: ParticipantId }, { additionalProperties: false }),
+        response: { 200: GrantReceipt, ...problems(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => relationships.revoke(await app.signerFor(request), request.params.id, request.params.viewerId),
+  );
+
+  app.get(
+    '/relationships/:id/grants',
+    {
+      onRequest: app.requireRole(),
+      schema: {
+        tags: ['grants'],
+        summary: "A relationship's grants, as the ledger shows them to the caller",
+        security: SECURED,
+        params: RelationshipParams,
+        response: { 200: Type.Object({ grants: Type.Array(Grant) }), ...problems(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => ({ grants: (await relationships.get(await app.signerFor(request), request.params.id)).grants }),
+  );
+};

@@ -1,0 +1,113 @@
+import { rolesFor, type Category as CategoryName } from '@medrec/chaincode/domain';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { PatientAction } from '../../services/relationships/relationships.js';
+import type { HospitalRuntime } from '../runtime.js';
+import {
+  Category,
+  Mrn,
+  ParticipantId,
+  Pointer,
+  RelationshipId,
+  RelationshipParams,
+  RelationshipView,
+  SECURED,
+  TxReceipt,
+  problems,
+} from '../schemas.js';
+
+export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { relationships }) => {
+  app.post(
+    '/relationships',
+    {
+      onRequest: app.requireRole(...rolesFor('Relationship.createBatch')!),
+      schema: {
+        tags: ['relationships'],
+        summary: 'Provider: start a relationship with a registered patient, with pointers to the data held here',
+        description:
+          'Links the participant to the local MRN (gateway.db only), hashes each record category the hospital ' +
+          'holds for that patient and writes relationship and pointers in one transaction.',
+        security: SECURED,
+        body: Type.Object({ patientId: ParticipantId, mrn: Mrn }, { additionalProperties: false }),
+        response: {
+          201: Type.Object({
+            relationshipId: RelationshipId,
+            pointers: Type.Array(Type.Object({ category: Type.String(), hash: Type.String() })),
+            ...TxReceipt.properties,
+          }),
+          ...problems(400, 401, 403, 404, 409, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { patientId, mrn } = request.body;
+      const created = await relationships.create(await app.signerFor(request), request.user.sub, patientId, mrn);
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    '/relationships/:id',
+    {
+      onRequest: app.requireRole(),
+      schema: {
+        tags: ['relationships'],
+        summary: 'A relationship with its pointers and grants (its parties, live viewers and auditors only)',
+        security: SECURED,
+        params: RelationshipParams,
+        response: { 200: RelationshipView, ...problems(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => relationships.get(await app.signerFor(request), request.params.id),
+  );
+
+  app.post(
+    '/relationships/:id/pointers',
+    {
+      onRequest: app.requireRole(...rolesFor('Relationship.putPointer')!),
+      schema: {
+        tags: ['relationships'],
+        summary: "Provider: re-hash the patient's records and update the pointers (patient sees update_available)",
+        security: SECURED,
+        params: RelationshipParams,
+        body: Type.Object(
+          { categories: Type.Optional(Type.Array(Category, { minItems: 1, maxItems: 7, uniqueItems: true })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ pointers: Type.Array(Pointer) }),
+          ...problems(400, 401, 403, 404, 409, 503),
+        },
+      },
+    },
+    async (request) => ({
+      pointers: await relationships.refreshPointers(
+        await app.signerFor(request),
+        request.params.id,
+        request.body.categories as CategoryName[] | undefined,
+      ),
+    }),
+  );
+
+  /** The patient's decisions: each is endorsed by the provider's hospital, which keeps the data. */
+  const patientAction = (path: string, method: 'POST' | 'DELETE', action: PatientAction, summary: string) =>
+    app.route({
+      method,
+      url: path,
+      onRequest: app.requireRole(...rolesFor(action === 'acknowledge' ? 'Summary.acknowledge' : `Relationship.${action}`)!),
+      schema: {
+        tags: ['relationships'],
+        summary,
+        security: SECURED,
+        params: RelationshipParams,
+        response: { 200: Type.Object({ relationshipId: RelationshipId, ...TxReceipt.properties }), ...problems(400, 401, 403, 404, 409, 503) },
+      },
+      handler: async (request: FastifyRequest<{ Params: { id: string } }>) =>
+        relationships.patientAction(await app.signerFor(request), request.params.id, action),
+    });
+
+  patientAction('/relationships/:id/accept', 'POST', 'accept', 'Patient: accept the relationship');
+  patientAction('/relationships/:id/reject', 'POST', 'reject', 'Patient: reject the relationship');
+  patientAction('/relationships/:id', 'DELETE', 'remove', 'Patient: delete the relationship (terminal; revokes its grants)');
+  patientAction('/relationships/:id/acknowledge', 'POST', 'acknowledge', 'Patient: acknowledge an update (update_available → accepted)');
+};

@@ -1,0 +1,63 @@
+import type { MedrecClient } from '../contract/client.js';
+import type { TrustStore } from '../pki/trust-store.js';
+import type { EhrStore } from '../ports/ehr.js';
+import type { LedgerPort, Signer } from '../ports/ledger.js';
+import type { AccountStore } from '../services/accounts/accounts.js';
+import type { LoginService } from '../services/accounts/login.js';
+import type { KeySealer } from '../services/accounts/sealer.js';
+import type { LoginThrottleSettings } from '../services/accounts/throttle.js';
+import type { AnchorOptions } from '../services/audit/anchor.js';
+import type { AuditLog } from '../services/audit/log.js';
+import type { EnrolmentService } from '../services/enrolment/enroll.js';
+import type { NotificationStore } from '../services/notifications/store.js';
+import type { RecordService } from '../services/records/records.js';
+import type { PatientLinks } from '../services/relationships/links.js';
+import type { RelationshipService } from '../services/relationships/relationships.js';
+
+/** Who this gateway is; `publicUrl` may be settled only after listen (port 0), so it is read on use. */
+export interface HospitalIdentity {
+  mspId: string;
+  name: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+}
+
+export interface HttpSettings {
+  jwtSecret: string;
+  sessionTtlSeconds: number;
+  bodyLimitBytes: number;
+  logLevel: string;
+  loginThrottle: LoginThrottleSettings;
+  /** HMAC key for external id hashes (consortium-wide). */
+  consortiumKey: string;
+  /** when the gatekeeper's audit log is anchored; false: someone else anchors it */
+  anchoring?: Pick<AnchorOptions, 'everyRecords' | 'intervalMs' | 'retryMs'> | false;
+  /** how long /records/fetch waits for the remote gatekeeper */
+  fetchTimeoutMs?: number;
+}
+
+/**
+ * Everything one hospital's HTTP app serves from, built once by the composition root
+ * (src/system): the ports it probes, the services its routes call, the stores its plugins read.
+ */
+export interface HospitalRuntime {
+  hospital: HospitalIdentity;
+  settings: HttpSettings;
+  ledger: LedgerPort;
+  ehr: EhrStore;
+  client: MedrecClient;
+  records: RecordService;
+  links: PatientLinks;
+  accounts: AccountStore;
+  login: LoginService;
+  sealer: KeySealer;
+  notifications: NotificationStore;
+  enrolment: EnrolmentService;
+  relationships: RelationshipService;
+  /** The channel members' CAs and CRLs, from the ledger's configuration, kept current. */
+  trust: TrustStore;
+  audit: AuditLog;
+  /** This hospital's records-service identity (role provider): only the gatekeeper's checkAccess and anchors use it. */
+  service: Signer;
+}

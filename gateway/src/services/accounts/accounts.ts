@@ -1,0 +1,97 @@
+import type { Database } from 'better-sqlite3';
+import { migrate } from '../store/gateway-db.js';
+
+/** A person's login at their home hospital's gateway. Lives in gateway.db, never on the ledger. */
+export interface Account {
+  username: string;
+  passwordHash: string;
+  role: string;
+  enrollmentId: string;
+  participantId: string;
+  identityId: string;
+  certificate: string;
+  /** The private key, sealed by the key vault under the user's password. */
+  sealedKey: string;
+  createdAt: string;
+}
+
+interface AccountRow {
+  username: string;
+  password_hash: string;
+  role: string;
+  enrollment_id: string;
+  participant_id: string;
+  identity_id: string;
+  certificate: string;
+  sealed_key: string;
+  created_at: string;
+}
+
+const fromRow = (r: AccountRow): Account => ({
+  username: r.username,
+  passwordHash: r.password_hash,
+  role: r.role,
+  enrollmentId: r.enrollment_id,
+  participantId: r.participant_id,
+  identityId: r.identity_id,
+  certificate: r.certificate,
+  sealedKey: r.sealed_key,
+  createdAt: r.created_at,
+});
+
+export class AccountStore {
+  constructor(private readonly db: Database) {
+    migrate(db);
+  }
+
+  getCredential(name: string): { enrollmentId: string; certificate: string; sealedKey: string } | undefined {
+    const row = this.db
+      .prepare('SELECT enrollment_id, certificate, sealed_key FROM credentials WHERE name = ?')
+      .get(name) as { enrollment_id: string; certificate: string; sealed_key: string } | undefined;
+    return row && { enrollmentId: row.enrollment_id, certificate: row.certificate, sealedKey: row.sealed_key };
+  }
+
+  putCredential(name: string, enrollmentId: string, certificate: string, sealedKey: string): void {
+    this.db
+      .prepare('INSERT INTO credentials (name, enrollment_id, certificate, sealed_key) VALUES (?, ?, ?, ?)')
+      .run(name, enrollmentId, certificate, sealedKey);
+  }
+
+  get(username: string): Account | undefined {
+    const row = this.db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined;
+    return row && fromRow(row);
+  }
+
+  exists(username: string): boolean {
+    return this.db.prepare('SELECT 1 FROM accounts WHERE username = ?').get(username) !== undefined;
+  }
+
+  /** Throws when the username or identity is taken (UNIQUE constraint). */
+  insert(account: Account): void {
+    this.db
+      .prepare(
+        `INSERT INTO accounts (username, password_hash, role, enrollment_id, participant_id, identity_id,
+          certificate, sealed_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        account.username,
+        account.passwordHash,
+        account.role,
+        account.enrollmentId,
+        account.participantId,
+        account.identityId,
+        account.certificate,
+        account.sealedKey,
+        account.createdAt,
+      );
+  }
+
+  /** Whether some local account belongs to this participant (their notifications are kept here). */
+  hasParticipant(participantId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM accounts WHERE participant_id = ?').get(participantId) !== undefined;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,78 @@
+import { REGISTRAR_MAY_ENROL, type Role } from '@medrec/chaincode/domain';
+import type { Credentials } from '../../ports/identity.js';
+import type { Signer } from '../../ports/ledger.js';
+import type { EnrolmentService, NewUser } from './enroll.js';
+
+/** The hospital's own identity for the gatekeeper's ledger checks; it has no login. */
+export const SERVICE_USERNAME = 'records-service';
+export const REGISTRAR_USERNAME = 'registrar';
+
+/** A person to create on a hospital's first start (the demo's users, injected by the entry point). */
+export interface ProvisionedUser extends NewUser {
+  /** For the printout: which local patient this person is (patients only). */
+  mrn?: string;
+  /** ... and at the other demo hospital, when they are a patient of both. */
+  alsoAt?: { hospital: string; mrn: string };
+}
+
+const staff = (mspId: string, username: string, role: Role, password: string): NewUser => ({
+  username,
+  password,
+  role,
+  externalIdKind: 'staff-id',
+  externalId: `${mspId}.${username}`,
+});
+
+/**
+ * First start of a hospital: a registrar (registered at the CA by the CA admin, on the ledger by
+ * itself), the records-service identity (role provider, key sealed under a secret from the data
+ * directory), then the given users, all through the enrolment path of POST /registrar/users. Each
+ * person that already has an account is skipped, so later starts change nothing.
+ */
+export async function bootstrapHospital(
+  enrolment: EnrolmentService,
+  caAdmin: () => Promise<Credentials>,
+  secrets: { registrarPassword: string; serviceSecret: string },
+  users: readonly ProvisionedUser[],
+  /** Staff identities already enrolled elsewhere (a Fabric network's registrar and records service). */
+  provisioned: Partial<Record<string, Credentials>> = {},
+): Promise<string[]> {
+  const { accounts, sealer, mspId } = enrolment.deps;
+  const created: string[] = [];
+  if (!accounts.exists(REGISTRAR_USERNAME)) {
+    const user = staff(mspId, REGISTRAR_USERNAME, 'registrar', secrets.registrarPassword);
+    const existing = provisioned[REGISTRAR_USERNAME];
+    if (existing) await enrolment.importUser(existing, 'self', user);
+    else await enrolment.enrol({ ca: await caAdmin(), ledger: 'self' }, user);
+    created.push(REGISTRAR_USERNAME);
+  }
+  const account = accounts.get(REGISTRAR_USERNAME)!;
+  const registrar: Credentials = {
+    mspId,
+    enrollmentId: account.enrollmentId,
+    certificate: account.certificate,
+    privateKey: await sealer.open(account.sealedKey, secrets.registrarPassword),
+  };
+  const people = [staff(mspId, SERVICE_USERNAME, 'provider', secrets.serviceSecret), ...users];
+  for (const user of people) {
+    if (accounts.exists(user.username)) continue;
+    const existing = provisioned[user.username];
+    if (existing) {
+      await enrolment.importUser(existing, registrar, user);
+      created.push(user.username);
+      continue;
+    }
+    const ca = REGISTRAR_MAY_ENROL.includes(user.role) ? registrar : await caAdmin();
+    await enrolment.enrol({ ca, ledger: registrar }, user);
+    created.push(user.username);
+  }
+  return created;
+}
+
+/** The records-service signer, its key unsealed with the hospital's service secret. */
+export async function serviceSigner(enrolment: EnrolmentService, serviceSecret: string): Promise<Signer> {
+  const { accounts, sealer, mspId } = enrolment.deps;
+  const account = accounts.get(SERVICE_USERNAME);
+  if (!account) throw new Error(`${mspId} has no ${SERVICE_USERNAME} identity; bootstrap it first`);
+  return { mspId, certificate: account.certificate, privateKey: await sealer.open(account.sealedKey, serviceSecret) };
+}

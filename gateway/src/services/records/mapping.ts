@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
+import { CATEGORIES, fieldsOf, type Category } from './categories.js';
+import { fills, requiredElements } from './r4-structure.js';
+
+/**
+ * A hospital's mapping file: for each record category, the SQL to run (one per dialect, one named
+ * parameter `@patientKey`) and how the returned columns become FHIR R4 elements.
+ * It is the only place SQL comes from: never a request, never the ledger.
+ */
+
+export const DIALECTS = ['sqlite', 'mssql'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+export { PATIENT_KEY_PARAM };
+
+const FhirPath = Type.String({
+  pattern: '^[a-z][A-Za-z0-9]*(\\[[0-9]+\\])?(\\.[a-z][A-Za-z0-9]*(\\[[0-9]+\\])?)*$',
+  description: 'FHIR element path below the resource, e.g. code.coding[0].code',
+});
+const Column = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 });
+const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+
+export const FHIR_VALUE_TYPES = ['string', 'code', 'uri', 'integer', 'decimal', 'boolean', 'date', 'dateTime'] as const;
+export type FhirValueType = (typeof FHIR_VALUE_TYPES)[number];
+
+const FromColumn = Type.Object(
+  {
+    path: FhirPath,
+    column: Column,
+    type: Type.Union(FHIR_VALUE_TYPES.map((t) => Type.Literal(t))),
+    prefix: Type.Optional(Type.String({ description: 'prepended to string values, e.g. "Patient/h1-pat-"' })),
+    map: Type.Optional(Type.Record(Type.String(), Scalar, { description: 'local code → FHIR value' })),
+  },
+  { additionalProperties: false },
+);
+const Constant = Type.Object({ path: FhirPath, const: Scalar }, { additionalProperties: false });
+export const ElementMapping = Type.Union([FromColumn, Constant]);
+
+const Sql = Type.String({ minLength: 1, maxLength: 8000 });
+export const CategoryMapping = Type.Object(
+  {
+    sql: Type.Object({ sqlite: Sql, mssql: Sql }, { additionalProperties: false }),
+    id: Type.Object(
+      { column: Column, prefix: Type.String({ pattern: '^[A-Za-z0-9\\-.]{1,32}$' }) },
+      { additionalProperties: false, description: 'resource id = prefix + primary key value' },
+    ),
+    lastUpdated: Type.Optional(
+      Type.Object(
+        { column: Column },
+        { additionalProperties: false, description: "the row's last-change timestamp: the resource's meta.lastUpdated" },
+      ),
+    ),
+    elements: Type.Array(ElementMapping, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export const HospitalMappingSchema = Type.Object(
+  {
+    hospital: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
+    description: Type.Optional(Type.String()),
+    categories: Type.Object(
+      {
+        Patient: Type.Optional(CategoryMapping),
+        Observation: Type.Optional(CategoryMapping),
+        MedicationRequest: Type.Optional(CategoryMapping),
+        Condition: Type.Optional(CategoryMapping),
+        AllergyIntolerance: Type.Optional(CategoryMapping),
+        Immunization: Type.Optional(CategoryMapping),
+        Encounter: Type.Optional(CategoryMapping),
+      } satisfies Record<Category, unknown>,
+      { additionalProperties: false, minProperties: 1 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ElementMapping = Static<typeof ElementMapping>;
+export type CategoryMapping = Static<typeof CategoryMapping>;
+export type HospitalMapping = Static<typeof HospitalMappingSchema>;
+
+/** A mapping file that cannot be used: the gateway refuses to start rather than serve wrong data. */
+export class MappingError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`invalid EHR mapping ${source}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'MappingError';
+  }
+}
+
+export function loadMapping(file: string): HospitalMapping {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MappingError(file, [`cannot read JSON: ${(err as Error).message}`]);
+  }
+  return parseMapping(json, file);
+}
+
+export function parseMapping(json: unknown, source: string): HospitalMapping {
+  if (!Value.Check(HospitalMappingSchema, json)) {
+    const problems = [...Value.Errors(HospitalMappingSchema, json)].slice(0, 20).map((e) => `${e.path || '/'}: ${e.message}`);
+    throw new MappingError(source, problems);
+  }
+  const problems: string[] = [];
+  for (const [category, mapping] of mappedCategories(json)) {
+    problems.push(...categoryProblems(category, mapping).map((p) => `/categories/${category}${p}`));
+  }
+  if (problems.length > 0) throw new MappingError(source, problems);
+  return json;
+}
+
+export function mappedCategories(mapping: HospitalMapping): [Category, CategoryMapping][] {
+  return CATEGORIES.flatMap((c) => {
+    const m = mapping.categories[c];
+    return m ? [[c, m] as [Category, CategoryMapping]] : [];
+  });
+}
+
+/** The SQL text per category for one dialect: what an EhrStore adapter is built with. */
+export function queriesFor(mapping: HospitalMapping, dialect: Dialect): Record<string, string> {
+  return Object.fromEntries(mappedCategories(mapping).map(([c, m]) => [c, m.sql[dialect]]));
+}
+
+function categoryProblems(category: Category, mapping: CategoryMapping): string[] {
+  const problems: string[] = [];
+  for (const dialect of DIALECTS) {
+    for (const p of sqlProblems(mapping.sql[dialect])) problems.push(`/sql/${dialect}: ${p}`);
+  }
+  const allowed = new Set<string>(fieldsOf(category));
+  const paths = mapping.elements.map((e) => e.path);
+  mapping.elements.forEach((element, i) => {
+    const top = element.path.split(/[.[]/)[0]!;
+    if (!allowed.has(top)) problems.push(`/elements/${i}: "${top}" is not an element ${category} may carry`);
+    if (paths.some((other) => other !== element.path && (other.startsWith(`${element.path}.`) || other.startsWith(`${element.path}[`)))) {
+      problems.push(`/elements/${i}: path ${element.path} is also the parent of another path`);
+    }
+    if (paths.indexOf(element.path) !== i) problems.push(`/elements/${i}: path ${element.path} mapped twice`);
+  });
+  const tops = paths.map((path) => path.split(/[.[]/)[0]!);
+  for (const element of requiredElements(category)) {
+    if (!tops.some((top) => fills(element, top))) problems.push(`/elements: FHIR R4 requires ${category}.${element.name}; map it`);
+  }
+  return problems;
+}
+
+/**
+ * Guards against mapping mistakes (the file is trusted configuration, the real defence is that the key
+ * is always bound as a parameter): one read statement, exactly the one named parameter.
+ */
+export function sqlProblems(sql: string): string[] {
+  const problems: string[] = [];
+  const code = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  if (!/^\s*(select|with)\b/i.test(code)) problems.push('must be a single SELECT (or WITH … SELECT) statement');
+  if (/;\s*\S/.test(code)) problems.push('must be a single statement (no ";" before the end)');
+  if (!new RegExp(`@${PATIENT_KEY_PARAM}\\b`).test(code)) problems.push(`must use the named parameter @${PATIENT_KEY_PARAM}`);
+  const others = [...code.matchAll(/@@?[A-Za-z_][A-Za-z0-9_]*|[:$][A-Za-z_][A-Za-z0-9_]*|\?/g)]
+    .map((m) => m[0])
+    .filter((m) => m !== `@${PATIENT_KEY_PARAM}`);
+  if (others.length > 0) problems.push(`must not use other parameters or variables (${[...new Set(others)].join(', ')})`);
+  if (/\b(insert|update|delete|merge|drop|alter|create|exec|execute|truncate|grant)\b/i.test(code)) {
+    problems.push('must not modify data or schema');
+  }
+  return problems;
+}

@@ -1,0 +1,30 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { migrate } from '../store/gateway-db.js';
+
+/**
+ * Which local patient (MRN in this hospital's EHR) a ledger participant is. Set when a provider of
+ * this hospital creates a relationship; kept in gateway.db only, never on the ledger.
+ */
+export class PatientLinks {
+  private readonly lookup: Statement<[string], { mrn: string }>;
+
+  constructor(private readonly db: Database) {
+    migrate(db);
+    // Prepared once: every gatekeeper answer looks a patient up, and preparing costs more than the read.
+    this.lookup = db.prepare('SELECT mrn FROM patient_links WHERE participant_id = ?');
+  }
+
+  get(participantId: string): string | undefined {
+    return this.lookup.get(participantId)?.mrn;
+  }
+
+  /** Links pid → MRN. A pid already linked to another MRN is refused (returns false), never re-pointed. */
+  set(participantId: string, mrn: string, linkedBy: string): boolean {
+    const current = this.get(participantId);
+    if (current !== undefined) return current === mrn;
+    this.db
+      .prepare('INSERT INTO patient_links (participant_id, mrn, linked_by, linked_at) VALUES (?, ?, ?, ?)')
+      .run(participantId, mrn, linkedBy, new Date().toISOString());
+    return true;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * gateway.db, one per hospital: accounts and sealed keys, patient links, notifications and their
+ * event checkpoint, the audit log. Its schema is versioned (PRAGMA user_version) and migrated at
+ * open, in order, each step in one transaction: a file from an older gateway is brought up to date
+ * with its data kept, and a file from a newer one is refused rather than misread.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** The audit log's append-only guard: part of the schema, and re-created at every open (see AuditLog). */
+export const AUDIT_GUARDS = `
+  CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`;
+
+/** Ordered: migration i takes the schema from version i to i + 1. Never edit one that has shipped. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the schema as the stores created it before versioning (IF NOT EXISTS: such files already hold it).
+  `CREATE TABLE IF NOT EXISTS accounts (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    enrollment_id TEXT NOT NULL UNIQUE,
+    participant_id TEXT NOT NULL,
+    identity_id TEXT NOT NULL UNIQUE,
+    certificate TEXT NOT NULL,
+    sealed_key TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS accounts_participant ON accounts (participant_id);
+  CREATE TABLE IF NOT EXISTS credentials (
+    name TEXT PRIMARY KEY,
+    enrollment_id TEXT NOT NULL,
+    certificate TEXT NOT NULL,
+    sealed_key TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS patient_links (
+    participant_id TEXT PRIMARY KEY,
+    mrn TEXT NOT NULL,
+    linked_by TEXT NOT NULL,
+    linked_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS event_checkpoint (
+    feed TEXT PRIMARY KEY,
+    block INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS notifications (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    block INTEGER NOT NULL,
+    tx_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    relationship_id TEXT,
+    status TEXT,
+    category TEXT,
+    UNIQUE (tx_id, participant_id, relationship_id)
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS notifications_participant ON notifications (participant_id, block);
+  CREATE TABLE IF NOT EXISTS audit_log (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    requester TEXT,
+    msp_id TEXT,
+    role TEXT,
+    relationship_id TEXT,
+    category TEXT,
+    fields TEXT,
+    decision TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    hash_matches INTEGER,
+    jti TEXT,
+    exp INTEGER,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS audit_log_exp ON audit_log(exp) WHERE exp IS NOT NULL;
+  ${AUDIT_GUARDS}`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings a gateway database to SCHEMA_VERSION; returns the version it had. */
+export function migrate(db: Database.Database): number {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > SCHEMA_VERSION) {
+    throw new Error(`${db.name} has schema version ${from}, newer than this gateway's ${SCHEMA_VERSION}`);
+  }
+  for (let version = from; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return from;
+}
+
+/** Opens (creating it if absent) and migrates a gateway database; WAL, so readers never wait for the audit log's fsyncs. */
+export function openGatewayDb(file: string): Database.Database {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}

@@ -1,0 +1,221 @@
+/**
+ * The composition root: the one place that builds a running MedRec installation from validated
+ * configuration — each hospital's identity port, the ledger (one embedded ledger, or each
+ * hospital's Fabric peer), the trust the gatekeepers verify against (from the ledger's channel
+ * configuration, kept current), each hospital's EHR, gateway.db, services and bootstrap identities.
+ * `npm start`, `npm run demo`, the tests and the benches all build their systems here; they may
+ * tune it (costs, timers, ports, logging) but never wire it differently.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { MedrecClient } from '../contract/client.js';
+import { buildApp } from '../http/app.js';
+import type { HospitalRuntime, HttpSettings } from '../http/runtime.js';
+import type { ScryptCost } from '../pki/vault.js';
+import type { TrustStore } from '../pki/trust-store.js';
+import type { LedgerPort } from '../ports/ledger.js';
+import { AccountStore } from '../services/accounts/accounts.js';
+import { LoginService } from '../services/accounts/login.js';
+import { vaultSealer } from '../services/accounts/sealer.js';
+import { LoginThrottle } from '../services/accounts/throttle.js';
+import { AuditLog } from '../services/audit/log.js';
+import { bootstrapHospital, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
+import { EnrolmentService } from '../services/enrolment/enroll.js';
+import { NotificationStore } from '../services/notifications/store.js';
+import { PatientLinks } from '../services/relationships/links.js';
+import { RelationshipService } from '../services/relationships/relationships.js';
+import { openGatewayDb } from '../services/store/gateway-db.js';
+import type { GatewayConfig, HospitalConfig } from './config.js';
+import { openEhr, type EhrSeeder } from './ehr.js';
+import { openIdentity, type HospitalCa } from './identity.js';
+import { openLedgers } from './ledger.js';
+import { persistentSecret } from './secrets.js';
+import { ledgerTrust } from './trust.js';
+
+/** What the entry point hands in when it runs the demo: the product itself ships no demo data. */
+export interface Provisioner {
+  /** Creates a demo hospital's EHR database (hospital.ehr.demoSeed) when it is missing. */
+  seedEhr?: EhrSeeder;
+  /** The people to create on a hospital's first start, when the configuration says seedDemo. */
+  users?(hospital: HospitalConfig): ProvisionedUser[];
+  /** The registrar's password when seeding demo users (otherwise one is generated into the data dir). */
+  registrarPassword?: string;
+}
+
+/** Tuning for tests and benches: never a different wiring of trust, ledger or gatekeeper. */
+export interface SystemTuning {
+  /** scrypt cost of the key vault (users' keys, CA root keys). */
+  sealCost?: ScryptCost;
+  /** the embedded ledger's block cutter timeout */
+  batchTimeoutMs?: number;
+  anchoring?: HttpSettings['anchoring'];
+  fetchTimeoutMs?: number;
+  /** false: no request logging (the logger still exists) */
+  logger?: boolean;
+}
+
+export interface SystemOptions {
+  provisioner?: Provisioner;
+  tuning?: SystemTuning;
+}
+
+/** Both ends of a running MedrecSystem installation: the ledger, one runtime per hospital. */
+export interface MedrecSystem {
+  config: GatewayConfig;
+  /** The shared embedded ledger, or (Fabric) the first hospital's connection to its peer. */
+  ledger: LedgerPort;
+  hospitals: HospitalRuntime[];
+  /** Each hospital's CA, as the identity port (tests revoke through it). */
+  identities: Map<string, HospitalCa>;
+  /** People created or reused per hospital (mspId → users), for the start-up printout. */
+  provisioned: Record<string, ProvisionedUser[]>;
+  tuning: SystemTuning;
+  close(): Promise<void>;
+}
+
+function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: SystemTuning): HttpSettings {
+  return {
+    consortiumKey: persistentSecret(join(config.dataDir, 'consortium.key'), config.consortiumKey),
+    jwtSecret: persistentSecret(join(hospital.dataDir, 'jwt.secret'), hospital.jwtSecret),
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    bodyLimitBytes: config.bodyLimitBytes,
+    logLevel: config.logLevel,
+    loginThrottle: config.loginThrottle,
+    ...(tuning.anchoring !== undefined ? { anchoring: tuning.anchoring } : {}),
+    ...(tuning.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: tuning.fetchTimeoutMs } : {}),
+  };
+}
+
+/**
+ * Opens (or, on first start, creates) the whole installation: each hospital's CA, the shared ledger
+ * with those CAs as channel members, each hospital's EHR (seeded when it is a demo hospital without
+ * a database), gateway.db, audit log, and the bootstrap identities.
+ */
+export async function openSystem(config: GatewayConfig, options: SystemOptions = {}): Promise<MedrecSystem> {
+  const { provisioner = {}, tuning = {} } = options;
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c();
+  };
+  try {
+    const parts: HospitalCa[] = [];
+    for (const hospital of config.hospitals) {
+      mkdirSync(hospital.dataDir, { recursive: true, mode: 0o700 });
+      const p = await openIdentity(hospital, tuning.sealCost);
+      closers.push(() => p.identity.close?.());
+      parts.push(p);
+    }
+    const ledgers = await openLedgers(config, parts, tuning);
+    for (const ledger of new Set(ledgers.byMsp.values())) closers.push(() => ledger.close());
+    const trusts = new Map<LedgerPort, TrustStore>();
+    for (const ledger of new Set(ledgers.byMsp.values())) {
+      const { trust, stop } = await ledgerTrust(ledger);
+      closers.push(stop);
+      trusts.set(ledger, trust);
+    }
+
+    const sealer = vaultSealer(tuning.sealCost);
+    const hospitals: HospitalRuntime[] = [];
+    const provisioned: Record<string, ProvisionedUser[]> = {};
+    for (const p of parts) {
+      const hospital = p.config;
+      const ledger = ledgers.byMsp.get(hospital.mspId)!;
+      const { ehr, records } = await openEhr(hospital, provisioner.seedEhr);
+      closers.push(() => ehr.close());
+      const db = openGatewayDb(join(hospital.dataDir, 'gateway.db'));
+      const audit = new AuditLog(db);
+      closers.push(async () => {
+        await audit.close();
+      });
+      const settings = httpSettings(config, hospital, tuning);
+      const client = new MedrecClient(ledger);
+      const accounts = new AccountStore(db);
+      const links = new PatientLinks(db);
+      const enrolment = new EnrolmentService({
+        mspId: hospital.mspId,
+        identity: p.identity,
+        client,
+        accounts,
+        sealer,
+        consortiumKey: settings.consortiumKey,
+      });
+      const serviceSecret = persistentSecret(join(hospital.dataDir, 'service.secret'));
+      const users = config.seedDemo && hospital.ehr.demoSeed ? (provisioner.users?.(hospital) ?? []) : [];
+      const registrarPassword =
+        config.seedDemo && provisioner.registrarPassword
+          ? provisioner.registrarPassword
+          : persistentSecret(join(hospital.dataDir, 'registrar.password'));
+      await bootstrapHospital(enrolment, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
+      provisioned[hospital.mspId] = users;
+      hospitals.push({
+        hospital,
+        settings,
+        ledger,
+        ehr,
+        client,
+        records,
+        links,
+        accounts,
+        sealer,
+        login: new LoginService(hospital.mspId, accounts, sealer, new LoginThrottle(settings.loginThrottle)),
+        notifications: new NotificationStore(db),
+        enrolment,
+        relationships: new RelationshipService({
+          mspId: hospital.mspId,
+          publicUrl: () => hospital.publicUrl,
+          client,
+          records,
+          links,
+        }),
+        trust: trusts.get(ledger)!,
+        audit,
+        service: await serviceSigner(enrolment, serviceSecret),
+      });
+    }
+    return {
+      config,
+      ledger: ledgers.shared ?? hospitals[0]!.ledger,
+      hospitals,
+      identities: new Map(parts.map((p) => [p.config.mspId, p])),
+      provisioned,
+      tuning,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export interface RunningGateway {
+  mspId: string;
+  url: string;
+  app: FastifyInstance;
+  runtime: HospitalRuntime;
+}
+
+/**
+ * Builds and starts every hospital's gateway of a system. With port 0 the OS picks a port; the
+ * hospital's publicUrl (its relationships' endpoint) is then set from the bound address.
+ */
+export async function startGateways(system: MedrecSystem): Promise<RunningGateway[]> {
+  const running: RunningGateway[] = [];
+  try {
+    for (const runtime of system.hospitals) {
+      const { hospital } = runtime;
+      const app = await buildApp(runtime, system.tuning.logger === false ? { logger: false } : {});
+      running.push({ mspId: hospital.mspId, url: '', app, runtime });
+      await app.listen({ host: hospital.host, port: hospital.port });
+      const address = app.server.address();
+      if (hospital.port === 0 && address && typeof address === 'object') {
+        hospital.publicUrl = `http://${hospital.host}:${address.port}`;
+      }
+      running.at(-1)!.url = hospital.publicUrl;
+    }
+    return running;
+  } catch (err) {
+    for (const g of running) await g.app.close();
+    throw err;
+  }
+}

@@ -1,1 +1,0 @@
-export { DEFAULT_COST, reseal, seal, unseal, VaultError, type ScryptCost } from './vault.js';
