@@ -1,11 +1,12 @@
-// ESLint (flat config) with typescript-eslint for the chaincode and the gateway, run by `npm test`.
+// ESLint (flat config) with typescript-eslint for the chaincode, the gateway and the client, run by `npm test`.
 // `medrec/layers` enforces the gateway's layer rule (gateway/scripts/layers.mjs): no import from a
-// lower layer of gateway/src to a higher one, and none from src to demo, entry point or test code.
+// lower layer of gateway/src to a higher one, none from src to demo, entry point or test code, and
+// workspace packages only where and as far as the rule allows (@medrec/client/protocol from services).
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { target, violation } from './gateway/scripts/layers.mjs';
+import { importViolation } from './gateway/scripts/layers.mjs';
 
 const gateway = resolve(dirname(fileURLToPath(import.meta.url)), 'gateway');
 
@@ -15,8 +16,8 @@ const layers = {
     const from = relative(gateway, context.filename).split('\\').join('/');
     const check = (node) => {
       const spec = node.source?.value;
-      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
-      const why = violation(from, target(gateway, from, spec));
+      if (typeof spec !== 'string') return;
+      const why = importViolation(gateway, from, spec);
       if (why) context.report({ node: node.source, message: why });
     };
     return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };

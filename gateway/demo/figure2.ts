@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { defaultHospitals, loadConfig } from '../src/system/config.js';
 import { demoPatients } from './seed/population.js';
 import { openSystem, startGateways } from '../src/system/system.js';
+import { alwaysIncluded } from '../src/services/records/records.js';
 import { demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
 import { readSse, type SseEvent } from './sse-client.js';
 import { call, login, ok, type Json } from './json-client.js';
@@ -88,7 +89,7 @@ export async function walkFigure2(): Promise<void> {
     });
     say(`granted Observation{code, valueQuantity} until ${validUntil}, purpose FAMRQT`);
 
-    step('victor fetches: only the granted fields come back');
+    step('victor fetches: the granted fields come back, with the elements that always accompany a grant');
     const seen = await ok(h1, 'POST', '/records/fetch', victor, {
       relationshipId: rel.relationshipId,
       category: 'Observation',
@@ -96,6 +97,7 @@ export async function walkFigure2(): Promise<void> {
     });
     const elements = new Set((seen.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
     say(`${seen.bundle.total} resources with elements {${[...elements].sort().join(', ')}}, decision ${seen.decision}`);
+    say(`(always included with any Observation grant, when present: ${alwaysIncluded('Observation').join(', ')})`);
     const wider = await call(h1, 'POST', '/records/fetch', victor, {
       relationshipId: rel.relationshipId,
       category: 'Observation',

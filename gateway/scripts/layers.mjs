@@ -10,11 +10,19 @@
 //   http       the Fastify app, its plugins and routes
 //   system     the composition root: builds every hospital's runtime from configuration
 // Above src: bin/ (entry points), demo/ (demo data, demo users, JSON/SSE clients), test/, bench/,
-// test-fabric/. Nothing in src may import them.
+// test-fabric/, test-fhir/. Nothing in src may import them.
+// Workspace packages have a place too (PACKAGES): the client library's `protocol` entry (the pointer
+// hash, the answer check and the signed request's fixed parts, which the device runs too) from
+// services up; the rest of it is the patient's wallet, which no gateway module may hold.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export const LAYERS = ['ports', 'pki', 'contract', 'adapters', 'services', 'http', 'system'];
+
+/** Workspace packages src may import only in part: the lowest layer allowed, and the entries it may name. */
+export const PACKAGES = {
+  '@medrec/client': { lowest: 'services', entries: ['@medrec/client/protocol'] },
+};
 
 /** Where a file (path relative to the gateway package) sits: a layer of src, 'outside' src, or 'src-root'. */
 export function placeOf(file) {
@@ -36,16 +44,33 @@ export function violation(from, to) {
   return undefined;
 }
 
+/** Why `from` (relative to the gateway package) may not import the package specifier `spec`, or undefined when it may. */
+export function packageViolation(from, spec) {
+  const a = placeOf(from);
+  if (a.kind !== 'layer') return undefined;
+  const name = Object.keys(PACKAGES).find((p) => spec === p || spec.startsWith(`${p}/`));
+  if (!name) return undefined;
+  const rule = PACKAGES[name];
+  if (!rule.entries.includes(spec)) return `${from}: ${spec} is not an entry of ${name} the gateway may use (${rule.entries.join(', ')})`;
+  if (a.rank < LAYERS.indexOf(rule.lowest)) return `${from}: layer ${a.name} may not import ${spec} (allowed from ${rule.lowest} up)`;
+  return undefined;
+}
+
 const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(=])import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
-/** The relative import specifiers of a TypeScript source. */
+/** The import specifiers of a TypeScript source. */
 export function importsOf(source) {
   const out = [];
   for (const m of source.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2] ?? m[3];
-    if (spec && spec.startsWith('.')) out.push(spec);
+    if (spec) out.push(spec);
   }
   return out;
+}
+
+/** Why `from` may not import `spec` (relative or a package), or undefined when it may. */
+export function importViolation(root, from, spec) {
+  return spec.startsWith('.') ? violation(from, target(root, from, spec)) : packageViolation(from, spec);
 }
 
 /** A relative specifier of `from` as a path relative to the package (the .ts source of a .js import). */
@@ -69,7 +94,7 @@ export function scan(root) {
     const self = violation(from, from);
     if (self) found.push(self);
     for (const spec of importsOf(readFileSync(path, 'utf8'))) {
-      const why = violation(from, target(root, from, spec));
+      const why = importViolation(root, from, spec);
       if (why) found.push(why);
     }
   }

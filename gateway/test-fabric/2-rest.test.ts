@@ -63,7 +63,8 @@ t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async 
     fields: ['code', 'valueQuantity'],
   });
   const elements = new Set((seen.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
-  t.same([...elements].sort(), ['code', 'id', 'resourceType', 'valueQuantity'], 'only the granted fields');
+  t.same([...elements].sort(), ['code', 'id', 'meta', 'resourceType', 'status', 'valueQuantity'],
+    'the granted fields, plus the status FHIR requires and the SUBSETTED tag');
   const wider = await call(h1, 'POST', '/records/fetch', victor, { relationshipId: rel.relationshipId, category: 'Observation', fields: ['code', 'note'] });
   t.equal(wider.status, 403);
 

@@ -41,3 +41,21 @@ export function clinicalHistory(seed: string): ClinicalHistory {
     }),
   };
 }
+
+type Of<K extends keyof ClinicalHistory> = ClinicalHistory[K][number];
+const HOUR = 3_600_000;
+
+/**
+ * When each record's row last changed (the resource's meta.lastUpdated), derived from the record's own
+ * dates so that no extra random draws shift the rest of the data: demographics confirmed at the latest
+ * visit, a lab resulted two hours after collection, a visit documented an hour after it ended.
+ */
+export const lastChanged = {
+  patient: (h: ClinicalHistory): Date => new Date(Math.max(...h.visits.map((v) => v.end.getTime()))),
+  lab: (l: Of<'labs'>): Date => new Date(l.at.getTime() + 2 * HOUR),
+  medication: (m: Of<'medications'>): Date => m.writtenOn,
+  diagnosis: (d: Of<'diagnoses'>): Date => d.onset,
+  allergy: (a: Of<'allergies'>): Date => a.recordedOn,
+  vaccination: (v: Of<'vaccinations'>): Date => new Date(v.givenAt.getTime() + HOUR / 4),
+  visit: (v: Of<'visits'>): Date => new Date(v.end.getTime() + HOUR),
+};

@@ -18,7 +18,12 @@ export const AnswerSchema = Type.Object({
   version: Type.Integer(),
   bundle: Type.Object(
     { resourceType: Type.Literal('Bundle'), meta: Type.Object({ tag: Type.Array(Coding) }) },
-    { additionalProperties: true, description: 'FHIR R4 searchset Bundle' },
+    {
+      additionalProperties: true,
+      description:
+        "FHIR R4 searchset Bundle: fullUrl <publicUrl>/fhir/<type>/<id> on every entry, a self link; a viewer's " +
+        'resources carry the granted elements plus FHIR R4\'s required and modifier elements (alwaysIncluded) and are tagged SUBSETTED',
+    },
   ),
 });
 export const FetchAnswerSchema = Type.Object({

@@ -11,6 +11,7 @@ import t from 'tap';
 interface Layers {
   LAYERS: string[];
   violation(from: string, to: string): string | undefined;
+  packageViolation(from: string, spec: string): string | undefined;
   scan(root: string): string[];
 }
 
@@ -35,6 +36,16 @@ t.test('the rule itself: downward and sideways imports pass, upward and outward 
   t.match(layers.violation('src/stray.ts', 'src/ports/ledger.ts'), /in no layer/);
 });
 
+t.test("the client library: its protocol entry from services up, never the wallet", async (t) => {
+  t.equal(layers.packageViolation('src/services/records/records.ts', '@medrec/client/protocol'), undefined);
+  t.equal(layers.packageViolation('src/http/routes/gatekeeper.ts', '@medrec/client/protocol'), undefined);
+  t.equal(layers.packageViolation('src/services/records/records.ts', '@medrec/chaincode/domain'), undefined, 'other packages are not the rule\'s business');
+  t.equal(layers.packageViolation('test/ehr/records.test.ts', '@medrec/client'), undefined, 'tests may use anything');
+  t.match(layers.packageViolation('src/adapters/ehr/row.ts', '@medrec/client/protocol'), /layer adapters may not import @medrec\/client\/protocol/);
+  t.match(layers.packageViolation('src/services/accounts/login.ts', '@medrec/client'), /not an entry of @medrec\/client/);
+  t.match(layers.packageViolation('src/system/system.ts', '@medrec/client/node'), /not an entry of @medrec\/client/);
+});
+
 t.test('a tree that breaks the rule is reported, file by file', async (t) => {
   const root = t.testdir();
   const write = (file: string, text: string) => {
@@ -47,8 +58,12 @@ t.test('a tree that breaks the rule is reported, file by file', async (t) => {
   write('src/services/demo-user.ts', "export { demoUsersFor } from '../../demo/users.js';\n");
   write('src/services/lazy.ts', "export const later = () => import('../system/system.js');\n");
   write('src/system/system.ts', 'export const s = 1;\n');
+  write('src/pki/hash.ts', "export { hashResources } from '@medrec/client/protocol';\n");
+  write('src/services/wallet.ts', "import { Wallet } from '@medrec/client';\nexport const w = Wallet;\n");
   const found = layers.scan(root);
-  t.equal(found.length, 3, found.join('\n'));
+  t.equal(found.length, 5, found.join('\n'));
+  t.match(found.join('\n'), /src\/pki\/hash\.ts: layer pki may not import @medrec\/client\/protocol/);
+  t.match(found.join('\n'), /src\/services\/wallet\.ts: @medrec\/client is not an entry/);
   t.match(found.join('\n'), /src\/pki\/bad\.ts: layer pki may not import src\/http\/app\.ts/);
   t.match(found.join('\n'), /src\/services\/demo-user\.ts: product code may not import demo\/users\.ts/);
   t.match(found.join('\n'), /src\/services\/lazy\.ts: layer services may not import src\/system\/system\.ts/);

@@ -59,6 +59,11 @@ t.test('a bad mapping file is refused with its problems listed', async (t) => {
   refused(t, (m) => (m['categories'].Patient.elements[1].path = 'identifier[0]..value'), /\/categories\/Patient\/elements/, 'bad path syntax');
   refused(t, (m) => (m['categories'].Patient.elements[1].column = 'mrn; DROP TABLE x'), /\/categories\/Patient\/elements/, 'bad column name');
   refused(t, (m) => (m['extra'] = true), /\//, 'unknown top-level key');
+  refused(t, (m) => (m['categories'].Observation.elements = m['categories'].Observation.elements.filter((e: { path: string }) => e.path !== 'status')),
+    /\/categories\/Observation\/elements: FHIR R4 requires Observation\.status/, 'a required element left unmapped');
+  refused(t, (m) => (m['categories'].Immunization.elements = m['categories'].Immunization.elements.filter((e: { path: string }) => !e.path.startsWith('occurrence'))),
+    /requires Immunization\.occurrence\[x\]/, 'a required choice element left unmapped');
+  refused(t, (m) => (m['categories'].Patient.lastUpdated = { column: 'updated at' }), /\/categories\/Patient\/lastUpdated/, 'bad lastUpdated column');
   refused(t, (m) => (m['categories'] = {}), /\/categories/, 'no categories at all');
 });
 

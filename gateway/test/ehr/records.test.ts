@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
 import t from 'tap';
-import { canonicalJson } from '../../src/services/records/canonical.js';
+import { hashResources as clientHashResources } from '@medrec/client/protocol';
 import { validateFhir } from '../support/fhir-schema.js';
 import { EhrMappingError, toFhirValue } from '../../src/services/records/fhir-values.js';
 import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
-import { hashResources, project, RecordService, toBundle, type FhirResource } from '../../src/services/records/records.js';
-import { rowToResource } from '../../src/services/records/to-fhir.js';
+import { CATEGORIES, fieldsOf } from '../../src/services/records/categories.js';
+import { alwaysIncluded, hashResources, isSubsetted, project, RecordService, SUBSETTED, toBundle, type FhirResource } from '../../src/services/records/records.js';
+import { generateDataset } from '../../demo/seed/seed.js';
+import { ALWAYS_INCLUDED, leaked, withheld } from './leaks.js';
+import { rowToResource, unknownValue } from '../../src/services/records/to-fhir.js';
 import type { EhrStore, Row } from '../../src/ports/ehr.js';
 
 const obs = (id: string, value: number): FhirResource => ({
@@ -17,56 +19,94 @@ const obs = (id: string, value: number): FhirResource => ({
   valueQuantity: { value, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
 });
 
-t.test('canonical JSON: keys sorted at every depth, no whitespace, arrays in order', async (t) => {
-  t.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } }), '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
-  t.equal(canonicalJson({ a: undefined, b: null }), '{"b":null}', 'undefined members are absent, null is kept');
-  t.throws(() => canonicalJson({ a: Number.NaN }), TypeError, 'no NaN');
-  t.throws(() => canonicalJson({ a: () => 1 }), TypeError, 'no functions');
+t.test("the records service's pointer hash is the client library's: one implementation of those bytes", async (t) => {
+  t.equal(hashResources, clientHashResources);
 });
 
-t.test('hashResources is SHA-256 of the canonical JSON of the resources sorted by id', async (t) => {
-  const resources = [{ resourceType: 'X', id: 'b', v: 1 }, { resourceType: 'X', id: 'a' }];
-  const text = '[{"id":"a","resourceType":"X"},{"id":"b","resourceType":"X","v":1}]';
-  t.equal(hashResources(resources), createHash('sha256').update(text).digest('hex'));
-  t.equal(hashResources([]), createHash('sha256').update('[]').digest('hex'), 'no records has a hash too');
-  t.match(hashResources(resources), /^[0-9a-f]{64}$/);
-});
-
-t.test('the hash does not depend on key order or resource order, but on every value', async (t) => {
-  const a = [obs('o1', 100), obs('o2', 120)];
-  const reordered: FhirResource[] = [
-    { valueQuantity: { code: 'mg/dL', system: 'http://unitsofmeasure.org', unit: 'mg/dL', value: 120 }, subject: { reference: 'Patient/p1' },
-      code: { text: 'Glucose', coding: [{ code: '2345-7', system: 'http://loinc.org' }] }, status: 'final', id: 'o2', resourceType: 'Observation' },
-    obs('o1', 100),
-  ];
-  t.equal(hashResources(reordered), hashResources(a), 'same data, different key and resource order');
-  t.not(hashResources([obs('o1', 100), obs('o2', 121)]), hashResources(a), 'one value changed');
-  t.not(hashResources([obs('o1', 100)]), hashResources(a), 'one resource dropped');
-  t.not(hashResources([obs('o1', 100), { ...obs('o2', 120), note: [{ text: 'x' }] }]), hashResources(a), 'one element added');
-  const swapped = [obs('o1', 100), obs('o2', 120)];
-  (swapped[0]!['code'] as { coding: unknown[] }).coding.push({ system: 'http://loinc.org', code: '1-8' });
-  t.not(hashResources(swapped), hashResources(a), 'array contents count');
-});
-
-t.test('project keeps only the granted top-level elements plus resourceType and id', async (t) => {
+t.test('a projection keeps the granted elements and those always included, and is tagged SUBSETTED', async (t) => {
   const source = [obs('o1', 100), obs('o2', 120)];
   const copy = structuredClone(source);
   const projected = project(source, ['code', 'valueQuantity']);
-  t.same(projected, source.map((r) => ({ resourceType: r.resourceType, id: r.id, code: r['code'], valueQuantity: r['valueQuantity'] })));
-  t.strictSame(Object.keys(projected[0]!).sort(), ['code', 'id', 'resourceType', 'valueQuantity']);
-  t.same(project(source, []), [{ resourceType: 'Observation', id: 'o1' }, { resourceType: 'Observation', id: 'o2' }], 'nothing granted');
-  t.same(project(source, ['subject.reference', 'valueQuantity.value', 'nonsense']), project(source, []), 'only whole top-level names count');
-  t.same(project([{ ...obs('o1', 1) }], ['id', 'resourceType'])[0], { resourceType: 'Observation', id: 'o1' });
+  t.same(projected, source.map((r) => ({
+    resourceType: r.resourceType, id: r.id, status: 'final', code: r['code'], valueQuantity: r['valueQuantity'], meta: { tag: [SUBSETTED] },
+  })), 'status (a required modifier from a fixed code list) comes along; subject (optional) does not');
+  t.ok(projected.every(isSubsetted));
   t.same(source, copy, 'the input is not modified');
   t.ok(validateFhir(toBundle(projected)).valid, 'a projection is still valid FHIR');
+  t.same(project(source, ['subject.reference', 'valueQuantity.value', 'nonsense']), project(source, []), 'only whole top-level names count');
+  t.same(project(source, ['id', 'resourceType']), project(source, []), 'id and resourceType are always there, not grantable');
+  const everything = project(source, fieldsOf('Observation'));
+  t.equal(everything[0], source[0], 'a grant covering every element returns the resource itself');
+  t.notOk(everything.some(isSubsetted), 'and does not tag it');
 });
 
-t.test('toBundle gives a valid FHIR searchset', async (t) => {
+t.test('the elements FHIR requires and the modifiers come with their real values, granted or not; nothing else does', async (t) => {
+  const [bare] = project([obs('o1', 100)], []);
+  t.same(bare, { resourceType: 'Observation', id: 'o1', status: 'final', code: obs('o1', 100)['code'], meta: { tag: [SUBSETTED] } },
+    'an empty grant still shows what was measured (code) and its state; not the value, not the subject');
+  t.ok(validateFhir(bare).valid);
+  const immunization: FhirResource = { resourceType: 'Immunization', id: 'i1', meta: { lastUpdated: '2024-01-02T03:04:05Z' }, status: 'completed',
+    vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '140' }] }, patient: { reference: 'Patient/p1' },
+    occurrenceDateTime: '2024-01-02T03:00:00Z', _occurrenceDateTime: { id: 'o' }, lotNumber: 'LOT1', site: { text: 'left arm' }, isSubpotent: true };
+  const [lot] = project([immunization], ['lotNumber']);
+  t.same(lot, { resourceType: 'Immunization', id: 'i1', status: 'completed', vaccineCode: immunization['vaccineCode'], patient: { reference: 'Patient/p1' },
+    occurrenceDateTime: '2024-01-02T03:00:00Z', _occurrenceDateTime: { id: 'o' }, lotNumber: 'LOT1', isSubpotent: true, meta: { tag: [SUBSETTED] } },
+  'required elements (a choice type too, with its _element) and an optional modifier as they are; site left out; no lastUpdated');
+  t.ok(validateFhir(lot).valid);
+  const unknownOccurrence = { ...immunization, occurrenceDateTime: undefined, _occurrenceDateTime: unknownValue() };
+  t.same(project([unknownOccurrence], [])[0]!['_occurrenceDateTime'], unknownValue(), 'a required value the EHR lacks stays marked unknown');
+  const request: FhirResource = { resourceType: 'MedicationRequest', id: 'm1', status: 'active', intent: 'order', doNotPerform: true,
+    medicationCodeableConcept: { text: 'Warfarin' }, subject: { reference: 'Patient/p1' }, dosageInstruction: [{ text: '5 mg' }],
+    reasonCode: [{ text: 'atrial fibrillation' }] };
+  t.same(Object.keys(project([request], ['dosageInstruction'])[0]!).sort(),
+    ['doNotPerform', 'dosageInstruction', 'id', 'intent', 'medicationCodeableConcept', 'meta', 'resourceType', 'status', 'subject'],
+    'a dose comes with what is (not) to be given, not with why');
+  t.equal(project([request], ['dosageInstruction', 'reasonCode'])[0], request, 'a grant that, with them, covers everything returns the resource itself, untagged');
+});
+
+t.test('alwaysIncluded(category) is the list the patient app shows beside the consent checkboxes', async (t) => {
+  for (const category of CATEGORIES) t.same(alwaysIncluded(category), ALWAYS_INCLUDED[category], category);
+  t.notOk(alwaysIncluded('Observation').includes('valueQuantity'), 'never a clinical value of its own');
+});
+
+t.test('no projection shows an element neither granted nor always included, or withholds one that is, for any single-field grant of both hospitals', async (t) => {
+  const mappings = ['hospital1', 'hospital2'].map((h) => loadHospitalMapping(h));
+  let checked = 0;
+  for (const mapping of mappings) {
+    const dataset = generateDataset(mapping.hospital, { patients: 8 });
+    for (const category of CATEGORIES) {
+      const table = dataset.tables.find((x) => x.spec.feeds?.category === category)!;
+      const resources = table.rows.map((row) => rowToResource(category, mapping.categories[category]!, row));
+      for (const fields of [[], ...fieldsOf(category).map((f) => [f])]) {
+        for (const [i, projected] of project(resources, fields).entries()) {
+          const leaks = leaked(resources[i]!, projected, fields);
+          if (leaks.length > 0) t.fail(`${mapping.hospital} ${category} granted [${fields.join()}] leaks ${leaks.join(', ')}`);
+          const missing = withheld(resources[i]!, projected, fields);
+          if (missing.length > 0) t.fail(`${mapping.hospital} ${category} granted [${fields.join()}] withholds ${missing.join(', ')}`);
+          checked++;
+        }
+      }
+    }
+  }
+  t.ok(checked > 1000, `${checked} projections checked`);
+  // The oracle itself catches each way to break the rule.
+  const source = obs('o1', 100);
+  const [onlyStatus] = project([source], ['status']);
+  t.same(leaked(source, { ...onlyStatus!, valueQuantity: source['valueQuantity'] }, ['status']), ['valueQuantity'], 'an ungranted value');
+  t.same(leaked(source, { ...onlyStatus!, code: { text: 'masked' } }, ['status']), ['code'], 'a required element altered');
+  t.same(leaked(source, { ...onlyStatus!, meta: { lastUpdated: '2024-01-02T03:04:05Z' } }, ['status']), ['meta'], 'meta other than SUBSETTED');
+  const { code: _code, ...noCode } = onlyStatus!;
+  t.same(withheld(source, noCode, ['status']), ['code'], 'a required element dropped');
+});
+
+t.test('toBundle gives a valid FHIR searchset with fullUrls and a self link', async (t) => {
   const bundle = toBundle([obs('o1', 100)], {
     baseUrl: 'https://hospital1.example.org/fhir/',
+    selfUrl: 'https://hospital1.example.org/fhir/Observation?relationship=r1',
     meta: { tag: [{ system: 'https://medrec.example/ledger-hash', code: 'a'.repeat(64) }] },
   });
-  t.match(bundle, { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ fullUrl: 'https://hospital1.example.org/fhir/Observation/o1', search: { mode: 'match' } }] });
+  t.match(bundle, { resourceType: 'Bundle', type: 'searchset', total: 1, link: [{ relation: 'self', url: 'https://hospital1.example.org/fhir/Observation?relationship=r1' }],
+    entry: [{ fullUrl: 'https://hospital1.example.org/fhir/Observation/o1', search: { mode: 'match' } }] });
   t.same(validateFhir(bundle), { valid: true, errors: [] });
   t.same(validateFhir(toBundle([])), { valid: true, errors: [] }, 'an empty answer is a valid bundle');
 });
@@ -113,10 +153,10 @@ t.test('column values become FHIR primitives the same way from every database', 
 t.test('rowToResource: ids from the primary key, codes mapped, nulls left out, bad rows refused', async (t) => {
   const mapping = loadHospitalMapping('hospital2').categories.Observation!;
   const row: Row = { obs_seq: 700001, person_no: 50001, obs_type: 'VS', obs_code: '8867-4', obs_desc: 'Heart rate',
-    result_value: 72, result_unit: '/min', obs_dttm: '2024-06-17 04:33:00', result_status: 'F' };
+    result_value: 72, result_unit: '/min', obs_dttm: '2024-06-17 04:33:00', result_status: 'F', updt_dttm: '2024-06-17 06:33:00' };
   const resource = rowToResource('Observation', mapping, row);
   t.match(resource, {
-    resourceType: 'Observation', id: 'h2-obs-700001', status: 'final',
+    resourceType: 'Observation', id: 'h2-obs-700001', meta: { lastUpdated: '2024-06-17T06:33:00Z' }, status: 'final',
     category: [{ coding: [{ code: 'vital-signs' }] }], subject: { reference: 'Patient/h2-person-50001' },
     effectiveDateTime: '2024-06-17T04:33:00Z', valueQuantity: { value: 72, code: '/min' },
   });
@@ -126,10 +166,14 @@ t.test('rowToResource: ids from the primary key, codes mapped, nulls left out, b
   t.match(noValue, { status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category' }] }] },
     'constants beside non-null columns stay');
   const noCode = rowToResource('Observation', mapping, { ...row, obs_code: null, obs_desc: null });
-  t.notOk('code' in noCode, 'no code column: no coding with a lonely system');
+  t.same(noCode['code'], unknownValue(), 'no code: no coding with a lonely system; FHIR requires one, so it is marked unknown');
+  t.ok(validateFhir(noCode).valid);
+  t.notOk('meta' in rowToResource('Observation', mapping, { ...row, updt_dttm: null }), 'no timestamp, no lastUpdated');
+  t.throws(() => rowToResource('Observation', mapping, { ...row, updt_dttm: '2024-06-17' }), { message: /meta\.lastUpdated: not an instant/ });
   const immunization = loadHospitalMapping('hospital2').categories.Immunization!;
-  const bare = rowToResource('Immunization', immunization, { imm_id: 1, person_no: 2, cvx: '140', vaccine_desc: null, admin_dttm: null, lot_no: null });
+  const bare = rowToResource('Immunization', immunization, { imm_id: 1, person_no: 2, cvx: '140', vaccine_desc: null, admin_dttm: null, lot_no: null, updt_dttm: null });
   t.equal(bare['status'], 'completed', 'top-level constants stay even when the top-level columns are null');
+  t.same(bare['_occurrenceDateTime'], unknownValue(), 'a required primitive the row leaves empty: _element with data-absent-reason');
   t.throws(() => rowToResource('Observation', mapping, { ...row, result_status: 'Z' }), { name: 'EhrMappingError', message: /status: local code has no mapping/ });
   t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: null }), EhrMappingError, 'no primary key');
   t.throws(() => rowToResource('Observation', mapping, { ...row, obs_seq: 'a b' }), EhrMappingError, 'primary key outside the id alphabet');

@@ -9,9 +9,11 @@ import metrics from '../../src/http/plugins/metrics.js';
 import sessions from '../../src/http/plugins/sessions.js';
 import { validateFhir } from '../support/fhir-schema.js';
 import gatekeeper from '../../src/http/routes/gatekeeper.js';
+import { isSubsetted } from '../../src/services/records/records.js';
 import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/services/gatekeeper/signed-request.js';
 import errors from '../../src/http/plugins/errors.js';
 import type { Signer } from '../../src/ports/ledger.js';
+import { leaked, withheld } from '../ehr/leaks.js';
 import { testCa } from '../support/test-ca.js';
 import { openWorld, type Hospital, type Person } from '../support/world.js';
 
@@ -114,10 +116,16 @@ function refused(t: Assert, r: Answer, status: number, code: string) {
   for (const s of PHI) t.notOk(r.raw.includes(s), 'nothing of the record leaks');
 }
 
-function onlyFields(t: Assert, bundle: any, allowed: string[]) {
-  const keys = new Set<string>((bundle.entry as any[]).flatMap((e) => Object.keys(e.resource)));
-  const extra = [...keys].filter((k) => !['resourceType', 'id', ...allowed].includes(k));
-  t.equal(extra.length, 0, `only ${allowed.join(', ')} were served (extra: ${extra.join(', ')})`);
+/** Every served resource shows exactly the granted elements plus those always included (test/ehr/leaks.ts), and is marked SUBSETTED. */
+async function onlyGranted(t: Assert, h: Hospital, mrn: string, category: string, bundle: any, granted: string[]) {
+  const sources = new Map((await h.records.fetch(category, mrn)).map((r) => [r.id, r]));
+  for (const e of bundle.entry as any[]) {
+    const leaks = leaked(sources.get(e.resource.id)!, e.resource, granted);
+    t.equal(leaks.length, 0, `${e.resource.id}: only ${granted.join(', ')} and the elements always included (leaked: ${leaks.join(', ')})`);
+    const missing = withheld(sources.get(e.resource.id)!, e.resource, granted);
+    t.equal(missing.length, 0, `${e.resource.id}: the elements always included, with their values (withheld: ${missing.join(', ')})`);
+    t.ok(isSubsetted(e.resource), 'tagged SUBSETTED');
+  }
 }
 
 t.test('the patient fetches across hospitals: complete data, hash matches, valid FHIR', async (t) => {
@@ -141,6 +149,12 @@ t.test('the patient fetches across hospitals: complete data, hash matches, valid
   );
   const v = validateFhir(bundle);
   t.ok(v.valid, `valid FHIR R4 Bundle ${v.errors.join('; ')}`);
+  for (const e of bundle.entry) {
+    t.equal(e.fullUrl, `${h2.url}/fhir/Observation/${e.resource.id}`, "fullUrl under the holding hospital's FHIR base");
+    t.match(e.resource.meta, { lastUpdated: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/ }, 'lastUpdated from the EHR row');
+    t.notOk(isSubsetted(e.resource), 'complete, not SUBSETTED');
+  }
+  t.same(bundle.link, [{ relation: 'self', url: `${h2.url}/fhir/Observation?relationship=${rel}` }]);
 
   const own = await fetchAs(h1, token, { relationshipId: rel, category: 'Patient' });
   h2Requests++;
@@ -164,13 +178,16 @@ t.test('a viewer gets exactly the granted fields', async (t) => {
   t.equal(all.body['projected'], true);
   t.equal(all.body['hashMatches'], true, 'the gatekeeper checked the full record against the ledger');
   t.same(all.body['check'], { ledgerHash: all.body['ledgerHash'], localHash: null, matches: null });
-  onlyFields(t, all.body['bundle'], ['code', 'valueQuantity', 'effectiveDateTime']);
+  await onlyGranted(t, h2, record.mrn, 'Observation', all.body['bundle'], ['code', 'valueQuantity', 'effectiveDateTime']);
   t.ok(validateFhir(all.body['bundle']).valid, 'a projected bundle is still valid FHIR');
+  t.ok(all.body['bundle'].entry.every((e: any) => e.resource.status), 'status, which FHIR requires, comes along');
+  t.same(all.body['bundle'].link, [{ relation: 'self', url: `${h2.url}/fhir/Observation?relationship=${rel}&_elements=code,valueQuantity,effectiveDateTime` }]);
 
   const some = await fetchAs(h1, token, { relationshipId: rel, category: 'Observation', fields: ['code'] });
   h2Requests++;
   t.equal(some.status, 200);
-  onlyFields(t, some.body['bundle'], ['code']);
+  await onlyGranted(t, h2, record.mrn, 'Observation', some.body['bundle'], ['code']);
+  t.notOk(some.raw.includes('valueQuantity'), 'no value comes along with the code');
 });
 
 t.test('editing a row in the hospital database makes the next fetch report the mismatch', async (t) => {

@@ -137,7 +137,7 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   t.equal(seen.status, 200);
   t.equal(seen.json.decision, 'ALLOWED_VIEWER');
   const keys = new Set((seen.json.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
-  t.same([...keys].sort(), ['code', 'id', 'resourceType', 'valueQuantity'], 'only granted elements');
+  t.same([...keys].sort(), ['code', 'id', 'meta', 'resourceType', 'status', 'valueQuantity'], 'granted elements, plus the status FHIR requires and the SUBSETTED tag');
   const revoked = await api(h1, 'DELETE', `/relationships/${rel}/grants/${victorId}`, { token: dana });
   t.equal(revoked.status, 200);
   const refused = await api(h1, 'POST', '/records/fetch', { token: victor, body: { relationshipId: rel, category: 'Observation', fields: ['code'] } });

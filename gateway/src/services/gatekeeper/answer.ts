@@ -1,9 +1,10 @@
-import { hashResources, project, toBundle, type RecordService, type SearchsetBundle } from '../records/records.js';
+import { hashResources, isSubsetted, project, toBundle, type RecordService, type SearchsetBundle } from '../records/records.js';
 import { Problem, forbidden, notFound } from '../problem.js';
 import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
 import type { Signer } from '../../ports/ledger.js';
 import type { VerifiedRequest } from './signed-request.js';
+import type { GatekeeperAnswer as AnswerShape } from '@medrec/client/protocol';
 
 export const TAG_SYSTEM = 'https://medrec.example/fhir/CodeSystem/gatekeeper';
 
@@ -15,20 +16,26 @@ export interface AnswerDeps {
   /** This hospital's records-service identity (role provider): asks the ledger for decisions. */
   service: Signer;
   mspId: string;
+  /** read per answer: the public URL may be settled after listen (port 0) */
+  hospital: { publicUrl: string };
 }
 
-export interface GatekeeperAnswer {
-  relationshipId: string;
-  category: string;
-  decision: string;
-  /** the elements served (all the requester may see when it asked for none) */
-  fields: string[];
-  /** true when elements were left out of the resources: the source hash then covers more than was sent */
-  projected: boolean;
-  ledgerHash: string;
-  sourceHash: string;
-  hashMatches: boolean;
-  version: number;
+/**
+ * This gatekeeper's FHIR base: entries' fullUrl is `<base>/<type>/<id>`, so relative references such as
+ * `Patient/h1-pat-1001` inside an answer resolve against the hospital that holds the record.
+ */
+export function fhirBase(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/fhir`;
+}
+
+/** The search an answer is: one category of one relationship, and `_elements` when fields were left out. */
+export function searchUrl(base: string, category: string, relationshipId: string, elements?: readonly string[]): string {
+  const elementsParam = elements ? `&_elements=${elements.map(encodeURIComponent).join(',')}` : '';
+  return `${base}/${category}?relationship=${encodeURIComponent(relationshipId)}${elementsParam}`;
+}
+
+/** The answer as the client library defines it (the device checks it with the same code), with this gatekeeper's Bundle. */
+export interface GatekeeperAnswer extends AnswerShape {
   bundle: SearchsetBundle;
 }
 
@@ -51,9 +58,11 @@ export async function answerRequest(deps: AnswerDeps, req: VerifiedRequest): Pro
   const sourceHash = hashResources(resources);
   const hashMatches = sourceHash === decision.pointer.hash;
   const served = project(resources, decision.fields);
-  const granted = new Set(['resourceType', 'id', ...decision.fields]);
-  const projected = resources.some((r) => Object.keys(r).some((k) => !granted.has(k)));
+  const projected = served.some(isSubsetted);
+  const base = fhirBase(deps.hospital.publicUrl);
   const bundle = toBundle(served, {
+    baseUrl: base,
+    selfUrl: searchUrl(base, cat, rel, projected ? decision.fields : undefined),
     meta: {
       tag: [
         { system: TAG_SYSTEM, code: decision.code },

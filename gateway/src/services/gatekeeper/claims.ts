@@ -1,4 +1,5 @@
 import { isCategory, isField, type Category } from '@medrec/chaincode/domain';
+import { MAX_LIFETIME_SECONDS } from '@medrec/client/protocol';
 import { badRequest, unauthorized } from '../problem.js';
 
 /** What a signed gatekeeper request asks for (docs/DESIGN.md, "Gateway internals"). */
@@ -15,7 +16,6 @@ export interface RequestClaims {
   jti: string;
 }
 
-export const MAX_LIFETIME_SECONDS = 120;
 /** Tolerated clock drift between hospitals, for `iat` only; `exp` is never extended. */
 export const CLOCK_SKEW_SECONDS = 5;
 const MAX_FIELDS = 64;

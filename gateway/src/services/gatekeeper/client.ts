@@ -1,10 +1,9 @@
 import type { Category } from '@medrec/chaincode/domain';
+import { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from '@medrec/client/protocol';
 import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
-import { hashResources, type FhirResource } from '../records/records.js';
 import { Problem, forbidden, notFound } from '../problem.js';
 import type { Signer } from '../../ports/ledger.js';
-import type { GatekeeperAnswer } from './answer.js';
 import { JOSE_MEDIA_TYPE, signRequest } from './signed-request.js';
 
 export interface FetchRequest {
@@ -16,15 +15,8 @@ export interface FetchRequest {
 export interface FetchResult extends GatekeeperAnswer {
   /** the gatekeeper that answered (the relationship's endpoint on the ledger) */
   gatekeeper: string;
-  /** checks the caller made itself, trusting neither gatekeeper's word */
-  check: {
-    /** the pointer hash in the caller's own ledger view of the relationship */
-    ledgerHash: string | null;
-    /** hash of the resources received, when they were complete (nothing projected away) */
-    localHash: string | null;
-    /** localHash equals the caller's ledger hash; null when it could not be computed */
-    matches: boolean | null;
-  };
+  /** checks the caller made itself, trusting neither gatekeeper's word (the device runs the same check) */
+  check: RecordCheck;
 }
 
 /**
@@ -56,18 +48,7 @@ export async function fetchRecords(
   });
   const answer = await post(new URL(`${endpoint.pathname.replace(/\/+$/, '')}/gatekeeper/query`, endpoint), jws, timeoutMs);
   const ledgerHash = view.pointers?.find((p) => p.category === req.category)?.hash ?? null;
-  const localHash = answer.projected
-    ? null
-    : hashResources(answer.bundle.entry.map((e) => e.resource as FhirResource));
-  return {
-    ...answer,
-    gatekeeper: endpoint.origin,
-    check: {
-      ledgerHash,
-      localHash,
-      matches: localHash === null || ledgerHash === null ? null : localHash === ledgerHash,
-    },
-  };
+  return { ...answer, gatekeeper: endpoint.origin, check: checkRecords(answer, ledgerHash) };
 }
 
 async function post(url: URL, jws: string, timeoutMs: number): Promise<GatekeeperAnswer> {
@@ -96,18 +77,6 @@ async function post(url: URL, jws: string, timeoutMs: number): Promise<Gatekeepe
     }
     throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered with an unreadable error');
   }
-  if (!isAnswer(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
+  if (!isGatekeeperAnswer(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
   return body;
-}
-
-function isAnswer(body: unknown): body is GatekeeperAnswer {
-  const b = body as Partial<GatekeeperAnswer> | undefined;
-  return (
-    typeof b?.ledgerHash === 'string' &&
-    typeof b.sourceHash === 'string' &&
-    typeof b.hashMatches === 'boolean' &&
-    typeof b.projected === 'boolean' &&
-    b.bundle?.resourceType === 'Bundle' &&
-    Array.isArray(b.bundle.entry)
-  );
 }

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, errors as joseErrors } from 'jose';
 import { identityId, type Category } from '@medrec/chaincode/domain';
+import { DEFAULT_LIFETIME_SECONDS, REQUEST_TYP } from '@medrec/client/protocol';
 import { badRequest, unauthorized } from '../problem.js';
 import type { Signer } from '../../ports/ledger.js';
 import { certificateSubject } from '../../pki/certificate.js';
@@ -8,11 +9,7 @@ import { parseClaims, type RequestClaims } from './claims.js';
 import type { ReplayCache } from './replay.js';
 import type { TrustStore } from '../../pki/trust-store.js';
 
-/** Media type of a compact JWS (RFC 7515 §9.2.1): the body of POST /gatekeeper/query. */
-export const JOSE_MEDIA_TYPE = 'application/jose';
-/** `typ` of a gatekeeper request, so no other ES256 token signed by the same key can pass for one. */
-export const REQUEST_TYP = 'medrec-request+jws';
-const DEFAULT_LIFETIME_SECONDS = 60;
+export { JOSE_MEDIA_TYPE, REQUEST_TYP } from '@medrec/client/protocol';
 
 export interface RequestSpec {
   rel: string;

@@ -53,6 +53,14 @@ export function toFhirValue(value: SqlValue, type: FhirValueType, where: string)
   }
 }
 
+/** A timestamp as a FHIR instant (meta.lastUpdated): like dateTime, but a bare date is not precise enough. */
+export function toInstant(value: SqlValue, where: string): string | undefined {
+  if (value === null) return undefined;
+  const text = String(value).trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new EhrMappingError(`${where}: not an instant`);
+  return toDateTime(text, where);
+}
+
 function toDateTime(text: string, where: string): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
   const m = DATE_TIME.exec(text.trim());

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
 import { CATEGORIES, fieldsOf, type Category } from './categories.js';
+import { fills, requiredElements } from './r4-structure.js';
 
 /**
  * A hospital's mapping file: for each record category, the SQL to run (one per dialect, one named
@@ -45,6 +46,12 @@ export const CategoryMapping = Type.Object(
     id: Type.Object(
       { column: Column, prefix: Type.String({ pattern: '^[A-Za-z0-9\\-.]{1,32}$' }) },
       { additionalProperties: false, description: 'resource id = prefix + primary key value' },
+    ),
+    lastUpdated: Type.Optional(
+      Type.Object(
+        { column: Column },
+        { additionalProperties: false, description: "the row's last-change timestamp: the resource's meta.lastUpdated" },
+      ),
     ),
     elements: Type.Array(ElementMapping, { minItems: 1 }),
   },
@@ -159,6 +166,10 @@ function categoryProblems(category: Category, mapping: CategoryMapping): string[
     }
     if (paths.indexOf(element.path) !== i) problems.push(`/elements/${i}: path ${element.path} mapped twice`);
   });
+  const tops = paths.map((path) => path.split(/[.[]/)[0]!);
+  for (const element of requiredElements(category)) {
+    if (!tops.some((top) => fills(element, top))) problems.push(`/elements: FHIR R4 requires ${category}.${element.name}; map it`);
+  }
   return problems;
 }
 

@@ -1,16 +1,18 @@
 import type { EhrStore } from '../../ports/ehr.js';
 import { isCategory, UnknownCategoryError, type Category } from './categories.js';
-import { canonicalJson, sha256Hex } from './canonical.js';
 import type { HospitalMapping } from './mapping.js';
+import { projectResource } from './projection.js';
 import { rowToResource, type FhirResource } from './to-fhir.js';
 
 export type { FhirResource } from './to-fhir.js';
+export { alwaysIncluded, isSubsetted, SUBSETTED } from './projection.js';
 
 export interface SearchsetBundle {
   resourceType: 'Bundle';
   type: 'searchset';
   total: number;
   meta?: Record<string, unknown>;
+  link?: { relation: 'self'; url: string }[];
   entry: { fullUrl?: string; resource: FhirResource; search: { mode: 'match' } }[];
 }
 
@@ -44,31 +46,28 @@ export class RecordService {
 }
 
 /**
- * SHA-256 (hex) of the resources' canonical JSON (keys sorted, no whitespace), resources sorted by id:
- * the value a provider writes in the ledger pointer and the gatekeeper recomputes at fetch time.
+ * The ledger pointer's hash (exact bytes: docs/ehr.md, "The pointer hash") is the client library's: the
+ * device re-checks answers with the same function, so there is one implementation of those bytes.
  */
-export function hashResources(resources: readonly FhirResource[]): string {
-  const sorted = [...resources].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return sha256Hex(canonicalJson(sorted));
-}
+export { hashResources } from '@medrec/client/protocol';
 
-/** Keeps only the granted top-level elements (plus resourceType and id) of each resource. */
+/**
+ * A viewer's answer: each resource reduced to the granted top-level elements plus those that always
+ * accompany a grant (`alwaysIncluded`: R4's required and modifier elements), all with their real
+ * values (projection.ts); reduced resources are tagged SUBSETTED.
+ */
 export function project(resources: readonly FhirResource[], fields: readonly string[]): FhirResource[] {
   const granted = new Set(fields);
-  return resources.map((resource) => {
-    const kept: FhirResource = { resourceType: resource.resourceType, id: resource.id };
-    for (const [name, value] of Object.entries(resource)) {
-      if (granted.has(name) && name !== 'resourceType' && name !== 'id') kept[name] = value;
-    }
-    return kept;
-  });
+  return resources.map((resource) => projectResource(resource, granted));
 }
 
 export interface BundleOptions {
   /** e.g. tags saying which ledger pointer and hash the answer was checked against */
   meta?: Record<string, unknown>;
-  /** absolute base URL; when given, entries carry `fullUrl` = base/Type/id */
+  /** the FHIR base URL the resources live under; entries carry `fullUrl` = base/Type/id */
   baseUrl?: string;
+  /** the search this Bundle answers: its `self` link */
+  selfUrl?: string;
 }
 
 export function toBundle(resources: readonly FhirResource[], options: BundleOptions = {}): SearchsetBundle {
@@ -78,6 +77,7 @@ export function toBundle(resources: readonly FhirResource[], options: BundleOpti
     type: 'searchset',
     ...(options.meta ? { meta: options.meta } : {}),
     total: resources.length,
+    ...(options.selfUrl ? { link: [{ relation: 'self' as const, url: options.selfUrl }] } : {}),
     entry: resources.map((resource) => ({
       ...(base ? { fullUrl: `${base}/${resource.resourceType}/${resource.id}` } : {}),
       resource,

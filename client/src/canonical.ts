@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
-
-/** JSON with object keys sorted recursively and no whitespace: one text per value, whoever serialises it. */
+/**
+ * Canonical JSON: object keys sorted recursively (by UTF-16 code unit), no whitespace — one text per
+ * value, whoever serialises it. The ledger pointer's hash (fhir/hash.ts) and the sealed wallet's
+ * authenticated header depend on it; the gateway imports this very function (@medrec/client/protocol).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('non-finite number in canonical JSON');
@@ -14,8 +16,4 @@ export function canonicalJson(value: unknown): string {
     .filter((k) => record[k] !== undefined)
     .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

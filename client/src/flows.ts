@@ -1,0 +1,128 @@
+/**
+ * The device's side of each remote step (docs/device-keys.md), on the library alone so that the app
+ * and the CLI run the same code: enrol by activation code, log in, submit a transaction by offline
+ * signing, fetch sealed records and check them.
+ */
+import { CompactSign } from 'jose';
+import { utf8ToBytes } from './bytes.js';
+import { WalletError } from './errors.js';
+import { OfflineSigner, type TransactionIntent } from './fabric/offline-signer.js';
+import { freshClaims, signJws, signRequest } from './gatekeeper/request.js';
+import { checkRecords, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
+import { openSealedAnswer } from './gatekeeper/sealed.js';
+import type { ActivationResult, GatewayClient, Session } from './http/gateway-client.js';
+import type { Wallet, WalletIdentity } from './wallet.js';
+
+export const LOGIN_TYP = 'medrec-login+jws';
+export const RECOVER_TYP = 'medrec-recover+jws';
+
+function enrollmentOf(result: ActivationResult) {
+  return {
+    mspId: result.mspId,
+    enrollmentId: result.enrollmentId,
+    certificate: result.certificate,
+    caCertificates: result.caCertificates,
+    participantId: result.participantId,
+    identityId: result.identityId,
+    role: result.role,
+    ledger: { channel: result.channel, chaincode: result.chaincode },
+  };
+}
+
+/** Redeems a registrar's activation code with a CSR of the identity's key; the key never leaves. */
+export async function enrolByActivation(wallet: Wallet, name: string, client: GatewayClient, code: string): Promise<WalletIdentity> {
+  const info = await client.inspectActivation(code);
+  const existing = wallet.identities().find((i) => i.name === name);
+  if (existing && existing.record.scope.mspId !== info.mspId) {
+    throw new WalletError('INVALID_ARGUMENT', `identity ${name} belongs to ${existing.record.scope.mspId}, the code to ${info.mspId}`);
+  }
+  const identity = existing ?? wallet.addIdentity(name, { kind: 'identity', mspId: info.mspId }, client.baseUrl);
+  const result = await client.redeemActivation(code, await identity.csr(info.enrollmentId));
+  return wallet.setEnrollment(name, enrollmentOf(result));
+}
+
+/** A recovered device asks for the certificate of its re-derived key, proving it holds the key. */
+export async function recoverEnrollment(wallet: Wallet, name: string, client: GatewayClient): Promise<WalletIdentity> {
+  const identity = wallet.identity(name);
+  const jws = await new CompactSign(utf8ToBytes(JSON.stringify({ aud: client.origin, ...freshClaims() })))
+    .setProtectedHeader({ alg: 'ES256', typ: RECOVER_TYP, jwk: identity.key.publicJwk })
+    .sign(await identity.key.signingKey());
+  return wallet.setEnrollment(name, enrollmentOf(await client.recoverCertificate(jws)));
+}
+
+/** A gateway session for the device identity: a short-lived signed login token, no password. */
+export async function login(identity: WalletIdentity, client: GatewayClient): Promise<Session> {
+  const { certificate } = identity.enrolled();
+  return client.login(await signJws(identity.key, certificate, LOGIN_TYP, { aud: client.origin, ...freshClaims() }));
+}
+
+export function signerFor(identity: WalletIdentity): OfflineSigner {
+  const { mspId, certificate } = identity.enrolled();
+  return new OfflineSigner({ mspId, certificate, key: identity.key });
+}
+
+/** What the user asks for, on the ledger the device enrolled with. */
+export function intentFor(identity: WalletIdentity, contract: string, transaction: string, args: readonly string[]): TransactionIntent {
+  const ledger = identity.enrolled().ledger;
+  if (!ledger) throw new WalletError('NOT_ENROLLED', `identity ${identity.name} does not know its channel and chaincode`);
+  return { ...ledger, contract, transaction, args };
+}
+
+export interface TransactionOutcome {
+  txId: string;
+  /** Fabric validation code (VALID, MVCC_READ_CONFLICT, …) or UNKNOWN */
+  status: string;
+  blockNumber?: string;
+  /** the chaincode's endorsed result */
+  result: Uint8Array;
+}
+
+/** prepare → sign proposal → endorse → sign envelope → submit (→ sign commit-status request). */
+export async function submitTransaction(client: GatewayClient, signer: OfflineSigner, intent: TransactionIntent): Promise<TransactionOutcome> {
+  const prepared = await client.prepare(intent.contract, intent.transaction, intent.args);
+  const proposal = await signer.signProposal(prepared.proposal, intent, prepared.digest);
+  if (proposal.txId !== prepared.txId) throw new WalletError('TRANSACTION_MISMATCH', 'the gateway named another transaction id than the proposal');
+  const endorsed = await client.endorse(proposal.txId, proposal.signature);
+  const envelope = await signer.signTransaction(endorsed.transaction, proposal.ticket, endorsed.digest);
+  let submitted = await client.submit(proposal.txId, envelope.signature);
+  if ('commit' in submitted) {
+    const commit = await signer.signCommitStatus(submitted.commit, proposal.ticket, submitted.digest);
+    submitted = await client.commit(proposal.txId, commit.signature);
+  }
+  return { ...submitted, result: envelope.response.payload };
+}
+
+/** A read (evaluate) signed on the device the same way; nothing is ordered. */
+export async function evaluateTransaction(client: GatewayClient, signer: OfflineSigner, intent: TransactionIntent): Promise<Uint8Array> {
+  const prepared = await client.prepare(intent.contract, intent.transaction, intent.args);
+  const proposal = await signer.signProposal(prepared.proposal, intent, prepared.digest);
+  return client.evaluate(proposal.txId, proposal.signature);
+}
+
+export interface FetchedRecords {
+  answer: GatekeeperAnswer;
+  check: RecordCheck;
+  gatekeeper: string;
+}
+
+/** Signs the gatekeeper request on the device, has it relayed, opens the sealed answer and re-hashes it. */
+export async function fetchRecords(
+  client: GatewayClient,
+  identity: WalletIdentity,
+  request: { relationshipId: string; category: string; fields?: string[] },
+): Promise<FetchedRecords> {
+  const view = await client.relationship(request.relationshipId);
+  const gatekeeper = new URL(view.endpoint).origin;
+  const { jws, claims } = await signRequest(identity.key, identity.enrolled().certificate, {
+    rel: request.relationshipId,
+    cat: request.category,
+    fields: request.fields ?? [],
+    aud: gatekeeper,
+  });
+  const answer = await openSealedAnswer(await client.relay(jws), identity.key, { jti: claims.jti });
+  if (answer.relationshipId !== request.relationshipId || answer.category !== request.category) {
+    throw new WalletError('SEALED_ANSWER_INVALID', 'the sealed answer is about another relationship or category');
+  }
+  const ledgerHash = view.pointers?.find((p) => p.category === request.category)?.hash ?? null;
+  return { answer, check: checkRecords(answer, ledgerHash), gatekeeper };
+}

@@ -1,0 +1,46 @@
+/**
+ * Answers sealed to the device: the gatekeeper encrypts its answer to the requester's certificate key
+ * as a compact JWE (alg ECDH-ES, enc A256GCM), so the home gateway that relays it, and any proxy, see
+ * ciphertext only. The device opens it and re-hashes the records itself.
+ */
+import { compactDecrypt, errors as joseErrors } from 'jose';
+import { utf8 } from '../bytes.js';
+import { WalletError } from '../errors.js';
+import type { DeviceKey } from '../keys/device-key.js';
+import { isGatekeeperAnswer, type GatekeeperAnswer } from './answer.js';
+
+/** `cty` of a sealed gatekeeper answer. */
+export const SEALED_ANSWER_CTY = 'medrec-answer+json';
+
+const invalid = (message: string, cause?: unknown) =>
+  new WalletError('SEALED_ANSWER_INVALID', message, cause === undefined ? undefined : { cause });
+
+/**
+ * Opens a sealed answer with the device key. With `jti`, the JWE's protected header must name that
+ * request, so an answer to an older request cannot be passed off as the answer to this one.
+ */
+export async function openSealedAnswer(jwe: string, key: DeviceKey, expect: { jti?: string } = {}): Promise<GatekeeperAnswer> {
+  let plaintext: Uint8Array;
+  let header: Record<string, unknown>;
+  try {
+    const opened = await compactDecrypt(jwe, await key.agreementKey(), {
+      keyManagementAlgorithms: ['ECDH-ES'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+    });
+    plaintext = opened.plaintext;
+    header = opened.protectedHeader as Record<string, unknown>;
+  } catch (cause) {
+    if (cause instanceof joseErrors.JOSEAlgNotAllowed) throw invalid('the answer is not sealed with ECDH-ES and A256GCM', cause);
+    throw invalid('the answer cannot be opened with this device key', cause);
+  }
+  if (header['cty'] !== SEALED_ANSWER_CTY) throw invalid(`the sealed content is not a ${SEALED_ANSWER_CTY}`);
+  if (expect.jti !== undefined && header['jti'] !== expect.jti) throw invalid('the sealed answer is for another request');
+  let answer: unknown;
+  try {
+    answer = JSON.parse(utf8(plaintext));
+  } catch (cause) {
+    throw invalid('the sealed answer is not JSON', cause);
+  }
+  if (!isGatekeeperAnswer(answer)) throw invalid('the sealed answer is not a gatekeeper answer');
+  return answer;
+}
