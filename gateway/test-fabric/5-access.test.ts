@@ -32,7 +32,7 @@ t.test('the access index answers as the chaincode does, and sees every change co
   await indexed.submit(service, 'Relationship', 'putPointer', [rel, 'Observation', 'c'.repeat(64)], orgs);
   await indexed.submit(patient, 'Relationship', 'accept', [rel], orgs);
   const grant = (fields: string[]) =>
-    indexed.submit(patient, 'Relationship', 'grant', [rel, viewer.participantId, JSON.stringify({ items: [{ category: 'Observation', fields }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'TREAT' })], orgs);
+    indexed.submit(patient, 'Relationship', 'grant', [rel, viewer.participantId, JSON.stringify({ items: [{ category: 'Observation', fields }], validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'TREAT' })], orgs);
   await grant(['code', 'valueQuantity']);
 
   const question = (fields: string[], requester = viewer): AccessQuestion => ({

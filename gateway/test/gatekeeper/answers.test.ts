@@ -46,7 +46,7 @@ t.test('every answer of the seeded data is the one the evaluated decision gives'
     if (i % 2 === 0) {
       await client.submit(patient.signer, endorsedBy(Relationship.accept(rel), h2.mspId));
       const items = [{ category: 'Observation' as const, fields: ['code', 'valueQuantity'] }, { category: 'Condition' as const, fields: ['code'] }];
-      await client.submit(patient.signer, endorsedBy(Relationship.grant(rel, viewer.participantId, { items, validUntil: '2099-01-01T00:00:00.000Z', purpose: 'TREAT' }), h2.mspId));
+      await client.submit(patient.signer, endorsedBy(Relationship.grant(rel, viewer.participantId, { items, validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'TREAT' }), h2.mspId));
     }
     for (const who of [patient, viewer, doctor]) {
       for (const cat of categories) {

@@ -92,7 +92,7 @@ t.test('every situation of the chaincode access tests: in-process and chaincode 
   };
   await all('new');
   await ledger.submit(c.patient, 'Relationship', 'accept', [rel]);
-  const grant = JSON.stringify({ items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }, { category: 'Condition', fields: ['code'] }], validUntil: '2099-06-01T00:00:00.000Z', purpose: 'FAMRQT' });
+  const grant = JSON.stringify({ items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }, { category: 'Condition', fields: ['code'] }], validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'FAMRQT' });
   await ledger.submit(c.patient, 'Relationship', 'grant', [rel, pid(c.viewer), grant]);
   await all('accepted and granted');
   await ledger.submit(c.provider1, 'Relationship', 'putPointer', [rel, 'Observation', hex('2')]);
@@ -190,7 +190,7 @@ t.test('a change committed before a call is seen by that call, even with every r
   const ask = (fields: string[] = []) =>
     ledger.checkAccess(c.records1, { relationshipId: rel, requesterIdentityId: iid(c.viewer), category: 'Observation', fieldsJson: JSON.stringify(fields) });
   const grant = (fields: string[]) =>
-    ledger.submit(c.patient, 'Relationship', 'grant', [rel, pid(c.viewer), JSON.stringify({ items: [{ category: 'Observation', fields }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'TREAT' })]);
+    ledger.submit(c.patient, 'Relationship', 'grant', [rel, pid(c.viewer), JSON.stringify({ items: [{ category: 'Observation', fields }], validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'TREAT' })]);
 
   await grant(['code', 'valueQuantity']);
   for (let i = 0; i < 5; i++) t.match(await ask(['valueQuantity']), { allowed: true }, 'served while granted (records now cached)');
@@ -208,7 +208,7 @@ t.test('a change committed before a call is seen by that call, even with every r
   const rel2 = JSON.parse(str((await ledger.submit(c.provider1, 'Relationship', 'create', [pid(c.patient2), 'https://gk.example'])).result)).relationshipId as string;
   await ledger.submit(c.provider1, 'Relationship', 'putPointer', [rel2, 'Observation', hex('y')]);
   await ledger.submit(c.patient2, 'Relationship', 'accept', [rel2]);
-  await ledger.submit(c.patient2, 'Relationship', 'grant', [rel2, pid(c.viewer), JSON.stringify({ items: [{ category: 'Observation', fields: ['code'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'TREAT' })]);
+  await ledger.submit(c.patient2, 'Relationship', 'grant', [rel2, pid(c.viewer), JSON.stringify({ items: [{ category: 'Observation', fields: ['code'] }], validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'TREAT' })]);
   const question = { relationshipId: rel2, requesterIdentityId: iid(c.viewer), category: 'Observation', fieldsJson: '[]' };
   let committed = false;
   const late: Promise<{ code: string }>[] = [];
