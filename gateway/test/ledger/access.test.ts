@@ -150,8 +150,13 @@ t.test('randomised states: in-process and chaincode agree after every transactio
     if (!r || roll < 0.12) {
       const provider = pick(providers);
       const patient = pick(patients);
-      const id = JSON.parse(str((await ledger.submit(provider, 'Relationship', 'create', [pid(patient), 'https://gk.example'])).result)).relationshipId as string;
-      rels.push({ id, patient, provider });
+      // One open relationship per patient and hospital: a second create is refused until the first is deleted.
+      const created = await ledger.submit(provider, 'Relationship', 'create', [pid(patient), 'https://gk.example']).then(
+        (r) => JSON.parse(str(r.result)).relationshipId as string,
+        (e: Error & { code?: string }) => e.code ?? e.name,
+      );
+      if (!/^[0-9a-f]{64}$/.test(created)) return `create ${created}`;
+      rels.push({ id: created, patient, provider });
       return 'create';
     }
     const op = pick(['putPointer', 'putPointer', 'accept', 'accept', 'grant', 'grant', 'grant', 'revoke', 'acknowledge', 'reject', 'remove']);
