@@ -92,6 +92,9 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL CHECK (state IN ('issued', 'redeeming', 'used', 'failed')),
     used_at TEXT
   ) STRICT;`,
+  // 4: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
+  `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
