@@ -79,7 +79,7 @@ export class ResearchContract extends Contract {
     for (const entry of await summariesOf(state, caller.participantId)) {
       if (entry.role !== 'patient') continue;
       const rel = await loadRelationship(state, entry.relationshipId);
-      views.push({ relationshipId: rel.relationshipId, providerMspId: rel.providerMspId, requesterIsPatient: true, consent: await getConsent(state, rel) });
+      views.push({ relationshipId: rel.relationshipId, providerMspId: rel.providerMspId, patientId: rel.patientId, requesterIsPatient: true, consent: await getConsent(state, rel) });
     }
     return JSON.stringify(views);
   }
@@ -98,6 +98,7 @@ export class ResearchContract extends Contract {
     const view: ConsentView = {
       relationshipId: rel.relationshipId,
       providerMspId: rel.providerMspId,
+      patientId: rel.patientId,
       requesterIsPatient: requester?.status === 'active' && requester.role === 'patient' && requester.participantId === rel.patientId,
       consent: await getConsent(state, rel),
     };

@@ -120,6 +120,8 @@ export interface CohortPage {
 export interface ConsentView {
   relationshipId: string;
   providerMspId: string;
+  /** the relationship's patient (the pseudonymous identity its consent and inclusions are kept under) */
+  patientId: string;
   /** whether the identity asked about is this relationship's (active) patient */
   requesterIsPatient: boolean;
   consent: ResearchConsent | null;

@@ -25,11 +25,15 @@ import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
+import { ResearchGatekeeper } from '../services/research/gatekeeper.js';
+import { InclusionStore } from '../services/research/inclusions.js';
+import { ResearchService } from '../services/research/service.js';
 import { openGatewayDb } from '../services/store/gateway-db.js';
 import type { GatewayConfig, HospitalConfig } from './config.js';
 import { openEhr, type EhrSeeder } from './ehr.js';
 import { openIdentity, type HospitalCa } from './identity.js';
 import { openLedgers } from './ledger.js';
+import { openResearch } from './research.js';
 import { persistentSecret } from './secrets.js';
 import { ledgerTrust } from './trust.js';
 
@@ -123,6 +127,8 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const ledger = ledgers.byMsp.get(hospital.mspId)!;
       const { ehr, records } = await openEhr(hospital, provisioner.seedEhr);
       closers.push(() => ehr.close());
+      const research = openResearch(hospital);
+      closers.push(() => research.store?.close());
       const db = openGatewayDb(join(hospital.dataDir, 'gateway.db'));
       const audit = new AuditLog(db);
       closers.push(async () => {
@@ -148,6 +154,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
           : persistentSecret(join(hospital.dataDir, 'registrar.password'));
       await bootstrapHospital(enrolment, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
       provisioned[hospital.mspId] = users;
+      const service = await serviceSigner(enrolment, serviceSecret);
       hospitals.push({
         hospital,
         settings,
@@ -170,7 +177,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         }),
         trust: trusts.get(ledger)!,
         audit,
-        service: await serviceSigner(enrolment, serviceSecret),
+        research: new ResearchService({ mspId: hospital.mspId, client, records, links, timeoutMs: RESEARCH_TIMEOUT_MS }),
+        researchGatekeeper: new ResearchGatekeeper({ client, service, mspId: hospital.mspId, ...research, links, inclusions: new InclusionStore(db) }),
+        service,
       });
     }
     return {
@@ -187,6 +196,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     throw err;
   }
 }
+
+/** How long a research collection waits for a hospital's answer (an aggregate over its whole cohort). */
+const RESEARCH_TIMEOUT_MS = 120_000;
 
 export interface RunningGateway {
   mspId: string;
@@ -213,9 +225,25 @@ export async function startGateways(system: MedrecSystem): Promise<RunningGatewa
       }
       running.at(-1)!.url = hospital.publicUrl;
     }
+    for (const { runtime, app } of running) await publishGatekeeper(runtime, app);
     return running;
   } catch (err) {
     for (const g of running) await g.app.close();
     throw err;
+  }
+}
+
+/**
+ * Tells the ledger where this hospital's gatekeeper answers research requests and which templates its
+ * catalogue implements (once its public URL is known); a ledger that cannot be reached now is only
+ * logged: researchers then do not see this hospital until the next start.
+ */
+async function publishGatekeeper(runtime: HospitalRuntime, app: FastifyInstance): Promise<void> {
+  const templates = runtime.researchGatekeeper.templates();
+  if (templates.length === 0) return;
+  try {
+    await runtime.research.publishGatekeeper(runtime.service, runtime.hospital.publicUrl, templates);
+  } catch (err) {
+    app.log.warn({ err }, 'could not publish the research gatekeeper on the ledger');
   }
 }

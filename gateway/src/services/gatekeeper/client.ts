@@ -44,6 +44,15 @@ export async function fetchRecords(
 }
 
 async function post(url: URL, jws: string, timeoutMs: number): Promise<GatekeeperAnswer> {
+  return postSigned(url, jws, timeoutMs, isGatekeeperAnswer);
+}
+
+/**
+ * Posts a signed request to a gatekeeper and reads its JSON answer. A refusal is passed on as it is
+ * (same status, same code); a gatekeeper that cannot be reached, answers late or in an unknown shape
+ * is a 502/504 of its own.
+ */
+export async function postSigned<T>(url: URL, jws: string, timeoutMs: number, accept: (body: unknown) => body is T): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -69,6 +78,6 @@ async function post(url: URL, jws: string, timeoutMs: number): Promise<Gatekeepe
     }
     throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered with an unreadable error');
   }
-  if (!isGatekeeperAnswer(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
+  if (!accept(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
   return body;
 }

@@ -5,7 +5,7 @@ import { DEFAULT_LIFETIME_SECONDS, REQUEST_TYP } from '@medrec/client/protocol';
 import { badRequest, unauthorized } from '../problem.js';
 import type { Signer } from '../../ports/ledger.js';
 import { certificateSubject } from '../../pki/certificate.js';
-import { parseClaims, type RequestClaims } from './claims.js';
+import { parseClaims, type EnvelopeClaims, type RequestClaims } from './claims.js';
 import type { ReplayCache } from './replay.js';
 import type { TrustStore } from '../../pki/trust-store.js';
 
@@ -25,9 +25,18 @@ export async function signRequest(
   spec: RequestSpec,
   options: { nowSeconds?: number; lifetimeSeconds?: number; jti?: string } = {},
 ): Promise<string> {
+  return signClaims(signer, { ...spec }, options);
+}
+
+/** Signs any kind of gatekeeper request: its own claims plus the envelope (aud given; iat, exp, jti added). */
+export async function signClaims(
+  signer: Signer,
+  body: { aud: string } & Record<string, unknown>,
+  options: { nowSeconds?: number; lifetimeSeconds?: number; jti?: string } = {},
+): Promise<string> {
   const iat = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const claims: RequestClaims = {
-    ...spec,
+  const claims = {
+    ...body,
     iat,
     exp: iat + (options.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS),
     jti: options.jti ?? randomBytes(18).toString('base64url'),
@@ -38,14 +47,21 @@ export async function signRequest(
     .sign(createPrivateKey(signer.privateKey));
 }
 
-export interface VerifiedRequest {
-  claims: RequestClaims;
+/** A request whose signature, certificate and claims held: who signed it, and what it asks. */
+export interface Verified<C extends EnvelopeClaims> {
+  claims: C;
   mspId: string;
   enrollmentId: string;
   role: string | null;
   /** identityId(mspId, enrollmentId): the iid the ledger decides for */
   identityId: string;
 }
+
+/** A data request (one relationship's category). */
+export type VerifiedRequest = Verified<RequestClaims>;
+
+/** Checks one kind of request's claims (all kinds share the envelope: aud, iat, exp, jti). */
+export type ClaimsParser<C extends EnvelopeClaims> = (payload: unknown, audience: string, nowSeconds: number) => C;
 
 interface KnownCertificate {
   cert: X509Certificate;
@@ -80,7 +96,14 @@ export class RequestVerifier {
    * `seen` is filled in as far as verification gets (who, once the signature holds; what, once the
    * claims are valid), so a refusal can still be audited with whatever was proven.
    */
-  async verify(jws: string, seen: Partial<VerifiedRequest> = {}, nowMs = Date.now()): Promise<VerifiedRequest> {
+  async verify(jws: string, seen?: Partial<VerifiedRequest>, nowMs?: number): Promise<VerifiedRequest>;
+  async verify<C extends EnvelopeClaims>(jws: string, seen: Partial<Verified<C>>, nowMs: number, parse: ClaimsParser<C>): Promise<Verified<C>>;
+  async verify<C extends EnvelopeClaims>(
+    jws: string,
+    seen: Partial<Verified<C>> = {},
+    nowMs = Date.now(),
+    parse: ClaimsParser<C> = parseClaims as unknown as ClaimsParser<C>,
+  ): Promise<Verified<C>> {
     const header = protectedHeader(jws);
     if (header['alg'] !== 'ES256') throw unauthorized('ALG_NOT_ALLOWED', 'gatekeeper requests must be signed with ES256');
     if (header['typ'] !== REQUEST_TYP) throw badRequest('MALFORMED_REQUEST', `typ must be ${REQUEST_TYP}`);
@@ -113,7 +136,7 @@ export class RequestVerifier {
     const { mspId, enrollmentId, role, identityId } = cert;
     Object.assign(seen, { mspId, enrollmentId, role, identityId });
     const nowSeconds = Math.floor(nowMs / 1000);
-    const claims = parseClaims(parsed, this.audience(), nowSeconds);
+    const claims = parse(parsed, this.audience(), nowSeconds);
     seen.claims = claims;
     if (!this.replay.claim(identityId, claims.jti, claims.exp, nowSeconds)) {
       throw unauthorized('REPLAYED_REQUEST', 'this signed request was already used');

@@ -77,6 +77,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS audit_log_exp ON audit_log(exp) WHERE exp IS NOT NULL;
   ${AUDIT_GUARDS}`,
+  // 2: research (docs/research.md): the study or bounty an audited research answer was for, and which
+  // of this hospital's patients each released answer included (for the patients to ask, never on the ledger).
+  `ALTER TABLE audit_log ADD COLUMN query_id TEXT;
+  CREATE TABLE IF NOT EXISTS research_inclusions (
+    participant_id TEXT NOT NULL,
+    query_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('study', 'bounty')),
+    released_at TEXT NOT NULL,
+    PRIMARY KEY (participant_id, query_id)
+  ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -17,11 +17,7 @@ export class SqliteEhrStore implements EhrStore {
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string, queries: Readonly<Record<string, string>>, options: SqliteEhrOptions = {}) {
-    try {
-      this.db = new Database(file, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 2000 });
-    } catch (err) {
-      throw new EhrUnavailableError(`cannot open SQLite EHR database ${file}`, { cause: err });
-    }
+    this.db = openReadOnly(file, options.busyTimeoutMs ?? 2000);
     try {
       for (const [category, sql] of Object.entries(queries)) {
         const statement = this.db.prepare(sql);
@@ -59,7 +55,17 @@ export class SqliteEhrStore implements EhrStore {
   }
 }
 
-function unavailable(err: unknown): unknown {
+/** A read-only connection to an existing EHR file (unavailable, not a crash, when it cannot be opened). */
+export function openReadOnly(file: string, busyTimeoutMs: number): Database.Database {
+  try {
+    return new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (err) {
+    throw new EhrUnavailableError(`cannot open SQLite EHR database ${file}`, { cause: err });
+  }
+}
+
+/** Busy, locked, I/O and closed-connection errors as EhrUnavailableError (503); anything else as it is. */
+export function unavailable(err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|CORRUPT|NOTADB|FULL|PERM|READONLY)/.test(code)) {
     return new EhrUnavailableError(`SQLite EHR database unavailable (${code})`, { cause: err });
