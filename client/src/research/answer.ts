@@ -18,8 +18,10 @@ export interface ReleasedCell {
   /** a mean's noisy sum of the patients' clamped values, and the mean it gives */
   sum?: number;
   mean?: number;
+  /** noise variances: a count's, a sum's, their covariance (the sum includes the count), a mean's (delta method) */
   countVariance: number;
   sumVariance?: number;
+  sumCountCovariance?: number;
   meanVariance?: number;
 }
 
@@ -96,6 +98,7 @@ export interface CombinedCell {
   sum: number | null;
   mean: number | null;
   sumVariance: number | null;
+  sumCountCovariance: number | null;
   meanVariance: number | null;
 }
 
@@ -116,9 +119,10 @@ function combineCells(cell: CellKey, parts: { mspId: string; cell: AnswerCell }[
   const sum = shown.some((p) => p.cell.sum !== undefined) ? sumOf((c) => c.sum) : null;
   const countVariance = sumOf((c) => c.countVariance);
   const sumVariance = sum === null ? null : sumOf((c) => c.sumVariance);
+  const covariance = sum === null ? null : sumOf((c) => c.sumCountCovariance);
   const mean = sum !== null && count !== null && count > 0 ? sum / count : null;
-  // the delta method, as each hospital's meanVariance: Var(S/N) ≈ (Var S + mean² Var N) / N²
-  const meanVariance = mean === null ? null : (sumVariance! + mean ** 2 * countVariance!) / count! ** 2;
+  // the delta method over independent hospitals: Var(S/N) ≈ (Var S − 2·mean·Cov(S, N) + mean²·Var N) / N²
+  const meanVariance = mean === null ? null : (sumVariance! - 2 * mean * covariance! + mean ** 2 * countVariance!) / count! ** 2;
   return {
     cell,
     hospitals: shown.map((p) => p.mspId),
@@ -128,6 +132,7 @@ function combineCells(cell: CellKey, parts: { mspId: string; cell: AnswerCell }[
     sum,
     mean,
     sumVariance,
+    sumCountCovariance: covariance,
     meanVariance,
   };
 }

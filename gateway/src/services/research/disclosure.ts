@@ -134,12 +134,16 @@ export function disclose(rows: readonly PatientRow[], spec: DisclosureSpec, nois
   const release = (n: ReturnType<typeof noisy>): ReleasedCell => {
     const out: ReleasedCell = { cell: n.exact.cell, suppressed: false, count: n.count, countVariance };
     if (sumUnitsScale !== null) {
-      const sumVariance = discreteLaplaceVariance(sumUnitsScale) / scale ** 2 + mid ** 2 * countVariance;
+      // sum = mid·count + centred: its noise is the centred sum's plus mid times the count's, so it
+      // co-varies with the count; the mean's variance (delta method) takes that into account.
+      const centredVariance = discreteLaplaceVariance(sumUnitsScale) / scale ** 2;
       const sum = mid * n.count + n.centred / scale;
+      const mean = sum / n.count;
       out.sum = round(sum, digits);
-      out.mean = round(sum / n.count, digits);
-      out.sumVariance = sumVariance;
-      out.meanVariance = (sumVariance + (sum / n.count) ** 2 * countVariance) / n.count ** 2;
+      out.mean = round(mean, digits);
+      out.sumVariance = centredVariance + mid ** 2 * countVariance;
+      out.sumCountCovariance = mid * countVariance;
+      out.meanVariance = (centredVariance + (mean - mid) ** 2 * countVariance) / n.count ** 2;
     }
     return out;
   };
@@ -147,19 +151,14 @@ export function disclose(rows: readonly PatientRow[], spec: DisclosureSpec, nois
   const cells = exact.cells.map(noisy);
   const hasTotal = plan.contributions === 2;
   const total = hasTotal ? noisy(exact.total) : null;
-  const suppressed = new Map<ReturnType<typeof noisy>, SuppressedCell['reason']>();
-  for (const c of cells) if (!c.passes) suppressed.set(c, 'small');
-  // Complementary suppression, decided on noisy counts only (post-processing): with a total out,
-  // the suppressed cells are at least two and together at least the threshold, so total minus the
-  // released cells never isolates a small cell.
-  if (total?.passes && suppressed.size > 0) {
-    const open = cells.filter((c) => !suppressed.has(c)).sort((a, b) => a.count - b.count);
-    const hidden = () => [...suppressed.keys()].reduce((s, c) => s + c.count, 0);
-    while ((suppressed.size < 2 || hidden() < plan.threshold) && open.length > 0) suppressed.set(open.shift()!, 'complementary');
-  }
-  const shown = (c: ReturnType<typeof noisy>): AnswerCell => {
-    const reason = c.passes ? suppressed.get(c) : 'small';
-    return reason ? { cell: c.exact.cell, suppressed: true, reason } : release(c);
-  };
-  return { cells: cells.map(shown), total: total ? shown(total) : null, noise: plan };
+  // Complementary suppression, decided on noisy counts only (post-processing): the total minus the
+  // released cells is the suppressed cells' sum, so the total is released only when that sum covers
+  // at least two cells and itself passes the threshold; otherwise the total is suppressed (never a
+  // cell that passed: the cells are what a researcher combines across hospitals).
+  const small = cells.filter((c) => !c.passes);
+  const hidden = small.reduce((sum, c) => sum + c.count, 0);
+  const hideTotal = small.length > 0 && (small.length < 2 || hidden < plan.threshold);
+  const shown = (c: ReturnType<typeof noisy>, complementary = false): AnswerCell =>
+    !c.passes ? { cell: c.exact.cell, suppressed: true, reason: 'small' } : complementary ? { cell: c.exact.cell, suppressed: true, reason: 'complementary' } : release(c);
+  return { cells: cells.map((c) => shown(c)), total: total ? shown(total, hideTotal) : null, noise: plan };
 }
