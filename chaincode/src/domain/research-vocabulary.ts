@@ -96,8 +96,8 @@ export function labBounds(code: string): LabBounds | undefined {
  */
 export const RESEARCH_LIMITS = {
   epsilonMin: 0.1,
-  epsilonMax: 2,
-  budget: 10,
+  epsilonMax: 1,
+  budget: 5,
   delta: 1e-6,
   minCell: 11,
   studyMaxDays: 365,

@@ -123,23 +123,23 @@ t.test('a release is recorded once per hospital, charged to the budget, and neve
   const all = await c.w.evaluate<Release[]>(c.auditor, 'Research:releases', q);
   t.same(all.map((r) => r.mspId), [H1, H2]);
   t.same(Object.keys(all[0]!).sort(), ['answerHash', 'cells', 'epsilon', 'mspId', 'queryId', 'releasedAt', 'requesterId', 'txId']);
-  t.same(await c.w.evaluate<ResearchBudget>(c.researcher, 'Research:budget', c.researcher.pid), { participantId: c.researcher.pid, spent: 2, limit: 10, releases: 2 }, 'every hospital\'s answer is charged');
+  t.same(await c.w.evaluate<ResearchBudget>(c.researcher, 'Research:budget', c.researcher.pid), { participantId: c.researcher.pid, spent: 2, limit: 5, releases: 2 }, 'every hospital\'s answer is charged');
   await refused(t, c.w, c.records1, 'Research:recordRelease', [q, c.researcher.iid, '{"answerHash":"x","cells":1}'], 'INVALID_ARGUMENT');
   await refused(t, c.w, c.records1, 'Research:recordRelease', [q, c.researcher.iid, JSON.stringify({ answerHash: H('1'), cells: 1, values: [5] })], 'INVALID_ARGUMENT');
 });
 
 t.test('the privacy budget: releases stop at the limit, and a study the budget cannot pay is refused', async (t) => {
   const c = await cast();
-  const expensive = studyJson({ epsilon: 2 });
+  const expensive = studyJson({ epsilon: 1 });
   for (let i = 0; i < 5; i++) {
     const q = await study(c, c.researcher, expensive);
     await release(c, c.records1, q, c.researcher);
   }
-  t.equal((await c.w.evaluate<ResearchBudget>(c.auditor, 'Research:budget', c.researcher.pid)).spent, 10);
+  t.equal((await c.w.evaluate<ResearchBudget>(c.auditor, 'Research:budget', c.researcher.pid)).spent, 5);
   await refused(t, c.w, c.researcher, 'Research:submitStudy', [studyJson({ epsilon: 0.1 })], 'LIMIT_EXCEEDED');
   // spent by another route: a study submitted earlier, with the budget used up since
   const c2 = await cast();
-  const early = await study(c2, c2.researcher, studyJson({ epsilon: 2 }));
+  const early = await study(c2, c2.researcher, studyJson({ epsilon: 1 }));
   for (let i = 0; i < 5; i++) await release(c2, c2.records1, await study(c2, c2.researcher, expensive), c2.researcher);
   await refused(t, c2.w, c2.records1, 'Research:recordRelease', [early, c2.researcher.iid, JSON.stringify({ answerHash: H('a'), cells: 1 })], 'LIMIT_EXCEEDED');
   t.equal(codeOf(await c2.w.call(c2.records1, 'Research:prepareRelease', [early, c2.researcher.iid, ''], false)), 'LIMIT_EXCEEDED');
@@ -174,7 +174,7 @@ t.test('study validation: the catalogue vocabulary only', async (t) => {
     { criteria: { period: { from: '2020-01-01', to: '2025-01-01' }, mrn: 'H1-000100' } },
     { groupBy: ['postalCode'] },
     { epsilon: 0 },
-    { epsilon: 5 },
+    { epsilon: 2 },
     { epsilon: 0.12345 },
     { epsilon: '1' },
     { validUntil: '2025-01-01T00:00:00.000Z' },
