@@ -60,7 +60,8 @@ t.test('nothing the research transactions write is free text, SQL or an identifi
     } else if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') Object.values(v).forEach(walk);
   };
-  const research = [...w.ledger.state.entries()].filter(([k]) => /^\u0000(rcon|rq|rls|rbud|stw|stwq|gk)\u0000/.test(k));
+  const types = new Set(['rcon', 'rq', 'rls', 'rbud', 'stw', 'stwq', 'gk']);
+  const research = [...w.ledger.state.entries()].filter(([k]) => types.has(k.split('\u0000')[1]!));
   t.ok(research.length >= 9, `scanned ${research.length} research records`);
   for (const [, value] of research) walk(JSON.parse(value.toString('utf8')));
   for (const e of w.ledger.events) walk(JSON.parse(e.payload));

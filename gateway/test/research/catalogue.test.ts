@@ -76,7 +76,7 @@ t.test('on SQLite the columns each query returns are checked at start', async (t
 
 t.test('on SQL Server every parameter is bound as NVARCHAR(MAX), the T-SQL untouched', async (t) => {
   const calls: { sql: string; inputs: [string, unknown, unknown][] }[] = [];
-  let fail: unknown;
+  const failure: { error?: unknown } = {};
   const pool = {
     connect: async () => undefined,
     close: async () => undefined,
@@ -87,7 +87,7 @@ t.test('on SQL Server every parameter is bound as NVARCHAR(MAX), the T-SQL untou
         input: (name: string, type: unknown, value: unknown) => call.inputs.push([name, type, value]),
         query: async (sql: string) => {
           call.sql = sql;
-          if (fail) throw fail;
+          if (failure.error) throw failure.error;
           return { recordset: [{ patient_key: 'H1-000100', value: 101.5 }] };
         },
       };
@@ -101,7 +101,7 @@ t.test('on SQL Server every parameter is bound as NVARCHAR(MAX), the T-SQL untou
   t.same(calls[0]!.inputs.map(([name, , value]) => [name, value]), Object.entries(params));
   t.ok(calls[0]!.inputs.every(([, type]) => JSON.stringify(type) === JSON.stringify(mssql.NVarChar(mssql.MAX))));
   t.equal(store.columns(), undefined, 'unknown before running: checked on every answer instead');
-  fail = Object.assign(new Error('socket hang up'), { code: 'ESOCKET' });
+  failure.error = Object.assign(new Error('socket hang up'), { code: 'ESOCKET' });
   await t.rejects(store.rows(storeName('lab-mean'), params), EhrUnavailableError);
   await t.rejects(store.rows('research:nothing', {}), UnknownCategoryError);
   await store.close();

@@ -203,7 +203,7 @@ function fromRow(row: Row): AuditRecord {
     hashMatches: row.hash_matches === null ? null : row.hash_matches === 1,
     jti: row.jti,
     exp: row.exp,
-    queryId: row.query_id,
+    ...(row.query_id === null ? {} : { queryId: row.query_id }),
     prevHash: row.prev_hash,
     hash: row.hash,
   };
