@@ -98,10 +98,13 @@ export async function seedResearchPopulation(system: MedrecSystem, options: Popu
       }
       const creates: { patientId: string; endpoint: string; pointers: { category: Category; hash: string }[] }[] = [];
       for (const p of chunk) {
-        creates.push({ patientId: known.get(p.externalId)!.participantId, endpoint: runtime.hospital.publicUrl, pointers: await runtime.relationships.pointersFor(p.mrn) });
+        const patientId = known.get(p.externalId)!.participantId;
+        // As a provider's create: the chart proves to be this person's before it is linked, one to one.
+        await runtime.relationships.link(runtime.service, 'demo-population', patientId, p.mrn);
+        creates.push({ patientId, endpoint: runtime.hospital.publicUrl, pointers: await runtime.relationships.pointersFor(p.mrn) });
       }
+      // One relationship per patient and hospital: the ledger refuses the batch if any already has one.
       const rels = await runtime.client.submit(runtime.service, endorsedBy(Relationship.createBatch(creates), runtime.hospital.mspId));
-      chunk.forEach((p, i) => runtime.links.set(creates[i]!.patientId, p.mrn, 'demo-population'));
       const consents = chunk.flatMap((p, i) => {
         const terms = consentOf(seed, p, options.optIn ?? 0.8);
         return terms ? [{ member: known.get(p.externalId)!, relationshipId: rels.value[i]!, terms }] : [];

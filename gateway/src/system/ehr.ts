@@ -24,12 +24,19 @@ export function sqliteFileOf(hospital: HospitalConfig): string {
 }
 
 /** The EHR port of one hospital and the record service over it; an absent demo database is seeded first. */
-export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promise<{ ehr: EhrStore; records: RecordService }> {
+export interface OpenedEhr {
+  ehr: EhrStore;
+  records: RecordService;
+  /** The mapping's chart identifier, for proving a chart is a participant's before linking them. */
+  chart: HospitalMapping['chartIdentifier'];
+}
+
+export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promise<OpenedEhr> {
   const mapping = loadMapping(hospital.ehr.mappingFile);
   if (hospital.ehr.adapter === 'mssql') {
     if (!hospital.ehr.mssql) throw new ConfigError(`${hospital.mspId}: ehr.mssql.url is required for the mssql adapter`);
     const ehr = openEhrStore(mapping, { kind: 'mssql', ...hospital.ehr.mssql });
-    return { ehr, records: new RecordService(ehr, mapping) };
+    return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier };
   }
   const file = sqliteFileOf(hospital);
   if (!existsSync(file)) {
@@ -38,5 +45,5 @@ export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promi
     await seed(hospital.ehr.demoSeed, { kind: 'sqlite', file });
   }
   const ehr = openEhrStore(mapping, { kind: 'sqlite', file });
-  return { ehr, records: new RecordService(ehr, mapping) };
+  return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier };
 }

@@ -8,7 +8,7 @@ import { Problem as ProblemSchema } from '../schemas.js';
 import type { HospitalRuntime } from '../runtime.js';
 import type { Proven } from './gatekeeper.js';
 
-/** What the gatekeeper plugin shares with its research routes: one verifier, one replay cache, one audit path. */
+/** What the gatekeeper plugin shares with its research routes: one verifier, one replay cache, one audit path, the same limits. */
 export interface GatekeeperScope {
   runtime: HospitalRuntime;
   verifier: RequestVerifier;
@@ -32,13 +32,21 @@ export function researchGatekeeperRoutes(scope: FastifyInstance, s: GatekeeperSc
   const verify = async <C extends ResearchClaims | InclusionClaims>(request: FastifyRequest<{ Body: string }>, parse: (p: unknown, a: string, n: number) => C) => {
     const seen: Partial<Verified<C>> = {};
     proven.set(request, seen as Proven);
-    return verifier.verify(request.body, seen, Date.now(), parse);
+    const verified = await verifier.verify(request.body, seen, Date.now(), parse);
+    await scope.rateLimited('gatekeeperCertificate', request, { key: verified.identityId });
+    return verified;
+  };
+  // As /gatekeeper/query: an address that sent too many unverified requests is refused before its body is read.
+  const limited = {
+    config: { limit: 'gatekeeper' as const },
+    onRequest: async (request: FastifyRequest) => scope.rateLimited('gatekeeperUnverified', request, { count: false }),
   };
 
   scope.post<{ Body: string }>(
     '/gatekeeper/research',
     {
       bodyLimit,
+      ...limited,
       errorHandler: refuse,
       schema: {
         summary: "Answer a study or bounty for its owner, over this hospital's consenting patients, after disclosure control",
@@ -64,6 +72,7 @@ export function researchGatekeeperRoutes(scope: FastifyInstance, s: GatekeeperSc
     '/gatekeeper/research/inclusions',
     {
       bodyLimit,
+      ...limited,
       errorHandler: refuse,
       schema: {
         summary: 'Tell a patient which released research answers included them (never the answers)',

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { EhrUnavailableError, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import { EhrUnavailableError, PROBE_PATIENT_KEY, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 
 export interface SqliteEhrOptions {
@@ -43,10 +43,17 @@ export class SqliteEhrStore implements EhrStore {
   }
 
   async ping(): Promise<void> {
+    // A short wait for a writer's lock: the connection is synchronous, so a probe must not hold the
+    // event loop for the whole query timeout.
+    let timeout: number | undefined;
     try {
-      this.db.prepare('SELECT 1').get();
+      timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
+      for (const statement of this.statements.values()) statement.all({ patientKey: PROBE_PATIENT_KEY });
     } catch (err) {
-      throw unavailable(err);
+      throw unavailable(err, true);
+    } finally {
+      if (this.db.open && timeout !== undefined) this.db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
@@ -54,6 +61,8 @@ export class SqliteEhrStore implements EhrStore {
     if (this.db.open) this.db.close();
   }
 }
+
+const PROBE_BUSY_TIMEOUT_MS = 200;
 
 /** A read-only connection to an existing EHR file (unavailable, not a crash, when it cannot be opened). */
 export function openReadOnly(file: string, busyTimeoutMs: number): Database.Database {
@@ -64,8 +73,8 @@ export function openReadOnly(file: string, busyTimeoutMs: number): Database.Data
   }
 }
 
-/** Busy, locked, I/O and closed-connection errors as EhrUnavailableError (503); anything else as it is. */
-export function unavailable(err: unknown): unknown {
+/** A store error as the port's EhrUnavailableError (busy, locked, I/O, closed); for a probe, every failure is (a dropped table too). */
+export function unavailable(err: unknown, probing = false): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|CORRUPT|NOTADB|FULL|PERM|READONLY)/.test(code)) {
     return new EhrUnavailableError(`SQLite EHR database unavailable (${code})`, { cause: err });
@@ -73,5 +82,5 @@ export function unavailable(err: unknown): unknown {
   if (err instanceof TypeError && /database connection is not open/.test(err.message)) {
     return new EhrUnavailableError('SQLite EHR database is closed', { cause: err });
   }
-  return err;
+  return probing ? new EhrUnavailableError('a mapped table of the SQLite EHR database cannot be read', { cause: err }) : err;
 }
