@@ -29,6 +29,12 @@ export interface PopulationOptions {
   skip?: ReadonlySet<string>;
   /** consent transactions in flight at once */
   concurrency?: number;
+  /**
+   * Relationships carry the current pointers (default true). bench:research's large synthetic
+   * population opts out: research reads consents and the EHR, never pointers, and hashing every
+   * category of 100,000 charts would dominate the seeding.
+   */
+  pointers?: boolean;
   seed?: string;
   progress?: (mspId: string, done: number, of: number) => void;
 }
@@ -101,7 +107,7 @@ export async function seedResearchPopulation(system: MedrecSystem, options: Popu
         const patientId = known.get(p.externalId)!.participantId;
         // As a provider's create: the chart proves to be this person's before it is linked, one to one.
         await runtime.relationships.link(runtime.service, 'demo-population', patientId, p.mrn);
-        creates.push({ patientId, endpoint: runtime.hospital.publicUrl, pointers: await runtime.relationships.pointersFor(p.mrn) });
+        creates.push({ patientId, endpoint: runtime.hospital.publicUrl, pointers: options.pointers === false ? [] : await runtime.relationships.pointersFor(p.mrn) });
       }
       // One relationship per patient and hospital: the ledger refuses the batch if any already has one.
       const rels = await runtime.client.submit(runtime.service, endorsedBy(Relationship.createBatch(creates), runtime.hospital.mspId));

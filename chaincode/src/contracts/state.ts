@@ -64,7 +64,8 @@ export class State {
     } finally {
       await iterator.close();
     }
-    return { items, next: metadata.bookmark ?? '' };
+    // Fabric sends no metadata at all for an empty last page (every field at its default).
+    return { items, next: metadata?.bookmark ?? '' };
   }
 
   /** expand turns a stored value back into the record readers know. */

@@ -73,6 +73,15 @@ t.test('a batch opt-in and opt-out over a patient\'s relationships at two hospit
   t.same(mine.map((v) => v.consent?.status).sort(), ['withdrawn', 'withdrawn']);
 });
 
+t.test('a hospital without any consent answers an empty cohort (Fabric sends no page metadata then)', async (t) => {
+  const c = await cast();
+  const q = await study(c);
+  const empty = await page(c, c.records1, q, c.researcher);
+  t.same([empty.patients, empty.bookmark], [[], ''], 'no patients, one page');
+  await relationshipOf(c, c.patient, c.provider2);
+  t.same((await page(c, c.provider2, q, c.researcher)).patients, [], 'a relationship without a consent is not in it either');
+});
+
 t.test('the cohort at answer time: only consents that cover the query, at this hospital, now', async (t) => {
   const c = await cast();
   const w = c.w;

@@ -121,7 +121,9 @@ export class TestStub {
     const from = bookmark || start;
     const keys = [...this.ledger.state.keys()].filter((k) => k >= from && k < end).sort();
     const page = keys.slice(0, pageSize).map((key) => ({ namespace: 'medrec', key, value: this.ledger.state.get(key)! }));
-    return { iterator: await iterable(page), metadata: { fetchedRecordsCount: page.length, bookmark: keys[pageSize] ?? '' } };
+    const next = keys[pageSize] ?? '';
+    // As Fabric: an empty last page's metadata is all defaults, which the peer sends as nothing.
+    return { iterator: await iterable(page), ...(page.length > 0 || next !== '' ? { metadata: { fetchedRecordsCount: page.length, bookmark: next } } : {}) };
   }
   getHistoryForKey(key: string) {
     // Fabric returns the newest modification first.
