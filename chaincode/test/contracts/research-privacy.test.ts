@@ -11,6 +11,7 @@ import {
 } from '../../src/domain/research-vocabulary';
 import { EVENT_NAMES, ROLES } from '../../src/domain/types';
 import { BOUNTY, CONSENT_ALL, relationshipOf, stewards, study, studyJson } from '../support/research';
+import { strangeStrings } from '../support/scan';
 import { cast, H, H1, H2 } from '../support/world';
 
 /**
@@ -53,19 +54,11 @@ t.test('nothing the research transactions write is free text, SQL or an identifi
   ]);
   const allowed = (s: string) =>
     /^[0-9a-f]{64}$/.test(s) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(s) || /^\d{4}-\d{2}-\d{2}$/.test(s) || /^tx\d+$/.test(s) || vocabulary.has(s);
-  const strange: string[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') {
-      if (!allowed(v)) strange.push(v);
-    } else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
   const types = new Set(['rcon', 'rq', 'rls', 'rbud', 'stw', 'stwq', 'gk']);
   const research = [...w.ledger.state.entries()].filter(([k]) => types.has(k.split('\u0000')[1]!));
   t.ok(research.length >= 9, `scanned ${research.length} research records`);
-  for (const [, value] of research) walk(JSON.parse(value.toString('utf8')));
-  for (const e of w.ledger.events) walk(JSON.parse(e.payload));
-  t.same(strange, [], 'every written string is an id, a hash, a time, a date or a vocabulary word');
+  const written = [...research.map(([, value]) => JSON.parse(value.toString('utf8')) as unknown), ...w.ledger.events.map((e) => JSON.parse(e.payload) as unknown)];
+  t.same(strangeStrings(written, allowed), [], 'every written string is an id, a hash, a time, a date or a vocabulary word');
   const blob = research.map(([k, v]) => k + v.toString('utf8')).join('\n').toLowerCase();
   for (const needle of ['select', 'drop', 'jane', 'diabetes', 'mrn-', c.patient.externalId.toLowerCase(), c.patient.enrollmentId]) {
     t.notOk(blob.includes(needle), `"${needle}" appears in no research record`);

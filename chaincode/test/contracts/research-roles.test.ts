@@ -1,18 +1,12 @@
 import t from 'tap';
 import { BOUNTY, CONSENT_ALL, relationshipOf, stewards, study } from '../support/research';
-import { ALL_ROLES, byRole, cast, H, H1, refused, type Actor, type Cast } from '../support/world';
+import { everyRole, type RoleSpec } from '../support/roles';
+import { ALL_ROLES, cast, H, H1, refused, type Cast } from '../support/world';
 
 /**
  * Every research transaction, called by one registered identity of every role: the roles that may
  * call it succeed, every other role is refused with FORBIDDEN and changes nothing.
  */
-type Role = (typeof ALL_ROLES)[number];
-
-interface Spec {
-  fn: string;
-  allowed: Role[];
-  prepare: (c: Cast) => Promise<(caller: Actor) => string[]>;
-}
 
 async function consented(c: Cast): Promise<string> {
   const rel = await relationshipOf(c, c.patient);
@@ -20,7 +14,7 @@ async function consented(c: Cast): Promise<string> {
   return rel;
 }
 
-const specs: Spec[] = [
+const specs: RoleSpec[] = [
   { fn: 'Research:consent', allowed: ['patient'], prepare: async (c) => { const rel = await relationshipOf(c, c.patient); return () => [rel, CONSENT_ALL]; } },
   { fn: 'Research:withdraw', allowed: ['patient'], prepare: async (c) => { const rel = await consented(c); return () => [rel]; } },
   {
@@ -66,22 +60,7 @@ const specs: Spec[] = [
 ];
 
 t.test('every research transaction, every role', async (t) => {
-  for (const spec of specs) {
-    await t.test(spec.fn, async (t) => {
-      const c = await cast();
-      const argsFor = await spec.prepare(c);
-      const actors = byRole(c);
-      for (const role of ALL_ROLES.filter((r) => !spec.allowed.includes(r))) {
-        await refused(t, c.w, actors[role], spec.fn, argsFor(actors[role]), 'FORBIDDEN');
-      }
-      await refused(t, c.w, c.stranger, spec.fn, argsFor(c.stranger), 'FORBIDDEN');
-      for (const role of spec.allowed) {
-        const res = await c.w.call(actors[role], spec.fn, argsFor(actors[role]), true);
-        t.equal(res.status, 200, `${spec.fn} by ${role}: ${res.message}`);
-        if (spec.allowed.length === 1) break;
-      }
-    });
-  }
+  await everyRole(t, specs);
 });
 
 t.test('a researcher reads only its own budget and its own queries\' releases; the prepared page is its own hospital\'s', async (t) => {
