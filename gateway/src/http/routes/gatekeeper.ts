@@ -12,6 +12,7 @@ import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gate
 import { Problem as ProblemSchema } from '../schemas.js';
 import type {} from '../plugins/sessions.js';
 import { sendProblem, toProblem } from '../plugins/errors.js';
+import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 
 export interface GatekeeperOptions {
@@ -133,9 +134,8 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
       },
     },
     async (request) => {
-      const signer = await app.signerFor(request);
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(runtime.client, signer, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+      return fetchRecords(runtime.client, await requesterKeys(app, request), { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
     },
   );
 }

@@ -77,6 +77,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS audit_log_exp ON audit_log(exp) WHERE exp IS NOT NULL;
   ${AUDIT_GUARDS}`,
+  // 2: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
+  `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
