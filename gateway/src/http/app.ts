@@ -9,7 +9,9 @@ import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
 import { auditorRoutes } from './routes/auditor.js';
 import { authRoutes } from './routes/auth.js';
+import fhirRoutes from './routes/fhir.js';
 import gatekeeper from './routes/gatekeeper.js';
+import gatekeeperAudit from './routes/gatekeeper-audit.js';
 import { grantRoutes } from './routes/grants.js';
 import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -44,6 +46,8 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   app.addHook('onClose', async () => feed.stop());
 
   await app.register(gatekeeper, { runtime });
+  await app.register(gatekeeperAudit, { runtime });
+  await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
   for (const routes of [registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
     await app.register(routes, runtime);
