@@ -22,7 +22,7 @@ const { h1, h2 } = s.sys;
 const [rt1, rt2] = s.sys.system.hospitals as [(typeof s.sys.system.hospitals)[0], (typeof s.sys.system.hospitals)[0]];
 const origin = (url: string) => new URL(url).origin;
 type Entry = { fullUrl: string; resource: Json; search: { mode: string } };
-const matches = (bundle: Json) => (bundle['entry'] as Entry[]).filter((e) => e.search.mode === 'match');
+const matches = (bundle: Json) => ((bundle['entry'] ?? []) as Entry[]).filter((e) => e.search.mode === 'match');
 const agent = (event: Json, code: string) => (event['agent'] as Json[]).find((a) => a['type'].coding[0].code === code);
 const entity = (event: Json, role: string) => (event['entity'] as Json[] | undefined)?.find((e) => e['role'].code === role);
 

@@ -14,13 +14,13 @@ export function capabilityStatement(options: { baseUrl: string; hospital: string
             name: 'patient',
             type: 'reference',
             documentation:
-              "MedRec's participant id (Patient/<pid>): the Patient records every hospital holding this person's records keeps of them. R4 defines no `patient` parameter on Patient; this is the facade's.",
+              "MedRec's participant id (Patient/{pid}): the Patient records every hospital holding this person's records keeps of them. R4 defines no `patient` parameter on Patient; this is the facade's.",
           }
         : {
             name: 'patient',
             definition: `${CORE}/clinical-patient`,
             type: 'reference',
-            documentation: "MedRec's participant id (Patient/<pid>); required",
+            documentation: "MedRec's participant id (Patient/{pid}); required",
           },
     ],
     ...(type === 'Patient'
@@ -29,7 +29,7 @@ export function capabilityStatement(options: { baseUrl: string; hospital: string
             {
               name: 'everything',
               definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
-              documentation: 'Every record of every category the caller may see, from every hospital that holds them (Patient/<pid>/$everything)',
+              documentation: 'Every record of every category the caller may see, from every hospital that holds them (Patient/{pid}/$everything)',
             },
           ],
         }
@@ -54,7 +54,7 @@ export function capabilityStatement(options: { baseUrl: string; hospital: string
           "Read-only. Records come from each holding hospital's Database Gatekeeper; fullUrl is that gatekeeper's, resource ids are kept as it served them.",
         security: {
           cors: false,
-          description: 'Authorization: Bearer <session token from POST /auth/login at this gateway>. /fhir/metadata needs none.',
+          description: 'Authorization: Bearer {session token from POST /auth/login at this gateway}. /fhir/metadata needs none.',
         },
         resource: [
           ...records,

@@ -24,7 +24,6 @@ export const SYSTEMS = {
   resourceTypes: 'http://hl7.org/fhir/resource-types',
   restfulInteraction: 'http://hl7.org/fhir/restful-interaction',
   actReason: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
-  actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
   participationType: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
   consentScope: 'http://terminology.hl7.org/CodeSystem/consentscope',
   consentAction: 'http://terminology.hl7.org/CodeSystem/consentaction',

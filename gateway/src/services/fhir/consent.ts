@@ -22,6 +22,9 @@ export function toConsent(source: ConsentSource, now: string): Consent {
   }
 }
 
+/** The rules a ledger grant follows (R4 requires a policy or policy rule; no code of R4's consent-policy value set fits). */
+export const GRANT_POLICY = 'https://medrec.example/fhir/policy/ledger-grant';
+
 /** A grant's Consent id: 64 hex characters of SHA-256 over `<relationship id>:<viewer pid>` (one grant per viewer and relationship). */
 export function grantConsentId(relationshipId: string, viewerId: string): string {
   return createHash('sha256').update(`${relationshipId}:${viewerId}`).digest('hex');
@@ -29,7 +32,7 @@ export function grantConsentId(relationshipId: string, viewerId: string): string
 
 /**
  * A ledger grant as an R4 Consent (docs/fhir.md, "Grants as Consent"): scope patient-privacy, the
- * patient as subject and performer, policy rule OPTIN; the provision denies everything except one
+ * patient as subject and performer, MedRec's grant policy; the provision denies everything except one
  * nested `permit` per granted category — the viewer as actor (role IRCP, information recipient), the
  * grant's period and PurposeOfUse, action `access`, `class` the category's resource type, and the
  * granted top-level elements as repeated `granted-element` extensions (valueCode: the element name).
@@ -50,7 +53,7 @@ function grantConsent(grant: Grant, rel: ConsentSource['relationship'], now: str
     dateTime: grant.grantedAt,
     performer: [patient],
     organization: [{ identifier: { system: SYSTEMS.msp, value: rel.providerMspId }, display: `the hospital holding the records (${rel.providerMspId})` }],
-    policyRule: { coding: [{ system: SYSTEMS.actCode, code: 'OPTIN', display: 'opt-in' }] },
+    policy: [{ uri: GRANT_POLICY }],
     provision: {
       type: 'deny',
       provision: grant.items.map(

@@ -91,13 +91,15 @@ export class FhirFacade {
 
   /**
    * The relationships a caller may name a patient's records by: an auditor any patient's (Summary.of),
-   * the patient their own, a viewer those it was granted on.
+   * the patient their own, a viewer those it holds a grant on (revoked ones the ledger hides from it).
    */
   async relationshipsOf(keys: RequesterKeys, caller: Caller, patientId: string): Promise<SummaryEntry[]> {
     if (caller.role === 'auditor') {
       return (await this.deps.client.evaluate(keys.ledger, Summary.of(patientId))).filter((e) => e.role === 'patient');
     }
     const mine = await this.deps.client.evaluate(keys.ledger, Summary.mine());
-    return mine.filter((e) => e.patientId === patientId && e.participantId === caller.participantId && (e.role === 'patient' || e.role === 'viewer'));
+    return mine.filter(
+      (e) => e.patientId === patientId && e.participantId === caller.participantId && (e.role === 'patient' || (e.role === 'viewer' && e.status === 'granted')),
+    );
   }
 }

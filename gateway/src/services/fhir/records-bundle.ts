@@ -42,24 +42,28 @@ export function recordsBundle(fetched: readonly RelationshipFetch[], options: { 
   return searchset(matches, { self: options.selfUrl, total: matches.length }, issues);
 }
 
-/** A searchset Bundle: the matches, its links, `total` when it is known, and an OperationOutcome entry when there is something to say. */
+/**
+ * A searchset Bundle: the matches, its links, `total` when it is known, and an OperationOutcome entry
+ * when there is something to say; no `entry` at all when there is nothing (R4 allows no empty arrays).
+ */
 export function searchset(
   matches: readonly BundleEntry[],
   page: { self: string; next?: string; total?: number },
   issues: readonly OperationOutcomeIssue[] = [],
 ): Bundle {
   const id = randomUUID();
+  const entry: BundleEntry[] = [
+    ...matches,
+    ...(issues.length > 0
+      ? [{ fullUrl: `urn:uuid:${id}`, resource: { resourceType: 'OperationOutcome' as const, id, issue: [...issues] }, search: { mode: 'outcome' as const } }]
+      : []),
+  ];
   return {
     resourceType: 'Bundle',
     meta: { lastUpdated: new Date().toISOString() },
     type: 'searchset',
     ...(page.total === undefined ? {} : { total: page.total }),
     link: [{ relation: 'self', url: page.self }, ...(page.next ? [{ relation: 'next', url: page.next }] : [])],
-    entry: [
-      ...matches,
-      ...(issues.length > 0
-        ? [{ fullUrl: `urn:uuid:${id}`, resource: { resourceType: 'OperationOutcome' as const, id, issue: [...issues] }, search: { mode: 'outcome' as const } }]
-        : []),
-    ],
+    ...(entry.length > 0 ? { entry } : {}),
   };
 }
