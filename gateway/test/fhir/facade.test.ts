@@ -37,6 +37,17 @@ t.test('GET /fhir/metadata: a CapabilityStatement of exactly what is served, no 
   t.match(raw.headers.get('content-type'), /^application\/fhir\+json/);
 });
 
+t.test('the OpenAPI document describes the FHIR endpoints and their OperationOutcome refusals', async (t) => {
+  const doc = (await api(h1, 'GET', '/docs/json')).json;
+  for (const path of ['/fhir/metadata', '/fhir/Observation', '/fhir/Patient/{id}/$everything', '/fhir/Consent', '/fhir/AuditEvent', '/gatekeeper/audit']) {
+    t.ok(doc['paths'][path], `OpenAPI documents ${path}`);
+  }
+  const search = doc['paths']['/fhir/AuditEvent'].get;
+  t.same(search.parameters.map((p: Json) => p['name']).sort(), ['_count', '_cursor', '_format', 'altid', 'date', 'patient', 'site']);
+  t.ok(search.responses['403'] && search.responses['503'], 'refusals documented');
+  t.ok(doc['paths']['/fhir/Patient/{id}/$everything'].post, '$everything by POST too');
+});
+
 t.test("a patient's $everything comes from both hospitals, complete, each record from its own gatekeeper", async (t) => {
   const bundle = (await s.fhir(h1, s.alice.token).operation({ name: 'everything', resourceType: 'Patient', id: s.alice.pid })) as Json;
   t.equal(bundle['resourceType'], 'Bundle');

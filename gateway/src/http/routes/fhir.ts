@@ -24,7 +24,8 @@ import { SECURED } from '../schemas.js';
 const VERSION = '0.1.0';
 const DEFAULT_COUNT = 50;
 
-const OUTCOMES = { '4xx': OutcomeSchema, '5xx': OutcomeSchema };
+/** Every refusal a FHIR client may see, documented as an OperationOutcome. */
+const OUTCOMES = Object.fromEntries([400, 401, 403, 404, 502, 503, 504].map((status) => [status, OutcomeSchema]));
 const pidOf = (patient: string) => patient.replace(/^Patient\//, '');
 const callerOf = (request: FastifyRequest): Caller => ({
   role: request.user.role,
