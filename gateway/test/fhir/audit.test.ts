@@ -1,4 +1,6 @@
+import Fastify from 'fastify';
 import t from 'tap';
+import gatekeeperAudit from '../../src/http/routes/gatekeeper-audit.js';
 import { recordHash } from '../../src/services/audit/record.js';
 import { AUDIT_QUERY_TYP } from '../../src/services/gatekeeper/audit-claims.js';
 import { JOSE_MEDIA_TYPE, REQUEST_TYP, freshClaims, signJws, signRequest } from '../../src/services/gatekeeper/signed-request.js';
@@ -198,4 +200,25 @@ t.test('POST /gatekeeper/audit: signed like a data request, refused for everyone
   const logged = rt2.audit.search({ rels: null, requester: victorIid, since: null, until: null, before: null, limit: 5 });
   t.match(logged[0], { category: 'AuditEvent', decision: 'ROLE_FORBIDDEN', status: 403, relationshipId: s.rels.h2 }, "the viewer's attempt is in the log");
   t.ok(await login(h1, 'alice'), 'alice can still log in');
+});
+
+t.test('the audit route is rate-limited per certificate and, before verification, per address; 429s are not audited', async (t) => {
+  const app = Fastify({ logger: false });
+  await app.register(gatekeeperAudit, { runtime: rt2, limits: { certificate: { max: 2, windowSeconds: 60 }, unverifiedAddress: { max: 2, windowSeconds: 60 } } });
+  t.teardown(() => app.close());
+  const alice = await signerOf(rt1, 'alice');
+  const query = { rels: [s.rels.h2], requester: null, since: null, until: null, before: null, limit: 1, aud: h2 };
+  const post = async (body: string) => {
+    const res = await app.inject({ method: 'POST', url: '/gatekeeper/audit', headers: { 'content-type': JOSE_MEDIA_TYPE }, payload: body });
+    return { status: res.statusCode, code: (res.json() as Json)['code'] as string | undefined };
+  };
+  const signed = async () => signJws(alice, AUDIT_QUERY_TYP, { ...query, ...freshClaims() });
+  t.equal((await post(await signed())).status, 200);
+  t.equal((await post(await signed())).status, 200);
+  const head = rt2.audit.currentHead().seq;
+  t.same(await post(await signed()), { status: 429, code: 'RATE_LIMITED' }, 'the third query of the certificate in a minute');
+  t.equal(rt2.audit.currentHead().seq, head, 'not audited');
+  t.equal((await post('a.b.c')).code, 'MALFORMED_REQUEST');
+  t.equal((await post('a.b.c')).code, 'MALFORMED_REQUEST');
+  t.same(await post('a.b.c'), { status: 429, code: 'RATE_LIMITED' }, 'an address that sent two unverified queries');
 });

@@ -1,3 +1,4 @@
+import fastifyRateLimit from '@fastify/rate-limit';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry } from '../../services/audit/record.js';
@@ -15,15 +16,37 @@ import { Problem as ProblemSchema } from '../schemas.js';
 /** the largest signed audit query: 64 relationship ids and a certificate fit in well under 16 KiB */
 const BODY_LIMIT = 16 * 1024;
 
+export interface Budget {
+  max: number;
+  windowSeconds: number;
+}
+
+/** How many audit queries this route answers per window: per certificate once verified, per address before. */
+export interface AuditRouteLimits {
+  certificate: Budget;
+  unverifiedAddress: Budget;
+}
+
+export const AUDIT_ROUTE_LIMITS: AuditRouteLimits = {
+  // A patient's "who looked" page asks each holding gatekeeper once per page; auditors page through logs.
+  certificate: { max: 120, windowSeconds: 60 },
+  unverifiedAddress: { max: 60, windowSeconds: 60 },
+};
+
 /**
  * POST /gatekeeper/audit: a signed query of this hospital's access log (docs/fhir.md, "Access as
  * AuditEvent"). Signed by the requester's own key exactly like a data request, with its own `typ`;
  * verified the same way (channel CA, CRL, validity, signature, audience, lifetime, replay). The
  * query is itself audited, one record per relationship it names (category `AuditEvent`), so a
- * patient sees who read their access log; refused queries too. No record, no answer.
+ * patient sees who read their access log; refused queries too. No record, no answer. Rate-limited
+ * per certificate once verified and per address before (AUDIT_ROUTE_LIMITS); 16 KiB at most.
  */
-export default async function gatekeeperAudit(app: FastifyInstance, opts: { runtime: HospitalRuntime }): Promise<void> {
+export default async function gatekeeperAudit(
+  app: FastifyInstance,
+  opts: { runtime: HospitalRuntime; limits?: AuditRouteLimits },
+): Promise<void> {
   const { runtime } = opts;
+  const limits = opts.limits ?? AUDIT_ROUTE_LIMITS;
   const { audit, hospital } = runtime;
   const replay = new ReplayCache(audit.liveJtis(Math.floor(Date.now() / 1000)));
   const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin);
@@ -60,6 +83,9 @@ export default async function gatekeeperAudit(app: FastifyInstance, opts: { runt
     const problem =
       (err as FastifyError).validation !== undefined ? new Problem(400, 'MALFORMED_REQUEST', 'the body must be one compact JWS') : toProblem(err);
     if (problem.status >= 500) request.log.error({ err, code: problem.code }, 'audit query failed');
+    // Over budget: refused before any work, and not audited, so a flood cannot grow the log (or the ledger's anchors).
+    if (problem.code === 'RATE_LIMITED') return sendProblem(reply, request, problem);
+    if (proven.get(request)?.identityId === undefined) await limited(request, 'unverifiedAddress', request.ip, true).catch(() => undefined);
     try {
       await audited(request, problem.code, problem.status);
     } catch (auditErr) {
@@ -69,7 +95,28 @@ export default async function gatekeeperAudit(app: FastifyInstance, opts: { runt
     return sendProblem(reply, request, problem);
   };
 
+  let limited: (request: FastifyRequest, name: keyof AuditRouteLimits, key: string, count: boolean) => Promise<void> = async () => undefined;
+
   await app.register(async (scope) => {
+    // @fastify/rate-limit (in memory, per process); a gateway that already registered it for the whole app shares its store.
+    if (!scope.hasDecorator('createRateLimit')) await scope.register(fastifyRateLimit, { global: false });
+    const keys = new WeakMap<FastifyRequest, string>();
+    const checks = {
+      certificate: scope.createRateLimit({ max: limits.certificate.max, timeWindow: limits.certificate.windowSeconds * 1000, keyGenerator: (r) => keys.get(r)! }),
+      unverifiedAddress: scope.createRateLimit({
+        max: limits.unverifiedAddress.max,
+        timeWindow: limits.unverifiedAddress.windowSeconds * 1000,
+        keyGenerator: (r) => keys.get(r)!,
+      }),
+    };
+    limited = async (request, name, key, count) => {
+      keys.set(request, `audit-${name}:${key}`);
+      const result = await checks[name](request, { increment: count });
+      if (!result.isAllowed && (count ? result.isExceeded : result.remaining <= 0)) {
+        throw new Problem(429, 'RATE_LIMITED', `too many audit queries; try again in ${Math.max(1, result.ttlInSeconds)} s`, { limit: name });
+      }
+    };
+
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
@@ -77,6 +124,8 @@ export default async function gatekeeperAudit(app: FastifyInstance, opts: { runt
       '/gatekeeper/audit',
       {
         bodyLimit: BODY_LIMIT,
+        // An address that sent too many unverified queries is refused before its body is read.
+        onRequest: async (request) => limited(request, 'unverifiedAddress', request.ip, false),
         errorHandler: refuse,
         schema: {
           summary: "Read this hospital's gatekeeper access log (a signed audit query)",
@@ -95,6 +144,7 @@ export default async function gatekeeperAudit(app: FastifyInstance, opts: { runt
         const seen: Partial<VerifiedToken<AuditQueryClaims>> = {};
         proven.set(request, seen);
         const verified = await verifier.verifyToken(request.body, AUDIT_QUERY, seen);
+        await limited(request, 'certificate', verified.identityId, true);
         const answer = await answerAuditQuery(deps, verified);
         try {
           await audited(request, answer.access, 200);
