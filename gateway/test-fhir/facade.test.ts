@@ -1,7 +1,7 @@
 import t from 'tap';
 import { canonicalJson } from '@medrec/client/protocol';
-import { api, isoIn, removeDir, type Json } from '../test/http/support.js';
-import { openScenario } from '../test/fhir/scenario.js';
+import { api, isoIn, type Json } from '../test/http/support.js';
+import { scenarioFor } from '../test/fhir/scenario.js';
 import { Hl7Validator } from './support/hl7-validator.js';
 import { tallyWarnings } from './support/tally.js';
 
@@ -17,11 +17,7 @@ const validator = Hl7Validator.start();
 t.teardown(() => validator.close());
 const warm = validator.validate({ resourceType: 'Basic', id: 'warm-up', code: { text: 'warm-up' } }, 'warm-up');
 
-const s = await openScenario();
-t.teardown(async () => {
-  await s.sys.close();
-  removeDir(s.sys.dir);
-});
+const s = await scenarioFor(t);
 const { h1, h2 } = s.sys;
 const alice = s.fhir(h1, s.alice.token);
 const victor = s.fhir(h1, s.victor.token);

@@ -5,8 +5,8 @@ import { recordHash } from '../../src/services/audit/record.js';
 import { AUDIT_QUERY_TYP } from '../../src/services/gatekeeper/audit-claims.js';
 import { JOSE_MEDIA_TYPE, REQUEST_TYP, freshClaims, signJws, signRequest } from '../../src/services/gatekeeper/signed-request.js';
 import type { Signer } from '../../src/ports/ledger.js';
-import { api, login, removeDir, type Json } from '../http/support.js';
-import { openScenario } from './scenario.js';
+import { api, login, type Json } from '../http/support.js';
+import { entriesOf, originOf as origin, scenarioFor, type Entry } from './scenario.js';
 
 /**
  * Issue 13 item 5: each gatekeeper's access log as FHIR AuditEvent (IHE BALP's PatientQuery
@@ -15,16 +15,10 @@ import { openScenario } from './scenario.js';
  */
 t.setTimeout(300_000);
 
-const s = await openScenario();
-t.teardown(async () => {
-  await s.sys.close();
-  removeDir(s.sys.dir);
-});
+const s = await scenarioFor(t);
 const { h1, h2 } = s.sys;
 const [rt1, rt2] = s.sys.system.hospitals as [(typeof s.sys.system.hospitals)[0], (typeof s.sys.system.hospitals)[0]];
-const origin = (url: string) => new URL(url).origin;
-type Entry = { fullUrl: string; resource: Json; search: { mode: string } };
-const matches = (bundle: Json) => ((bundle['entry'] ?? []) as Entry[]).filter((e) => e.search.mode === 'match');
+const matches = (bundle: Json) => entriesOf(bundle);
 const agent = (event: Json, code: string) => (event['agent'] as Json[]).find((a) => a['type'].coding[0].code === code);
 const entity = (event: Json, role: string) => (event['entity'] as Json[] | undefined)?.find((e) => e['role'].code === role);
 

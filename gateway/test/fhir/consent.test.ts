@@ -1,7 +1,7 @@
 import t from 'tap';
 import { grantConsentId } from '../../src/services/fhir/consent.js';
-import { api, removeDir, type Json } from '../http/support.js';
-import { openScenario } from './scenario.js';
+import { api, type Json } from '../http/support.js';
+import { entriesOf, scenarioFor, type Entry } from './scenario.js';
 
 /**
  * Issue 13 item 4: every ledger grant readable as an R4 Consent, for the patient, the grantee and an
@@ -9,16 +9,11 @@ import { openScenario } from './scenario.js';
  */
 t.setTimeout(300_000);
 
-const s = await openScenario();
-t.teardown(async () => {
-  await s.sys.close();
-  removeDir(s.sys.dir);
-});
+const s = await scenarioFor(t);
 const { h1, h2 } = s.sys;
-type Entry = { fullUrl: string; resource: Json; search: { mode: string } };
 const consents = async (base: string, token: string) => {
   const bundle = (await s.fhir(base, token).search({ resourceType: 'Consent', searchParams: { patient: s.alice.pid } })) as Json;
-  return ((bundle['entry'] ?? []) as Entry[]).filter((e) => e.search.mode === 'match');
+  return entriesOf(bundle);
 };
 
 t.test("the patient reads her grants as Consents: one per grant, the mapping of docs/fhir.md", async (t) => {

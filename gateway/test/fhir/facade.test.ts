@@ -2,8 +2,8 @@ import t from 'tap';
 import { hashResources, type FhirResource } from '@medrec/client/protocol';
 import { CATEGORIES } from '@medrec/chaincode/domain';
 import { leaked, withheld } from '../ehr/leaks.js';
-import { api, removeDir, type Json } from '../http/support.js';
-import { openScenario } from './scenario.js';
+import { api, type Json } from '../http/support.js';
+import { entriesOf, originOf as origin, scenarioFor } from './scenario.js';
 
 /**
  * Issue 13 item 3: the FHIR R4 read facade, driven by a FHIR client library nobody here wrote
@@ -12,16 +12,10 @@ import { openScenario } from './scenario.js';
  */
 t.setTimeout(300_000);
 
-const s = await openScenario();
-t.teardown(async () => {
-  await s.sys.close();
-  removeDir(s.sys.dir);
-});
+const s = await scenarioFor(t);
 const { h1, h2 } = s.sys;
-const origin = (url: string) => new URL(url).origin;
-type Entry = { fullUrl: string; resource: Json; search: { mode: string } };
-const matches = (bundle: Json) => ((bundle['entry'] ?? []) as Entry[]).filter((e) => e.search.mode === 'match');
-const outcomes = (bundle: Json) => ((bundle['entry'] ?? []) as Entry[]).filter((e) => e.search.mode === 'outcome');
+const matches = (bundle: Json) => entriesOf(bundle);
+const outcomes = (bundle: Json) => entriesOf(bundle, 'outcome');
 
 t.test('GET /fhir/metadata: a CapabilityStatement of exactly what is served, no session needed', async (t) => {
   const cs = (await s.fhir(h1).capabilityStatement()) as Json;

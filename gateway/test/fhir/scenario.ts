@@ -7,7 +7,7 @@
 import type { Category } from '@medrec/chaincode/domain';
 import { Client } from 'fhir-kit-client';
 import { demoUsersFor } from '../../demo/users.js';
-import { api, isoIn, login, startTestSystem, type Json, type TestSystem } from '../http/support.js';
+import { api, isoIn, login, removeDir, startTestSystem, type Json, type TestSystem } from '../http/support.js';
 
 export interface Scenario {
   sys: TestSystem;
@@ -83,3 +83,19 @@ export async function openScenario(): Promise<Scenario> {
     fhir: (base, token) => new Client({ baseUrl: `${base}/fhir`, ...(token ? { bearerToken: token } : {}) }),
   };
 }
+
+/** The scenario for one test file: opened now, closed (and its data removed) when the file ends. */
+export async function scenarioFor(t: { teardown(fn: () => Promise<void>): void }): Promise<Scenario> {
+  const s = await openScenario();
+  t.teardown(async () => {
+    await s.sys.close();
+    removeDir(s.sys.dir);
+  });
+  return s;
+}
+
+export type Entry = { fullUrl: string; resource: Json; search: { mode: string } };
+
+/** A searchset's entries of one search mode (`match` by default; `outcome` for the OperationOutcome). */
+export const entriesOf = (bundle: Json, mode: 'match' | 'outcome' = 'match') => ((bundle['entry'] ?? []) as Entry[]).filter((e) => e.search.mode === mode);
+export const originOf = (url: string) => new URL(url).origin;
