@@ -44,6 +44,8 @@ export default async function fhirRoutes(app: FastifyInstance, opts: { runtime: 
   const timeoutMs = runtime.settings.fetchTimeoutMs ?? 10_000;
   const deps = { client: runtime.client, publicUrl: () => runtime.hospital.publicUrl, timeoutMs, problemOf: toProblem };
   const facade = new FhirFacade(deps);
+  // The statement describes this running gateway: it dates from its start.
+  const started = new Date().toISOString();
   const selfUrl = (request: FastifyRequest) => `${facade.baseUrl}${request.url.slice('/fhir'.length)}`;
   const fhir = (reply: FastifyReply, body: unknown) => reply.type(FHIR_JSON).send(body);
 
@@ -76,7 +78,7 @@ export default async function fhirRoutes(app: FastifyInstance, opts: { runtime: 
           hospital: runtime.hospital.name,
           mspId: runtime.hospital.mspId,
           version: VERSION,
-          date: '2026-11-21',
+          date: started,
         }),
       ),
   );
