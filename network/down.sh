@@ -14,7 +14,7 @@ done
 
 if [ -d "$FABRIC_DATA/pids" ]; then
   # Clients first, then peers, then orderers, then CAs, so nothing logs errors about the others.
-  for pattern in 'gateway*' 'cc-*' 'peer-*' 'orderer*' 'ca-*'; do
+  for pattern in 'gateway*' 'cc-*' 'peer-*' 'orderer-*' 'ca-*'; do
     for pidfile in "$FABRIC_DATA"/pids/$pattern.pid; do
       [ -e "$pidfile" ] || continue
       stop_bg "$(basename "$pidfile" .pid)"

@@ -1,49 +1,46 @@
 # Writes configtx.yaml for the medrec channel (sourced by network/up.sh after network/lib.sh).
 # Paths are relative to $FABRIC_DATA/config, where the file is written.
 #
-# Policies: hospitals use NodeOUs (admin/peer/client from the certificate's OU).
+# The hospitals are the channel's only organisations, in both its Application group (their peers
+# endorse, their clients transact) and its Orderer group (each runs an orderer): no separate orderer
+# organisation. They use NodeOUs (admin/peer/client/orderer from the certificate's OU).
+# Policies:
 # - Application Endorsement "ANY Endorsement": the chaincode-level policy lets any hospital's peer
 #   endorse; the chaincode narrows it per key with state-based endorsement (a relationship's keys need
 #   the provider's own hospital). Because the chaincode definition refers to this channel policy, a
 #   hospital that joins later is covered without a new definition sequence.
-# - LifecycleEndorsement and Admins "MAJORITY": committing a definition and changing the channel
-#   (adding a hospital) need most hospitals' admins.
+# - LifecycleEndorsement and every Admins "MAJORITY": committing a definition and changing the channel
+#   (adding a hospital, its orderer as a consenter) need most hospitals' admins. An organisation's own
+#   values (its MSP, with its CRL) are governed by its own Admins alone.
+# - BlockValidation "ANY Writers": a block signed by any hospital's orderer (etcdraft); SmartBFT
+#   checks a quorum of the consenters' signatures itself.
 
 hospital_org_yaml() { # HOSPITAL INDEX
   local h="$1" k="$2" org
   org="$(lower "$h")"
-  cat <<EOF
+  cat <<YAML
   - &${h}
     Name: ${h}MSP
     ID: ${h}MSP
     MSPDir: ../orgs/${org}/msp
     Policies:
-      Readers: {Type: Signature, Rule: "OR('${h}MSP.admin', '${h}MSP.peer', '${h}MSP.client')"}
-      Writers: {Type: Signature, Rule: "OR('${h}MSP.admin', '${h}MSP.client')"}
+      Readers: {Type: Signature, Rule: "OR('${h}MSP.admin', '${h}MSP.peer', '${h}MSP.client', '${h}MSP.orderer')"}
+      Writers: {Type: Signature, Rule: "OR('${h}MSP.admin', '${h}MSP.client', '${h}MSP.orderer')"}
       Admins: {Type: Signature, Rule: "OR('${h}MSP.admin')"}
       Endorsement: {Type: Signature, Rule: "OR('${h}MSP.peer')"}
+    OrdererEndpoints:
+      - ${FABRIC_HOST}:$(orderer_port "$k")
     AnchorPeers:
       - {Host: ${FABRIC_HOST}, Port: $(peer_port "$k")}
-EOF
+YAML
 }
 
 write_configtx() { # CONSENSUS (etcdraft|BFT)
-  local consensus="$1" n count h k=0 out="$FABRIC_DATA/config/configtx.yaml"
-  count="$(orderer_count)"
+  local consensus="$1" h k=0 out="$FABRIC_DATA/config/configtx.yaml" node
   {
     echo "Organizations:"
-    echo "  - &OrdererOrg"
-    echo "    Name: OrdererMSP"
-    echo "    ID: OrdererMSP"
-    echo "    MSPDir: ../orgs/orderer/msp"
-    echo "    Policies:"
-    echo "      Readers: {Type: Signature, Rule: \"OR('OrdererMSP.member')\"}"
-    echo "      Writers: {Type: Signature, Rule: \"OR('OrdererMSP.member')\"}"
-    echo "      Admins: {Type: Signature, Rule: \"OR('OrdererMSP.admin')\"}"
-    echo "    OrdererEndpoints:"
-    for n in $(seq 0 $((count - 1))); do echo "      - ${FABRIC_HOST}:$(orderer_port "$n")"; done
     for h in $(hospitals); do k=$((k + 1)); hospital_org_yaml "$h" "$k"; done
-    cat <<EOF
+    cat <<YAML
 Capabilities:
   Channel: &ChannelCapabilities {$([ "$consensus" = BFT ] && echo "V3_0: true" || echo "V2_0: true")}
   Orderer: &OrdererCapabilities {V2_0: true}
@@ -68,22 +65,25 @@ Orderer: &OrdererDefaults
     Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
     BlockValidation: {Type: ImplicitMeta, Rule: "ANY Writers"}
   Capabilities: *OrdererCapabilities
-EOF
+YAML
+    k=0
     if [ "$consensus" = BFT ]; then
       echo "  ConsenterMapping:"
-      for n in $(seq 0 $((count - 1))); do
-        local node="../orgs/orderer/nodes/orderer$n"
-        echo "    - {ID: $((n + 1)), Host: ${FABRIC_HOST}, Port: $(orderer_port "$n"), MSPID: OrdererMSP, ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt, Identity: $node/msp/signcerts/cert.pem}"
+      for h in $(hospitals); do
+        k=$((k + 1)); node="../orgs/$(lower "$h")/nodes/orderer0"
+        echo "    - {ID: $k, Host: ${FABRIC_HOST}, Port: $(orderer_port "$k"), MSPID: ${h}MSP, ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt, Identity: $node/msp/signcerts/cert.pem}"
       done
     else
       echo "  EtcdRaft:"
       echo "    Consenters:"
-      for n in $(seq 0 $((count - 1))); do
-        local node="../orgs/orderer/nodes/orderer$n"
-        echo "      - {Host: ${FABRIC_HOST}, Port: $(orderer_port "$n"), ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt}"
+      for h in $(hospitals); do
+        k=$((k + 1)); node="../orgs/$(lower "$h")/nodes/orderer0"
+        echo "      - {Host: ${FABRIC_HOST}, Port: $(orderer_port "$k"), ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt}"
       done
     fi
-    cat <<EOF
+    local orgs
+    orgs="$(hospitals | sed 's/^/*/' | paste -sd, | sed 's/,/, /g')"
+    cat <<YAML
 Channel: &ChannelDefaults
   Policies:
     Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
@@ -95,11 +95,11 @@ Profiles:
     <<: *ChannelDefaults
     Orderer:
       <<: *OrdererDefaults
-      Organizations: [*OrdererOrg]
+      Organizations: [$orgs]
     Application:
       <<: *ApplicationDefaults
-      Organizations: [$(hospitals | sed 's/^/*/' | paste -sd, | sed 's/,/, /g')]
-EOF
+      Organizations: [$orgs]
+YAML
   } >"$out"
 }
 

@@ -8,12 +8,18 @@
  *   transaction and in batches (Relationship.createBatch, as a hospital onboarding its patients).
  * Ends with one JSON line. BENCH_TX (default 400) transactions per run, BENCH_CONCURRENCY (default 32)
  * in flight, BENCH_BATCH (default 100) relationships per batch transaction.
+ *
+ * A submit answered "unavailable" after it reached the orderers has an unknown outcome (SmartBFT: the
+ * peer's Gateway wants a quorum of orderers to accept, and an orderer that already has the
+ * transaction answers "request already processed"). It is not resubmitted (that would write twice):
+ * its transaction id is looked up until the ledger says VALID, and it counts as committed then, with
+ * that time as its latency; how many needed this is reported (`unknown_then_committed`).
  */
 // fabric-contract-api logs every decorator when the chaincode module loads (through the composition root).
 import '../src/system/quiet-chaincode.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LedgerPort, Signer } from '../src/ports/ledger.js';
+import { LedgerUnavailableError, type LedgerPort, type Signer } from '../src/ports/ledger.js';
 import { loadConfig } from '../src/system/config.js';
 import { openLedgers } from '../src/system/ledger.js';
 import { openIdentity } from '../src/system/identity.js';
@@ -65,6 +71,28 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+let unknownThenCommitted = 0;
+
+/** The submit, or, when its outcome is unknown, its transaction's final status from the ledger. */
+async function committed<T>(ledger: LedgerPort, submit: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await submit();
+  } catch (error) {
+    const txId = (error as { cause?: { transactionId?: string } }).cause?.transactionId;
+    if (!(error instanceof LedgerUnavailableError) || !txId) throw error;
+    for (let i = 0; i < 120; i++) {
+      const tx = await ledger.getTransaction(txId).catch(() => undefined);
+      if (tx?.validationCode === 'VALID') {
+        unknownThenCommitted++;
+        return undefined;
+      }
+      if (tx) throw new Error(`transaction ${txId} was answered unavailable and is ${tx.validationCode}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw error;
+  }
+}
+
 /** Runs `count` submissions, `CONCURRENCY` at a time; committed tx/s and commit latencies. */
 async function load(count: number, submit: (i: number) => Promise<unknown>): Promise<{ tps: number; latencies: number[] }> {
   const latencies: number[] = [];
@@ -106,20 +134,20 @@ async function main(): Promise<void> {
   const orgs = { endorsingOrganizations: [h1.mspId] };
 
   // Warm up both chaincodes (connections, JIT) before measuring.
-  await load(CONCURRENCY, (i) => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs));
-  await load(CONCURRENCY, (i) => putstate.submit(provider, 'PutState', 'put', [`warm-${run}-${i}`, 'x']));
+  await load(CONCURRENCY, (i) => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs)));
+  await load(CONCURRENCY, (i) => committed(putstate, () => putstate.submit(provider, 'PutState', 'put', [`warm-${run}-${i}`, 'x'])));
 
   const before = blockBytes();
-  const mr = await load(TX, (i) => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs));
+  const mr = await load(TX, (i) => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs)));
   const singleBytes = (blockBytes() - before) / TX;
 
-  const ps = await load(TX, (i) => putstate.submit(provider, 'PutState', 'put', [`k-${run}-${i}`, 'x'], orgs));
+  const ps = await load(TX, (i) => committed(putstate, () => putstate.submit(provider, 'PutState', 'put', [`k-${run}-${i}`, 'x'], orgs)));
 
   const batches = Math.max(1, Math.round(TX / BATCH));
   const beforeBatch = blockBytes();
   for (let b = 0; b < batches; b++) {
     const batch = Array.from({ length: BATCH }, (_, i) => ({ patientId: patients[(b * BATCH + i) % patients.length]!, endpoint }));
-    await medrec.submit(provider, 'Relationship', 'createBatch', [JSON.stringify(batch)], orgs);
+    await committed(medrec, () => medrec.submit(provider, 'Relationship', 'createBatch', [JSON.stringify(batch)], orgs));
   }
   const batchedBytes = (blockBytes() - beforeBatch) / (batches * BATCH);
   await Promise.all([medrec.close(), putstate.close()]);
@@ -133,11 +161,13 @@ async function main(): Promise<void> {
     commit_p99_ms: Number(percentile(mr.latencies, 99).toFixed(1)),
     ledger_bytes_per_relationship: Math.round(singleBytes),
     ledger_bytes_per_relationship_batched: Math.round(batchedBytes),
+    unknown_then_committed: unknownThenCommitted,
   };
   console.log(`transactions per run ${TX}, ${CONCURRENCY} in flight, batches of ${BATCH}; network ${DATA}`);
   console.log(`medrec   Relationship.create: ${result.medrec_tps} tx/s, commit p50 ${result.commit_p50_ms} ms, p99 ${result.commit_p99_ms} ms`);
   console.log(`putstate PutState.put:        ${result.putstate_tps} tx/s, commit p50 ${percentile(ps.latencies, 50).toFixed(1)} ms, p99 ${percentile(ps.latencies, 99).toFixed(1)} ms`);
   console.log(`ledger bytes per relationship: ${result.ledger_bytes_per_relationship} singly, ${result.ledger_bytes_per_relationship_batched} batched`);
+  console.log(`submits answered unavailable, then found committed by transaction id: ${unknownThenCommitted}`);
   console.log(JSON.stringify(result));
 }
 

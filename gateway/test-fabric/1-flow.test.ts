@@ -6,6 +6,7 @@
 import t from 'tap';
 import { TransactionInvalidError } from '../src/ports/ledger.js';
 import {
+  caughtUp,
   ensureOnLedger,
   hospital,
   iid,
@@ -111,7 +112,10 @@ t.test('the flow across two hospitals on Fabric', async (t) => {
   t.equal(json<Relationship>(accepted.result).status, 'accepted');
 
   const grant = { items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'TREAT' };
-  await ledger1.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], { endorsingOrganizations: ['Hospital1MSP'] });
+  const granted = await ledger1.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
+    endorsingOrganizations: ['Hospital1MSP'],
+  });
+  await caughtUp(ledger2, granted.blockNumber);
 
   const allowed = json<Decision>(await ledger2.evaluate(viewer, 'Relationship', 'checkAccess', [id, iid(viewer), 'Observation', '["code"]']));
   t.match(allowed, { allowed: true, code: 'ALLOWED_VIEWER', fields: ['code'] });
@@ -135,7 +139,8 @@ t.test('the flow across two hospitals on Fabric', async (t) => {
   );
   await t.rejects(ledger1.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, '{not json']), { code: 'INVALID_ARGUMENT' });
 
-  await ledger1.submit(patient, 'Relationship', 'revoke', [id, viewer.participantId], { endorsingOrganizations: ['Hospital1MSP'] });
+  const revokedTx = await ledger1.submit(patient, 'Relationship', 'revoke', [id, viewer.participantId], { endorsingOrganizations: ['Hospital1MSP'] });
+  await caughtUp(ledger2, revokedTx.blockNumber);
   const revoked = json<Decision>(await ledger2.evaluate(viewer, 'Relationship', 'checkAccess', [id, iid(viewer), 'Observation', '["code"]']));
   t.match(revoked, { allowed: false, code: 'GRANT_REVOKED' });
 
@@ -203,6 +208,7 @@ t.test('state-based endorsement: only the provider’s own hospital can endorse 
     endorsingOrganizations: ['Hospital2MSP'],
   });
   const id = json<Relationship>(created.result).relationshipId;
+  await caughtUp(ledger1, created.blockNumber);
   // ...but once written, its keys carry Hospital1's key-level policy: Hospital2's peer alone cannot
   // endorse the patient's acceptance, nor an update of a pointer.
   const refusedAccept = await ledger2

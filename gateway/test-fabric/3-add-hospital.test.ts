@@ -1,7 +1,10 @@
 /**
- * A third hospital joins the running network (npm run fabric:add-hospital) and takes part in a flow:
- * its own CA issues its people, its peer endorses its relationships, and the other hospitals cannot.
- * Its REST gateway, which add-hospital starts, serves its EHR to a patient of the first hospital.
+ * A hospital joins the running network (npm run fabric:add-hospital) and takes part in a flow: its
+ * own CA issues its people, its peer endorses its relationships, and the other hospitals cannot; its
+ * orderer becomes a consenter. On fabric:up's two hospitals (etcdraft) it is Hospital3, the demo's
+ * third hospital, whose REST gateway add-hospital starts; on --bft's four (Hospital3 among them) it is
+ * Hospital5, a member without an EHR mapping (no REST gateway). Hospital3's gateway then serves its
+ * EHR to a patient of the first hospital.
  */
 import { randomInt } from 'node:crypto';
 import t from 'tap';
@@ -9,8 +12,14 @@ import { demoPatients } from '../demo/seed/population.js';
 import { login, ok } from '../demo/json-client.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { TransactionInvalidError } from '../src/ports/ledger.js';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
+  ROOT,
+  type HospitalInfo,
   addHospital,
+  caughtUp,
   ensureOnLedger,
   hospital,
   iid,
@@ -24,32 +33,49 @@ import {
   uniqueName,
 } from './network.js';
 
-const NAME = 'Hospital3';
+const run = promisify(execFile);
 
-t.test('a third hospital joins and runs a flow with the first', async (t) => {
-  if (loadNetwork().hospitals.some((h) => h.name === NAME)) {
-    t.comment(`${NAME} is already a member (test run again on the same network)`);
-  } else {
-    // The gatekeeper's trust follows the channel configuration: a config block is seen as it commits.
-    const before = loadNetwork();
-    const watcher = await openLedger(before, hospital(before, 'Hospital1'));
-    t.teardown(() => watcher.close());
-    t.same((await watcher.channelMembers()).map((m) => m.mspId), ['Hospital1MSP', 'Hospital2MSP'], 'the channel configuration, via qscc');
-    const seen: string[][] = [];
-    watcher.onChannelConfig((members) => void seen.push(members.map((m) => m.mspId)));
-    await addHospital(NAME);
-    for (let i = 0; i < 300 && !seen.some((ids) => ids.includes('Hospital3MSP')); i++) await new Promise((r) => setTimeout(r, 100));
-    t.ok(seen.some((ids) => ids.includes('Hospital3MSP')), 'the configuration block adding Hospital3 was followed live');
-    const members = await watcher.channelMembers();
-    const h3 = members.find((m) => m.mspId === 'Hospital3MSP');
-    const anchors = await openIdentity(hospital(loadNetwork(), NAME)).trustAnchors();
-    t.equal(h3?.caCertificates[0]?.trim(), anchors[0]?.trim(), "Hospital3's MSP names its CA's certificate");
-  }
+/** The consenters' endpoints in the channel configuration, as the hospital's orderer serves it. */
+async function channelConsenters(h: HospitalInfo): Promise<string[]> {
+  const { stdout } = await run(join(ROOT, 'network', 'channel-config.sh'), [h.name], { timeout: 60_000, maxBuffer: 16 << 20 });
+  const orderer = JSON.parse(stdout).channel_group.groups.Orderer.values;
+  const consenters: { host: string; port: number }[] =
+    orderer.ConsensusType.value.type === 'BFT' ? orderer.Orderers.value.consenter_mapping : orderer.ConsensusType.value.metadata.consenters;
+  return consenters.map((c) => `${c.host}:${c.port}`);
+}
+
+const initial = loadNetwork();
+// The first of these that is not a member yet (a second run on the same network adds the next one).
+const NAME = ['Hospital3', 'Hospital5', 'Hospital6', 'Hospital7'].find((n) => !initial.hospitals.some((h) => h.name === n))!;
+
+t.test('a hospital joins, its orderer a consenter, and runs a flow with the first', async (t) => {
+  // The gatekeeper's trust follows the channel configuration: a config block is seen as it commits.
+  const watcher = await openLedger(initial, hospital(initial, 'Hospital1'));
+  t.teardown(() => watcher.close());
+  t.same(
+    (await watcher.channelMembers()).map((m) => m.mspId).sort(),
+    initial.hospitals.map((h) => h.mspId).sort(),
+    'the channel configuration, via qscc',
+  );
+  const seen: string[][] = [];
+  watcher.onChannelConfig((members) => void seen.push(members.map((m) => m.mspId)));
+  await addHospital(NAME);
+  for (let i = 0; i < 300 && !seen.some((ids) => ids.includes(`${NAME}MSP`)); i++) await new Promise((r) => setTimeout(r, 100));
+  t.ok(seen.some((ids) => ids.includes(`${NAME}MSP`)), `the configuration block adding ${NAME} was followed live`);
+  const added = (await watcher.channelMembers()).find((m) => m.mspId === `${NAME}MSP`);
+  const anchors = await openIdentity(hospital(loadNetwork(), NAME)).trustAnchors();
+  t.equal(added?.caCertificates[0]?.trim(), anchors[0]?.trim(), `${NAME}'s MSP names its CA's certificate`);
   await t.rejects(addHospital(NAME), { message: /already a member/ }, 'a member cannot join twice');
   const network = loadNetwork();
   const h1 = hospital(network, 'Hospital1');
   const h3 = hospital(network, NAME);
-  t.equal(h3.mspId, 'Hospital3MSP');
+  t.equal(h3.mspId, `${NAME}MSP`);
+  t.equal(network.hospitals.length, initial.hospitals.length + 1);
+  t.equal(network.consensus, initial.consensus, 'the consensus type stays the one the channel was created with');
+  t.ok(network.orderers.some((o) => o.mspId === h3.mspId), 'its orderer is listed');
+  const consenters = await channelConsenters(h1);
+  t.ok(consenters.includes(h3.orderer.endpoint), `${NAME}'s orderer is a consenter of the channel`);
+  t.equal(consenters.length, initial.orderers.length + 1);
 
   const ledger1 = await openLedger(network, h1);
   const ledger3 = await openLedger(network, h3);
@@ -61,24 +87,25 @@ t.test('a third hospital joins and runs a flow with the first', async (t) => {
   const patient = await newPerson(h3, ledger3, 'patient');
   const viewer = await newPerson(h1, ledger1, 'viewer');
 
-  const created = await ledger3.submit(provider3, 'Relationship', 'create', [patient.participantId, 'https://hospital3.example/gatekeeper'], {
-    endorsingOrganizations: ['Hospital3MSP'],
+  const created = await ledger3.submit(provider3, 'Relationship', 'create', [patient.participantId, `https://${h3.key}.example/gatekeeper`], {
+    endorsingOrganizations: [`${NAME}MSP`],
   });
   const id = json<{ relationshipId: string }>(created.result).relationshipId;
-  t.equal(json<{ providerMspId: string }>(await ledger3.evaluate(provider3, 'Relationship', 'get', [id])).providerMspId, 'Hospital3MSP');
-  await ledger3.submit(provider3, 'Relationship', 'putPointer', [id, 'Condition', 'c'.repeat(64)], { endorsingOrganizations: ['Hospital3MSP'] });
-  await ledger3.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: ['Hospital3MSP'] });
+  t.equal(json<{ providerMspId: string }>(await ledger3.evaluate(provider3, 'Relationship', 'get', [id])).providerMspId, `${NAME}MSP`);
+  await ledger3.submit(provider3, 'Relationship', 'putPointer', [id, 'Condition', 'c'.repeat(64)], { endorsingOrganizations: [`${NAME}MSP`] });
+  await ledger3.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: [`${NAME}MSP`] });
   const grant = { items: [{ category: 'Condition', fields: ['code'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'CAREMGT' };
-  await ledger3.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
-    endorsingOrganizations: ['Hospital3MSP'],
+  const granted = await ledger3.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
+    endorsingOrganizations: [`${NAME}MSP`],
   });
+  await caughtUp(ledger1, granted.blockNumber);
 
   const decision = json<{ allowed: boolean; providerMspId: string }>(
     await ledger1.evaluate(viewer, 'Relationship', 'checkAccess', [id, iid(viewer), 'Condition', '["code"]']),
   );
-  t.match(decision, { allowed: true, providerMspId: 'Hospital3MSP' }, "Hospital1's viewer is granted Hospital3's record");
+  t.match(decision, { allowed: true, providerMspId: `${NAME}MSP` }, `Hospital1's viewer is granted ${NAME}'s record`);
 
-  // Hospital1's peer alone cannot endorse a change to Hospital3's relationship.
+  // Hospital1's peer alone cannot endorse a change to the new hospital's relationship.
   const refused = await ledger1
     .submit(patient, 'Relationship', 'revoke', [id, viewer.participantId], { endorsingOrganizations: ['Hospital1MSP'] })
     .then(() => undefined, (error: unknown) => error);
@@ -86,15 +113,15 @@ t.test('a third hospital joins and runs a flow with the first', async (t) => {
   t.equal((refused as TransactionInvalidError).validationCode, 'ENDORSEMENT_POLICY_FAILURE');
 
   const viaCli = JSON.parse(await peerQuery(h3, 'auditor', ['Relationship:get', id])) as { status: string; grants: { status: string }[] };
-  t.match(viaCli, { status: 'accepted', grants: [{ status: 'granted' }] }, "Hospital3's peer, through Fabric's CLI");
+  t.match(viaCli, { status: 'accepted', grants: [{ status: 'granted' }] }, `${NAME}'s peer, through Fabric's CLI`);
   const history = json<{ relationship: unknown[] }>(await ledger3.evaluate(auditor3, 'Relationship', 'history', [id]));
   t.equal(history.relationship.length, 2);
 });
 
 t.test("the third hospital's REST gateway serves its EHR to a patient of the first", async (t) => {
   const network = loadNetwork();
-  const [h1, h3] = ['Hospital1', NAME].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
-  t.equal((await fetch(`${h3}/ready`)).status, 200, `${NAME} gateway ready on its peer`);
+  const [h1, h3] = ['Hospital1', 'Hospital3'].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
+  t.equal((await fetch(`${h3}/ready`)).status, 200, 'Hospital3 gateway ready on its peer');
   t.equal((await fetch(`${h1}/ready`)).status, 200, 'Hospital1 gateway ready again after the restart');
 
   // random, so that the test can run again on the same network

@@ -26,7 +26,8 @@ export interface HospitalInfo {
   key: string;
   mspId: string;
   peer: { endpoint: string; tlsCaCert: string; hostAlias: string; operations: string; process: string };
-  ca: { url: string; caName: string; tlsCaCert: string; bootstrapAdmin: string; bootstrapSecret: string };
+  orderer: { endpoint: string; tlsCaCert: string; operations: string; process: string };
+  ca: { url: string; caName: string; tlsCaCert: string };
   gatewayPort: number;
   users: Record<string, UserFiles>;
 }
@@ -36,7 +37,7 @@ export interface NetworkInfo {
   chaincode: string;
   dataDir: string;
   consensus: string;
-  orderers: { endpoint: string; process: string; operations: string }[];
+  orderers: { endpoint: string; process: string; operations: string; mspId: string; tlsCaCert: string }[];
   hospitals: HospitalInfo[];
 }
 
@@ -129,9 +130,62 @@ export async function newPerson(
   return { ...user, participantId };
 }
 
-/** network/ctl.sh: stop or start one process of the network. */
-export async function ctl(action: 'stop' | 'start', kind: 'peer' | 'orderer' | 'chaincode', target: string): Promise<void> {
-  await run(join(ROOT, 'network', 'ctl.sh'), [action, kind, target], { timeout: 120_000 });
+/**
+ * Waits (bounded) until the peer behind `ledger` has committed block `blockNumber`. A submit returns
+ * once its own hospital's peer has committed; another hospital's peer may commit the block a moment
+ * later (with SmartBFT's several orderers noticeably so), so a read through it waits for that first.
+ */
+export async function caughtUp(ledger: LedgerPort, blockNumber: bigint): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await ledger.height()) > blockNumber) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the peer did not commit block ${blockNumber} within 20 s`);
+}
+
+/** The channel's height on a peer or orderer, from its operations endpoint (0 while it has none). */
+export async function nodeHeight(operations: string): Promise<number> {
+  const metrics = await (await fetch(`${operations}/metrics`)).text();
+  const match = /^ledger_blockchain_height\{channel="medrec"\} (\d+)/m.exec(metrics);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Waits (bounded) until the nodes at `lagging` (operations URLs) have at least the height of the node
+ * at `reference`: a restarted orderer or peer has caught up with the chain it missed.
+ */
+export async function nodesCaughtUp(reference: string, lagging: string[], timeoutMs = 120_000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const target = await nodeHeight(reference);
+    const heights = await Promise.all(lagging.map((url) => nodeHeight(url).catch(() => 0)));
+    if (target > 0 && heights.every((h) => h >= target)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** network/ctl.sh: stop (SIGTERM), kill (SIGKILL) or start one hospital's process of the network. */
+export async function ctl(
+  action: 'stop' | 'kill' | 'start',
+  kind: 'peer' | 'orderer' | 'chaincode',
+  hospitalName: string,
+  chaincode?: string,
+): Promise<void> {
+  await run(join(ROOT, 'network', 'ctl.sh'), [action, kind, hospitalName, ...(chaincode ? [chaincode] : [])], { timeout: 120_000 });
+}
+
+/** A network script that prints one JSON line last (push-crl.sh, upgrade-chaincode.sh). */
+export async function networkCommand<T>(script: string, args: string[], timeout = 600_000): Promise<T> {
+  const { stdout } = await run(join(ROOT, 'network', script), args, { timeout });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as T;
+}
+
+/** How many of its orderers the channel's consensus tolerates losing: etcdraft a minority, SmartBFT f of 3f+1. */
+export function faultTolerance(network: NetworkInfo): number {
+  const n = network.orderers.length;
+  return network.consensus === 'BFT' ? Math.floor((n - 1) / 3) : Math.floor((n - 1) / 2);
 }
 
 /** Fabric's own CLI: `peer chaincode query` as one of the hospital's staff identities. */
