@@ -7,6 +7,7 @@ import type { AuditRecord } from '../audit/record.js';
 import type { AuditFilter } from '../audit/search.js';
 import { badRequest, forbidden } from '../problem.js';
 import type { AuditQueryClaims } from './audit-claims.js';
+import { inPool } from './pool.js';
 import type { VerifiedToken } from './signed-request.js';
 
 /** What the audit route needs of the hospital around it. */
@@ -117,10 +118,9 @@ function remember(known: Map<string, string>, identityId: string, participantId:
 }
 
 async function describe(deps: AuditAnswerDeps, records: readonly AuditRecord[]): Promise<AuditRecordView[]> {
-  const views = new Map<string, RelationshipView | null>();
-  for (const rel of new Set(records.map((r) => r.relationshipId).filter((r): r is string => r !== null))) {
-    views.set(rel, await deps.client.evaluate(deps.service, Relationship.get(rel)).catch(unknownToLedger));
-  }
+  const rels = [...new Set(records.map((r) => r.relationshipId).filter((r): r is string => r !== null))];
+  const read = await inPool(rels, 4, (rel) => deps.client.evaluate(deps.service, Relationship.get(rel)).catch(unknownToLedger));
+  const views = new Map<string, RelationshipView | null>(rels.map((rel, i) => [rel, read[i]!]));
   const out: AuditRecordView[] = [];
   for (const rec of records) {
     const view = rec.relationshipId ? (views.get(rec.relationshipId) ?? null) : null;

@@ -6,6 +6,7 @@ import type { Signer } from '../../ports/ledger.js';
 import { Problem } from '../problem.js';
 import { isAuditAnswer, type AuditAnswer } from './audit-answer.js';
 import { AUDIT_QUERY_TYP, type AuditQueryClaims } from './audit-claims.js';
+import { inPool } from './pool.js';
 import { JOSE_MEDIA_TYPE, REQUEST_TYP, freshClaims, signJws, type RequestSpec } from './signed-request.js';
 
 /**
@@ -150,20 +151,6 @@ export async function postToGatekeeper<T>(url: URL, jws: string, timeoutMs: numb
   }
   if (!isAnswer(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
   return body;
-}
-
-/** Runs `work` over `items` with at most `limit` at once; results in item order. */
-export async function inPool<I, R>(items: readonly I[], limit: number, work: (item: I) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** One audit query's filters (audit-claims.ts), without the envelope. */
