@@ -1,5 +1,9 @@
 import Fastify from 'fastify';
 import t from 'tap';
+import errors from '../../src/http/plugins/errors.js';
+import limits, { DEFAULT_RATE_LIMITS } from '../../src/http/plugins/limits.js';
+import metrics from '../../src/http/plugins/metrics.js';
+import sessions from '../../src/http/plugins/sessions.js';
 import gatekeeperAudit from '../../src/http/routes/gatekeeper-audit.js';
 import { recordHash } from '../../src/services/audit/record.js';
 import { AUDIT_QUERY_TYP } from '../../src/services/gatekeeper/audit-claims.js';
@@ -184,8 +188,17 @@ t.test('POST /gatekeeper/audit: signed like a data request, refused for everyone
   await refused('an extra claim', sign(alice, { ...query, extra: 1 }), 400, 'INVALID_CLAIMS');
   await refused('a page too large', sign(alice, { ...query, limit: 101 }), 400, 'INVALID_CLAIMS');
   await refused('a bad relationship id', sign(alice, { ...query, rels: ['x'] }), 400, 'INVALID_RELATIONSHIP_ID');
+  // Refusals before a valid certificate's signature is proven are counted, not audited (issue 9).
+  const unaudited = async () => {
+    const text = await (await fetch(`${h2}/metrics`)).text();
+    return [...text.matchAll(/^medrec_gatekeeper_unaudited_refusals_total\{[^}]*route="audit"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  };
+  const [headBefore, countedBefore] = [rt2.audit.currentHead().seq, await unaudited()];
   await refused('JSON', JSON.stringify(query), 415, 'UNSUPPORTED_MEDIA_TYPE', 'application/json');
   await refused('a huge body', `${'a'.repeat(17_000)}.b.c`, 413, 'BODY_TOO_LARGE');
+  await refused('not a JWS', 'a.b.c', 400, 'MALFORMED_REQUEST');
+  t.equal(rt2.audit.currentHead().seq, headBefore, 'refusals of unverified queries add no audit record');
+  t.equal((await unaudited()) - countedBefore, 3, 'they are counted in the metrics instead');
   const once = await sign(alice, query);
   t.equal((await post(once)).status, 200);
   await refused('a replay', once, 401, 'REPLAYED_REQUEST');
@@ -198,7 +211,12 @@ t.test('POST /gatekeeper/audit: signed like a data request, refused for everyone
 
 t.test('the audit route is rate-limited per certificate and, before verification, per address; 429s are not audited', async (t) => {
   const app = Fastify({ logger: false });
-  await app.register(gatekeeperAudit, { runtime: rt2, limits: { certificate: { max: 2, windowSeconds: 60 }, unverifiedAddress: { max: 2, windowSeconds: 60 } } });
+  await app.register(errors);
+  await app.register(sessions, { mspId: rt2.hospital.mspId, secret: 'x'.repeat(32), ttlSeconds: 60 });
+  await app.register(metrics, { mspId: rt2.hospital.mspId });
+  const budget = { max: 2, windowSeconds: 60 };
+  await app.register(limits, { limits: { ...DEFAULT_RATE_LIMITS, gatekeeperAudit: budget, gatekeeperUnverified: budget } });
+  await app.register(gatekeeperAudit, { runtime: rt2 });
   t.teardown(() => app.close());
   const alice = await signerOf(rt1, 'alice');
   const query = { rels: [s.rels.h2], requester: null, since: null, until: null, before: null, limit: 1, aud: h2 };

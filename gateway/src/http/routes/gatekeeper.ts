@@ -1,6 +1,6 @@
 import type { Category } from '@medrec/chaincode/domain';
 import { Type } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuditAnchorer } from '../../services/audit/anchor.js';
 import type { AuditEntry } from '../../services/audit/record.js';
 import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/answer.js';
@@ -11,7 +11,7 @@ import { Problem } from '../../services/problem.js';
 import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gatekeeper-schemas.js';
 import { Problem as ProblemSchema } from '../schemas.js';
 import type {} from '../plugins/sessions.js';
-import { sendProblem, toProblem } from '../plugins/errors.js';
+import { gatekeeperRefusals } from '../gatekeeper-refusals.js';
 import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 
@@ -68,20 +68,11 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     await audit.append(entry);
   };
 
-  const refuse = async (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const problem =
-      (err as FastifyError).validation !== undefined
-        ? new Problem(400, 'MALFORMED_REQUEST', 'the body must be one compact JWS')
-        : toProblem(err);
-    if (problem.status >= 500) request.log.error({ err, code: problem.code }, 'gatekeeper request failed');
-    try {
-      await audited(request, problem.code, problem.status, null);
-    } catch (auditErr) {
-      request.log.error({ err: auditErr }, 'audit log write failed');
-      return sendProblem(reply, request, new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written'));
-    }
-    return sendProblem(reply, request, problem);
-  };
+  const refuse = gatekeeperRefusals(app, {
+    route: 'query',
+    verified: (request) => proven.get(request)?.identityId !== undefined,
+    audit: (request, problem) => audited(request, problem.code, problem.status, null),
+  });
 
   // Its own scope: the only body this route parses is a compact JWS; JSON and the rest get 415.
   await app.register(async (scope) => {
@@ -92,6 +83,9 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
       '/gatekeeper/query',
       {
         bodyLimit,
+        config: { limit: 'gatekeeper' },
+        // An address that sent too many unverified requests is refused before its body is read.
+        onRequest: async (request) => app.rateLimited('gatekeeperUnverified', request, { count: false }),
         errorHandler: refuse,
         schema: {
           summary: 'Answer a signed request for one relationship category (the Database Gatekeeper)',
@@ -108,6 +102,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
         const seen: Partial<VerifiedRequest> = {};
         proven.set(request, seen);
         const verified = await verifier.verify(request.body, seen);
+        await app.rateLimited('gatekeeperCertificate', request, { key: verified.identityId });
         const answer = await answerRequest({ ...runtime, mspId: hospital.mspId }, verified);
         try {
           await audited(request, answer.decision, 200, answer.hashMatches);
@@ -135,7 +130,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     },
     async (request) => {
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(runtime.client, await requesterKeys(app, request), { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+      return fetchRecords(runtime.client, await requesterKeys(app, request), request.user.identityId, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
     },
   );
 }

@@ -1,5 +1,7 @@
 import type { Category } from '@medrec/chaincode/domain';
 import type { MedrecClient } from '../../contract/client.js';
+import { Relationship } from '../../contract/medrec.js';
+import { forbidden, notFound } from '../problem.js';
 import { fetchAsUser, type FetchResult, type RequesterKeys } from './requester.js';
 
 export type { FetchResult } from './requester.js';
@@ -15,7 +17,20 @@ export interface FetchRequest {
  * `fetchAsUser` with its one outcome; a failure is thrown as it came (the gatekeeper's refusal with
  * its status and code, the ledger's error, an unreachable gatekeeper).
  */
-export async function fetchRecords(client: MedrecClient, keys: RequesterKeys, req: FetchRequest, timeoutMs: number): Promise<FetchResult> {
+export async function fetchRecords(
+  client: MedrecClient,
+  keys: RequesterKeys,
+  requesterIdentityId: string,
+  req: FetchRequest,
+  timeoutMs: number,
+): Promise<FetchResult> {
+  // The requester asks the ledger's access rule itself first: a refusal then carries the decision's
+  // own code (GRANT_REVOKED, GRANT_EXPIRED, NOT_A_PARTY, …), as the gatekeeper would answer, rather
+  // than the generic refusal of a relationship the requester may no longer read.
+  const decision = await client.evaluate(keys.ledger, Relationship.checkAccess(req.relationshipId, requesterIdentityId, req.category, req.fields));
+  if (!decision.allowed) {
+    throw decision.code === 'NO_POINTER' ? notFound(decision.code, decision.reason) : forbidden(decision.code, decision.reason);
+  }
   const [fetched] = await fetchAsUser(client, keys, [{ relationshipId: req.relationshipId, categories: [req.category], fields: req.fields }], {
     timeoutMs,
   });
