@@ -1,3 +1,4 @@
+import { REQUEST_TYP } from '@medrec/client/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestVerifier, Verified } from '../../services/gatekeeper/signed-request.js';
@@ -32,7 +33,8 @@ export function researchGatekeeperRoutes(scope: FastifyInstance, s: GatekeeperSc
   const verify = async <C extends ResearchClaims | InclusionClaims>(request: FastifyRequest<{ Body: string }>, parse: (p: unknown, a: string, n: number) => C) => {
     const seen: Partial<Verified<C>> = {};
     proven.set(request, seen as Proven);
-    const verified = await verifier.verify(request.body, seen, Date.now(), parse);
+    // The data requests' typ: each route accepts exactly its own claim set, so no kind passes for another.
+    const verified = await verifier.verifyToken(request.body, { typ: REQUEST_TYP, parse }, seen);
     await scope.rateLimited('gatekeeperCertificate', request, { key: verified.identityId });
     return verified;
   };

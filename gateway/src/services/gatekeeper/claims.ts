@@ -30,25 +30,50 @@ const invalid = (detail: string) => badRequest('INVALID_CLAIMS', detail);
  * the chaincode's allowlists, then audience and time. Pure; throws a Problem naming the first fault.
  */
 export function parseClaims(payload: unknown, audience: string, nowSeconds: number): RequestClaims {
-  const p = claimObject(payload, CLAIM_NAMES);
-  const { rel, cat, fields } = p;
-  if (typeof rel !== 'string' || typeof cat !== 'string') throw invalid('rel and cat must be strings');
-  envelopeShape(p);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw invalid('the request payload must be a JSON object');
+  }
+  const p = payload as Record<string, unknown>;
+  const extra = Object.keys(p).filter((k) => !CLAIM_NAMES.includes(k));
+  if (extra.length > 0) throw invalid('the request carries claims that are not part of the format');
+  const { rel, cat, fields, aud, iat, exp, jti } = p;
+  if (typeof rel !== 'string' || typeof cat !== 'string' || typeof aud !== 'string' || typeof jti !== 'string') {
+    throw invalid('rel, cat, aud and jti must be strings');
+  }
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) throw invalid('iat and exp must be integer seconds');
   if (!Array.isArray(fields) || fields.length > MAX_FIELDS) throw invalid(`fields must be an array of at most ${MAX_FIELDS}`);
   if (!HEX64.test(rel)) throw badRequest('INVALID_RELATIONSHIP_ID', 'rel must be a relationship id (64 lowercase hex)');
   if (!isCategory(cat)) throw badRequest('UNKNOWN_CATEGORY', 'cat must be one of the FHIR record categories');
   if (!fields.every((f) => isField(cat, f))) throw badRequest('UNKNOWN_FIELD', `fields must be ${cat} elements`);
   if (new Set(fields).size !== fields.length) throw invalid('fields names an element twice');
-  return { rel, cat, fields: fields as string[], ...envelope(p, audience, nowSeconds) };
+  return { rel, cat, fields: fields as string[], ...checkEnvelope({ aud, iat: iat as number, exp: exp as number, jti }, audience, nowSeconds) };
 }
 
-/** The claims every signed gatekeeper request carries, whatever it asks: audience, lifetime, request id. */
-export interface EnvelopeClaims {
+/** What every signed gatekeeper token carries besides its own claims. */
+export interface Envelope {
   aud: string;
   iat: number;
   exp: number;
   jti: string;
 }
+
+/**
+ * The checks every kind of signed gatekeeper token shares, made after its own claims' shape and names
+ * (types already checked): the jti's form, the audience, the lifetime and the time.
+ */
+export function checkEnvelope({ aud, iat, exp, jti }: Envelope, audience: string, nowSeconds: number): Envelope {
+  if (!JTI.test(jti)) throw invalid('jti must be 16-64 URL-safe characters');
+  if (aud !== audience) throw unauthorized('AUDIENCE_MISMATCH', 'the request was made for another gatekeeper');
+  if (exp <= iat || exp - iat > MAX_LIFETIME_SECONDS) {
+    throw badRequest('LIFETIME_TOO_LONG', `a request may live at most ${MAX_LIFETIME_SECONDS} seconds`);
+  }
+  if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw unauthorized('REQUEST_NOT_YET_VALID', 'iat is in the future');
+  if (exp <= nowSeconds) throw unauthorized('REQUEST_EXPIRED', 'the signed request has expired');
+  return { aud, iat, exp, jti };
+}
+
+/** The envelope as the research requests' claims extend it. */
+export type EnvelopeClaims = Envelope;
 
 /** A JSON object holding exactly the claims `names` (no extra ones: nothing rides along unchecked). */
 export function claimObject(payload: unknown, names: readonly string[]): Record<string, unknown> {
@@ -61,22 +86,10 @@ export function claimObject(payload: unknown, names: readonly string[]): Record<
   return p;
 }
 
-/** The envelope claims' types: aud and jti strings, iat and exp integer seconds. */
-export function envelopeShape(p: Record<string, unknown>): void {
+/** The envelope's types (aud and jti strings, iat and exp integer seconds), then checkEnvelope. */
+export function envelope(p: Record<string, unknown>, audience: string, nowSeconds: number): Envelope {
   if (typeof p['aud'] !== 'string' || typeof p['jti'] !== 'string') throw invalid('aud and jti must be strings');
   if (!Number.isSafeInteger(p['iat']) || !Number.isSafeInteger(p['exp'])) throw invalid('iat and exp must be integer seconds');
-}
-
-/** Checks aud, iat, exp and jti: made for this gatekeeper, short-lived, current, with a well-formed id. */
-export function envelope(p: Record<string, unknown>, audience: string, nowSeconds: number): EnvelopeClaims {
-  envelopeShape(p);
   const { aud, iat, exp, jti } = p as { aud: string; iat: number; exp: number; jti: string };
-  if (!JTI.test(jti)) throw invalid('jti must be 16-64 URL-safe characters');
-  if (aud !== audience) throw unauthorized('AUDIENCE_MISMATCH', 'the request was made for another gatekeeper');
-  if (exp <= iat || exp - iat > MAX_LIFETIME_SECONDS) {
-    throw badRequest('LIFETIME_TOO_LONG', `a request may live at most ${MAX_LIFETIME_SECONDS} seconds`);
-  }
-  if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw unauthorized('REQUEST_NOT_YET_VALID', 'iat is in the future');
-  if (exp <= nowSeconds) throw unauthorized('REQUEST_EXPIRED', 'the signed request has expired');
-  return { aud, iat, exp, jti };
+  return checkEnvelope({ aud, iat, exp, jti }, audience, nowSeconds);
 }

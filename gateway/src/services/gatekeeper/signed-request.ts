@@ -5,7 +5,7 @@ import { DEFAULT_LIFETIME_SECONDS, REQUEST_TYP } from '@medrec/client/protocol';
 import { badRequest, unauthorized } from '../problem.js';
 import type { Signer } from '../../ports/ledger.js';
 import { certificateSubject } from '../../pki/certificate.js';
-import { parseClaims, type EnvelopeClaims, type RequestClaims } from './claims.js';
+import { parseClaims, type RequestClaims } from './claims.js';
 import type { ReplayCache } from './replay.js';
 import type { TrustStore } from '../../pki/trust-store.js';
 
@@ -19,36 +19,38 @@ export interface RequestSpec {
   aud: string;
 }
 
-/** Signs a gatekeeper request with the requester's own enrolled key, carrying their certificate. */
-export async function signRequest(
-  signer: Signer,
-  spec: RequestSpec,
-  options: { nowSeconds?: number; lifetimeSeconds?: number; jti?: string } = {},
-): Promise<string> {
-  return signClaims(signer, { ...spec }, options);
+export interface SignOptions {
+  nowSeconds?: number;
+  lifetimeSeconds?: number;
+  jti?: string;
 }
 
-/** Signs any kind of gatekeeper request: its own claims plus the envelope (aud given; iat, exp, jti added). */
-export async function signClaims(
-  signer: Signer,
-  body: { aud: string } & Record<string, unknown>,
-  options: { nowSeconds?: number; lifetimeSeconds?: number; jti?: string } = {},
-): Promise<string> {
+/** `iat`, `exp` and a fresh `jti` for a short-lived signed request. */
+export function freshClaims(options: SignOptions = {}): { iat: number; exp: number; jti: string } {
   const iat = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const claims = {
-    ...body,
+  return {
     iat,
     exp: iat + (options.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS),
     jti: options.jti ?? randomBytes(18).toString('base64url'),
   };
+}
+
+/** A compact ES256 JWS of `claims` with header `{alg, typ, x5c: [the signer's certificate]}`. */
+export async function signJws(signer: Signer, typ: string, claims: object): Promise<string> {
   const der = new X509Certificate(signer.certificate).raw.toString('base64');
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: 'ES256', typ: REQUEST_TYP, x5c: [der] })
+    .setProtectedHeader({ alg: 'ES256', typ, x5c: [der] })
     .sign(createPrivateKey(signer.privateKey));
 }
 
-/** A request whose signature, certificate and claims held: who signed it, and what it asks. */
-export interface Verified<C extends EnvelopeClaims> {
+/** Signs a gatekeeper request with the requester's own enrolled key, carrying their certificate. */
+export async function signRequest(signer: Signer, spec: RequestSpec, options: SignOptions = {}): Promise<string> {
+  const claims: RequestClaims = { ...spec, ...freshClaims(options) };
+  return signJws(signer, REQUEST_TYP, claims);
+}
+
+/** A verified signed token of any kind the gatekeeper accepts: who signed it, and its checked claims. */
+export interface VerifiedToken<C> {
   claims: C;
   mspId: string;
   enrollmentId: string;
@@ -57,11 +59,16 @@ export interface Verified<C extends EnvelopeClaims> {
   identityId: string;
 }
 
-/** A data request (one relationship's category). */
-export type VerifiedRequest = Verified<RequestClaims>;
+export type VerifiedRequest = VerifiedToken<RequestClaims>;
 
-/** Checks one kind of request's claims (all kinds share the envelope: aud, iat, exp, jti). */
-export type ClaimsParser<C extends EnvelopeClaims> = (payload: unknown, audience: string, nowSeconds: number) => C;
+/** One kind of signed token: its `typ`, and the pure check of its claims (shape, allowlists, audience, time). */
+export interface TokenKind<C extends { jti: string; exp: number }> {
+  typ: string;
+  parse(payload: unknown, audience: string, nowSeconds: number): C;
+}
+
+/** The data request: `{rel, cat, fields, aud, iat, exp, jti}` (claims.ts). */
+export const DATA_REQUEST: TokenKind<RequestClaims> = { typ: REQUEST_TYP, parse: parseClaims };
 
 interface KnownCertificate {
   cert: X509Certificate;
@@ -98,17 +105,20 @@ export class RequestVerifier {
    * `seen` is filled in as far as verification gets (who, once the signature holds; what, once the
    * claims are valid), so a refusal can still be audited with whatever was proven.
    */
-  async verify(jws: string, seen?: Partial<VerifiedRequest>, nowMs?: number): Promise<VerifiedRequest>;
-  async verify<C extends EnvelopeClaims>(jws: string, seen: Partial<Verified<C>>, nowMs: number, parse: ClaimsParser<C>): Promise<Verified<C>>;
-  async verify<C extends EnvelopeClaims>(
+  async verify(jws: string, seen: Partial<VerifiedRequest> = {}, nowMs = Date.now()): Promise<VerifiedRequest> {
+    return this.verifyToken(jws, DATA_REQUEST, seen, nowMs);
+  }
+
+  /** The same checks for another kind of signed token (its own `typ`, so no token passes for another kind). */
+  async verifyToken<C extends { jti: string; exp: number }>(
     jws: string,
-    seen: Partial<Verified<C>> = {},
+    kind: TokenKind<C>,
+    seen: Partial<VerifiedToken<C>> = {},
     nowMs = Date.now(),
-    parse: ClaimsParser<C> = parseClaims as unknown as ClaimsParser<C>,
-  ): Promise<Verified<C>> {
+  ): Promise<VerifiedToken<C>> {
     const header = protectedHeader(jws);
     if (header['alg'] !== 'ES256') throw unauthorized('ALG_NOT_ALLOWED', 'gatekeeper requests must be signed with ES256');
-    if (header['typ'] !== REQUEST_TYP) throw badRequest('MALFORMED_REQUEST', `typ must be ${REQUEST_TYP}`);
+    if (header['typ'] !== kind.typ) throw badRequest('MALFORMED_REQUEST', `typ must be ${kind.typ}`);
     const x5c = header['x5c'];
     if (!Array.isArray(x5c) || typeof x5c[0] !== 'string' || x5c[0].length > MAX_X5C_CHARS) {
       throw badRequest('MALFORMED_REQUEST', "x5c must hold the requester's certificate");
@@ -138,7 +148,7 @@ export class RequestVerifier {
     const { mspId, enrollmentId, role, identityId } = cert;
     Object.assign(seen, { mspId, enrollmentId, role, identityId });
     const nowSeconds = Math.floor(nowMs / 1000);
-    const claims = parse(parsed, this.audience(), nowSeconds);
+    const claims = kind.parse(parsed, this.audience(), nowSeconds);
     seen.claims = claims;
     if (!this.replay.claim(identityId, claims.jti, claims.exp, nowSeconds)) {
       throw unauthorized('REPLAYED_REQUEST', 'this signed request was already used');
@@ -190,4 +200,12 @@ function protectedHeader(jws: string): Record<string, unknown> {
     // fall through: reported below as malformed
   }
   throw badRequest('MALFORMED_REQUEST', 'the JWS header is not a JSON object');
+}
+
+/** A verified signed request of any kind (data, research, inclusions). */
+export type Verified<C> = VerifiedToken<C>;
+
+/** Signs a request of another kind in the data requests' format: its own claims plus aud, iat, exp, jti. */
+export async function signClaims(signer: Signer, body: { aud: string } & Record<string, unknown>, options: SignOptions = {}): Promise<string> {
+  return signJws(signer, REQUEST_TYP, { ...body, ...freshClaims(options) });
 }

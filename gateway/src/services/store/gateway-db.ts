@@ -92,7 +92,10 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL CHECK (state IN ('issued', 'redeeming', 'used', 'failed')),
     used_at TEXT
   ) STRICT;`,
-  // 4: research (docs/research.md): the study or bounty an audited research answer was for, and which
+  // 4: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
+  `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
+  // 5: research (docs/research.md): the study or bounty an audited research answer was for, and which
   // of this hospital's patients each released answer included (for the patients to ask, never on the ledger).
   `ALTER TABLE audit_log ADD COLUMN query_id TEXT;
   CREATE TABLE IF NOT EXISTS research_inclusions (
