@@ -85,22 +85,6 @@ t.test('a fresh gateway.db gets the whole schema; opening again changes nothing'
   t.equal(log.verify().count, 0);
 });
 
-t.test("a gateway.db of the unmerged fhirapi branch (its version 2 was the audit indexes) still gets main's chart index", async (t) => {
-  const file = join(t.testdir(), 'gateway.db');
-  const old = new Database(file);
-  old.exec(UNVERSIONED);
-  old.exec(MIGRATIONS[0]!);
-  old.exec('CREATE INDEX audit_log_relationship ON audit_log (relationship_id, seq); CREATE INDEX audit_log_requester ON audit_log (requester, seq);');
-  old.pragma('user_version = 2');
-  old.close();
-
-  const db = openGatewayDb(file);
-  t.teardown(() => db.close());
-  t.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-  t.throws(() => db.exec(`INSERT INTO patient_links VALUES ('${'d'.repeat(64)}', 'H1-000100', 'dr-ada', '2026-01-01T00:00:00Z')`), /UNIQUE/, 'one chart, one participant');
-  t.ok(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'activations'").get(), 'activations table added');
-});
-
 t.test('a gateway.db from a newer gateway is refused, not misread', async (t) => {
   const file = join(t.testdir(), 'gateway.db');
   const db = new Database(file);

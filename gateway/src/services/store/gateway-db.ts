@@ -93,10 +93,8 @@ export const MIGRATIONS: readonly string[] = [
     used_at TEXT
   ) STRICT;`,
   // 4: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
-  // (patient_links_mrn again, IF NOT EXISTS: files of the unmerged fhirapi branch had these indexes as 2.)
   `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
-  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);
-  CREATE UNIQUE INDEX IF NOT EXISTS patient_links_mrn ON patient_links (mrn);`,
+  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
