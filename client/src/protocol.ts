@@ -8,3 +8,17 @@ export { canonicalJson } from './canonical.js';
 export { canonicalResources, hashResources, sha256Hex, type FhirResource, type Sha256Hex } from './fhir/hash.js';
 export { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
 export { DEFAULT_LIFETIME_SECONDS, JOSE_MEDIA_TYPE, MAX_LIFETIME_SECONDS, REQUEST_TYP } from './gatekeeper/wire.js';
+export {
+  answerHash,
+  combineAnswers,
+  isReleasedAnswer,
+  type AnswerCell,
+  type CellKey,
+  type CombinedAnswer,
+  type CombinedCell,
+  type NoiseReport,
+  type ReleasedAnswer,
+  type ReleasedCell,
+  type ResearchAnswer,
+  type SuppressedCell,
+} from './research/answer.js';

@@ -1,5 +1,6 @@
 import '../src/system/quiet-chaincode.js';
-import { demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
+import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD, DEMO_STEWARDS } from '../demo/index.js';
+import { populateOnFirstStart } from '../demo/research-population.js';
 import { loadConfig } from '../src/system/config.js';
 import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../src/system/system.js';
 
@@ -39,9 +40,11 @@ function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
 }
 
 async function main(): Promise<void> {
+  const started = Date.now();
   const config = loadConfig(process.env, {}, { demoSeeds: DEMO_HOSPITALS });
+  const patients = demoPatientCount(config);
   // The demo's data and people, handed in: with MEDREC_SEED_DEMO=false none of it is created.
-  const system = await openSystem(config, { provisioner: demoProvisioner() });
+  const system = await openSystem(config, { provisioner: demoProvisioner({ patients }) });
   let gateways: RunningGateway[];
   try {
     gateways = await startGateways(system);
@@ -51,6 +54,29 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${banner(system, gateways)}\n\n`);
   let stopping = false;
+  process.stdout.write(`Gateways ready in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
+  // The research population fills in behind the running gateways (it takes a minute or so).
+  const skip = new Set(Object.values(system.provisioned).flat().flatMap((u) => [u.mrn, u.alsoAt?.mrn]).filter((m): m is string => m !== undefined));
+  void populateOnFirstStart(system, {
+    patients,
+    registrarPassword: DEMO_REGISTRAR_PASSWORD,
+    stewards: DEMO_STEWARDS,
+    skip,
+    progress: (msp, done, of) => process.stdout.write(`  research population ${msp}: ${done}/${of} patients\n`),
+  }).then(
+    (population) => {
+      if (population?.state === 'seeded') {
+        const line = population.reports.map((r) => `${r.mspId} ${r.patients} patients, ${r.consented} opted in`).join('; ');
+        process.stdout.write(`Research population seeded in ${(population.ms / 1000).toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s after start): ${line}.\n`);
+      }
+      if (population?.state === 'interrupted') {
+        process.stdout.write(`The research population's seeding was interrupted earlier; delete ${system.config.dataDir} to seed it again.\n`);
+      }
+    },
+    (err: unknown) => {
+      if (!stopping) process.stderr.write(`research population not seeded: ${(err as Error).message}\n`);
+    },
+  );
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

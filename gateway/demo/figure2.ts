@@ -5,7 +5,8 @@ import { defaultHospitals, loadConfig } from '../src/system/config.js';
 import { demoPatients } from './seed/population.js';
 import { openSystem, startGateways } from '../src/system/system.js';
 import { alwaysIncluded } from '../src/services/records/records.js';
-import { demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
+import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
+import { walkResearch } from './research-walk.js';
 import { readSse, type SseEvent } from './sse-client.js';
 import { call, login, ok, type Json } from './json-client.js';
 
@@ -25,13 +26,14 @@ export async function walkFigure2(): Promise<void> {
   const config = loadConfig({}, { dataDir: dir, logLevel: 'warn', hospitals: defaultHospitals(dir, '127.0.0.1', 0) }, { demoSeeds: DEMO_HOSPITALS });
   step('Start two hospitals on one embedded ledger (fresh temporary data)');
   const started = Date.now();
-  const system = await openSystem(config, { provisioner: demoProvisioner() });
+  const patients = demoPatientCount(config);
+  const system = await openSystem(config, { provisioner: demoProvisioner({ patients }) });
   const gateways = await startGateways(system);
   const [h1, h2] = gateways.map((g) => g.url) as [string, string];
   say(`Hospital1MSP ${h1}   Hospital2MSP ${h2}   (ready in ${Date.now() - started} ms)`);
   try {
     // A synthetic person treated at both hospitals (hospital 2 knows them under its own MRN).
-    const person = demoPatients('hospital1').filter((p) => p.alsoAt)[1]!;
+    const person = demoPatients('hospital1', { patients }).filter((p) => p.alsoAt)[1]!;
 
     step('Registrar of Hospital 1 registers a new patient, dana, and hands her a one-time activation code');
     const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
@@ -123,6 +125,18 @@ export async function walkFigure2(): Promise<void> {
     for (const g of history.grants as Json[]) {
       say(`  grant to ${short(g.viewerId)}: ${oldestFirst(g.history).map((h) => h.value?.status).join(' → ')}`);
     }
+
+    const skip = new Set([person.mrn, person.alsoAt!.mrn, ...Object.values(system.provisioned).flat().flatMap((u) => [u.mrn, u.alsoAt?.mrn])]);
+    await walkResearch({
+      system,
+      h1,
+      h2,
+      patients,
+      patient: { token: danaToken, relationshipId: rel.relationshipId },
+      skip: new Set([...skip].filter((m): m is string => m !== undefined)),
+      step,
+      say,
+    });
     process.stdout.write('\nDemo complete.\n');
   } finally {
     for (const g of gateways) await g.app.close();

@@ -11,7 +11,6 @@ import type {
   Grant,
   Notification,
   ParticipantRecord,
-  Pointer,
   RelationshipHistory,
   RelationshipRecord,
   RelationshipView,
@@ -29,6 +28,7 @@ import {
   getPointer,
   loadRelationship,
   pointerHistory,
+  planPointer,
   pointersOf,
   putPointerValue,
   putRelationship,
@@ -36,9 +36,10 @@ import {
   putViewerSummary,
   relationshipHistory,
   requirePatient,
-  requireProvider,
+  writePointer,
   writeStatus,
 } from './relationships';
+import { planBounty, writeBounty } from './research-state';
 import { State } from './state';
 
 @Info({ title: 'Relationship', description: 'Patient-provider relationships (PPR): pointers, status, viewer grants, access decisions' })
@@ -80,18 +81,31 @@ export class RelationshipContract extends Contract {
   async putPointer(ctx: Context, relationshipId: string, category: string, sha256: string): Promise<string> {
     const state = new State(ctx);
     const caller = await registeredCaller(ctx, state, rolesFor('Relationship.putPointer'));
-    const cat = requireCategory(category);
-    const hash = requireHex64(sha256, 'sha256');
-    const rel = await loadRelationship(state, relationshipId);
-    requireProvider(caller, rel);
-    const status = nextStatus(rel.status, 'putPointer');
-    const previous = await getPointer(state, rel.relationshipId, cat);
-    const pointer: Pointer = { relationshipId: rel.relationshipId, category: cat, hash, version: (previous?.version ?? 0) + 1, updatedAt: state.now };
-    await putPointerValue(state, pointer);
-    if (!previous) await state.endorseBy(keys.pointer(rel.relationshipId, cat), rel.providerMspId);
-    if (status !== rel.status) await writeStatus(state, rel, status);
-    state.emit('PointerUpdated', [{ participantId: rel.patientId, relationshipId: rel.relationshipId, status, category: cat }]);
-    return JSON.stringify(pointer);
+    const plan = await planPointer(state, caller, relationshipId, category, sha256);
+    state.emit('PointerUpdated', [await writePointer(state, plan)]);
+    return JSON.stringify(plan.pointer);
+  }
+
+  /**
+   * The white paper's bounty query (§2.6): a provider's pointer update carrying an aggregate query
+   * from the catalogue, signed as part of the update, recorded and assigned to one research steward
+   * from the transaction id. The steward collects the answer once from this hospital's gatekeeper.
+   */
+  @Transaction()
+  @Returns('string')
+  @Param('relationshipId', 'string', 'the relationship')
+  @Param('category', 'string', 'FHIR resource type')
+  @Param('sha256', 'string', 'SHA-256 (hex) of the canonical query result')
+  @Param('bountyJson', 'string', 'JSON {template, code, criteria, groupBy, epsilon} from the aggregate catalogue')
+  async putPointerWithBounty(ctx: Context, relationshipId: string, category: string, sha256: string, bountyJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.putPointerWithBounty'));
+    const plan = await planPointer(state, caller, relationshipId, category, sha256);
+    const bounty = await planBounty(state, caller, bountyJson);
+    const patient = await writePointer(state, plan);
+    await writeBounty(state, bounty);
+    state.emit('PointerUpdated', [patient, { participantId: bounty.ownerId, status: 'bounty_assigned' }]);
+    return JSON.stringify({ pointer: plan.pointer, bountyId: bounty.queryId, stewardId: bounty.ownerId });
   }
 
   @Transaction()

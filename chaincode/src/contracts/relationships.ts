@@ -13,7 +13,9 @@ import {
   type StoredRelationship,
   type StoredSummary,
 } from '../domain/stored';
-import type { Pointer, RelationshipRecord, RelationshipStatus, SummaryEntry, ViewerStatus } from '../domain/types';
+import { nextStatus } from '../domain/status';
+import type { Notification, Pointer, RelationshipRecord, RelationshipStatus, SummaryEntry, ViewerStatus } from '../domain/types';
+import { requireCategory, requireHex64 } from '../domain/validation';
 import type { Caller } from './caller';
 import type { State } from './state';
 
@@ -76,4 +78,33 @@ export async function writeStatus(state: State, rel: RelationshipRecord, status:
   const next: RelationshipRecord = { ...rel, status, updatedAt: state.now };
   await putRelationship(state, next);
   return next;
+}
+
+/** A provider's pointer update, checked and computed but not yet written. */
+export interface PointerPlan {
+  rel: RelationshipRecord;
+  pointer: Pointer;
+  first: boolean;
+  status: RelationshipStatus;
+}
+
+/** Every check of a pointer update, before anything is written (a refusal must change nothing). */
+export async function planPointer(state: State, caller: Caller, relationshipId: unknown, category: unknown, sha256: unknown): Promise<PointerPlan> {
+  const cat = requireCategory(category);
+  const hash = requireHex64(sha256, 'sha256');
+  const rel = await loadRelationship(state, relationshipId);
+  requireProvider(caller, rel);
+  const status = nextStatus(rel.status, 'putPointer');
+  const previous = await getPointer(state, rel.relationshipId, cat);
+  const pointer: Pointer = { relationshipId: rel.relationshipId, category: cat, hash, version: (previous?.version ?? 0) + 1, updatedAt: state.now };
+  return { rel, pointer, first: previous === null, status };
+}
+
+/** Writes a planned pointer update; the patient's notification is returned for the transaction's one event. */
+export async function writePointer(state: State, plan: PointerPlan): Promise<Notification> {
+  const { rel, pointer, status } = plan;
+  await putPointerValue(state, pointer);
+  if (plan.first) await state.endorseBy(keys.pointer(rel.relationshipId, pointer.category), rel.providerMspId);
+  if (status !== rel.status) await writeStatus(state, rel, status);
+  return { participantId: rel.patientId, relationshipId: rel.relationshipId, status, category: pointer.category };
 }

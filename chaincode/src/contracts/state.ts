@@ -50,6 +50,24 @@ export class State {
     return out;
   }
 
+  /**
+   * One page of the values under a prefix, from `bookmark` ('' for the first). Fabric allows paginated
+   * reads only in a query (evaluate) that writes nothing.
+   */
+  async page<T>(prefix: KeyPrefix, pageSize: number, bookmark: string): Promise<{ items: { attributes: string[]; value: T }[]; next: string }> {
+    const { iterator, metadata } = await this.ctx.stub.getStateByPartialCompositeKeyWithPagination(prefix.objectType, prefix.attributes, pageSize, bookmark);
+    const items: { attributes: string[]; value: T }[] = [];
+    try {
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+        items.push({ attributes: keyAttributes(r.value.key), value: JSON.parse(Buffer.from(r.value.value).toString('utf8')) as T });
+      }
+    } finally {
+      await iterator.close();
+    }
+    // Fabric sends no metadata at all for an empty last page (every field at its default).
+    return { items, next: metadata?.bookmark ?? '' };
+  }
+
   /** expand turns a stored value back into the record readers know. */
   async history(key: string, expand: (value: never) => unknown = (v) => v): Promise<HistoryEntry[]> {
     const out: HistoryEntry[] = [];

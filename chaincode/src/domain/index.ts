@@ -30,3 +30,25 @@ export {
 export * from './types';
 export { TRANSACTIONS, rolesFor, type ContractName, type TransactionName, type TransactionSpec } from './transactions';
 export { REGISTRAR_MAY_ENROL, isPatientOf, isProviderOf, mayAskAccess, mayOpenRelationship, seesWholeRelationship, type Party } from './authorisation';
+export * from './research-types';
+export * from './research-vocabulary';
+export {
+  ageReference,
+  assignSteward,
+  charge,
+  collectRefusal,
+  consentCovers,
+  emptyBudget,
+  milli,
+  queryCategories,
+  queryIdFor,
+} from './research';
+export {
+  parseBountyJson,
+  parseConsentBatch,
+  parseConsentJson,
+  parseStudyJson,
+  requireEpsilon,
+  requireQuerySpec,
+  type ConsentItem,
+} from './research-validation';

@@ -22,6 +22,13 @@ export const OBJECT_TYPES = {
   patientLink: 'plink',
   anchor: 'anchor',
   anchorHead: 'anchorHead',
+  researchConsent: 'rcon',
+  researchQuery: 'rq',
+  release: 'rls',
+  budget: 'rbud',
+  steward: 'stw',
+  stewardQuery: 'stwq',
+  gatekeeper: 'gk',
 } as const;
 
 /**
@@ -46,6 +53,11 @@ export function compositeKey(objectType: string, attributes: string[]): string {
   return SEP + objectType + SEP + attributes.map((a) => a + SEP).join('');
 }
 
+/** The key every key under a prefix starts with. */
+export function prefixKey(prefix: KeyPrefix): string {
+  return compositeKey(prefix.objectType, prefix.attributes);
+}
+
 /** The attributes of a composite key (the inverse of compositeKey, without the object type). */
 export function keyAttributes(key: string): string[] {
   return key.split(SEP).slice(2, -1);
@@ -68,6 +80,15 @@ export const keys = {
   anchor: (mspId: string, toSeq: number) =>
     compositeKey(OBJECT_TYPES.anchor, [mspId, String(toSeq).padStart(16, '0')]),
   anchorHead: (mspId: string) => compositeKey(OBJECT_TYPES.anchorHead, [mspId]),
+  /** Under the provider's MSP first, so a hospital's gatekeeper scans only its own relationships' consents. */
+  researchConsent: (providerMspId: string, relId: string) => compositeKey(OBJECT_TYPES.researchConsent, [providerMspId, relId]),
+  researchQuery: (queryId: string) => compositeKey(OBJECT_TYPES.researchQuery, [queryId]),
+  release: (queryId: string, mspId: string) => compositeKey(OBJECT_TYPES.release, [queryId, mspId]),
+  budget: (pid: string) => compositeKey(OBJECT_TYPES.budget, [pid]),
+  steward: (mspId: string) => compositeKey(OBJECT_TYPES.steward, [mspId]),
+  /** A steward's bounties, so `Research.bounties` need not scan every query. */
+  stewardQuery: (stewardPid: string, queryId: string) => compositeKey(OBJECT_TYPES.stewardQuery, [stewardPid, queryId]),
+  gatekeeper: (mspId: string) => compositeKey(OBJECT_TYPES.gatekeeper, [mspId]),
 };
 
 export const prefixes = {
@@ -75,4 +96,10 @@ export const prefixes = {
   grantsOf: (relId: string): KeyPrefix => ({ objectType: OBJECT_TYPES.grant, attributes: [relId] }),
   summaryOf: (pid: string): KeyPrefix => ({ objectType: OBJECT_TYPES.summary, attributes: [pid] }),
   anchorsOf: (mspId: string): KeyPrefix => ({ objectType: OBJECT_TYPES.anchor, attributes: [mspId] }),
+  consentsAt: (providerMspId: string): KeyPrefix => ({ objectType: OBJECT_TYPES.researchConsent, attributes: [providerMspId] }),
+  researchQueries: (): KeyPrefix => ({ objectType: OBJECT_TYPES.researchQuery, attributes: [] }),
+  releasesOf: (queryId: string): KeyPrefix => ({ objectType: OBJECT_TYPES.release, attributes: [queryId] }),
+  stewards: (): KeyPrefix => ({ objectType: OBJECT_TYPES.steward, attributes: [] }),
+  queriesOfSteward: (stewardPid: string): KeyPrefix => ({ objectType: OBJECT_TYPES.stewardQuery, attributes: [stewardPid] }),
+  gatekeepers: (): KeyPrefix => ({ objectType: OBJECT_TYPES.gatekeeper, attributes: [] }),
 };

@@ -179,5 +179,11 @@ export const EVENT_NAMES = [
   'AuditAnchored',
   'BatchRegistered',
   'RelationshipsCreated',
+  'ResearchConsented',
+  'ResearchWithdrawn',
+  'StudySubmitted',
+  'StewardRegistered',
+  'GatekeeperPublished',
+  'AnswerReleased',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

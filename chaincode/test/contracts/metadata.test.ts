@@ -29,6 +29,7 @@ const DESIGN: Record<string, Record<string, { args: string[]; submit: boolean }>
     get: { args: ['relationshipId'], submit: false },
     checkAccess: { args: ['relationshipId', 'requesterIdentityId', 'category', 'fieldsJson'], submit: false },
     history: { args: ['relationshipId'], submit: false },
+    putPointerWithBounty: { args: ['relationshipId', 'category', 'sha256', 'bountyJson'], submit: true },
   },
   Summary: {
     mine: { args: [], submit: false },
@@ -40,9 +41,28 @@ const DESIGN: Record<string, Record<string, { args: string[]; submit: boolean }>
     anchor: { args: ['fromSeq', 'toSeq', 'headHash'], submit: true },
     list: { args: ['mspId'], submit: false },
   },
+  Research: {
+    consent: { args: ['relationshipId', 'consentJson'], submit: true },
+    withdraw: { args: ['relationshipId'], submit: true },
+    consentBatch: { args: ['itemsJson'], submit: true },
+    consents: { args: [], submit: false },
+    consentOf: { args: ['relationshipId', 'requesterIdentityId'], submit: false },
+    submitStudy: { args: ['studyJson'], submit: true },
+    query: { args: ['queryId'], submit: false },
+    studies: { args: [], submit: false },
+    registerSteward: { args: ['participantId'], submit: true },
+    stewards: { args: [], submit: false },
+    bounties: { args: [], submit: false },
+    publishGatekeeper: { args: ['endpoint', 'templatesJson'], submit: true },
+    gatekeepers: { args: [], submit: false },
+    prepareRelease: { args: ['queryId', 'requesterIdentityId', 'bookmark'], submit: false },
+    recordRelease: { args: ['queryId', 'requesterIdentityId', 'releaseJson'], submit: true },
+    releases: { args: ['queryId'], submit: false },
+    budget: { args: ['participantId'], submit: false },
+  },
 };
 
-t.test('GetMetadata lists the four contracts and their transactions', async (t) => {
+t.test('GetMetadata lists the five contracts and their transactions', async (t) => {
   const c = await cast();
   const res = await c.w.call(c.stranger, 'org.hyperledger.fabric:GetMetadata', [], false);
   t.equal(res.status, 200, 'anyone may read the metadata');

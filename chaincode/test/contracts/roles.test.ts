@@ -1,19 +1,12 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { ALL_ROLES, byRole, cast, grantJson, H, H1, refused, type Actor, type Cast } from '../support/world';
+import { everyRole, type RoleSpec } from '../support/roles';
+import { ALL_ROLES, grantJson, H, H1, type Cast } from '../support/world';
 
 /**
  * Every transaction, called by one registered identity of every role: the roles that may call it
  * succeed, every other role is refused with FORBIDDEN and changes nothing.
  */
-type Role = (typeof ALL_ROLES)[number];
-
-interface Spec {
-  fn: string;
-  allowed: Role[];
-  /** per-spec fixture; returns the arguments for a caller */
-  prepare: (c: Cast) => Promise<(caller: Actor) => string[]>;
-}
 
 const fresh = () => randomBytes(32).toString('hex');
 const GRANT = grantJson([{ category: 'Observation', fields: ['code', 'valueQuantity'] }]);
@@ -32,7 +25,7 @@ async function grantedRelationship(c: Cast): Promise<string> {
   return id;
 }
 
-const specs: Spec[] = [
+const specs: RoleSpec[] = [
   { fn: 'Registrar:register', allowed: ['registrar'], prepare: async () => (a) => [fresh(), `new.${a.role}`, 'patient'] },
   {
     fn: 'Registrar:registerBatch',
@@ -65,7 +58,7 @@ const specs: Spec[] = [
     },
   },
   ...(['accept', 'reject', 'remove'] as const).map(
-    (op): Spec => ({
+    (op): RoleSpec => ({
       fn: `Relationship:${op}`,
       allowed: ['patient'],
       prepare: async (c) => {
@@ -139,22 +132,5 @@ const specs: Spec[] = [
 ];
 
 t.test('every transaction, every role', async (t) => {
-  for (const spec of specs) {
-    await t.test(spec.fn, async (t) => {
-      const c = await cast();
-      const argsFor = await spec.prepare(c);
-      const actors = byRole(c);
-      // Refusals first, so the one allowed change does not alter what the others see.
-      for (const role of ALL_ROLES.filter((r) => !spec.allowed.includes(r))) {
-        await refused(t, c.w, actors[role], spec.fn, argsFor(actors[role]), 'FORBIDDEN');
-      }
-      await refused(t, c.w, c.stranger, spec.fn, argsFor(c.stranger), 'FORBIDDEN');
-      for (const role of spec.allowed) {
-        const res = await c.w.call(actors[role], spec.fn, argsFor(actors[role]), true);
-        t.equal(res.status, 200, `${spec.fn} by ${role}: ${res.message}`);
-        // Later allowed callers of a state change would hit CONFLICT; one success per change is enough.
-        if (spec.allowed.length === 1) break;
-      }
-    });
-  }
+  await everyRole(t, specs);
 });

@@ -114,6 +114,17 @@ export class TestStub {
       .map((key) => ({ namespace: 'medrec', key, value: this.ledger.state.get(key)! }));
     return iterable(kvs);
   }
+  /** Fabric's paginated scan: a page from the bookmark (the next page's first key), and the next bookmark. */
+  async getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: string[], pageSize: number, bookmark = '') {
+    const start = this.createCompositeKey(objectType, attributes);
+    const end = start + MAX_RUNE;
+    const from = bookmark || start;
+    const keys = [...this.ledger.state.keys()].filter((k) => k >= from && k < end).sort();
+    const page = keys.slice(0, pageSize).map((key) => ({ namespace: 'medrec', key, value: this.ledger.state.get(key)! }));
+    const next = keys[pageSize] ?? '';
+    // As Fabric: an empty last page's metadata is all defaults, which the peer sends as nothing.
+    return { iterator: await iterable(page), ...(page.length > 0 || next !== '' ? { metadata: { fetchedRecordsCount: page.length, bookmark: next } } : {}) };
+  }
   getHistoryForKey(key: string) {
     // Fabric returns the newest modification first.
     return iterable([...(this.ledger.history.get(key) ?? [])].reverse());

@@ -12,6 +12,7 @@ import type {
   HistoryEntry,
   IdentityRecord,
   Pointer,
+  QuerySpec,
   RelationshipHistory,
   RelationshipRecord,
   RelationshipView,
@@ -20,6 +21,9 @@ import type {
   SummaryEntry,
 } from '@medrec/chaincode/domain';
 import { request } from './request.js';
+import { Research } from './research.js';
+
+export { Research } from './research.js';
 
 export interface RegisterItem {
   externalIdHash: string;
@@ -71,6 +75,14 @@ export const Relationship = {
     ]),
   history: (relationshipId: string) =>
     request<RelationshipHistory, 'Relationship.history'>('Relationship.history', [relationshipId]),
+  /** A pointer update carrying a bounty query (docs/research.md); the steward it went to is in the result. */
+  putPointerWithBounty: (relationshipId: string, category: Category, sha256: string, bounty: QuerySpec) =>
+    request<{ pointer: Pointer; bountyId: string; stewardId: string }, 'Relationship.putPointerWithBounty'>('Relationship.putPointerWithBounty', [
+      relationshipId,
+      category,
+      sha256,
+      JSON.stringify(bounty),
+    ]),
 };
 
 export const Summary = {
@@ -89,4 +101,4 @@ export const Audit = {
 };
 
 /** Every transaction builder by contract, for tests that compare the client with the served metadata. */
-export const MEDREC = { Registrar, Relationship, Summary, Audit } as const;
+export const MEDREC = { Registrar, Relationship, Summary, Audit, Research } as const;

@@ -20,6 +20,7 @@ import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { registrarRoutes } from './routes/registrar.js';
 import { relationshipRoutes } from './routes/relationships.js';
+import { researchRoutes } from './routes/research.js';
 import type { HospitalRuntime } from './runtime.js';
 
 export interface AppOptions {
@@ -59,7 +60,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   await app.register(gatekeeperAudit, { runtime });
   await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
+  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

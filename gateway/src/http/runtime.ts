@@ -16,6 +16,8 @@ import type { NotificationStore } from '../services/notifications/store.js';
 import type { RecordService } from '../services/records/records.js';
 import type { PatientLinks } from '../services/relationships/links.js';
 import type { RelationshipService } from '../services/relationships/relationships.js';
+import type { ResearchGatekeeper } from '../services/research/gatekeeper.js';
+import type { ResearchService } from '../services/research/service.js';
 
 /** Who this gateway is; `publicUrl` may be settled only after listen (port 0), so it is read on use. */
 export interface HospitalIdentity {
@@ -68,6 +70,9 @@ export interface HospitalRuntime {
   /** The channel members' CAs and CRLs, from the ledger's configuration, kept current. */
   trust: TrustStore;
   audit: AuditLog;
+  /** Research as users act on it (consents, studies, collection, bounties) and as the gatekeeper answers it. */
+  research: ResearchService;
+  researchGatekeeper: ResearchGatekeeper;
   /** This hospital's records-service identity (role provider): only the gatekeeper's checkAccess and anchors use it. */
   service: Signer;
 }

@@ -18,6 +18,11 @@ export function openEhrStore(mapping: HospitalMapping, target: EhrTarget): EhrSt
     : MssqlEhrStore.open(target, queriesFor(mapping, 'mssql'));
 }
 
+/** Where an embedded hospital's SQLite EHR lives. */
+export function sqliteFileOf(hospital: HospitalConfig): string {
+  return hospital.ehr.sqliteFile ?? join(hospital.dataDir, 'ehr.sqlite');
+}
+
 /** The EHR port of one hospital and the record service over it; an absent demo database is seeded first. */
 export interface OpenedEhr {
   ehr: EhrStore;
@@ -33,7 +38,7 @@ export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promi
     const ehr = openEhrStore(mapping, { kind: 'mssql', ...hospital.ehr.mssql });
     return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier };
   }
-  const file = hospital.ehr.sqliteFile ?? join(hospital.dataDir, 'ehr.sqlite');
+  const file = sqliteFileOf(hospital);
   if (!existsSync(file)) {
     if (!hospital.ehr.demoSeed || !seed) throw new ConfigError(`${hospital.mspId}: no EHR database at ${file}`);
     mkdirSync(dirname(file), { recursive: true });

@@ -27,12 +27,16 @@ import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
+import { ResearchGatekeeper } from '../services/research/gatekeeper.js';
+import { InclusionStore } from '../services/research/inclusions.js';
+import { ResearchService } from '../services/research/service.js';
 import { openGatewayDb } from '../services/store/gateway-db.js';
 import type { GatewayConfig, HospitalConfig } from './config.js';
 import { openEhr, type EhrSeeder } from './ehr.js';
 import { privateDataDir } from './files.js';
 import { openIdentity, type HospitalCa } from './identity.js';
 import { openLedgers } from './ledger.js';
+import { openResearch } from './research.js';
 import { persistentSecret } from './secrets.js';
 import { ledgerTrust } from './trust.js';
 
@@ -130,6 +134,8 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const ledger = ledgers.byMsp.get(hospital.mspId)!;
       const { ehr, records, chart } = await openEhr(hospital, provisioner.seedEhr);
       closers.push(() => ehr.close());
+      const research = openResearch(hospital);
+      closers.push(() => research.store?.close());
       const db = openGatewayDb(join(hospital.dataDir, 'gateway.db'));
       const audit = new AuditLog(db);
       closers.push(async () => {
@@ -156,6 +162,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       await bootstrapHospital(enrolment, activations, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
       const throttle = new LoginThrottle(settings.loginThrottle);
       provisioned[hospital.mspId] = users;
+      const service = await serviceSigner(enrolment, serviceSecret);
       hospitals.push({
         hospital,
         settings,
@@ -182,7 +189,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         }),
         trust: trusts.get(ledger)!,
         audit,
-        service: await serviceSigner(enrolment, serviceSecret),
+        research: new ResearchService({ mspId: hospital.mspId, client, records, links, timeoutMs: RESEARCH_TIMEOUT_MS }),
+        researchGatekeeper: new ResearchGatekeeper({ client, service, mspId: hospital.mspId, ...research, links, inclusions: new InclusionStore(db) }),
+        service,
       });
     }
     return {
@@ -199,6 +208,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     throw err;
   }
 }
+
+/** How long a research collection waits for a hospital's answer (an aggregate over its whole cohort). */
+const RESEARCH_TIMEOUT_MS = 120_000;
 
 export interface RunningGateway {
   mspId: string;
@@ -225,9 +237,25 @@ export async function startGateways(system: MedrecSystem): Promise<RunningGatewa
       }
       running.at(-1)!.url = hospital.publicUrl;
     }
+    for (const { runtime, app } of running) await publishGatekeeper(runtime, app);
     return running;
   } catch (err) {
     for (const g of running) await g.app.close();
     throw err;
+  }
+}
+
+/**
+ * Tells the ledger where this hospital's gatekeeper answers research requests and which templates its
+ * catalogue implements (once its public URL is known); a ledger that cannot be reached now is only
+ * logged: researchers then do not see this hospital until the next start.
+ */
+async function publishGatekeeper(runtime: HospitalRuntime, app: FastifyInstance): Promise<void> {
+  const templates = runtime.researchGatekeeper.templates();
+  if (templates.length === 0) return;
+  try {
+    await runtime.research.publishGatekeeper(runtime.service, runtime.hospital.publicUrl, templates);
+  } catch (err) {
+    app.log.warn({ err }, 'could not publish the research gatekeeper on the ledger');
   }
 }

@@ -78,7 +78,7 @@ export class TestContract extends Contract {
     const keys: string[] = [];
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) keys.push(r.value.key);
     await iterator.close();
-    return JSON.stringify({ keys, bookmark: metadata.bookmark, count: metadata.fetchedRecordsCount });
+    return JSON.stringify({ keys, metadata: metadata !== undefined, bookmark: metadata?.bookmark ?? '', count: metadata?.fetchedRecordsCount ?? 0 });
   }
 
   async pageThenWrite(ctx: Context, key: string): Promise<void> {

@@ -33,7 +33,7 @@ import { openSystem, startGateways, type MedrecSystem, type SystemTuning } from 
 
 /** Test costs: scrypt at 2^10 instead of 2^15 for sealed keys, a 5 ms block cutter. */
 export const FAST: SystemTuning = { sealCost: { N: 2 ** 10, r: 8, p: 1 }, batchTimeoutMs: 5, logger: false };
-const REGISTRAR_PASSWORD = 'world-registrar-pass';
+export const REGISTRAR_PASSWORD = 'world-registrar-pass';
 
 export interface Person {
   signer: Credentials;

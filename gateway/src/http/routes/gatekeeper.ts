@@ -6,7 +6,9 @@ import type { AuditEntry } from '../../services/audit/record.js';
 import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/answer.js';
 import { fetchRecords } from '../../services/gatekeeper/client.js';
 import { ReplayCache } from '../../services/gatekeeper/replay.js';
-import { JOSE_MEDIA_TYPE, RequestVerifier, type VerifiedRequest } from '../../services/gatekeeper/signed-request.js';
+import type { EnvelopeClaims, RequestClaims } from '../../services/gatekeeper/claims.js';
+import { JOSE_MEDIA_TYPE, RequestVerifier, type Verified } from '../../services/gatekeeper/signed-request.js';
+import type { ResearchClaims } from '../../services/research/claims.js';
 import { Problem } from '../../services/problem.js';
 import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gatekeeper-schemas.js';
 import { Problem as ProblemSchema } from '../schemas.js';
@@ -14,6 +16,10 @@ import type {} from '../plugins/sessions.js';
 import { gatekeeperRefusals } from '../gatekeeper-refusals.js';
 import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
+import { researchGatekeeperRoutes } from './research-gatekeeper.js';
+
+/** What any kind of signed request proved, as far as verification got: what the audit record can say. */
+export type Proven = Partial<Verified<EnvelopeClaims & Partial<RequestClaims> & Partial<ResearchClaims>>>;
 
 export interface GatekeeperOptions {
   runtime: HospitalRuntime;
@@ -34,7 +40,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
   const nowSeconds = () => Math.floor(Date.now() / 1000);
   const replay = new ReplayCache(audit.liveJtis(nowSeconds()));
   const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin);
-  const proven = new WeakMap<FastifyRequest, Partial<VerifiedRequest>>();
+  const proven = new WeakMap<FastifyRequest, Proven>();
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
 
   if (settings.anchoring !== false) {
@@ -64,8 +70,20 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
       hashMatches,
       jti: seen.claims?.jti ?? null,
       exp: seen.claims?.exp ?? null,
+      ...(seen.claims?.query ? { queryId: seen.claims.query } : {}),
     };
     await audit.append(entry);
+  };
+
+  /** The record of a served answer; without it nothing is sent. */
+  const served = async (request: FastifyRequest, decision: string, hashMatches: boolean | null) => {
+    try {
+      await audited(request, decision, 200, hashMatches);
+    } catch (auditErr) {
+      request.log.error({ err: auditErr }, 'audit log write failed');
+      // No record, no data: the refusal below is itself attempted as an audit record.
+      throw new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written');
+    }
   };
 
   const refuse = gatekeeperRefusals(app, {
@@ -99,21 +117,16 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
         },
       },
       async (request): Promise<GatekeeperAnswer> => {
-        const seen: Partial<VerifiedRequest> = {};
+        const seen: Proven = {};
         proven.set(request, seen);
-        const verified = await verifier.verify(request.body, seen);
+        const verified = await verifier.verify(request.body, seen as Partial<Verified<RequestClaims>>);
         await app.rateLimited('gatekeeperCertificate', request, { key: verified.identityId });
         const answer = await answerRequest({ ...runtime, mspId: hospital.mspId, recheck: (r) => verifier.recheck(r) }, verified);
-        try {
-          await audited(request, answer.decision, 200, answer.hashMatches);
-        } catch (auditErr) {
-          request.log.error({ err: auditErr }, 'audit log write failed');
-          // No record, no data: the refusal below is itself attempted as an audit record.
-          throw new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written');
-        }
+        await served(request, answer.decision, answer.hashMatches);
         return answer;
       },
     );
+    researchGatekeeperRoutes(scope, { runtime, verifier, proven, served, refuse, bodyLimit });
   });
 
   app.post<{ Body: { relationshipId: string; category: Category; fields?: string[] } }>(

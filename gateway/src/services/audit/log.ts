@@ -36,6 +36,7 @@ interface Row {
   hash_matches: number | null;
   jti: string | null;
   exp: number | null;
+  query_id: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -209,6 +210,7 @@ function fromRow(row: Row): AuditRecord {
     hashMatches: row.hash_matches === null ? null : row.hash_matches === 1,
     jti: row.jti,
     exp: row.exp,
+    ...(row.query_id === null ? {} : { queryId: row.query_id }),
     prevHash: row.prev_hash,
     hash: row.hash,
   };

@@ -19,6 +19,8 @@ export interface AuditEntry {
   jti: string | null;
   /** Expiry of the signed request (epoch seconds); lets a restarted gatekeeper rebuild its replay cache. */
   exp: number | null;
+  /** The study or bounty a research request asked about (docs/research.md); absent for record requests. */
+  queryId?: string | null;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -29,7 +31,10 @@ export interface AuditRecord extends AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The chain link: covers every column, in a fixed order, and the previous record's hash. */
+/**
+ * The chain link: covers every column, in a fixed order, and the previous record's hash. The query id
+ * came later: it is covered when present, so the records written before it keep their hashes.
+ */
 export function recordHash(seq: number, prevHash: string, e: AuditEntry): string {
   const canonical = JSON.stringify([
     seq,
@@ -46,6 +51,7 @@ export function recordHash(seq: number, prevHash: string, e: AuditEntry): string
     e.hashMatches,
     e.jti,
     e.exp,
+    ...(e.queryId ? [e.queryId] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -16,9 +16,9 @@ db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare(
   `INSERT INTO audit_log (seq, at, requester, msp_id, role, relationship_id, category, fields,
-     decision, status, hash_matches, jti, exp, prev_hash, hash)
+     decision, status, hash_matches, jti, exp, query_id, prev_hash, hash)
    VALUES (@seq, @at, @requester, @mspId, @role, @relationshipId, @category, @fields,
-     @decision, @status, @hashMatches, @jti, @exp, @prevHash, @hash)`,
+     @decision, @status, @hashMatches, @jti, @exp, @queryId, @prevHash, @hash)`,
 );
 const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
 
@@ -32,6 +32,7 @@ const commit = db.transaction((entries: AuditEntry[]) => {
       ...record,
       fields: record.fields === null ? null : JSON.stringify(record.fields),
       hashMatches: record.hashMatches === null ? null : record.hashMatches ? 1 : 0,
+      queryId: record.queryId ?? null,
     });
     head = { seq, hash: record.hash };
     return record;

@@ -71,3 +71,25 @@ export function checkEnvelope({ aud, iat, exp, jti }: Envelope, audience: string
   if (exp <= nowSeconds) throw unauthorized('REQUEST_EXPIRED', 'the signed request has expired');
   return { aud, iat, exp, jti };
 }
+
+/** The envelope as the research requests' claims extend it. */
+export type EnvelopeClaims = Envelope;
+
+/** A JSON object holding exactly the claims `names` (no extra ones: nothing rides along unchecked). */
+export function claimObject(payload: unknown, names: readonly string[]): Record<string, unknown> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw invalid('the request payload must be a JSON object');
+  }
+  const p = payload as Record<string, unknown>;
+  const extra = Object.keys(p).filter((k) => !names.includes(k));
+  if (extra.length > 0) throw invalid('the request carries claims that are not part of the format');
+  return p;
+}
+
+/** The envelope's types (aud and jti strings, iat and exp integer seconds), then checkEnvelope. */
+export function envelope(p: Record<string, unknown>, audience: string, nowSeconds: number): Envelope {
+  if (typeof p['aud'] !== 'string' || typeof p['jti'] !== 'string') throw invalid('aud and jti must be strings');
+  if (!Number.isSafeInteger(p['iat']) || !Number.isSafeInteger(p['exp'])) throw invalid('iat and exp must be integer seconds');
+  const { aud, iat, exp, jti } = p as { aud: string; iat: number; exp: number; jti: string };
+  return checkEnvelope({ aud, iat, exp, jti }, audience, nowSeconds);
+}

@@ -211,3 +211,11 @@ async function verified(parts: CompactParts, key: KeyObject): Promise<Uint8Array
   if (result === 'malformed') throw badRequest('MALFORMED_REQUEST', 'the body is not a valid compact JWS');
   return result;
 }
+
+/** A verified signed request of any kind (data, research, inclusions). */
+export type Verified<C> = VerifiedToken<C>;
+
+/** Signs a request of another kind in the data requests' format: its own claims plus aud, iat, exp, jti. */
+export async function signClaims(signer: Signer, body: { aud: string } & Record<string, unknown>, options: SignOptions = {}): Promise<string> {
+  return signJws(signer, REQUEST_TYP, { ...body, ...freshClaims(options) });
+}

@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
 import { CATEGORIES, fieldsOf, type Category } from './categories.js';
 import { fills, requiredElements } from './r4-structure.js';
+import { ResearchMappingSchema } from '../research/catalogue-schema.js';
 
 /**
  * A hospital's mapping file: for each record category, the SQL to run (one per dialect, one named
@@ -80,6 +81,8 @@ export const HospitalMappingSchema = Type.Object(
     hospital: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
     description: Type.Optional(Type.String()),
     chartIdentifier: Type.Optional(ChartIdentifierMapping),
+    /** the hospital's aggregate catalogue for research answers (docs/research.md) */
+    research: Type.Optional(ResearchMappingSchema),
     categories: Type.Object(
       {
         Patient: Type.Optional(CategoryMapping),
@@ -174,18 +177,22 @@ function categoryProblems(category: Category, mapping: CategoryMapping): string[
 }
 
 /**
- * Guards against mapping mistakes (the file is trusted configuration, the real defence is that the key
- * is always bound as a parameter): one read statement, exactly the one named parameter.
+ * Guards against mapping mistakes (the file is trusted configuration, the real defence is that values
+ * are always bound as parameters): one read statement using exactly the named parameters `params`
+ * (a category's query: `@patientKey` alone).
  */
-export function sqlProblems(sql: string): string[] {
+export function sqlProblems(sql: string, params: readonly string[] = [PATIENT_KEY_PARAM]): string[] {
   const problems: string[] = [];
   const code = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
   if (!/^\s*(select|with)\b/i.test(code)) problems.push('must be a single SELECT (or WITH … SELECT) statement');
   if (/;\s*\S/.test(code)) problems.push('must be a single statement (no ";" before the end)');
-  if (!new RegExp(`@${PATIENT_KEY_PARAM}\\b`).test(code)) problems.push(`must use the named parameter @${PATIENT_KEY_PARAM}`);
+  for (const param of params) {
+    if (!new RegExp(`@${param}\\b`).test(code)) problems.push(`must use the named parameter @${param}`);
+  }
+  const named = new Set(params.map((p) => `@${p}`));
   const others = [...code.matchAll(/@@?[A-Za-z_][A-Za-z0-9_]*|[:$][A-Za-z_][A-Za-z0-9_]*|\?/g)]
     .map((m) => m[0])
-    .filter((m) => m !== `@${PATIENT_KEY_PARAM}`);
+    .filter((m) => !named.has(m));
   if (others.length > 0) problems.push(`must not use other parameters or variables (${[...new Set(others)].join(', ')})`);
   if (/\b(insert|update|delete|merge|drop|alter|create|exec|execute|truncate|grant)\b/i.test(code)) {
     problems.push('must not modify data or schema');

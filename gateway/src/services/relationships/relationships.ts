@@ -91,12 +91,9 @@ export class RelationshipService {
    * which is also what a client's retry gets.
    */
   async create(signer: Signer, linkedBy: string, patientId: string, mrn: string) {
-    const { links, records, client, mspId, chart } = this.deps;
+    const { records, client, mspId } = this.deps;
     if ((await records.fetch('Patient', mrn)).length === 0) throw notFound('PATIENT_NOT_FOUND', 'no local patient has that MRN');
-    await chart.prove(signer, mrn, patientId);
-    if (!links.set(patientId, mrn, linkedBy)) {
-      throw conflict('PATIENT_LINK_CONFLICT', 'this participant or this chart is already linked to another one here');
-    }
+    await this.link(signer, linkedBy, patientId, mrn);
     const pointers = await this.pointersFor(mrn);
     const request = endorsedBy(Relationship.createBatch([{ patientId, endpoint: this.deps.publicUrl(), pointers }]), mspId);
     for (let attempt = 1; ; attempt++) {
@@ -111,6 +108,15 @@ export class RelationshipService {
         // Another create for the same patient committed first: run again, and the ledger names it.
         if (!isCommitConflict(err) || attempt >= 3) throw err;
       }
+    }
+  }
+
+  /** Links a local chart to a registered patient, one to one, once the chart proves to be theirs (ChartProof). */
+  async link(signer: Signer, linkedBy: string, patientId: string, mrn: string): Promise<void> {
+    const { links, chart } = this.deps;
+    await chart.prove(signer, mrn, patientId);
+    if (!links.set(patientId, mrn, linkedBy)) {
+      throw conflict('PATIENT_LINK_CONFLICT', 'this participant or this chart is already linked to another one here');
     }
   }
 

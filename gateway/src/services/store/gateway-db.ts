@@ -95,6 +95,16 @@ export const MIGRATIONS: readonly string[] = [
   // 4: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
   `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
   CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
+  // 5: research (docs/research.md): the study or bounty an audited research answer was for, and which
+  // of this hospital's patients each released answer included (for the patients to ask, never on the ledger).
+  `ALTER TABLE audit_log ADD COLUMN query_id TEXT;
+  CREATE TABLE IF NOT EXISTS research_inclusions (
+    participant_id TEXT NOT NULL,
+    query_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('study', 'bounty')),
+    released_at TEXT NOT NULL,
+    PRIMARY KEY (participant_id, query_id)
+  ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -84,7 +84,8 @@ export class MssqlEhrStore implements EhrStore {
   }
 }
 
-function classify(err: unknown): unknown {
+/** Connection and timeout errors as EhrUnavailableError (503); a broken query as it is. */
+export function classify(err: unknown): unknown {
   const { name, code } = err as { name?: unknown; code?: unknown };
   if (name === 'ConnectionError' || (typeof code === 'string' && UNAVAILABLE_CODES.has(code))) {
     return new EhrUnavailableError(`SQL Server EHR database unavailable (${String(code ?? name)})`, { cause: err });

@@ -17,11 +17,7 @@ export class SqliteEhrStore implements EhrStore {
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string, queries: Readonly<Record<string, string>>, options: SqliteEhrOptions = {}) {
-    try {
-      this.db = new Database(file, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 2000 });
-    } catch (err) {
-      throw new EhrUnavailableError(`cannot open SQLite EHR database ${file}`, { cause: err });
-    }
+    this.db = openReadOnly(file, options.busyTimeoutMs ?? 2000);
     try {
       for (const [category, sql] of Object.entries(queries)) {
         const statement = this.db.prepare(sql);
@@ -68,8 +64,17 @@ export class SqliteEhrStore implements EhrStore {
 
 const PROBE_BUSY_TIMEOUT_MS = 200;
 
-/** A store error as the port's EhrUnavailableError; for a probe, every failure is (a dropped table too). */
-function unavailable(err: unknown, probing = false): unknown {
+/** A read-only connection to an existing EHR file (unavailable, not a crash, when it cannot be opened). */
+export function openReadOnly(file: string, busyTimeoutMs: number): Database.Database {
+  try {
+    return new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (err) {
+    throw new EhrUnavailableError(`cannot open SQLite EHR database ${file}`, { cause: err });
+  }
+}
+
+/** A store error as the port's EhrUnavailableError (busy, locked, I/O, closed); for a probe, every failure is (a dropped table too). */
+export function unavailable(err: unknown, probing = false): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|CORRUPT|NOTADB|FULL|PERM|READONLY)/.test(code)) {
     return new EhrUnavailableError(`SQLite EHR database unavailable (${code})`, { cause: err });

@@ -197,25 +197,52 @@ export class EmbeddedCa implements IdentityPort {
       .run(enrollmentId);
     if (claim.changes !== 1) throw new IdentityError('CONFLICT', `${enrollmentId} is already enrolled (one-time secret)`);
 
-    const keys = await generateKeys();
-    const attrs = {
-      ...(JSON.parse(registration.attrs) as Record<string, string>),
-      role: registration.role,
-      hospital: this.hospital,
-      'hf.EnrollmentID': enrollmentId,
-      'hf.Type': 'client',
-      'hf.Affiliation': '',
-    };
-    const cert = await issueClient(this.root, this.rootKey, enrollmentId, keys.publicKey, attrs);
+    const { cert, credentials } = await this.issue(enrollmentId, registration.role, JSON.parse(registration.attrs) as Record<string, string>);
     this.db
       .prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)')
       .run(serialKey(cert), enrollmentId, cert.notAfter.getTime());
-    return {
-      mspId: this.mspId,
-      enrollmentId,
-      certificate: cert.toString('pem'),
-      privateKey: await privateKeyPem(keys.privateKey),
-    };
+    return credentials;
+  }
+
+  /** A fresh key pair and a certificate for it carrying the person's attributes (not yet recorded). */
+  private async issue(enrollmentId: string, role: string, extra: Record<string, string> = {}) {
+    const keys = await generateKeys();
+    const attrs = { ...extra, role, hospital: this.hospital, 'hf.EnrollmentID': enrollmentId, 'hf.Type': 'client', 'hf.Affiliation': '' };
+    const cert = await issueClient(this.root, this.rootKey, enrollmentId, keys.publicKey, attrs);
+    const credentials: Credentials = { mspId: this.mspId, enrollmentId, certificate: cert.toString('pem'), privateKey: await privateKeyPem(keys.privateKey) };
+    return { cert, credentials };
+  }
+
+  /**
+   * Registers and enrols people at once whose keys the registrar creates here (a synthetic panel: the
+   * demo's and the benchmarks' research populations), in one transaction: there is no one-time secret
+   * to hand over, so none is hashed, and each gets a fresh key pair and certificate as enroll() gives.
+   */
+  async enrollBatch(registrar: Credentials, requests: readonly Omit<RegistrationRequest, 'secret'>[]): Promise<Credentials[]> {
+    const by = this.authority(registrar);
+    for (const request of requests) {
+      checkRegistration(request);
+      requireRegistrarMay(by.role, request.role);
+    }
+    const issued: ({ request: (typeof requests)[number] } & Awaited<ReturnType<EmbeddedCa['issue']>>)[] = [];
+    for (const request of requests) issued.push({ request, ...(await this.issue(request.enrollmentId, request.role, request.attrs)) });
+    const register = this.db.prepare(
+      `INSERT INTO registrations (enrollment_id, role, attrs, secret_salt, secret_hash, enrolled, registered_by) VALUES (?, ?, ?, ?, ?, 1, ?)`,
+    );
+    const certify = this.db.prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)');
+    try {
+      this.db.transaction(() => {
+        for (const { request, cert } of issued) {
+          // An unguessable secret nobody knows: the identity is enrolled already and cannot be enrolled again.
+          register.run(request.enrollmentId, request.role, JSON.stringify(request.attrs ?? {}), randomBytes(16), randomBytes(32), by.enrollmentId);
+          certify.run(serialKey(cert), request.enrollmentId, cert.notAfter.getTime());
+        }
+      })();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new IdentityError('CONFLICT', 'an enrollment id is already registered');
+      throw new IdentityError('UNAVAILABLE', 'the CA store is unavailable');
+    }
+    return issued.map((i) => i.credentials);
   }
 
   async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<Revocation> {

@@ -1,5 +1,5 @@
 /** X.509 issuance as Fabric CA does it: ECDSA P-256, Fabric's attribute extension, OU=client. */
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 // Also sets @peculiar/x509's crypto provider to node's WebCrypto.
 import { FABRIC_ATTRS_OID } from '../../../pki/certificate.js';
@@ -55,6 +55,18 @@ export async function createRoot(name: x509.JsonName, keys: KeyPair): Promise<x5
   });
 }
 
+/**
+ * RFC 5280's key identifier (SHA-1 of the subject public key's bits), as @peculiar/x509 computes it
+ * but without its ASN.1 round trip: issuing a panel of certificates spends its time here otherwise.
+ */
+async function keyIdentifier(publicKey: webcrypto.CryptoKey): Promise<x509.SubjectKeyIdentifierExtension> {
+  const raw = Buffer.from(await webcrypto.subtle.exportKey('raw', publicKey));
+  return new x509.SubjectKeyIdentifierExtension(createHash('sha1').update(raw).digest('hex'));
+}
+
+/** The root's authority key identifier, computed once per root. */
+const authorityKeyIds = new WeakMap<x509.X509Certificate, Promise<x509.AuthorityKeyIdentifierExtension>>();
+
 export async function issueClient(
   root: x509.X509Certificate,
   rootKey: webcrypto.CryptoKey,
@@ -75,11 +87,17 @@ export async function issueClient(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      await x509.SubjectKeyIdentifierExtension.create(publicKey as unknown as X509Key),
-      await x509.AuthorityKeyIdentifierExtension.create(root, false),
+      await keyIdentifier(publicKey),
+      await authorityKeyId(root),
       new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs }))),
     ],
   });
+}
+
+function authorityKeyId(root: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
+  let id = authorityKeyIds.get(root);
+  if (!id) authorityKeyIds.set(root, (id = x509.AuthorityKeyIdentifierExtension.create(root, false)));
+  return id;
 }
 
 export async function createCrl(

@@ -1,0 +1,30 @@
+import { isReleasedAnswer, type ReleasedAnswer } from '@medrec/client/protocol';
+import type { Signer } from '../../ports/ledger.js';
+import { postToGatekeeper } from '../gatekeeper/requester.js';
+import { signClaims } from '../gatekeeper/signed-request.js';
+import type { Inclusion } from './inclusions.js';
+
+/**
+ * The requester's side of research requests: signs them with the user's own key (as every gatekeeper
+ * request) and posts them to a hospital's gatekeeper, which answers only after its own checks.
+ */
+
+function gatekeeperUrl(endpoint: string, path: string): URL {
+  const base = new URL(endpoint);
+  return new URL(`${base.pathname.replace(/\/+$/, '')}${path}`, base);
+}
+
+/** One hospital's answer to a study or bounty, for the researcher (or steward) that signs the request. */
+export async function requestAnswer(signer: Signer, endpoint: string, queryId: string, timeoutMs: number): Promise<ReleasedAnswer> {
+  const jws = await signClaims(signer, { query: queryId, aud: new URL(endpoint).origin });
+  return postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research'), jws, timeoutMs, isReleasedAnswer);
+}
+
+const isInclusionList = (body: unknown): body is { inclusions: Inclusion[] } =>
+  Array.isArray((body as { inclusions?: unknown } | undefined)?.inclusions);
+
+/** The answers that included the patient on one relationship, from the gatekeeper that holds its records. */
+export async function requestInclusions(signer: Signer, endpoint: string, relationshipId: string, timeoutMs: number): Promise<Inclusion[]> {
+  const jws = await signClaims(signer, { rel: relationshipId, aud: new URL(endpoint).origin });
+  return (await postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research/inclusions'), jws, timeoutMs, isInclusionList)).inclusions;
+}
