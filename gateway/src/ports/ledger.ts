@@ -114,6 +114,23 @@ export class LedgerUnavailableError extends Error {
   }
 }
 
+/**
+ * The transaction was sent for ordering, but its outcome could not be learnt in time (the orderers
+ * lost their quorum while it may still be ordered, the commit wait ran out, the peer went away): it
+ * may yet commit, or never. Nothing should be resubmitted blindly: ask getTransaction(txId).
+ * A LedgerUnavailableError, so a caller that only fails closed still does.
+ */
+export class TransactionOutcomeUnknownError extends LedgerUnavailableError {
+  constructor(
+    readonly txId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the outcome of transaction ${txId} is unknown: ${message}`, options);
+    this.name = 'TransactionOutcomeUnknownError';
+  }
+}
+
 /** Why the network refused a submitter's certificate or signature. */
 export type AccessDeniedCode = 'CERTIFICATE_REVOKED' | 'ACCESS_DENIED';
 

@@ -27,8 +27,16 @@ export const LoginThrottleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const PeerFields = {
+  /** host:port of the peer's Gateway service */
+  peerEndpoint: Type.String({ minLength: 1 }),
+  tlsRootCertFile: Type.String({ minLength: 1 }),
+  /** TLS server name when it differs from the endpoint's host */
+  hostAlias: Type.Optional(Type.String()),
+};
+/** The hospital's peer, and its other peers the gateway fails over to (the hospital's own only). */
 export const FabricPeerSchema = Type.Object(
-  { peerEndpoint: Type.String({ minLength: 1 }), tlsRootCertFile: Type.String({ minLength: 1 }), hostAlias: Type.Optional(Type.String()) },
+  { ...PeerFields, failover: Type.Optional(Type.Array(Type.Object(PeerFields, { additionalProperties: false }), { maxItems: 8 })) },
   { additionalProperties: false },
 );
 
