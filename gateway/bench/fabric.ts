@@ -128,17 +128,24 @@ async function main(): Promise<void> {
 
   // Patients to relate to: registered in one batch (enrollment ids need not be enrolled for this).
   const run = Date.now().toString(16);
-  const items = Array.from({ length: 50 }, (_, i) => ({ externalIdHash: hex64(i, `b${run}`), enrollmentId: `bench-${run}-${i}`, role: 'patient' }));
-  const patients = JSON.parse(Buffer.from((await medrec.submit(signer('registrar'), 'Registrar', 'registerBatch', [JSON.stringify(items)])).result).toString()) as string[];
+  // One relationship per patient and hospital (the chaincode's rule): a patient for every relationship made below.
+  const wanted = CONCURRENCY + TX + Math.max(1, Math.round(TX / BATCH)) * BATCH;
+  const patients: string[] = [];
+  for (let first = 0; first < wanted; first += 500) {
+    const items = Array.from({ length: Math.min(500, wanted - first) }, (_, j) => ({ externalIdHash: hex64(first + j, `b${run}`), enrollmentId: `bench-${run}-${first + j}`, role: 'patient' }));
+    patients.push(...(JSON.parse(Buffer.from((await medrec.submit(signer('registrar'), 'Registrar', 'registerBatch', [JSON.stringify(items)])).result).toString()) as string[]));
+  }
+  let nextPatient = 0;
+  const patient = () => patients[nextPatient++]!;
   const endpoint = 'https://hospital1.example/gatekeeper';
   const orgs = { endorsingOrganizations: [h1.mspId] };
 
   // Warm up both chaincodes (connections, JIT) before measuring.
-  await load(CONCURRENCY, (i) => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs)));
+  await load(CONCURRENCY, () => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patient(), endpoint], orgs)));
   await load(CONCURRENCY, (i) => committed(putstate, () => putstate.submit(provider, 'PutState', 'put', [`warm-${run}-${i}`, 'x'])));
 
   const before = blockBytes();
-  const mr = await load(TX, (i) => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patients[i % patients.length]!, endpoint], orgs)));
+  const mr = await load(TX, () => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patient(), endpoint], orgs)));
   const singleBytes = (blockBytes() - before) / TX;
 
   const ps = await load(TX, (i) => committed(putstate, () => putstate.submit(provider, 'PutState', 'put', [`k-${run}-${i}`, 'x'], orgs)));
@@ -146,7 +153,7 @@ async function main(): Promise<void> {
   const batches = Math.max(1, Math.round(TX / BATCH));
   const beforeBatch = blockBytes();
   for (let b = 0; b < batches; b++) {
-    const batch = Array.from({ length: BATCH }, (_, i) => ({ patientId: patients[(b * BATCH + i) % patients.length]!, endpoint }));
+    const batch = Array.from({ length: BATCH }, () => ({ patientId: patient(), endpoint }));
     await committed(medrec, () => medrec.submit(provider, 'Relationship', 'createBatch', [JSON.stringify(batch)], orgs));
   }
   const batchedBytes = (blockBytes() - beforeBatch) / (batches * BATCH);

@@ -20,14 +20,16 @@ const { seedHospital } = await import('../demo/seed/seed.js');
 const H1 = 'Hospital1MSP';
 const SIZES = [1_000, 10_000, 100_000];
 const BATCH = 500;
-const PRELOAD_PATIENTS = 2_000;
+// One relationship per patient and hospital (the chaincode's rule): one preloaded patient per relationship.
+const PRELOAD_PATIENTS = SIZES.at(-1)!;
 const FLOWS = 300;
 const CONCURRENCY = 16;
 const CHECKS = 1_000;
 const WARMUP = 1_500;
 const GRANT = JSON.stringify({
   items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }],
-  validUntil: '2099-01-01T00:00:00.000Z',
+  // Within the consortium's maximum grant (LIMITS.grantMaxDays).
+  validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
   purpose: 'TREAT',
 });
 

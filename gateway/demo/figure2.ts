@@ -33,16 +33,19 @@ export async function walkFigure2(): Promise<void> {
     // A synthetic person treated at both hospitals (hospital 2 knows them under its own MRN).
     const person = demoPatients('hospital1').filter((p) => p.alsoAt)[1]!;
 
-    step('Registrar of Hospital 1 registers a new patient, dana');
+    step('Registrar of Hospital 1 registers a new patient, dana, and hands her a one-time activation code');
     const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
-    const dana = await ok(h1, 'POST', '/registrar/users', registrar, {
+    const issued = await ok(h1, 'POST', '/registrar/activations', registrar, {
       username: 'dana',
-      password: 'dana-demo-pass',
       role: 'patient',
       externalIdKind: 'national-id',
       externalId: person.externalId,
     });
-    say(`certificate enrolled at Hospital 1's CA; ledger participant ${short(dana.participantId)} (only the keyed hash of the national id is on the ledger)`);
+    say(`ledger participant ${short(issued.participantId)} (only the keyed hash of the national id is on the ledger); code ${issued.code}, valid until ${issued.expiresAt}`);
+
+    step('dana redeems the code and chooses her own password: only now is her key made, sealed under it');
+    const dana = await ok(h1, 'POST', '/device/activations/redeem', undefined, { code: issued.code, password: 'dana-demo-pass' });
+    say(`certificate enrolled at Hospital 1's CA for ${dana.username}; the registrar never knew her password`);
 
     step('dana logs in at Hospital 1 and opens her notification stream (server-sent events)');
     const danaToken = await login(h1, 'dana', 'dana-demo-pass');

@@ -111,7 +111,7 @@ t.test('the flow across two hospitals on Fabric', async (t) => {
   const accepted = await ledger1.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: ['Hospital1MSP'] });
   t.equal(json<Relationship>(accepted.result).status, 'accepted');
 
-  const grant = { items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'TREAT' };
+  const grant = { items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'TREAT' };
   const granted = await ledger1.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
     endorsingOrganizations: ['Hospital1MSP'],
   });

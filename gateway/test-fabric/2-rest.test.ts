@@ -5,12 +5,12 @@
  * fetch from the other hospital's gatekeeper with the hash checked, grant, projection, revoke, audit.
  * The same state is then read with Fabric's own CLI.
  */
-import { randomInt } from 'node:crypto';
 import t from 'tap';
 import { demoPatients } from '../demo/seed/population.js';
 import { readSse, type SseEvent } from '../demo/sse-client.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { hospital, loadNetwork, peerQuery, uniqueName } from './network.js';
+import { activatedPatient } from './patients.js';
 import { call, login, ok, type Json } from '../demo/json-client.js';
 
 t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async (t) => {
@@ -19,20 +19,11 @@ t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async 
   t.equal((await fetch(`${h1}/ready`)).status, 200, 'Hospital1 gateway ready on its peer');
   t.equal((await fetch(`${h2}/ready`)).status, 200, 'Hospital2 gateway ready on its peer');
 
-  // A new person with a fresh national id, treated at Hospital2 as one of its (synthetic) EHR patients;
-  // random, so that the test can run again on the same network.
-  const atHospital2 = demoPatients('hospital2');
-  const mrn = atHospital2[randomInt(atHospital2.length)]!.mrn;
-  const externalId = `SYN-${randomInt(100, 999)}-${String(randomInt(1_000_000)).padStart(6, '0')}`;
+  // A new person, one of Hospital2's (synthetic) EHR patients, vouched for at Hospital1; random, so
+  // that the test can run again on the same network.
   const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
-  const username = uniqueName('dana');
-  const dana = await ok(h1, 'POST', '/registrar/users', registrar, {
-    username,
-    password: `${username}-pass`,
-    role: 'patient',
-    externalIdKind: 'national-id',
-    externalId,
-  });
+  const dana = await activatedPatient(h1, registrar, demoPatients('hospital2'), uniqueName('dana'));
+  const { username, externalId, mrn } = dana;
   t.match(dana, { participantId: /^[0-9a-f]{64}$/ });
 
   const danaToken = await login(h1, username, `${username}-pass`);

@@ -6,12 +6,12 @@
  * Hospital5, a member without an EHR mapping (no REST gateway). Hospital3's gateway then serves its
  * EHR to a patient of the first hospital.
  */
-import { randomInt } from 'node:crypto';
 import t from 'tap';
 import { demoPatients } from '../demo/seed/population.js';
 import { login, ok } from '../demo/json-client.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { TransactionInvalidError } from '../src/ports/ledger.js';
+import { activatedPatient } from './patients.js';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,7 +94,7 @@ t.test('a hospital joins, its orderer a consenter, and runs a flow with the firs
   t.equal(json<{ providerMspId: string }>(await ledger3.evaluate(provider3, 'Relationship', 'get', [id])).providerMspId, `${NAME}MSP`);
   await ledger3.submit(provider3, 'Relationship', 'putPointer', [id, 'Condition', 'c'.repeat(64)], { endorsingOrganizations: [`${NAME}MSP`] });
   await ledger3.submit(patient, 'Relationship', 'accept', [id], { endorsingOrganizations: [`${NAME}MSP`] });
-  const grant = { items: [{ category: 'Condition', fields: ['code'] }], validUntil: '2099-01-01T00:00:00.000Z', purpose: 'CAREMGT' };
+  const grant = { items: [{ category: 'Condition', fields: ['code'] }], validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'CAREMGT' };
   const granted = await ledger3.submit(patient, 'Relationship', 'grant', [id, viewer.participantId, JSON.stringify(grant)], {
     endorsingOrganizations: [`${NAME}MSP`],
   });
@@ -124,17 +124,16 @@ t.test("the third hospital's REST gateway serves its EHR to a patient of the fir
   t.equal((await fetch(`${h3}/ready`)).status, 200, 'Hospital3 gateway ready on its peer');
   t.equal((await fetch(`${h1}/ready`)).status, 200, 'Hospital1 gateway ready again after the restart');
 
-  // random, so that the test can run again on the same network
-  const externalId = `SYN-${randomInt(100, 999)}-${String(randomInt(1_000_000)).padStart(6, '0')}`;
-  const username = uniqueName('fay');
+  // One of Hospital3's (synthetic) EHR patients, vouched for at Hospital1; random, so that the test
+  // can run again on the same network.
   const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
-  const fay = await ok(h1, 'POST', '/registrar/users', registrar, { username, password: `${username}-pass`, role: 'patient', externalIdKind: 'national-id', externalId });
-  const fayToken = await login(h1, username, `${username}-pass`);
+  const fay = await activatedPatient(h1, registrar, demoPatients('hospital3'), uniqueName('fay'));
+  const { externalId, mrn } = fay;
+  const fayToken = await login(h1, fay.username, fay.password);
 
   const hale = await login(h3, 'dr-hale', 'dr-hale-demo-pass');
   const resolved = await ok(h3, 'POST', '/registrar/resolve', hale, { externalIdKind: 'national-id', externalId });
   t.equal(resolved.participantId, fay.participantId, "Hospital3 resolves Hospital1's patient on the shared ledger");
-  const mrn = demoPatients('hospital3')[0]!.mrn;
   const rel = await ok(h3, 'POST', '/relationships', hale, { patientId: resolved.participantId, mrn });
   const pointers = rel.pointers as { category: string }[];
   t.ok(pointers.length > 0, "pointers hashed from Hospital3's own EHR");

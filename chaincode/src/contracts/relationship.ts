@@ -1,8 +1,8 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { checkAccess, grantIsLive } from '../domain/access';
-import { mayAskAccess, seesWholeRelationship } from '../domain/authorisation';
+import { mayAskAccess, mayOpenRelationship, seesWholeRelationship } from '../domain/authorisation';
 import { rolesFor } from '../domain/transactions';
-import { conflict, forbidden, invalid, MedrecError, notFound } from '../domain/errors';
+import { conflict, forbidden, invalid, MedrecError, notFound, relationshipExists } from '../domain/errors';
 import { relationshipIdFor } from '../domain/ids';
 import { keys, prefixes } from '../domain/keys';
 import { grantAllowed, nextStatus } from '../domain/status';
@@ -277,8 +277,9 @@ async function revokeGrant(state: State, rel: RelationshipRecord, grant: Grant):
 }
 
 /**
- * All or nothing: patients are checked before the first write. Relationship ids come from the
- * transaction id and the item's index, so no two items collide.
+ * All or nothing: patients, and that none has an open relationship with the caller's hospital, are
+ * checked before the first write. Relationship ids come from the transaction id and the item's
+ * index, so no two items collide.
  */
 async function createAll(state: State, caller: Caller, items: CreateItem[]): Promise<RelationshipRecord[]> {
   const patients = new Map<string, ParticipantRecord>();
@@ -288,6 +289,11 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
     if (!patient) throw notFound(`item ${index}: no such patient`);
     if (patient.role !== 'patient') throw invalid(`item ${index}: the participant is not a patient`);
     patients.set(item.patientId, patient);
+  }
+  for (const item of items) {
+    const link = await state.get<{ r: string }>(keys.patientLink(item.patientId, caller.mspId));
+    const existing = link ? await loadRelationship(state, link.r) : null;
+    if (!mayOpenRelationship(existing)) throw relationshipExists(existing!.relationshipId);
   }
   const rels: RelationshipRecord[] = [];
   for (const [index, item] of items.entries()) {
@@ -303,6 +309,9 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
     };
     await putRelationship(state, rel);
     await state.endorseBy(keys.relationship(rel.relationshipId), rel.providerMspId);
+    const linkKey = keys.patientLink(rel.patientId, rel.providerMspId);
+    await state.put(linkKey, { r: rel.relationshipId });
+    await state.endorseBy(linkKey, rel.providerMspId);
     await putPartySummaries(state, rel);
     for (const p of item.pointers) {
       await putPointerValue(state, { relationshipId: rel.relationshipId, category: p.category, hash: p.hash, version: 1, updatedAt: state.now });

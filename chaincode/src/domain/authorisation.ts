@@ -29,3 +29,11 @@ export function seesWholeRelationship(caller: Party, rel: RelationshipRecord): b
 export function mayAskAccess(caller: Party, rel: RelationshipRecord, requesterIdentityId: string): boolean {
   return caller.identityId === requesterIdentityId || isProviderOf(caller, rel) || caller.role === 'auditor';
 }
+
+/**
+ * A patient has at most one relationship with each provider organisation (its chart there); a new
+ * one may be opened only when there is none or the patient deleted the last one (delete is final).
+ */
+export function mayOpenRelationship(existing: RelationshipRecord | null): boolean {
+  return existing === null || existing.status === 'deleted';
+}

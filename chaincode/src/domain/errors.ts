@@ -30,3 +30,13 @@ export const invalid = (text: string): MedrecError => new MedrecError('INVALID_A
 export const notFound = (text: string): MedrecError => new MedrecError('NOT_FOUND', text);
 export const forbidden = (text: string): MedrecError => new MedrecError('FORBIDDEN', text);
 export const conflict = (text: string): MedrecError => new MedrecError('CONFLICT', text);
+
+/** The refusal of a second relationship for a patient at a hospital names the one that exists. */
+export function relationshipExists(relationshipId: string): MedrecError {
+  return conflict(`the patient already has a relationship with this hospital: ${relationshipId}`);
+}
+
+/** The existing relationship's id in a relationshipExists refusal (as any ledger client reports it). */
+export function existingRelationshipOf(message: string): string | undefined {
+  return /already has a relationship with this hospital: ([0-9a-f]{64})/.exec(message)?.[1];
+}

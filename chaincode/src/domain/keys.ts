@@ -19,6 +19,7 @@ export const OBJECT_TYPES = {
   pointer: 'ptr',
   grant: 'grant',
   summary: 'sum',
+  patientLink: 'plink',
   anchor: 'anchor',
   anchorHead: 'anchorHead',
 } as const;
@@ -44,6 +45,11 @@ export const keys = {
   pointer: (relId: string, category: string) => compositeKey(OBJECT_TYPES.pointer, [relId, category]),
   grant: (relId: string, viewerId: string) => compositeKey(OBJECT_TYPES.grant, [relId, viewerId]),
   summary: (pid: string, relId: string) => compositeKey(OBJECT_TYPES.summary, [pid, relId]),
+  /**
+   * The patient's one open relationship with a provider organisation. Every create reads and writes
+   * it, so two concurrent creates for the same patient at the same hospital conflict at commit.
+   */
+  patientLink: (pid: string, providerMspId: string) => compositeKey(OBJECT_TYPES.patientLink, [pid, providerMspId]),
   /** zero-padded so that the partial-key scan returns anchors in sequence order */
   anchor: (mspId: string, toSeq: number) =>
     compositeKey(OBJECT_TYPES.anchor, [mspId, String(toSeq).padStart(16, '0')]),

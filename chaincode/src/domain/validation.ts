@@ -11,6 +11,12 @@ export const LIMITS = {
   endpointChars: 256,
   enrollmentIdChars: 64,
   fieldsPerCategory: 64,
+  /**
+   * The consortium's longest grant, in days from the grant's transaction. Consortium-wide, so the
+   * chaincode enforces it: changing it is a chaincode upgrade every hospital approves. A gateway may
+   * be configured stricter (never looser).
+   */
+  grantMaxDays: 365,
   maxSeq: Number.MAX_SAFE_INTEGER,
 } as const;
 
@@ -127,6 +133,11 @@ export function parseFieldsJson(text: unknown, category: Category): string[] {
   return requireFields(parseJson(text, 'fieldsJson', LIMITS.fieldsJsonBytes), category, 'fieldsJson', 0);
 }
 
+/** The latest validUntil a grant made at `now` (ISO) may carry. */
+export function latestValidUntil(now: string): string {
+  return new Date(Date.parse(now) + LIMITS.grantMaxDays * 86_400_000).toISOString();
+}
+
 export function parseGrantJson(text: unknown, now: string): GrantRequest {
   const obj = requireObject(parseJson(text, 'grantJson', LIMITS.grantJsonBytes), 'grantJson', ['items', 'validUntil', 'purpose']);
   const rawItems = requireArray(obj.items, 'grantJson.items', 1, 7);
@@ -140,6 +151,7 @@ export function parseGrantJson(text: unknown, now: string): GrantRequest {
   });
   const validUntil = requireIsoDate(obj.validUntil, 'validUntil');
   if (validUntil <= now) throw invalid('validUntil must be later than the transaction time');
+  if (validUntil > latestValidUntil(now)) throw invalid(`validUntil may be at most ${LIMITS.grantMaxDays} days after the grant`);
   if (!isPurpose(obj.purpose)) throw invalid('purpose must be an HL7 v3 PurposeOfUse code');
   return { items, validUntil, purpose: obj.purpose };
 }
@@ -185,5 +197,12 @@ export function requireCreateItem(raw: unknown): CreateItem {
 
 export function parseCreateBatch(text: unknown): CreateItem[] {
   const list = requireArray(parseJson(text, 'itemsJson', LIMITS.batchJsonBytes), 'itemsJson', 1, LIMITS.batchItems, 'LIMIT_EXCEEDED');
-  return list.map(requireCreateItem);
+  const items = list.map(requireCreateItem);
+  const patients = new Set<string>();
+  items.forEach((item, index) => {
+    // One relationship per patient and hospital: a batch cannot open two.
+    if (patients.has(item.patientId)) throw invalid(`item ${index}: patientId appears twice`);
+    patients.add(item.patientId);
+  });
+  return items;
 }

@@ -1,11 +1,21 @@
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { KeyEndorsementPolicy } from 'fabric-shim';
+import { existingRelationshipOf } from '../../src/domain/errors';
 import { keys } from '../../src/domain/keys';
+import { LIMITS } from '../../src/domain/validation';
 import type { Grant, Pointer, RelationshipHistory, RelationshipRecord, RelationshipView, SummaryEntry } from '../../src/domain/types';
 import { cast, grantJson, H, H1, lastEvent, refused, type Cast } from '../support/world';
 
 const EP = 'https://h1.example/gatekeeper';
 const OBS = grantJson([{ category: 'Observation', fields: ['code', 'valueQuantity'] }]);
+/** The message of a call that must fail (the gateway reads the code and the text from it). */
+const errorOf = async (c: Cast, actor: Cast['patient'], fn: string, ...args: string[]) => {
+  const res = await c.w.call(actor, fn, args, true);
+  if (res.status === 200) throw new Error(`${fn} should have failed`);
+  return res.message;
+};
+const grantJsonUntil = (validUntil: string) => JSON.stringify({ ...JSON.parse(OBS), validUntil });
 
 async function create(c: Cast): Promise<RelationshipRecord> {
   const { relationshipId } = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, EP);
@@ -80,13 +90,12 @@ t.test('createBatch: many relationships with pointers, all or nothing', async (t
   const c = await cast();
   const items = [
     { patientId: c.patient.pid, endpoint: EP, pointers: [{ category: 'Observation', hash: H('1') }, { category: 'Condition', hash: H('2') }] },
-    { patientId: c.patient2.pid, endpoint: EP },
-    { patientId: c.patient.pid, endpoint: EP, pointers: [] },
+    { patientId: c.patient2.pid, endpoint: EP, pointers: [] },
   ];
   const ids = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(items));
-  t.equal(ids.length, 3);
+  t.equal(ids.length, 2);
   t.ok(ids.every((id) => /^[0-9a-f]{64}$/.test(id)), 'the result is the new ids only');
-  t.equal(new Set(ids).size, 3);
+  t.equal(new Set(ids).size, 2);
   const rels = ids.map((relationshipId) => ({ relationshipId }));
   for (const [i, id] of ids.entries()) {
     t.match(await c.w.evaluate<RelationshipView>(c.provider1, 'Relationship:get', id), { patientId: items[i]!.patientId, status: 'new' }, `id ${i} is in item order`);
@@ -99,9 +108,14 @@ t.test('createBatch: many relationships with pointers, all or nothing', async (t
   t.same(endorsers(c, keys.pointer(rels[0].relationshipId, 'Observation')), [H1]);
   t.same(endorsers(c, keys.relationship(rels[1].relationshipId)), [H1]);
 
-  const good = { patientId: c.patient.pid, endpoint: EP };
+  const people = Array.from({ length: 501 }, (_, i) => ({ externalIdHash: createHash('sha256').update(`batch-patient-${i}`).digest('hex'), enrollmentId: `batch-patient-${i}`, role: 'patient' }));
+  const many = [
+    ...(await c.w.submit<string[]>(c.registrar1, 'Registrar:registerBatch', JSON.stringify(people.slice(0, 500)))),
+    ...(await c.w.submit<string[]>(c.registrar1, 'Registrar:registerBatch', JSON.stringify(people.slice(500)))),
+  ];
+  const good = { patientId: many[500]!, endpoint: EP };
   await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify([good, { patientId: H('5'), endpoint: EP }])], 'NOT_FOUND');
-  await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify(Array(501).fill(good))], 'LIMIT_EXCEEDED');
+  await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify(many.map((patientId) => ({ patientId, endpoint: EP })))], 'LIMIT_EXCEEDED');
   for (const [name, list] of [
     ['unknown category', [{ ...good, pointers: [{ category: 'Billing', hash: H('1') }] }]],
     ['duplicate category', [{ ...good, pointers: [{ category: 'Condition', hash: H('1') }, { category: 'Condition', hash: H('2') }] }]],
@@ -113,8 +127,45 @@ t.test('createBatch: many relationships with pointers, all or nothing', async (t
     t.comment(name);
     await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify(list)], 'INVALID_ARGUMENT');
   }
-  const big = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(Array(500).fill(good)));
+  await refused(t, c.w, c.provider1, 'Relationship:createBatch', [JSON.stringify([good, good])], 'INVALID_ARGUMENT');
+  const big = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify(many.slice(0, 500).map((patientId) => ({ patientId, endpoint: EP }))));
   t.equal(big.length, 500, '500 relationships in one transaction');
+});
+
+t.test('one relationship per patient and hospital: a second is refused naming the first, until the patient deletes it', async (t) => {
+  const c = await cast();
+  const first = await create(c);
+  const second = await errorOf(c, c.provider1, 'Relationship:create', c.patient.pid, EP);
+  t.match(second, /^CONFLICT: /);
+  t.equal(existingRelationshipOf(second), first.relationshipId, 'the refusal names the existing relationship');
+  const viaBatch = await errorOf(c, c.provider1, 'Relationship:createBatch', JSON.stringify([{ patientId: c.patient2.pid, endpoint: EP }, { patientId: c.patient.pid, endpoint: EP }]));
+  t.equal(existingRelationshipOf(viaBatch), first.relationshipId, 'a batch holding the patient is refused whole');
+  t.equal((await c.w.evaluate<SummaryEntry[]>(c.patient2, 'Summary:mine')).length, 0, 'nothing of the batch was written');
+  const sameHospital = await errorOf(c, c.records1, 'Relationship:create', c.patient.pid, EP);
+  t.equal(existingRelationshipOf(sameHospital), first.relationshipId, "another provider of the same hospital: the same patient's chart");
+  const { relationshipId: other } = await c.w.submit<{ relationshipId: string }>(c.provider2, 'Relationship:create', c.patient.pid, EP);
+  t.not(other, first.relationshipId, 'another hospital opens its own');
+  t.same(endorsers(c, keys.patientLink(c.patient.pid, H1)), [H1], "the patient's link is endorsed by its hospital only");
+  for (const action of ['reject', 'accept'] as const) {
+    await c.w.submit(c.patient, `Relationship:${action}`, first.relationshipId);
+    t.match(await errorOf(c, c.provider1, 'Relationship:create', c.patient.pid, EP), /^CONFLICT: /, `still refused after ${action}`);
+  }
+  await c.w.submit(c.patient, 'Relationship:remove', first.relationshipId);
+  const { relationshipId: again } = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, EP);
+  t.not(again, first.relationshipId, 'after the patient deleted it, a new one may be opened');
+  t.equal(existingRelationshipOf(await errorOf(c, c.provider1, 'Relationship:create', c.patient.pid, EP)), again, 'and it is the one named from then on');
+});
+
+t.test('grants last at most the consortium maximum', async (t) => {
+  const c = await cast();
+  const rel = await create(c);
+  await c.w.submit(c.patient, 'Relationship:accept', rel.relationshipId);
+  const now = c.w.ledger.clock.getTime();
+  const until = (days: number) => grantJsonUntil(new Date(now + days * 86_400_000).toISOString());
+  await refused(t, c.w, c.patient, 'Relationship:grant', [rel.relationshipId, c.viewer.pid, until(LIMITS.grantMaxDays + 2)], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.patient, 'Relationship:grant', [rel.relationshipId, c.viewer.pid, grantJsonUntil('9999-12-31T00:00:00Z')], 'INVALID_ARGUMENT');
+  const granted = await c.w.submit<Grant>(c.patient, 'Relationship:grant', rel.relationshipId, c.viewer.pid, until(LIMITS.grantMaxDays - 1));
+  t.equal(granted.status, 'granted', 'within the maximum');
 });
 
 t.test('putPointer: versions, status, refusals', async (t) => {

@@ -14,7 +14,7 @@ export const HOSPITAL1_TABLES: TableSpec[] = [
   { name: 'patients', primaryKey: 'patient_id', feeds: { category: 'Patient', patientColumn: 'patient_id' }, columns: [
     { name: 'patient_id', type: 'int' }, { ...text('mrn', 64, true), unique: true }, text('given_name', 100),
     text('family_name', 100), text('sex', 10), { name: 'birth_date', type: 'date' }, text('phone', 32), text('city', 100),
-    text('postal_code', 16), UPDATED] },
+    text('postal_code', 16), UPDATED, { ...text('national_id', 32), unique: true }] },
   { name: 'lab_results', primaryKey: 'result_id', feeds: { category: 'Observation', patientColumn: 'patient_id' }, columns: [
     { name: 'result_id', type: 'int' }, { name: 'patient_id', ...fk }, text('loinc_code', 16, true), text('test_name'),
     { name: 'value_num', type: 'decimal' }, text('unit_ucum', 32), { name: 'collected_at', type: 'datetime' },
@@ -44,7 +44,7 @@ export function hospital1Dataset(patients: DemoPatient[], seed: string, hospital
     const patient_id = 1001 + i;
     const h = clinicalHistory(`${seed}:${hospital}:${p.mrn}`);
     rows['patients']!.push({ patient_id, mrn: p.mrn, given_name: p.given, family_name: p.family, sex: p.gender,
-      birth_date: p.birthDate, phone: p.phone, city: p.city, postal_code: p.postalCode,
+      birth_date: p.birthDate, phone: p.phone, city: p.city, postal_code: p.postalCode, national_id: p.externalId,
       updated_at: isoUtc(lastChanged.patient(h)) });
     for (const lab of h.labs.filter((l) => !l.test.vital)) {
       rows['lab_results']!.push({ result_id: next('lab'), patient_id, loinc_code: lab.test.loinc, test_name: lab.test.name,

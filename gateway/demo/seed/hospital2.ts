@@ -17,7 +17,7 @@ export const HOSPITAL2_TABLES: TableSpec[] = [
   { name: 'person', primaryKey: 'person_no', feeds: { category: 'Patient', patientColumn: 'person_no' }, columns: [
     { name: 'person_no', type: 'int' }, { ...text('med_rec_no', 64, true), unique: true }, text('first_nm', 60),
     text('last_nm', 60), text('gender_cd', 1), { name: 'dob', type: 'date' }, text('home_phone', 32), text('city_nm', 60),
-    text('zip_cd', 10), UPDT] },
+    text('zip_cd', 10), UPDT, { ...text('natl_id_no', 32), unique: true }] },
   { name: 'observations', primaryKey: 'obs_seq', feeds: { category: 'Observation', patientColumn: 'person_no' }, columns: [
     { name: 'obs_seq', type: 'int' }, { name: 'person_no', ...fk }, text('obs_type', 3, true), text('obs_code', 16, true),
     text('obs_desc'), { name: 'result_value', type: 'decimal' }, text('result_unit', 32), { name: 'obs_dttm', type: 'datetime' },
@@ -50,7 +50,7 @@ export function hospital2Dataset(patients: DemoPatient[], seed: string): Dataset
     const h = clinicalHistory(`${seed}:hospital2:${p.mrn}`);
     rows['person']!.push({ person_no, med_rec_no: p.mrn, first_nm: p.given, last_nm: p.family,
       gender_cd: p.gender === 'female' ? 'F' : 'M', dob: p.birthDate, home_phone: p.phone, city_nm: p.city, zip_cd: p.postalCode,
-      updt_dttm: legacyUtc(lastChanged.patient(h)) });
+      natl_id_no: p.externalId, updt_dttm: legacyUtc(lastChanged.patient(h)) });
     for (const o of h.labs) {
       rows['observations']!.push({ obs_seq: 700000 + next('obs'), person_no, obs_type: o.test.vital ? 'VS' : 'LAB',
         obs_code: o.test.loinc, obs_desc: o.test.name, result_value: o.value, result_unit: o.test.ucum,

@@ -1,13 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
 import { loggerOptions } from './plugins/logging.js';
+import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
 import { auditorRoutes } from './routes/auditor.js';
+import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
 import gatekeeper from './routes/gatekeeper.js';
 import { grantRoutes } from './routes/grants.js';
@@ -36,7 +39,14 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   await app.register(errors);
   await app.register(metrics, { mspId: hospital.mspId });
   await app.register(openapi, { mspId: hospital.mspId, name: hospital.name, publicUrl: hospital.publicUrl });
-  await app.register(sessions, { mspId: hospital.mspId, secret: settings.jwtSecret, ttlSeconds: settings.sessionTtlSeconds });
+  await app.register(sessions, {
+    mspId: hospital.mspId,
+    secret: settings.jwtSecret,
+    ttlSeconds: settings.sessionTtlSeconds,
+    certificateProblem: (signer) => certificateProblem(runtime.trust, signer),
+    onTrustChange: (listener) => runtime.trust.onChange(listener),
+  });
+  await app.register(limits, { limits: settings.rateLimits });
   await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
 
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);
@@ -45,7 +55,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
 
   await app.register(gatekeeper, { runtime });
   await app.register(authRoutes, runtime);
-  for (const routes of [registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
+  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

@@ -1,13 +1,16 @@
 import type { MedrecClient } from '../contract/client.js';
+import type { RateLimits } from './plugins/limits.js';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { EhrStore } from '../ports/ehr.js';
 import type { LedgerPort, Signer } from '../ports/ledger.js';
 import type { AccountStore } from '../services/accounts/accounts.js';
 import type { LoginService } from '../services/accounts/login.js';
+import type { PasswordChange } from '../services/accounts/password-change.js';
 import type { KeySealer } from '../services/accounts/sealer.js';
 import type { LoginThrottleSettings } from '../services/accounts/throttle.js';
 import type { AnchorOptions } from '../services/audit/anchor.js';
 import type { AuditLog } from '../services/audit/log.js';
+import type { ActivationService } from '../services/enrolment/activation.js';
 import type { EnrolmentService } from '../services/enrolment/enroll.js';
 import type { NotificationStore } from '../services/notifications/store.js';
 import type { RecordService } from '../services/records/records.js';
@@ -29,6 +32,10 @@ export interface HttpSettings {
   bodyLimitBytes: number;
   logLevel: string;
   loginThrottle: LoginThrottleSettings;
+  rateLimits: RateLimits;
+  /** The ledger's channel and chaincode names (told to a person at activation). */
+  channel: string;
+  chaincode: string;
   /** HMAC key for external id hashes (consortium-wide). */
   consortiumKey: string;
   /** when the gatekeeper's audit log is anchored; false: someone else anchors it */
@@ -51,9 +58,12 @@ export interface HospitalRuntime {
   links: PatientLinks;
   accounts: AccountStore;
   login: LoginService;
+  passwords: PasswordChange;
   sealer: KeySealer;
   notifications: NotificationStore;
   enrolment: EnrolmentService;
+  /** One-time activation codes: how people are enrolled and set their own password. */
+  activations: ActivationService;
   relationships: RelationshipService;
   /** The channel members' CAs and CRLs, from the ledger's configuration, kept current. */
   trust: TrustStore;

@@ -19,7 +19,10 @@ export interface TrustedChain {
   notAfter: number;
 }
 
-export type CreatorCheck = { ok: true; publicKey: KeyObject } | { ok: false; reason: string };
+/** Why the channel refuses a certificate: the stable codes the gateway answers with. */
+export type CertificateRefusal = 'CERTIFICATE_REVOKED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_UNTRUSTED';
+
+export type CreatorCheck = { ok: true; publicKey: KeyObject } | { ok: false; code: CertificateRefusal; reason: string };
 
 async function loadMsp(member: ChannelMember): Promise<Msp> {
   const cas = member.caCertificates.map((pem) => parseCertificate(pem));
@@ -37,6 +40,8 @@ async function loadMsp(member: ChannelMember): Promise<Msp> {
  */
 export class TrustStore {
   private msps = new Map<string, Msp>();
+  private readonly listeners = new Set<() => void>();
+  private changes = 0;
   private readonly issuers = new Map<string, { cert: X509Certificate; chain: Map<string, TrustedChain | undefined> }>();
 
   private constructor() {}
@@ -53,6 +58,7 @@ export class TrustStore {
     for (const member of members) next.set(member.mspId, await loadMsp(member));
     this.msps = next;
     this.issuers.clear();
+    this.changed();
   }
 
   /**
@@ -64,6 +70,26 @@ export class TrustStore {
     const cas = msp?.cas ?? [];
     const revoked = await revokedSerials(mspId, crls, cas);
     this.msps.set(mspId, { cas, revoked });
+    this.changed();
+  }
+
+  /**
+   * Calls `listener` after every change of the membership (a new CRL, a CA added or removed), so
+   * whatever holds a certificate open (a session, an event stream, a cached chain) checks it again.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Increases with every change: a cache of decisions made against an older membership is stale. */
+  get version(): number {
+    return this.changes;
+  }
+
+  private changed(): void {
+    this.changes++;
+    for (const listener of [...this.listeners]) listener();
   }
 
   get mspIds(): string[] {
@@ -96,22 +122,23 @@ export class TrustStore {
 
   /** Fabric's creator check: is this certificate a valid, unrevoked identity of mspId at time `at`? */
   check(mspId: string, certificatePem: string, at: Date): CreatorCheck {
-    if (!this.msps.has(mspId)) return { ok: false, reason: `${mspId} is not a member of the channel` };
+    const untrusted = (reason: string): CreatorCheck => ({ ok: false, code: 'CERTIFICATE_UNTRUSTED', reason });
+    if (!this.msps.has(mspId)) return untrusted(`${mspId} is not a member of the channel`);
     const known = this.parsed(certificatePem);
-    if (!known) return { ok: false, reason: 'creator certificate cannot be parsed' };
+    if (!known) return untrusted('creator certificate cannot be parsed');
     let chain = known.chain.get(mspId);
     if (!known.chain.has(mspId)) {
       const window = chainWindow(known.cert, this.msps.get(mspId)!.cas);
       chain = window && { mspId, ...window };
       known.chain.set(mspId, chain);
     }
-    if (known.cert.ca) return { ok: false, reason: 'a CA certificate cannot sign transactions' };
-    if (!chain) return { ok: false, reason: `creator certificate is not issued by a CA of ${mspId}` };
+    if (known.cert.ca) return untrusted('a CA certificate cannot sign transactions');
+    if (!chain) return untrusted(`creator certificate is not issued by a CA of ${mspId}`);
     const time = at.getTime();
     if (time < chain.notBefore || time > chain.notAfter) {
-      return { ok: false, reason: 'creator certificate has expired or is not yet valid' };
+      return { ok: false, code: 'CERTIFICATE_EXPIRED', reason: 'creator certificate has expired or is not yet valid' };
     }
-    if (this.isRevoked(mspId, known.cert)) return { ok: false, reason: 'creator certificate has been revoked' };
+    if (this.isRevoked(mspId, known.cert)) return { ok: false, code: 'CERTIFICATE_REVOKED', reason: 'creator certificate has been revoked' };
     return { ok: true, publicKey: known.cert.publicKey };
   }
 

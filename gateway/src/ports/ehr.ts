@@ -10,10 +10,17 @@ export interface EhrStore {
    * The SQL comes from the hospital's mapping file, never from a request or the ledger.
    */
   query(category: string, patientKey: string): Promise<Row[]>;
-  /** Cheap liveness probe for readiness checks. */
+  /**
+   * Readiness probe: runs every mapped query for a patient key no chart has, so a missing, renamed
+   * or locked table makes the store unready (a bare `SELECT 1` would not notice). Rejects with
+   * EhrUnavailableError, quickly.
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The patient key readiness probes look up: no MRN can be this (they are letters, digits and "-"). */
+export const PROBE_PATIENT_KEY = '\u0000medrec-ready-probe';
 
 /** The one named parameter every mapped query binds the patient's local key to (`@patientKey`). */
 export const PATIENT_KEY_PARAM = 'patientKey';

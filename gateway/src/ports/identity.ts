@@ -24,10 +24,21 @@ export interface IdentityPort {
   register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }>;
   /** Exchanges an enrollment secret for a fresh key pair and certificate carrying the attributes. */
   enroll(enrollmentId: string, secret: string): Promise<Credentials>;
-  /** Revokes all certificates of an identity; they are refused from then on. */
-  revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<void>;
+  /**
+   * Revokes all certificates of an identity at the CA and answers the CA's new CRL (PEM). The peers
+   * and gatekeepers refuse the certificates once that CRL is in the organisation's MSP definition
+   * of the channel configuration: the embedded CA puts it there itself (a configuration block of the
+   * embedded ledger); on Fabric the hospital admin's channel update does (network/channel-admin's
+   * pushCrl, or network/push-crl.sh).
+   */
+  revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<Revocation>;
   /** PEM certificates a peer or gatekeeper trusts for this org (root, then intermediates). */
   trustAnchors(): Promise<string[]>;
+}
+
+export interface Revocation {
+  /** The CA's CRL after the revocation, PEM; absent when the CA revoked nothing new (already revoked). */
+  crl?: string;
 }
 
 export class IdentityError extends Error {

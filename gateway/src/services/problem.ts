@@ -44,5 +44,5 @@ export const unauthorized = (code: string, detail: string) => new Problem(401, c
 export const forbidden = (code: string, detail: string, ext?: Record<string, unknown>) =>
   new Problem(403, code, detail, ext);
 export const notFound = (code: string, detail: string) => new Problem(404, code, detail);
-export const conflict = (code: string, detail: string) => new Problem(409, code, detail);
+export const conflict = (code: string, detail: string, ext?: Record<string, unknown>) => new Problem(409, code, detail, ext);
 export const unavailable = (code: string, detail: string) => new Problem(503, code, detail);

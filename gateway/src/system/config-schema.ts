@@ -27,6 +27,12 @@ export const LoginThrottleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const LimitSchema = Type.Object({ max: Positive, windowSeconds: Positive }, { additionalProperties: false });
+const LIMIT_NAMES = ['unauthenticated', 'login', 'activation', 'resolve', 'gatekeeperUnverified', 'gatekeeperCertificate'] as const;
+export const RateLimitsSchema = Type.Object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, LimitSchema])) as Record<(typeof LIMIT_NAMES)[number], typeof LimitSchema>, {
+  additionalProperties: false,
+});
+
 const PeerFields = {
   /** host:port of the peer's Gateway service */
   peerEndpoint: Type.String({ minLength: 1 }),
@@ -116,10 +122,16 @@ export const GatewayConfigSchema = Type.Object(
     /** HMAC key for external id hashes; shared by the consortium, never on the ledger. */
     consortiumKey: Type.Optional(Secret),
     sessionTtlSeconds: Count,
+    /** How long a registrar's activation code may be redeemed. */
+    activationTtlSeconds: Positive,
+    /** Longest grant this gateway asks the ledger for, in days (at most the consortium's, LIMITS.grantMaxDays). */
+    grantMaxDays: Positive,
     bodyLimitBytes: Count,
     logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
     /** Failed-login limits of each gateway (services/accounts/throttle.ts). */
     loginThrottle: LoginThrottleSchema,
+    /** Request rate limits of each gateway (http/plugins/limits.ts). */
+    rateLimits: RateLimitsSchema,
     /** Create demo users on first start (when the entry point hands in the demo). */
     seedDemo: Type.Boolean(),
     hospitals: Type.Array(HospitalSchema, { minItems: 1 }),
@@ -132,6 +144,7 @@ export const FileConfigSchema = Type.Partial(
   Type.Object({
     ...GatewayConfigSchema.properties,
     loginThrottle: Type.Partial(LoginThrottleSchema),
+    rateLimits: Type.Partial(RateLimitsSchema),
     hospitals: Type.Array(Type.Partial(HospitalSchema)),
   }),
   { additionalProperties: false },

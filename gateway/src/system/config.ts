@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { LIMITS } from '@medrec/chaincode/domain';
 import { resolve } from 'node:path';
+import { DEFAULT_RATE_LIMITS } from '../http/plugins/limits.js';
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../services/accounts/throttle.js';
 import { mappingFile } from '../services/records/hospitals.js';
 
@@ -154,6 +156,16 @@ function loginThrottle(env: Env, file: Partial<LoginThrottleSettings> = {}): Log
   return settings;
 }
 
+/** A hospital may ask for shorter grants than the consortium allows, never longer (the chaincode would refuse). */
+function grantMaxDays(value: string | number | undefined): number {
+  if (value === undefined) return LIMITS.grantMaxDays;
+  const days = positiveInt(value, 'MEDREC_GRANT_MAX_DAYS (grantMaxDays)');
+  if (days < 1 || days > LIMITS.grantMaxDays) {
+    throw new ConfigError(`MEDREC_GRANT_MAX_DAYS (grantMaxDays) must be 1..${LIMITS.grantMaxDays}, the consortium's maximum`);
+  }
+  return days;
+}
+
 export interface LoadOptions {
   /** The demo data sets the entry point can seed (by hospital key), for hospitals of a network.json. */
   demoSeeds?: readonly string[];
@@ -206,9 +218,12 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
     ledger: { ...merged.ledger, adapter: ledgerAdapter },
     ...(consortiumKey ? { consortiumKey } : {}),
     sessionTtlSeconds: positiveInt(env.MEDREC_SESSION_TTL ?? merged.sessionTtlSeconds ?? 900, 'session TTL'),
+    activationTtlSeconds: positiveInt(env.MEDREC_ACTIVATION_TTL ?? merged.activationTtlSeconds ?? 72 * 3600, 'activation TTL'),
+    grantMaxDays: grantMaxDays(env.MEDREC_GRANT_MAX_DAYS ?? merged.grantMaxDays),
     bodyLimitBytes: positiveInt(env.MEDREC_BODY_LIMIT ?? merged.bodyLimitBytes ?? 64 * 1024, 'body limit'),
     logLevel: env.MEDREC_LOG_LEVEL ?? merged.logLevel ?? 'info',
     loginThrottle: loginThrottle(env, merged.loginThrottle),
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...merged.rateLimits },
     seedDemo: (env.MEDREC_SEED_DEMO ?? String(merged.seedDemo ?? true)) !== 'false',
     hospitals,
   }, 'the merged configuration (defaults, network.json, MEDREC_CONFIG file, environment)');

@@ -19,12 +19,19 @@ export function openEhrStore(mapping: HospitalMapping, target: EhrTarget): EhrSt
 }
 
 /** The EHR port of one hospital and the record service over it; an absent demo database is seeded first. */
-export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promise<{ ehr: EhrStore; records: RecordService }> {
+export interface OpenedEhr {
+  ehr: EhrStore;
+  records: RecordService;
+  /** The mapping's chart identifier, for proving a chart is a participant's before linking them. */
+  chart: HospitalMapping['chartIdentifier'];
+}
+
+export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promise<OpenedEhr> {
   const mapping = loadMapping(hospital.ehr.mappingFile);
   if (hospital.ehr.adapter === 'mssql') {
     if (!hospital.ehr.mssql) throw new ConfigError(`${hospital.mspId}: ehr.mssql.url is required for the mssql adapter`);
     const ehr = openEhrStore(mapping, { kind: 'mssql', ...hospital.ehr.mssql });
-    return { ehr, records: new RecordService(ehr, mapping) };
+    return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier };
   }
   const file = hospital.ehr.sqliteFile ?? join(hospital.dataDir, 'ehr.sqlite');
   if (!existsSync(file)) {
@@ -33,5 +40,5 @@ export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promi
     await seed(hospital.ehr.demoSeed, { kind: 'sqlite', file });
   }
   const ehr = openEhrStore(mapping, { kind: 'sqlite', file });
-  return { ehr, records: new RecordService(ehr, mapping) };
+  return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier };
 }

@@ -6,7 +6,6 @@
  * `npm start`, `npm run demo`, the tests and the benches all build their systems here; they may
  * tune it (costs, timers, ports, logging) but never wire it differently.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { MedrecClient } from '../contract/client.js';
@@ -16,18 +15,22 @@ import type { ScryptCost } from '../pki/vault.js';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { LedgerPort } from '../ports/ledger.js';
 import { AccountStore } from '../services/accounts/accounts.js';
-import { LoginService } from '../services/accounts/login.js';
+import { certificateProblem, LoginService } from '../services/accounts/login.js';
 import { vaultSealer } from '../services/accounts/sealer.js';
+import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
 import { AuditLog } from '../services/audit/log.js';
+import { ActivationService } from '../services/enrolment/activation.js';
 import { bootstrapHospital, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
 import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
+import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
 import { openGatewayDb } from '../services/store/gateway-db.js';
 import type { GatewayConfig, HospitalConfig } from './config.js';
 import { openEhr, type EhrSeeder } from './ehr.js';
+import { privateDataDir } from './files.js';
 import { openIdentity, type HospitalCa } from './identity.js';
 import { openLedgers } from './ledger.js';
 import { persistentSecret } from './secrets.js';
@@ -79,9 +82,12 @@ function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: S
     consortiumKey: persistentSecret(join(config.dataDir, 'consortium.key'), config.consortiumKey),
     jwtSecret: persistentSecret(join(hospital.dataDir, 'jwt.secret'), hospital.jwtSecret),
     sessionTtlSeconds: config.sessionTtlSeconds,
+    channel: config.ledger.options?.channel ?? 'medrec',
+    chaincode: config.ledger.options?.chaincode ?? 'medrec',
     bodyLimitBytes: config.bodyLimitBytes,
     logLevel: config.logLevel,
     loginThrottle: config.loginThrottle,
+    rateLimits: config.rateLimits,
     ...(tuning.anchoring !== undefined ? { anchoring: tuning.anchoring } : {}),
     ...(tuning.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: tuning.fetchTimeoutMs } : {}),
   };
@@ -99,9 +105,10 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     for (const c of closers.reverse()) await c();
   };
   try {
+    privateDataDir(config.dataDir);
     const parts: HospitalCa[] = [];
     for (const hospital of config.hospitals) {
-      mkdirSync(hospital.dataDir, { recursive: true, mode: 0o700 });
+      privateDataDir(hospital.dataDir);
       const p = await openIdentity(hospital, tuning.sealCost);
       closers.push(() => p.identity.close?.());
       parts.push(p);
@@ -121,7 +128,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     for (const p of parts) {
       const hospital = p.config;
       const ledger = ledgers.byMsp.get(hospital.mspId)!;
-      const { ehr, records } = await openEhr(hospital, provisioner.seedEhr);
+      const { ehr, records, chart } = await openEhr(hospital, provisioner.seedEhr);
       closers.push(() => ehr.close());
       const db = openGatewayDb(join(hospital.dataDir, 'gateway.db'));
       const audit = new AuditLog(db);
@@ -132,13 +139,13 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const client = new MedrecClient(ledger);
       const accounts = new AccountStore(db);
       const links = new PatientLinks(db);
-      const enrolment = new EnrolmentService({
-        mspId: hospital.mspId,
-        identity: p.identity,
-        client,
-        accounts,
-        sealer,
-        consortiumKey: settings.consortiumKey,
+      const enrolling = { mspId: hospital.mspId, identity: p.identity, client, accounts, sealer, consortiumKey: settings.consortiumKey };
+      const enrolment = new EnrolmentService(enrolling);
+      const activations = new ActivationService({
+        ...enrolling,
+        db,
+        activationKey: persistentSecret(join(hospital.dataDir, 'activation.key')),
+        ttlSeconds: config.activationTtlSeconds,
       });
       const serviceSecret = persistentSecret(join(hospital.dataDir, 'service.secret'));
       const users = config.seedDemo && hospital.ehr.demoSeed ? (provisioner.users?.(hospital) ?? []) : [];
@@ -146,7 +153,8 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         config.seedDemo && provisioner.registrarPassword
           ? provisioner.registrarPassword
           : persistentSecret(join(hospital.dataDir, 'registrar.password'));
-      await bootstrapHospital(enrolment, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
+      await bootstrapHospital(enrolment, activations, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
+      const throttle = new LoginThrottle(settings.loginThrottle);
       provisioned[hospital.mspId] = users;
       hospitals.push({
         hospital,
@@ -158,15 +166,19 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         links,
         accounts,
         sealer,
-        login: new LoginService(hospital.mspId, accounts, sealer, new LoginThrottle(settings.loginThrottle)),
+        login: new LoginService(hospital.mspId, accounts, sealer, throttle, (signer) => certificateProblem(trusts.get(ledger)!, signer)),
+        passwords: new PasswordChange(accounts, sealer, throttle),
         notifications: new NotificationStore(db),
         enrolment,
+        activations,
         relationships: new RelationshipService({
           mspId: hospital.mspId,
           publicUrl: () => hospital.publicUrl,
           client,
           records,
           links,
+          chart: new ChartProof({ client, ehr, chart, consortiumKey: settings.consortiumKey }),
+          grantMaxDays: config.grantMaxDays,
         }),
         trust: trusts.get(ledger)!,
         audit,

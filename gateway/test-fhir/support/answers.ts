@@ -95,10 +95,11 @@ async function subjects(sys: TestSystem, count: number): Promise<Subject[]> {
       taken.add(person.externalId);
       const username = `fhir-${hospital}-${found}`;
       const password = `${username}-pass`;
-      const reg = await ok('register', api(sys.h1, 'POST', '/registrar/users', {
+      const reg = await ok('register', api(sys.h1, 'POST', '/registrar/activations', {
         token: registrar,
-        body: { username, password, role: 'patient', externalIdKind: 'national-id', externalId: person.externalId },
+        body: { username, role: 'patient', externalIdKind: 'national-id', externalId: person.externalId },
       }), 201);
+      await ok('activate', api(sys.h1, 'POST', '/device/activations/redeem', { body: { code: reg['code'], password } }), 201);
       const created = await ok('relationship', api(base, 'POST', '/relationships', {
         token: provider,
         body: { patientId: reg['participantId'], mrn: person.mrn },

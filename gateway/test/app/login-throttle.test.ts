@@ -13,6 +13,7 @@ import { ConfigError, loadConfig } from '../../src/system/config.js';
 import errors from '../../src/http/plugins/errors.js';
 import { LoginService } from '../../src/services/accounts/login.js';
 import { authRoutes } from '../../src/http/routes/auth.js';
+import type { PasswordChange } from '../../src/services/accounts/password-change.js';
 
 /**
  * POST /auth/login under the login throttle, over inject with a controllable clock: lockout after
@@ -44,11 +45,11 @@ async function gateway() {
       return accounts.get(username);
     },
   });
-  const login = new LoginService('Hospital1MSP', counting, sealer, new LoginThrottle(SETTINGS, () => clock));
+  const login = new LoginService('Hospital1MSP', counting, sealer, new LoginThrottle(SETTINGS, () => clock), () => undefined);
   const app = Fastify();
   await app.register(errors);
   await app.register(sessions, { mspId: 'Hospital1MSP', secret: 's'.repeat(32), ttlSeconds: 60 });
-  await app.register(authRoutes, { login });
+  await app.register(authRoutes, { login, passwords: {} as PasswordChange });
   await app.ready();
   const attempt = async (username: string, password: string, remoteAddress = '10.0.0.1') => {
     const res = await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password }, remoteAddress });

@@ -1,20 +1,14 @@
 import { createHmac } from 'node:crypto';
 import Fastify from 'fastify';
 import t from 'tap';
+import { sessionUser, standInSigner } from '../support/session-user.js';
 import sessions from '../../src/http/plugins/sessions.js';
 import errors from '../../src/http/plugins/errors.js';
 
 const SECRET_1 = 'hospital-one-secret-0123456789abcdef';
 const SECRET_2 = 'hospital-two-secret-0123456789abcdef';
-const user = {
-  sub: 'alice',
-  mspId: 'Hospital1MSP',
-  enrollmentId: 'alice',
-  role: 'patient' as const,
-  participantId: 'a'.repeat(64),
-  identityId: 'b'.repeat(64),
-};
-const signer = { mspId: 'Hospital1MSP', certificate: 'CERT', privateKey: 'KEY' };
+const user = sessionUser;
+const signer = standInSigner;
 
 async function hospital(mspId: string, secret: string, ttlSeconds = 60) {
   const app = Fastify();

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { AuditLog } from '../../src/services/audit/log.js';
 import { recordHash, type AuditEntry } from '../../src/services/audit/record.js';
+import { NotificationStore } from '../../src/services/notifications/store.js';
+import { openGatewayDb } from '../../src/services/store/gateway-db.js';
 
 const entry = (n: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
   at: new Date(1_700_000_000_000 + n * 1000).toISOString(),
@@ -162,4 +164,32 @@ t.test('an acknowledged record survives the process being killed', async (t) => 
   t.ok(report.ok, 'chain intact after the crash');
   t.ok(report.head.seq >= Math.max(...acked), 'every acknowledged record is on disk');
   await log.close();
+});
+
+t.test('appends wait for the lock while the notification feed writes to the same gateway.db', async (t) => {
+  // The audit writer reads the chain head, then inserts. In a deferred transaction that upgrade
+  // from reader to writer gets SQLITE_BUSY at once when another connection wrote meanwhile (the
+  // busy timeout never applies); the writer must take the write lock first (BEGIN IMMEDIATE).
+  const file = tmpFile(t);
+  const db = openGatewayDb(file);
+  const log = new AuditLog(db);
+  const feed = new NotificationStore(openGatewayDb(file));
+  t.teardown(() => log.close());
+  const failures: unknown[] = [];
+  const appends: Promise<unknown>[] = [];
+  let block = 0n;
+  const until = Date.now() + 4000;
+  // Bounded: at most 3,000 appends and 4 s of feed writes, interleaved.
+  for (let i = 0; i < 3000 && Date.now() < until; i++) {
+    appends.push(log.append(entry(i)).catch((err: unknown) => failures.push(err)));
+    for (let j = 0; j < 3; j++) {
+      block += 1n;
+      feed.record(block, `tx${block}`, 'GrantCreated', [{ participantId: 'a'.repeat(64), relationshipId: 'b'.repeat(64), status: 'granted' }]);
+    }
+    if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(appends);
+  t.same(failures.map((e) => (e as Error).message).slice(0, 3), [], `no append failed (${appends.length} appends beside ${block} feed writes)`);
+  t.ok(log.verify().ok, 'the chain is intact');
+  t.equal(log.verify().count, appends.length);
 });

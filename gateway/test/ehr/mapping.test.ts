@@ -17,14 +17,20 @@ t.test('every demo hospital loads, with SQL for every category in both dialects'
   for (const hospital of ['hospital1', 'hospital2', 'hospital3']) {
     const mapping = loadHospitalMapping(hospital);
     t.equal(mapping.hospital, hospital);
-    t.equal(Object.keys(queriesFor(mapping, 'sqlite')).length, 7, `${hospital}: 7 SQLite queries`);
-    t.equal(Object.keys(queriesFor(mapping, 'mssql')).length, 7, `${hospital}: 7 T-SQL queries`);
+    t.equal(Object.keys(queriesFor(mapping, 'sqlite')).length, 8, `${hospital}: 7 SQLite category queries and the chart identifier's`);
+    t.equal(Object.keys(queriesFor(mapping, 'mssql')).length, 8, `${hospital}: 7 T-SQL category queries and the chart identifier's`);
+    t.match(mapping.chartIdentifier, { externalIdKind: 'national-id' }, `${hospital}: declares which identifier proves a chart's person`);
   }
   t.not(
     loadHospitalMapping('hospital1').categories.Observation!.sql.sqlite,
     loadHospitalMapping('hospital2').categories.Observation!.sql.sqlite,
     'the two hospitals really have different schemas',
   );
+});
+
+t.test("the chart identifier's SQL obeys the mapping's SQL rules", async (t) => {
+  refused(t, (m) => (m.chartIdentifier = { ...m.chartIdentifier, sql: { ...m.chartIdentifier.sql, sqlite: 'DELETE FROM patients' } }), /chartIdentifier\/sql\/sqlite/, 'a write');
+  refused(t, (m) => (m.chartIdentifier = { ...m.chartIdentifier, column: 'x; DROP' }), /chartIdentifier/, 'a column that is no name');
 });
 
 t.test('a bad mapping file is refused with its problems listed', async (t) => {

@@ -4,6 +4,8 @@ import { CompactSign } from 'jose';
 import t from 'tap';
 import Fastify from 'fastify';
 import { checkLogAgainstLedger } from '../support/audit-check.js';
+import limits from '../../src/http/plugins/limits.js';
+import metrics from '../../src/http/plugins/metrics.js';
 import sessions from '../../src/http/plugins/sessions.js';
 import { validateFhir } from '../support/fhir-schema.js';
 import gatekeeper from '../../src/http/routes/gatekeeper.js';
@@ -80,9 +82,17 @@ async function http(url: string, init: RequestInit): Promise<Answer> {
   return { status: res.status, type: res.headers.get('content-type') ?? '', body, raw };
 }
 
-function query(h: Hospital, body: string, contentType = 'application/jose', headers: Record<string, string> = {}) {
-  if (h === h2) h2Requests++;
-  return http(`${h.url}/gatekeeper/query`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+/** Refusals before a valid certificate's signature is proven: counted in metrics, never audited. */
+const UNVERIFIED = new Set(['MALFORMED_REQUEST', 'ALG_NOT_ALLOWED', 'CERTIFICATE_UNTRUSTED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_REVOKED', 'SIGNATURE_INVALID', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);
+let h2Unverified = 0;
+
+async function query(h: Hospital, body: string, contentType = 'application/jose', headers: Record<string, string> = {}) {
+  const answer = await http(`${h.url}/gatekeeper/query`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+  if (h === h2) {
+    if (UNVERIFIED.has(String(answer.body['code']))) h2Unverified++;
+    else h2Requests++;
+  }
+  return answer;
 }
 
 function fetchAs(h: Hospital, token: string, body: unknown) {
@@ -211,13 +221,16 @@ t.test('ledger decisions refuse with their code and no data', async (t) => {
 
   const token = await world.login(h1, patient);
   const viaFetch = await fetchAs(h1, token, { relationshipId: otherRel, category: 'Observation' });
-  refused(t, viaFetch, 403, 'FORBIDDEN');
+  refused(t, viaFetch, 403, 'NOT_A_PARTY');
+  // Through /records/fetch a revoked viewer hears the ledger's own reason, as from the gatekeeper.
+  const revokedToken = await world.login(h2, revokedViewer);
+  refused(t, await fetchAs(h2, revokedToken, { relationshipId: rel, category: 'Observation' }), 403, 'GRANT_REVOKED');
 
   await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() + 500)));
   refused(t, await query(h2, await sign(expiringViewer)), 403, 'GRANT_EXPIRED');
   const viewerToken = await world.login(h1, expiringViewer);
-  // Through /records/fetch the chaincode already refuses to show the lapsed viewer the relationship.
-  refused(t, await fetchAs(h1, viewerToken, { relationshipId: rel, category: 'Observation' }), 410, 'EXPIRED');
+  // Through /records/fetch: the ledger's decision code too, not a generic refusal.
+  refused(t, await fetchAs(h1, viewerToken, { relationshipId: rel, category: 'Observation' }), 403, 'GRANT_EXPIRED');
 });
 
 t.test('signature, certificate and token refusals', async (t) => {
@@ -311,7 +324,11 @@ t.test('bad input: injection strings in every claim, unknown category, malformed
 t.test('every gatekeeper answer was audited, without medical data, and anchored on the ledger', async (t) => {
   const report = h2.audit.verify();
   t.ok(report.ok, 'the hash chain is intact');
-  t.equal(report.count, h2Requests, 'one record per request, served or refused');
+  t.equal(report.count, h2Requests, 'one record per request signed with a valid certificate, served or refused');
+  t.ok(h2Unverified > 5, `${h2Unverified} unverified requests were sent`);
+  const metrics = await (await fetch(`${h2.url}/metrics`)).text();
+  const unaudited = [...metrics.matchAll(/^medrec_gatekeeper_unaudited_refusals_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  t.equal(unaudited, h2Unverified, 'and every unverified one counted in the metrics instead');
   const recs = h2.audit.records(1, 10_000);
   const text = JSON.stringify(recs);
   for (const s of PHI) t.notOk(text.includes(s), 'no medical data or plain identifier in the log');
@@ -319,7 +336,7 @@ t.test('every gatekeeper answer was audited, without medical data, and anchored 
   t.ok(recs.some((r) => r.decision === 'ALLOWED_PATIENT' && r.category === 'Patient' && r.hashMatches === false));
   t.ok(recs.some((r) => r.decision === 'GRANT_REVOKED' && r.requester === revokedViewer.identityId && r.status === 403));
   t.ok(recs.some((r) => r.decision === 'REPLAYED_REQUEST' && r.requester === patient.identityId));
-  t.ok(recs.some((r) => r.decision === 'BODY_TOO_LARGE' && r.requester === null));
+  t.ok(recs.every((r) => r.requester !== null && r.mspId !== null), 'every record names a proven requester');
 
   let check = await checkLogAgainstLedger(h2.audit, world.client, auditor.signer, 'Hospital2MSP');
   for (let i = 0; i < 50 && check.anchoredTo < 10; i++) {
@@ -336,10 +353,11 @@ t.test('a restarted gatekeeper still refuses a replay of a request it answered b
   const restarted = Fastify({ logger: false });
   await restarted.register(errors);
   await restarted.register(sessions, { mspId: h2.mspId, secret: 'x'.repeat(32), ttlSeconds: 60 });
+  await restarted.register(metrics, { mspId: h2.mspId });
+  await restarted.register(limits, { limits: h2.runtime.settings.rateLimits });
   await restarted.register(gatekeeper, { runtime: { ...h2.runtime, settings: { ...h2.runtime.settings, anchoring: false } } });
   const url = await restarted.listen({ host: '127.0.0.1', port: 0 });
   const r = await http(`${url}/gatekeeper/query`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
-  h2Requests++;
   refused(t, r, 401, 'REPLAYED_REQUEST');
   await restarted.close();
 });

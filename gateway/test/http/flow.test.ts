@@ -40,16 +40,20 @@ t.test('register → relationship → notify → accept → fetch → grant → 
 
   // Register
   const registrar = await login(h1, 'registrar', 'registrar-demo-pass');
-  const newPatient = { username: 'dana', password: 'dana-demo-pass', role: 'patient', externalIdKind: 'national-id', externalId: person.externalId };
-  const reg = await api(h1, 'POST', '/registrar/users', { token: registrar, body: newPatient });
-  t.equal(reg.status, 201, 'registrar enrolls a patient');
-  t.match(reg.json, { username: 'dana', role: 'patient', enrollmentId: 'dana' });
-  t.match(reg.json.participantId, HEX64);
-  t.notOk(reg.text.includes(person.externalId), 'the external id is not echoed');
-  t.notOk(/PRIVATE KEY|CERTIFICATE/.test(reg.text), 'nor any credential');
-  const again = await api(h1, 'POST', '/registrar/users', { token: registrar, body: newPatient });
+  const newPatient = { username: 'dana', role: 'patient', externalIdKind: 'national-id', externalId: person.externalId };
+  const issued = await api(h1, 'POST', '/registrar/activations', { token: registrar, body: newPatient });
+  t.equal(issued.status, 201, 'registrar vouches for a patient and gets an activation code');
+  t.match(issued.json, { username: 'dana', role: 'patient', enrollmentId: 'dana', code: /^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/ });
+  t.match(issued.json.participantId, HEX64);
+  t.notOk(issued.text.includes(person.externalId), 'the external id is not echoed');
+  t.notOk(/PRIVATE KEY|CERTIFICATE/.test(issued.text), 'nor any credential: none exists yet');
+  const again = await api(h1, 'POST', '/registrar/activations', { token: registrar, body: newPatient });
   t.equal(again.status, 409);
   t.equal(again.json.code, 'USERNAME_TAKEN');
+  const reg = await api(h1, 'POST', '/device/activations/redeem', { body: { code: issued.json.code, password: 'dana-demo-pass' } });
+  t.equal(reg.status, 201, 'dana redeems the code with her own password');
+  t.match(reg.json, { username: 'dana', role: 'patient', participantId: issued.json.participantId, mspId: 'Hospital1MSP', channel: 'medrec' });
+  t.notOk(/PRIVATE KEY/.test(reg.text), 'her key stays sealed in the gateway');
 
   const dana = await login(h1, 'dana', 'dana-demo-pass');
   const me = await api(h1, 'GET', '/me', { token: dana });
@@ -187,8 +191,8 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   t.equal(afterDelete.status, 409, 'a deleted relationship cannot be accepted');
   t.equal(afterDelete.json.code, 'CONFLICT');
   const otherMrn = await api(h1, 'POST', '/relationships', { token: ada, body: { patientId: aliceId, mrn: users.find((u) => u.username === 'bob')!.mrn } });
-  t.equal(otherMrn.status, 409, 'a participant is never re-linked to another local patient');
-  t.equal(otherMrn.json.code, 'PATIENT_LINK_CONFLICT');
+  t.equal(otherMrn.status, 422, "alice is never linked to bob's chart: its identifier is not hers");
+  t.equal(otherMrn.json.code, 'CHART_NOT_PATIENT');
 
   // Restart on the same data: accounts, secrets and ledger are reused, sessions are not
   const accounts = sys.system.hospitals[0]!.accounts.count();

@@ -53,9 +53,9 @@ t.test('refusals', async (t) => {
   t.equal((await api(h1, 'POST', `/relationships/${rel}/accept`, { token: tokens.patient })).status, 200);
 
   const grantBody = { viewerId: victorId, items: [{ category: 'Observation', fields: ['code'] }], validUntil: isoIn(86_400_000), purpose: 'FAMRQT' };
-  const newUser = { username: 'erin', password: 'erin-demo-pass', role: 'patient', externalIdKind: 'national-id', externalId: 'SYN-000-999999' };
+  const newUser = { username: 'erin', role: 'patient', externalIdKind: 'national-id', externalId: 'SYN-000-999999' };
   const routes: { method: string; path: string; body?: Json; roles: readonly Role[] }[] = [
-    { method: 'POST', path: '/registrar/users', body: newUser, roles: ['registrar'] },
+    { method: 'POST', path: '/registrar/activations', body: newUser, roles: ['registrar'] },
     { method: 'POST', path: '/registrar/resolve', body: { externalIdKind: 'national-id', externalId: 'SYN-000-000001' }, roles: ['registrar', 'provider', 'auditor'] },
     { method: 'POST', path: '/relationships', body: { patientId: aliceId, mrn: aliceMrn }, roles: ['provider'] },
     { method: 'POST', path: `/relationships/${rel}/pointers`, body: {}, roles: ['provider'] },
@@ -127,7 +127,7 @@ t.test('refusals', async (t) => {
       ['DELETE', `/relationships/${rel}/grants/${victorId}`],
     ];
     for (const [method, path, body] of asBob) isProblem(t, await api(h1, method, path, { token: bob, body }), 403, 'FORBIDDEN', `bob ${method} ${path}`);
-    isProblem(t, await api(h1, 'POST', '/records/fetch', { token: bob, body: { relationshipId: rel, category: 'Observation' } }), 403, 'FORBIDDEN', 'bob fetches');
+    isProblem(t, await api(h1, 'POST', '/records/fetch', { token: bob, body: { relationshipId: rel, category: 'Observation' } }), 403, 'NOT_A_PARTY', 'bob fetches');
     isProblem(t, await api(h2, 'POST', `/relationships/${rel}/pointers`, { token: grey, body: {} }), 403, 'FORBIDDEN', 'another provider updates pointers');
     isProblem(t, await api(h1, 'GET', `/relationships/${rel}`, { token: tokens.viewer }), 403, 'FORBIDDEN', 'viewer without a grant');
     t.equal(await height(), before, 'no transaction');
@@ -137,7 +137,7 @@ t.test('refusals', async (t) => {
     const before = await height();
     const accounts = H1.accounts.count();
     const bodies: [Role, string, string, Json][] = [
-      ['registrar', 'POST', '/registrar/users', newUser],
+      ['registrar', 'POST', '/registrar/activations', newUser],
       ['registrar', 'POST', '/registrar/resolve', { externalIdKind: 'national-id', externalId: 'SYN-000-000001' }],
       ['provider', 'POST', '/relationships', { patientId: aliceId, mrn: aliceMrn }],
       ['patient', 'POST', `/relationships/${rel}/grants`, grantBody],
@@ -184,7 +184,7 @@ t.test('refusals', async (t) => {
   t.test('oversized, malformed and unexpected bodies', async (t) => {
     const before = await height();
     const huge = { ...newUser, externalId: 'A'.repeat(200_000) };
-    isProblem(t, await api(h1, 'POST', '/registrar/users', { token: tokens.registrar, body: huge }), 413, 'BODY_TOO_LARGE', 'oversized body');
+    isProblem(t, await api(h1, 'POST', '/registrar/activations', { token: tokens.registrar, body: huge }), 413, 'BODY_TOO_LARGE', 'oversized body');
     isProblem(t, await api(h1, 'POST', '/auth/login', { body: { username: 'alice', password: 'p'.repeat(300) } }), 400, 'VALIDATION_FAILED', 'oversized field');
     isProblem(t, await api(h1, 'POST', '/auth/login', { rawBody: '{"username":' }), 400, 'MALFORMED_JSON', 'malformed JSON');
     isProblem(t, await api(h1, 'POST', '/auth/login', { body: { username: 'alice', password: 'alice-demo-pass', role: 'auditor' } }), 400, 'VALIDATION_FAILED', 'unexpected property');
@@ -207,14 +207,14 @@ t.test('refusals', async (t) => {
     }
     const unknown = 'f'.repeat(64);
     isProblem(t, await api(h1, 'GET', `/relationships/${unknown}`, { token: tokens.patient }), 404, 'NOT_FOUND', 'unknown relationship');
-    isProblem(t, await api(h1, 'POST', '/relationships', { token: tokens.provider, body: { patientId: unknown, mrn: aliceMrn } }), 404, 'NOT_FOUND', 'unregistered patient');
+    isProblem(t, await api(h1, 'POST', '/relationships', { token: tokens.provider, body: { patientId: unknown, mrn: aliceMrn } }), 422, 'CHART_NOT_PATIENT', "unregistered patient: alice's chart is not theirs");
     isProblem(t, await api(h1, 'POST', '/relationships', { token: tokens.provider, body: { patientId: victorId, mrn: 'H1-999999' } }), 404, 'PATIENT_NOT_FOUND', 'unknown MRN');
     isProblem(t, await api(h1, 'POST', '/registrar/resolve', { token: tokens.provider, body: { externalIdKind: 'national-id', externalId: 'SYN-000-424242' } }), 404, 'NOT_FOUND', 'unknown external id');
     isProblem(t, await api(h1, 'POST', `/relationships/${rel}/grants`, { token: tokens.patient, body: { ...grantBody, validUntil: '2020-01-01T00:00:00Z' } }), 400, 'VALID_UNTIL_PAST', 'grant in the past');
     isProblem(t, await api(h1, 'POST', `/relationships/${rel}/grants`, { token: tokens.patient, body: { ...grantBody, validUntil: '2030-13-45' } }), 400, 'VALIDATION_FAILED', 'not an instant');
     isProblem(t, await api(h1, 'POST', `/relationships/${rel}/grants`, { token: tokens.patient, body: { ...grantBody, purpose: 'MARKETING' } }), 400, 'VALIDATION_FAILED', 'unknown purpose');
     isProblem(t, await api(h1, 'POST', `/relationships/${rel}/grants`, { token: tokens.patient, body: { ...grantBody, items: [{ category: 'Observation', fields: ['text'] }] } }), 400, 'INVALID_ARGUMENT', 'field outside the allowlist');
-    isProblem(t, await api(h1, 'POST', '/registrar/users', { token: tokens.registrar, body: { ...newUser, role: 'auditor' } }), 400, 'VALIDATION_FAILED', 'a registrar cannot make auditors');
+    isProblem(t, await api(h1, 'POST', '/registrar/activations', { token: tokens.registrar, body: { ...newUser, role: 'auditor' } }), 400, 'VALIDATION_FAILED', 'a registrar cannot make auditors');
     isProblem(t, await api(h1, 'GET', '/no/such/route'), 404, 'ROUTE_NOT_FOUND', 'unknown route');
     t.equal(await height(), before, 'no transaction');
   });
@@ -285,7 +285,7 @@ t.test('refusals', async (t) => {
     isProblem(t, await api(h1, 'GET', '/me/summary', { token: tokens.patient }), 503, 'LEDGER_UNAVAILABLE', 'summary');
     isProblem(t, await api(h1, 'POST', `/relationships/${rel}/grants`, { token: tokens.patient, body: grantBody }), 503, 'LEDGER_UNAVAILABLE', 'grant');
     isProblem(t, await api(h1, 'POST', '/records/fetch', { token: tokens.patient, body: { relationshipId: rel, category: 'Patient' } }), 503, 'LEDGER_UNAVAILABLE', 'fetch');
-    isProblem(t, await api(h1, 'POST', '/registrar/users', { token: tokens.registrar, body: newUser }), 503, 'LEDGER_UNAVAILABLE', 'registration');
+    isProblem(t, await api(h1, 'POST', '/registrar/activations', { token: tokens.registrar, body: newUser }), 503, 'LEDGER_UNAVAILABLE', 'registration');
     t.equal(H1.accounts.count(), accounts, 'no account without a ledger identity');
     isProblem(t, await api(h1, 'GET', '/ready'), 503, 'NOT_READY', 'ledger down');
     t.equal((await api(h1, 'GET', '/health')).status, 200, 'the process itself is alive');

@@ -2,7 +2,7 @@ import '../../src/system/quiet-chaincode.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultHospitals, loadConfig } from '../../src/system/config.js';
+import { defaultHospitals, loadConfig, type FileConfig } from '../../src/system/config.js';
 import { demoProvisioner, DEMO_HOSPITALS } from '../../demo/index.js';
 import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../../src/system/system.js';
 
@@ -16,8 +16,8 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-http-'))): Promise<TestSystem> {
-  const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0) }, { demoSeeds: DEMO_HOSPITALS });
+export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-http-')), overrides: FileConfig = {}): Promise<TestSystem> {
+  const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0), ...overrides }, { demoSeeds: DEMO_HOSPITALS });
   const system = await openSystem(config, { provisioner: demoProvisioner() });
   const gateways = await startGateways(system);
   return {

@@ -98,8 +98,9 @@ t.test('revocation: refused re-enrollment, revoked registrars lose their power, 
   await t.rejects(h1.ca.revoke(registrar, 'reg2'), refusal('FORBIDDEN'), 'a registrar may not revoke a registrar');
   await t.rejects(h1.ca.revoke(registrar, 'ghost'), refusal('NOT_FOUND'));
   await h1.ca.revoke(registrar, 'pat');
-  await h1.ca.revoke(h1.admin, 'reg2');
+  const answered = await h1.ca.revoke(h1.admin, 'reg2');
   t.equal(published.length, 2);
+  t.equal(answered.crl, published[1], 'revoke answers the CRL a channel update must carry');
   const crl = new x509.X509Crl(published[1]!);
   const serials = crl.entries.map((e) => e.serialNumber.toUpperCase().replace(/^0+/, ''));
   t.ok(serials.includes(new X509Certificate(patient.certificate).serialNumber.replace(/^0+/, '')));

@@ -12,7 +12,7 @@ const H2 = 'Hospital2MSP';
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 const GRANT = JSON.stringify({
   items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }],
-  validUntil: '2099-01-01T00:00:00.000Z',
+  validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
   purpose: 'FAMRQT',
 });
 

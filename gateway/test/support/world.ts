@@ -28,7 +28,7 @@ import type { AuditLog } from '../../src/services/audit/log.js';
 import { REGISTRAR_USERNAME } from '../../src/services/enrolment/bootstrap.js';
 import { hashResources, type RecordService } from '../../src/services/records/records.js';
 import type { PatientLinks } from '../../src/services/relationships/links.js';
-import { defaultHospitals, loadConfig } from '../../src/system/config.js';
+import { defaultHospitals, loadConfig, type FileConfig } from '../../src/system/config.js';
 import { openSystem, startGateways, type MedrecSystem, type SystemTuning } from '../../src/system/system.js';
 
 /** Test costs: scrypt at 2^10 instead of 2^15 for sealed keys, a 5 ms block cutter. */
@@ -88,6 +88,8 @@ export interface WorldOptions {
   patients?: number;
   anchoring?: SystemTuning['anchoring'];
   logger?: boolean;
+  /** Configuration beyond the defaults (rate limits, TTLs), as a MEDREC_CONFIG file would give it. */
+  config?: FileConfig;
 }
 
 export async function openWorld(options: WorldOptions = {}): Promise<World> {
@@ -95,7 +97,7 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
   const patients = options.patients ?? 6;
   const config = loadConfig(
     {},
-    { dataDir: dir, logLevel: 'silent', seedDemo: true, hospitals: defaultHospitals(dir, '127.0.0.1', 0) },
+    { dataDir: dir, logLevel: 'silent', seedDemo: true, hospitals: defaultHospitals(dir, '127.0.0.1', 0), ...options.config },
     { demoSeeds: DEMO_HOSPITALS },
   );
   let system: MedrecSystem;

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { UnknownCategoryError } from '../../services/records/categories.js';
 import { EhrUnavailableError } from '../../ports/ehr.js';
 import { IdentityError } from '../../ports/identity.js';
-import { AccessDeniedError, ChaincodeError, LedgerUnavailableError, type ChaincodeErrorCode } from '../../ports/ledger.js';
+import { AccessDeniedError, ChaincodeError, LedgerUnavailableError, TransactionInvalidError, type ChaincodeErrorCode } from '../../ports/ledger.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../../services/problem.js';
 
 /** How each chaincode refusal reads over HTTP; the chaincode's code is kept as the problem code. */
@@ -42,12 +42,25 @@ function validationProblem(err: FastifyError): Problem {
   return new Problem(400, 'VALIDATION_FAILED', 'the request does not match the schema', { errors });
 }
 
+/**
+ * A transaction the network ordered but invalidated at commit wrote nothing: a concurrent change
+ * beat it (409 CONFLICT: read and try again), its endorsements did not satisfy the policy, or its
+ * creator was no longer valid by then (403). Never a server fault.
+ */
+function invalidated(err: TransactionInvalidError): Problem {
+  const code = err.validationCode;
+  if (code === 'ENDORSEMENT_POLICY_FAILURE') return new Problem(403, 'ENDORSEMENT_REFUSED', 'the endorsing organisations did not endorse this change', { txId: err.txId });
+  if (/CREATOR|SIGNATURE|CERTIFICATE/.test(code)) return new Problem(403, 'ACCESS_DENIED', 'the network no longer accepts your certificate', { txId: err.txId });
+  return new Problem(409, 'CONFLICT', `a concurrent change was committed first (${code}); nothing was changed`, { txId: err.txId, validationCode: code });
+}
+
 /** Maps anything thrown by a route or adapter to an RFC 9457 problem with a stable code. */
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   if (err instanceof ChaincodeError) return new Problem(CHAINCODE_STATUS[err.code], err.code, err.message);
   // The ledger refused the caller's certificate itself (revoked, unknown): never a server fault.
   if (err instanceof AccessDeniedError) return new Problem(403, err.code, 'the ledger refused your certificate');
+  if (err instanceof TransactionInvalidError) return invalidated(err);
   if (err instanceof LedgerUnavailableError) {
     return new Problem(503, 'LEDGER_UNAVAILABLE', 'the ledger cannot be reached; nothing was changed');
   }
@@ -76,6 +89,8 @@ export const problemCodes = new WeakMap<FastifyReply, string>();
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem): FastifyReply {
   problemCodes.set(reply, problem.code);
+  const wait = problem.extensions['retryAfterSeconds'];
+  if (typeof wait === 'number') reply.header('retry-after', String(wait));
   return reply
     .code(problem.status)
     .type(PROBLEM_CONTENT_TYPE)

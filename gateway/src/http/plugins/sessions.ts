@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { forbidden, unauthorized } from '../../services/problem.js';
 import type { Role } from '@medrec/chaincode/domain';
 import type { Signer } from '../../ports/ledger.js';
-
 import type { SessionUser } from '../../services/accounts/login.js';
+import { SessionKeys } from '../../services/accounts/sessions.js';
+import { forbidden, unauthorized, type Problem } from '../../services/problem.js';
 
 export type { SessionUser };
 
@@ -28,6 +28,8 @@ declare module 'fastify' {
     startSession(user: SessionUser, signer: Signer): Promise<{ token: string; expiresAt: string }>;
     /** Ends the caller's session now: its key is dropped and its token refused from then on. */
     endSession(request: FastifyRequest): void;
+    /** The live sessions' keys (each dropped when its session ends). */
+    sessionKeys: SessionKeys;
     /** preHandler: a valid session of one of these roles (any role when none are named). */
     requireRole(...roles: Role[]): (request: FastifyRequest) => Promise<void>;
   }
@@ -38,37 +40,13 @@ export interface SessionOptions {
   /** HS256 secret of this hospital alone: another hospital's tokens never verify here. */
   secret: string;
   ttlSeconds: number;
-}
-
-/**
- * Decrypted keys live here, in memory, only until the session expires; a restart ends all sessions
- * (the token may still verify, but without the key there is nothing to sign with, so it is refused).
- */
-class SessionKeys {
-  private readonly keys = new Map<string, { signer: Signer; expiresAt: number }>();
-
-  put(jti: string, signer: Signer, expiresAt: number): void {
-    this.sweep();
-    this.keys.set(jti, { signer, expiresAt });
-  }
-
-  delete(jti: string): void {
-    this.keys.delete(jti);
-  }
-
-  get(jti: string): Signer | undefined {
-    const entry = this.keys.get(jti);
-    if (!entry || entry.expiresAt <= Date.now()) {
-      this.keys.delete(jti);
-      return undefined;
-    }
-    return entry.signer;
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [jti, entry] of this.keys) if (entry.expiresAt <= now) this.keys.delete(jti);
-  }
+  /**
+   * Why the channel no longer accepts a session's certificate (revoked, expired, its CA gone), or
+   * undefined while it does: checked on every request, so a revocation ends sessions at once.
+   */
+  certificateProblem?: (signer: Signer) => Problem | undefined;
+  /** Subscribes to changes of the channel's trust (a new CRL): every session is checked again then. */
+  onTrustChange?: (listener: () => void) => () => void;
 }
 
 function jwtProblem(err: unknown) {
@@ -81,27 +59,35 @@ function jwtProblem(err: unknown) {
 async function sessions(app: FastifyInstance, options: SessionOptions): Promise<void> {
   await app.register(fastifyJwt, {
     secret: options.secret,
-    sign: { algorithm: 'HS256', expiresIn: options.ttlSeconds * 1000, iss: options.mspId },
+    // @fastify/jwt takes seconds here (it converts them for fast-jwt).
+    sign: { algorithm: 'HS256', expiresIn: options.ttlSeconds, iss: options.mspId },
     // Pinning the algorithm and issuer refuses `alg: none`, RS/HS confusion and other hospitals' tokens.
     verify: { algorithms: ['HS256'], allowedIss: options.mspId, requiredClaims: ['exp', 'jti', 'iss'] },
   });
   const keys = new SessionKeys();
+  const certificateProblem = options.certificateProblem ?? (() => undefined);
+  const stopWatching = options.onTrustChange?.(() => keys.endRefused(certificateProblem));
+  app.addHook('onClose', async () => {
+    stopWatching?.();
+    keys.close();
+  });
+  app.decorate('sessionKeys', keys);
 
   app.decorate('startSession', async (user: SessionUser, signer: Signer) => {
     const jti = randomUUID();
     const token = app.jwt.sign({ ...user, jti });
     const { exp } = app.jwt.decode<{ exp: number }>(token)!;
-    keys.put(jti, signer, exp * 1000);
+    keys.start(jti, user.sub, signer, exp * 1000);
     return { token, expiresAt: new Date(exp * 1000).toISOString() };
   });
 
   app.decorate('signerFor', async (request: FastifyRequest) => {
-    const signer = request.user?.jti ? keys.get(request.user.jti) : undefined;
+    const signer = request.user?.jti ? keys.signer(request.user.jti) : undefined;
     if (!signer) throw unauthorized('SESSION_ENDED', 'the session has ended; log in again');
     return signer;
   });
 
-  app.decorate('endSession', (request: FastifyRequest) => keys.delete(request.user.jti));
+  app.decorate('endSession', (request: FastifyRequest) => keys.end(request.user.jti, 'logout'));
 
   app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest) => {
     try {
@@ -111,7 +97,15 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
     }
     if (request.user.mspId !== options.mspId) throw unauthorized('TOKEN_INVALID', 'token of another hospital');
     // A verifiable token whose session ended (logout, restart) is refused on every route alike.
-    if (!keys.get(request.user.jti)) throw unauthorized('SESSION_ENDED', 'the session has ended; log in again');
+    const { jti } = request.user;
+    const signer = keys.signer(jti);
+    if (!signer) throw keys.refusalOf(jti) ?? unauthorized('SESSION_ENDED', 'the session has ended; log in again');
+    // Revocation takes effect on the next request, whatever the token says.
+    const invalid = certificateProblem(signer);
+    if (invalid) {
+      keys.refuse(jti, keys.expiresAt(jti) ?? 0, invalid);
+      throw invalid;
+    }
     if (roles.length > 0 && !roles.includes(request.user.role)) {
       throw forbidden('ROLE_FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
     }

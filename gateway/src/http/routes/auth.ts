@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LoginService } from '../../services/accounts/login.js';
+import type { PasswordChange } from '../../services/accounts/password-change.js';
 import { Problem } from '../../services/problem.js';
 import { Password, Role, SECURED, Username, problems } from '../schemas.js';
 
@@ -12,10 +13,11 @@ const SessionUser = Type.Object({
   identityId: Type.String(),
 });
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ login: LoginService }> = async (app, { login }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ login: LoginService; passwords: PasswordChange }> = async (app, { login, passwords }) => {
   app.post(
     '/auth/login',
     {
+      config: { limit: 'login' },
       schema: {
         tags: ['sessions'],
         summary: 'Log in to your home hospital; returns a short-lived bearer token',
@@ -52,6 +54,29 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ login: LoginService }> = as
     },
     async (request, reply) => {
       app.endSession(request);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      onRequest: app.requireRole(),
+      config: { limit: 'login' },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Change your password (the current one is required); your key is sealed again under the new one',
+        description:
+          'Every other session of yours ends (its key is dropped); this one goes on. A wrong current password is ' +
+          '401 PASSWORD_WRONG and counts against the login throttle; of concurrent changes one wins, the others get 409.',
+        security: SECURED,
+        body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...problems(400, 401, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      await passwords.change(request.user.sub, request.body.currentPassword, request.body.newPassword, request.ip);
+      app.sessionKeys.endUser(request.user.sub, 'password-changed', request.user.jti);
       return reply.code(204).send(null);
     },
   );

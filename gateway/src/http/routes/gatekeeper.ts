@@ -1,6 +1,7 @@
 import type { Category } from '@medrec/chaincode/domain';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
 import { AuditAnchorer } from '../../services/audit/anchor.js';
 import type { AuditEntry } from '../../services/audit/record.js';
 import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/answer.js';
@@ -67,12 +68,32 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     await audit.append(entry);
   };
 
+  const unaudited = new Counter({
+    name: 'medrec_gatekeeper_unaudited_refusals_total',
+    help: 'Gatekeeper refusals of requests not signed with a valid channel certificate (or rate-limited): counted here, not audited',
+    labelNames: ['code'] as const,
+    registers: [app.metricsRegistry],
+  });
+
+  /**
+   * Every answer to a request signed with a valid certificate of the channel is durably audited
+   * (served or refused). Refusals of anything else — malformed bodies, unknown, expired or revoked
+   * certificates, bad signatures — and every 429 are only counted, so no caller without a valid
+   * certificate can grow the audit log, or the ledger through its anchors; unverified requests also
+   * use up their address's budget, so a flood is cut off at the door.
+   */
   const refuse = async (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const problem =
       (err as FastifyError).validation !== undefined
         ? new Problem(400, 'MALFORMED_REQUEST', 'the body must be one compact JWS')
         : toProblem(err);
     if (problem.status >= 500) request.log.error({ err, code: problem.code }, 'gatekeeper request failed');
+    const verified = proven.get(request)?.identityId !== undefined;
+    if (!verified || problem.code === 'RATE_LIMITED') {
+      unaudited.inc({ code: problem.code });
+      if (!verified && problem.code !== 'RATE_LIMITED') await app.rateLimited('gatekeeperUnverified', request).catch(() => undefined);
+      return sendProblem(reply, request, problem);
+    }
     try {
       await audited(request, problem.code, problem.status, null);
     } catch (auditErr) {
@@ -91,6 +112,9 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
       '/gatekeeper/query',
       {
         bodyLimit,
+        config: { limit: 'gatekeeper' },
+        // An address that sent too many unverified requests is refused before its body is read.
+        onRequest: async (request) => app.rateLimited('gatekeeperUnverified', request, { count: false }),
         errorHandler: refuse,
         schema: {
           summary: 'Answer a signed request for one relationship category (the Database Gatekeeper)',
@@ -107,6 +131,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
         const seen: Partial<VerifiedRequest> = {};
         proven.set(request, seen);
         const verified = await verifier.verify(request.body, seen);
+        await app.rateLimited('gatekeeperCertificate', request, { key: verified.identityId });
         const answer = await answerRequest({ ...runtime, mspId: hospital.mspId }, verified);
         try {
           await audited(request, answer.decision, 200, answer.hashMatches);
@@ -135,7 +160,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     async (request) => {
       const signer = await app.signerFor(request);
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(runtime.client, signer, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+      return fetchRecords(runtime.client, signer, request.user.identityId, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
     },
   );
 }

@@ -15,7 +15,12 @@ import {
 } from '../schemas.js';
 
 export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { relationships }) => {
-  const GrantReceipt = Type.Object({ relationshipId: RelationshipId, viewerId: ParticipantId, ...TxReceipt.properties });
+  const GrantReceipt = Type.Object({
+    relationshipId: RelationshipId,
+    viewerId: ParticipantId,
+    status: Type.Union([Type.Literal('granted'), Type.Literal('revoked')]),
+    ...TxReceipt.properties,
+  });
 
   app.post(
     '/relationships/:id/grants',
@@ -24,6 +29,9 @@ export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
       schema: {
         tags: ['grants'],
         summary: 'Patient: let a viewer read some fields of some categories until a date, for a purpose',
+        description:
+          '201 when a grant was written; 200 with a null txId when the viewer already holds this very grant ' +
+          '(a retry, or parallel identical requests). validUntil may be at most the consortium maximum ahead.',
         security: SECURED,
         params: RelationshipParams,
         body: Type.Object(
@@ -35,13 +43,13 @@ export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
           },
           { additionalProperties: false },
         ),
-        response: { 201: GrantReceipt, ...problems(400, 401, 403, 404, 409, 503) },
+        response: { 200: GrantReceipt, 201: GrantReceipt, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request, reply) => {
       const { viewerId, items, validUntil, purpose } = request.body;
       const granted = await relationships.grant(await app.signerFor(request), request.params.id, viewerId, { items, validUntil, purpose });
-      return reply.code(201).send(granted);
+      return reply.code(granted.txId === null ? 200 : 201).send(granted);
     },
   );
 

@@ -26,7 +26,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ feed: NotificationF
         summary: 'Live notifications (server-sent events), fed by chaincode events for your participant id',
         description:
           'Each event has `id` = block number. Reconnect with the `Last-Event-ID` header to receive what ' +
-          'you missed. The stream ends when the session expires.',
+          'you missed. The stream ends when the session does (logout, expiry, password change, revoked certificate).',
         security: SECURED,
         headers: Type.Object({
           'last-event-id': Type.Optional(Type.String({ maxLength: 32 })),
@@ -67,13 +67,14 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ feed: NotificationF
       for (const n of pending) send(n);
 
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      const expiresInMs = (request.user.exp ?? 0) * 1000 - Date.now();
-      const expiry = setTimeout(() => res.end(), Math.max(0, expiresInMs));
       open.add(res);
+      // The stream lives exactly as long as its session: logout, expiry, a password change or a
+      // revoked certificate end it.
+      const stopWatching = app.sessionKeys.onEnd(request.user.jti, () => res.end());
       res.on('close', () => {
         open.delete(res);
         clearInterval(heartbeat);
-        clearTimeout(expiry);
+        stopWatching();
         unsubscribe();
       });
     },

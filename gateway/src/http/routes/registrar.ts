@@ -4,11 +4,11 @@ import { Registrar } from '../../contract/medrec.js';
 import { externalIdHash } from '../../services/enrolment/external-id.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
+  ActivationCode,
   EnrollableRole,
   ExternalId,
   ExternalIdKind,
   ParticipantId,
-  Password,
   SECURED,
   Username,
   problems,
@@ -16,30 +16,34 @@ import {
 
 const ExternalRef = { externalIdKind: ExternalIdKind, externalId: ExternalId };
 
-export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { enrolment, client, settings }) => {
+export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { activations, client, settings }) => {
   app.post(
-    '/registrar/users',
+    '/registrar/activations',
     {
       onRequest: app.requireRole(...rolesFor('Registrar.register')!),
       schema: {
         tags: ['registrar'],
-        summary: 'Enroll a person at this hospital (CA certificate + ledger identity + gateway account)',
+        summary: 'Vouch for a person (CA registration + ledger identity) and get their one-time activation code',
         description:
-          'The external id is never stored: the ledger gets its keyed hash, the gateway nothing. ' +
-          'The new private key is sealed under the new password.',
+          'The external id is never stored: the ledger gets its keyed hash, the gateway nothing. No key and no ' +
+          'password exist yet: the person redeems the code (POST /device/activations/redeem) to set their own ' +
+          'password, and only then is their key made. The code is single use and expires (activationTtlSeconds); ' +
+          'the gateway keeps only its keyed hash. Hand it to the person only.',
         security: SECURED,
         body: Type.Object(
-          { username: Username, password: Password, role: EnrollableRole, ...ExternalRef },
+          { username: Type.Optional(Username), role: EnrollableRole, ...ExternalRef },
           { additionalProperties: false },
         ),
         response: {
           201: Type.Object({
+            code: ActivationCode,
             username: Type.String(),
-            role: Type.String(),
             enrollmentId: Type.String(),
+            role: Type.String(),
             participantId: ParticipantId,
             identityId: Type.String(),
-            txId: Type.Union([Type.String(), Type.Null()]),
+            expiresAt: Type.String(),
+            txId: Type.String(),
           }),
           ...problems(400, 401, 403, 409, 503),
         },
@@ -47,13 +51,14 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
     },
     async (request, reply) => {
       const registrar = { ...(await app.signerFor(request)), enrollmentId: request.user.enrollmentId };
-      return reply.code(201).send(await enrolment.enrolByRegistrar(registrar, request.body));
+      return reply.code(201).send(await activations.issue({ ca: registrar, ledger: registrar }, request.body));
     },
   );
 
   app.post(
     '/registrar/resolve',
     {
+      config: { limit: 'resolve' },
       onRequest: app.requireRole(...rolesFor('Registrar.resolve')!),
       schema: {
         tags: ['registrar'],

@@ -25,8 +25,11 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
         tags: ['relationships'],
         summary: 'Provider: start a relationship with a registered patient, with pointers to the data held here',
         description:
-          'Links the participant to the local MRN (gateway.db only), hashes each record category the hospital ' +
-          'holds for that patient and writes relationship and pointers in one transaction.',
+          "Proves the chart is the participant's (the chart's own identifier, declared in the hospital's mapping, " +
+          "must hash to the participant's registered external-id hash: else 422 CHART_NOT_PATIENT), links the " +
+          'participant to the local MRN one to one (gateway.db only), hashes each record category the hospital ' +
+          'holds for that patient and writes relationship and pointers in one transaction. A patient has at most ' +
+          'one relationship per hospital: a second (or a retry) gets 409 RELATIONSHIP_EXISTS with its relationshipId.',
         security: SECURED,
         body: Type.Object({ patientId: ParticipantId, mrn: Mrn }, { additionalProperties: false }),
         response: {
@@ -35,7 +38,7 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
             pointers: Type.Array(Type.Object({ category: Type.String(), hash: Type.String() })),
             ...TxReceipt.properties,
           }),
-          ...problems(400, 401, 403, 404, 409, 503),
+          ...problems(400, 401, 403, 404, 409, 422, 501, 503),
         },
       },
     },
@@ -100,7 +103,11 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
         summary,
         security: SECURED,
         params: RelationshipParams,
-        response: { 200: Type.Object({ relationshipId: RelationshipId, ...TxReceipt.properties }), ...problems(400, 401, 403, 404, 409, 503) },
+        description: 'Asking for the status the relationship already has changes nothing: 200 with a null txId.',
+        response: {
+          200: Type.Object({ relationshipId: RelationshipId, status: Type.String(), ...TxReceipt.properties }),
+          ...problems(400, 401, 403, 404, 409, 503),
+        },
       },
       handler: async (request: FastifyRequest<{ Params: { id: string } }>) =>
         relationships.patientAction(await app.signerFor(request), request.params.id, action),

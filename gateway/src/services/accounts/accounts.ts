@@ -86,6 +86,18 @@ export class AccountStore {
       );
   }
 
+  /**
+   * Replaces the password and the key sealed under it, only if the account still has the password
+   * hash the caller verified: of concurrent changes exactly one wins (false for the others).
+   */
+  changePassword(username: string, verifiedHash: string, passwordHash: string, sealedKey: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE accounts SET password_hash = ?, sealed_key = ? WHERE username = ? AND password_hash = ?')
+        .run(passwordHash, sealedKey, username, verifiedHash).changes === 1
+    );
+  }
+
   /** Whether some local account belongs to this participant (their notifications are kept here). */
   hasParticipant(participantId: string): boolean {
     return this.db.prepare('SELECT 1 FROM accounts WHERE participant_id = ?').get(participantId) !== undefined;

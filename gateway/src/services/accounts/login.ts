@@ -1,7 +1,8 @@
 import { identityId, type Role } from '@medrec/chaincode/domain';
+import type { TrustStore } from '../../pki/trust-store.js';
 import type { Signer } from '../../ports/ledger.js';
 import { SERVICE_USERNAME } from '../enrolment/bootstrap.js';
-import { unauthorized } from '../problem.js';
+import { forbidden, unauthorized, type Problem } from '../problem.js';
 import type { AccountStore } from './accounts.js';
 import { verifyPassword } from './passwords.js';
 import type { KeySealer } from './sealer.js';
@@ -22,6 +23,16 @@ export type LoginResult = { user: SessionUser; signer: Signer } | { retryAfterSe
 // Compared against when the username is unknown, so both failures take the same time.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
+/**
+ * Why the channel no longer accepts this signer's certificate (revoked at its CA, expired, its CA
+ * gone from the channel), as the problem to answer; undefined while it is valid. Sessions, logins
+ * and event streams ask it, so a revocation stops all of them from the next request on.
+ */
+export function certificateProblem(trust: TrustStore, signer: Signer, at = new Date()): Problem | undefined {
+  const check = trust.check(signer.mspId, signer.certificate, at);
+  return check.ok ? undefined : forbidden(check.code, `the channel no longer accepts your certificate: ${check.reason}`);
+}
+
 /** Password login at the user's home hospital: throttled, constant-time for unknown users, key unsealed. */
 export class LoginService {
   constructor(
@@ -29,6 +40,8 @@ export class LoginService {
     private readonly accounts: AccountStore,
     private readonly sealer: KeySealer,
     private readonly throttle: LoginThrottle,
+    /** Why the channel refuses a signer's certificate now (certificateProblem over the live trust). */
+    private readonly refusal: (signer: Signer) => Problem | undefined,
   ) {}
 
   /** Throws LOGIN_FAILED (401); answers retryAfterSeconds while the username or address is locked. */
@@ -41,6 +54,9 @@ export class LoginService {
     const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
     if (!account || !passwordOk) throw unauthorized('LOGIN_FAILED', 'unknown user or wrong password');
     this.throttle.succeeded(username, address);
+    // Checked after the password, so a guesser learns nothing about the certificate's state.
+    const refused = this.refusal({ mspId: this.mspId, certificate: account.certificate, privateKey: '' });
+    if (refused) throw refused;
     const privateKey = await this.sealer.open(account.sealedKey, password);
     const user: SessionUser = {
       sub: account.username,

@@ -41,7 +41,10 @@ const commit = db.transaction((entries: AuditEntry[]) => {
 parentPort!.on('message', ({ id, entries }: WriterRequest) => {
   let reply: WriterReply;
   try {
-    reply = { id, records: commit(entries) };
+    // BEGIN IMMEDIATE: the transaction reads the head before it writes, and a deferred one that
+    // upgrades to a writer while another connection (the notification feed) wrote gets SQLITE_BUSY
+    // at once, without the busy timeout. Taking the write lock first makes it wait instead.
+    reply = { id, records: commit.immediate(entries) };
   } catch (err) {
     reply = { id, error: (err as Error).message };
   }

@@ -1,6 +1,7 @@
 import { REGISTRAR_MAY_ENROL, type Role } from '@medrec/chaincode/domain';
 import type { Credentials } from '../../ports/identity.js';
 import type { Signer } from '../../ports/ledger.js';
+import type { ActivationService } from './activation.js';
 import type { EnrolmentService, NewUser } from './enroll.js';
 
 /** The hospital's own identity for the gatekeeper's ledger checks; it has no login. */
@@ -25,12 +26,15 @@ const staff = (mspId: string, username: string, role: Role, password: string): N
 
 /**
  * First start of a hospital: a registrar (registered at the CA by the CA admin, on the ledger by
- * itself), the records-service identity (role provider, key sealed under a secret from the data
- * directory), then the given users, all through the enrolment path of POST /registrar/users. Each
- * person that already has an account is skipped, so later starts change nothing.
+ * itself) and the records-service identity (role provider, key sealed under a secret from the data
+ * directory) are staff enrolments; then the given people go through the product's own activation
+ * path — the registrar (the CA admin for roles a registrar may not hand out) issues a code and the
+ * code is redeemed with the person's password, as a person would redeem it. Each person that
+ * already has an account is skipped, so later starts change nothing.
  */
 export async function bootstrapHospital(
   enrolment: EnrolmentService,
+  activations: ActivationService,
   caAdmin: () => Promise<Credentials>,
   secrets: { registrarPassword: string; serviceSecret: string },
   users: readonly ProvisionedUser[],
@@ -53,8 +57,14 @@ export async function bootstrapHospital(
     certificate: account.certificate,
     privateKey: await sealer.open(account.sealedKey, secrets.registrarPassword),
   };
-  const people = [staff(mspId, SERVICE_USERNAME, 'provider', secrets.serviceSecret), ...users];
-  for (const user of people) {
+  const service = staff(mspId, SERVICE_USERNAME, 'provider', secrets.serviceSecret);
+  if (!accounts.exists(SERVICE_USERNAME)) {
+    const existing = provisioned[SERVICE_USERNAME];
+    if (existing) await enrolment.importUser(existing, registrar, service);
+    else await enrolment.enrol({ ca: registrar, ledger: registrar }, service);
+    created.push(SERVICE_USERNAME);
+  }
+  for (const user of users) {
     if (accounts.exists(user.username)) continue;
     const existing = provisioned[user.username];
     if (existing) {
@@ -63,7 +73,9 @@ export async function bootstrapHospital(
       continue;
     }
     const ca = REGISTRAR_MAY_ENROL.includes(user.role) ? registrar : await caAdmin();
-    await enrolment.enrol({ ca, ledger: registrar }, user);
+    const { username, role, externalIdKind, externalId } = user;
+    const { code } = await activations.issue({ ca, ledger: registrar }, { username, role, externalIdKind, externalId });
+    await activations.redeem(code, user.password);
     created.push(user.username);
   }
   return created;

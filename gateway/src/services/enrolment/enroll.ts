@@ -6,7 +6,6 @@ import { ChaincodeError, type Signer } from '../../ports/ledger.js';
 import type { AccountStore } from '../accounts/accounts.js';
 import { hashPassword } from '../accounts/passwords.js';
 import type { KeySealer } from '../accounts/sealer.js';
-import { conflict } from '../problem.js';
 import { externalIdHash } from './external-id.js';
 
 export interface EnrolmentDeps {
@@ -45,23 +44,17 @@ export interface Enroller {
 const asSigner = (c: Credentials): Signer => ({ mspId: c.mspId, certificate: c.certificate, privateKey: c.privateKey });
 
 /**
- * Enrolment of people at this hospital: a certificate from the hospital's CA, a ledger identity
- * registered with the keyed hash of the person's external id, and a gateway account whose key is
- * sealed under the person's password.
+ * Enrolment of the hospital's own staff identities at first start (its registrar, its records
+ * service): a certificate from the hospital's CA, a ledger identity registered with the keyed hash
+ * of the external id, and a gateway account whose key is sealed under a secret of the data
+ * directory. People are enrolled by activation code instead (./activation.ts), so that no one but
+ * them ever chooses their password.
  */
 export class EnrolmentService {
   constructor(readonly deps: EnrolmentDeps) {}
 
   get mspId(): string {
     return this.deps.mspId;
-  }
-
-  /** POST /registrar/users: a registrar enrols a person, vouching at the CA and on the ledger. */
-  async enrolByRegistrar(registrar: Credentials, user: NewUser): Promise<Omit<EnrolledUser, 'credentials'>> {
-    if (this.deps.accounts.exists(user.username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
-    // Never the credentials: the key stays sealed in gateway.db.
-    const { credentials: _credentials, ...answer } = await this.enrol({ ca: registrar, ledger: registrar }, user);
-    return answer;
   }
 
   /**

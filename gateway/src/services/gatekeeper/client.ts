@@ -2,7 +2,7 @@ import type { Category } from '@medrec/chaincode/domain';
 import { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from '@medrec/client/protocol';
 import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
-import { Problem } from '../problem.js';
+import { Problem, forbidden, notFound } from '../problem.js';
 import type { Signer } from '../../ports/ledger.js';
 import { JOSE_MEDIA_TYPE, signRequest } from './signed-request.js';
 
@@ -27,9 +27,17 @@ export interface FetchResult extends GatekeeperAnswer {
 export async function fetchRecords(
   client: MedrecClient,
   signer: Signer,
+  requesterIdentityId: string,
   req: FetchRequest,
   timeoutMs: number,
 ): Promise<FetchResult> {
+  // The requester asks the ledger's access rule itself first: a refusal then carries the decision's
+  // own code (GRANT_REVOKED, GRANT_EXPIRED, NOT_A_PARTY, …), as the gatekeeper would answer, rather
+  // than the generic refusal of a relationship the requester may no longer read.
+  const decision = await client.evaluate(signer, Relationship.checkAccess(req.relationshipId, requesterIdentityId, req.category, req.fields));
+  if (!decision.allowed) {
+    throw decision.code === 'NO_POINTER' ? notFound(decision.code, decision.reason) : forbidden(decision.code, decision.reason);
+  }
   const view = await client.evaluate(signer, Relationship.get(req.relationshipId));
   const endpoint = new URL(view.endpoint);
   const jws = await signRequest(signer, {

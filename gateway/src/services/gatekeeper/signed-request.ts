@@ -56,6 +56,8 @@ interface KnownCertificate {
   identityId: string;
   notBefore: number;
   notAfter: number;
+  /** The trust store's version the chain was checked against: a new channel configuration re-checks it. */
+  trustVersion: number;
 }
 
 const MAX_CACHED_CERTIFICATES = 10_000;
@@ -123,7 +125,7 @@ export class RequestVerifier {
 
   private certificate(b64: string): KnownCertificate {
     const cached = this.known.get(b64);
-    if (cached) return cached;
+    if (cached && cached.trustVersion === this.trust.version) return cached;
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(Buffer.from(b64, 'base64'));
@@ -147,6 +149,7 @@ export class RequestVerifier {
       identityId: identityId(chain.mspId, subject.enrollmentId),
       notBefore: chain.notBefore,
       notAfter: chain.notAfter,
+      trustVersion: this.trust.version,
     };
     if (this.known.size >= MAX_CACHED_CERTIFICATES) this.known.clear();
     this.known.set(b64, known);

@@ -58,10 +58,28 @@ export const CategoryMapping = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Which identifier of the person the chart itself holds (a national id column, say), and under
+ * which external-id kind people are registered with it: before linking a chart to a participant,
+ * the gateway proves that this value's keyed hash is the participant's registered one.
+ */
+export const ChartIdentifierMapping = Type.Object(
+  {
+    sql: Type.Object({ sqlite: Sql, mssql: Sql }, { additionalProperties: false }),
+    column: Column,
+    externalIdKind: Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' }),
+  },
+  { additionalProperties: false },
+);
+
+/** The query name under which an EhrStore holds the chart identifier's SQL (not a FHIR category). */
+export const CHART_IDENTIFIER_QUERY = 'chart-identifier';
+
 export const HospitalMappingSchema = Type.Object(
   {
     hospital: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
     description: Type.Optional(Type.String()),
+    chartIdentifier: Type.Optional(ChartIdentifierMapping),
     categories: Type.Object(
       {
         Patient: Type.Optional(CategoryMapping),
@@ -112,6 +130,10 @@ export function parseMapping(json: unknown, source: string): HospitalMapping {
   for (const [category, mapping] of mappedCategories(json)) {
     problems.push(...categoryProblems(category, mapping).map((p) => `/categories/${category}${p}`));
   }
+  for (const dialect of DIALECTS) {
+    const sql = json.chartIdentifier?.sql[dialect];
+    if (sql !== undefined) problems.push(...sqlProblems(sql).map((p) => `/chartIdentifier/sql/${dialect}: ${p}`));
+  }
   if (problems.length > 0) throw new MappingError(source, problems);
   return json;
 }
@@ -125,7 +147,8 @@ export function mappedCategories(mapping: HospitalMapping): [Category, CategoryM
 
 /** The SQL text per category for one dialect: what an EhrStore adapter is built with. */
 export function queriesFor(mapping: HospitalMapping, dialect: Dialect): Record<string, string> {
-  return Object.fromEntries(mappedCategories(mapping).map(([c, m]) => [c, m.sql[dialect]]));
+  const chart = mapping.chartIdentifier ? [[CHART_IDENTIFIER_QUERY, mapping.chartIdentifier.sql[dialect]]] : [];
+  return Object.fromEntries([...mappedCategories(mapping).map(([c, m]) => [c, m.sql[dialect]]), ...chart]);
 }
 
 function categoryProblems(category: Category, mapping: CategoryMapping): string[] {

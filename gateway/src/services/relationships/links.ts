@@ -18,13 +18,15 @@ export class PatientLinks {
     return this.lookup.get(participantId)?.mrn;
   }
 
-  /** Links pid → MRN. A pid already linked to another MRN is refused (returns false), never re-pointed. */
+  /**
+   * Links pid ↔ MRN, one to one: a pid already linked to another chart, or a chart already linked to
+   * another pid, is refused (returns false), never re-pointed. Linking the same pair again is a no-op.
+   * One statement, so concurrent links cannot both win (the table's keys decide).
+   */
   set(participantId: string, mrn: string, linkedBy: string): boolean {
-    const current = this.get(participantId);
-    if (current !== undefined) return current === mrn;
     this.db
-      .prepare('INSERT INTO patient_links (participant_id, mrn, linked_by, linked_at) VALUES (?, ?, ?, ?)')
+      .prepare('INSERT OR IGNORE INTO patient_links (participant_id, mrn, linked_by, linked_at) VALUES (?, ?, ?, ?)')
       .run(participantId, mrn, linkedBy, new Date().toISOString());
-    return true;
+    return this.get(participantId) === mrn;
   }
 }

@@ -1,11 +1,22 @@
-import type { Category, GrantRequest, Pointer, RelationshipView } from '@medrec/chaincode/domain';
+import {
+  existingRelationshipOf,
+  latestValidUntil,
+  type Category,
+  type Grant,
+  type GrantRequest,
+  type Pointer,
+  type RelationshipStatus,
+  type RelationshipView,
+} from '@medrec/chaincode/domain';
 import type { MedrecClient, Submitted } from '../../contract/client.js';
 import { Relationship, Summary } from '../../contract/medrec.js';
 import { endorsedBy } from '../../contract/request.js';
-import type { Signer } from '../../ports/ledger.js';
+import { ChaincodeError, type Signer } from '../../ports/ledger.js';
 import { badRequest, conflict, notFound } from '../problem.js';
 import { hashResources, type RecordService } from '../records/records.js';
+import type { ChartProof } from './chart.js';
 import type { PatientLinks } from './links.js';
+import { isCommitConflict, settle } from './settle.js';
 
 export interface RelationshipDeps {
   mspId: string;
@@ -14,6 +25,9 @@ export interface RelationshipDeps {
   client: MedrecClient;
   records: RecordService;
   links: PatientLinks;
+  chart: ChartProof;
+  /** This hospital's longest grant in days: the consortium's maximum (the chaincode's) or less. */
+  grantMaxDays: number;
 }
 
 /** The patient's decisions on a relationship, each endorsed by the provider's hospital. */
@@ -26,12 +40,29 @@ const PATIENT_ACTIONS = {
   acknowledge: Summary.acknowledge,
 } as const;
 
+/** The status each decision leads to: asking for it again changes nothing. */
+const OUTCOME: Record<PatientAction, RelationshipStatus> = { accept: 'accepted', reject: 'rejected', remove: 'deleted', acknowledge: 'accepted' };
+
+/** The transaction that made a change; both null when the ledger already held it (nothing was submitted). */
 export interface Receipt {
-  txId: string;
-  blockNumber: string;
+  txId: string | null;
+  blockNumber: string | null;
 }
 
 const receipt = (s: Submitted<unknown>): Receipt => ({ txId: s.txId, blockNumber: s.blockNumber });
+const UNCHANGED: Receipt = { txId: null, blockNumber: null };
+
+/** A grant as the ledger would store this request: categories and fields in a fixed order. */
+function sameGrant(grant: Grant, request: GrantRequest): boolean {
+  const norm = (items: GrantRequest['items']) =>
+    JSON.stringify([...items].map((i) => [i.category, [...i.fields].sort()]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  return (
+    grant.status === 'granted' &&
+    grant.purpose === request.purpose &&
+    Date.parse(grant.validUntil) === Date.parse(request.validUntil) &&
+    norm(grant.items) === norm(request.items)
+  );
+}
 
 /**
  * Relationships as this hospital's users act on them: a provider links a registered patient to a
@@ -52,20 +83,35 @@ export class RelationshipService {
     return pointers;
   }
 
+  /**
+   * Opens the relationship between a registered patient and a local chart: the chart must prove to
+   * be that patient's (ChartProof), chart and patient are linked one to one, and the ledger refuses
+   * a second relationship for the same patient at this hospital — also when two creates race (they
+   * conflict at commit) — so the answer then is 409 RELATIONSHIP_EXISTS naming the existing one,
+   * which is also what a client's retry gets.
+   */
   async create(signer: Signer, linkedBy: string, patientId: string, mrn: string) {
-    const { links, records, client, mspId } = this.deps;
-    const linked = links.get(patientId);
-    if (linked !== undefined && linked !== mrn) {
-      throw conflict('PATIENT_LINK_CONFLICT', 'this participant is already linked to another local patient');
-    }
+    const { links, records, client, mspId, chart } = this.deps;
     if ((await records.fetch('Patient', mrn)).length === 0) throw notFound('PATIENT_NOT_FOUND', 'no local patient has that MRN');
+    await chart.prove(signer, mrn, patientId);
+    if (!links.set(patientId, mrn, linkedBy)) {
+      throw conflict('PATIENT_LINK_CONFLICT', 'this participant or this chart is already linked to another one here');
+    }
     const pointers = await this.pointersFor(mrn);
-    const created = await client.submit(
-      signer,
-      endorsedBy(Relationship.createBatch([{ patientId, endpoint: this.deps.publicUrl(), pointers }]), mspId),
-    );
-    links.set(patientId, mrn, linkedBy);
-    return { relationshipId: created.value[0]!, pointers, ...receipt(created) };
+    const request = endorsedBy(Relationship.createBatch([{ patientId, endpoint: this.deps.publicUrl(), pointers }]), mspId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const created = await client.submit(signer, request);
+        return { relationshipId: created.value[0]!, pointers, ...receipt(created) };
+      } catch (err) {
+        const existing = err instanceof ChaincodeError ? existingRelationshipOf(err.message) : undefined;
+        if (existing) {
+          throw conflict('RELATIONSHIP_EXISTS', 'this patient already has a relationship with this hospital', { relationshipId: existing });
+        }
+        // Another create for the same patient committed first: run again, and the ledger names it.
+        if (!isCommitConflict(err) || attempt >= 3) throw err;
+      }
+    }
   }
 
   get(signer: Signer, relationshipId: string): Promise<RelationshipView> {
@@ -82,29 +128,53 @@ export class RelationshipService {
     }
     const updated: Pointer[] = [];
     for (const p of await this.pointersFor(mrn, categories)) {
-      const result = await client.submit(signer, endorsedBy(Relationship.putPointer(view.relationshipId, p.category, p.hash), mspId));
-      updated.push(result.value);
+      // A concurrent refresh that already wrote this very hash settles the race.
+      const pointer = await settle({
+        checkFirst: false,
+        current: async () => (await this.get(signer, relationshipId)).pointers.find((q) => q.category === p.category && q.hash === p.hash),
+        submit: async () => (await client.submit(signer, endorsedBy(Relationship.putPointer(view.relationshipId, p.category, p.hash), mspId))).value,
+      });
+      updated.push(pointer);
     }
     return updated;
   }
 
+  /** accept, reject, remove, acknowledge; asking for the status the relationship already has changes nothing. */
   async patientAction(signer: Signer, relationshipId: string, action: PatientAction) {
     const view = await this.get(signer, relationshipId);
-    const result = await this.deps.client.submit(signer, endorsedBy(PATIENT_ACTIONS[action](view.relationshipId), view.providerMspId));
-    return { relationshipId: view.relationshipId, ...receipt(result) };
+    const id = view.relationshipId;
+    const result = await settle({
+      current: async () => ((await this.get(signer, id)).status === OUTCOME[action] ? UNCHANGED : undefined),
+      submit: async () => receipt(await this.deps.client.submit(signer, endorsedBy(PATIENT_ACTIONS[action](id), view.providerMspId))),
+    });
+    return { relationshipId: id, status: OUTCOME[action], ...result };
   }
 
+  /** Grants a viewer access; the same grant again (as when a client retries) changes nothing. */
   async grant(signer: Signer, relationshipId: string, viewerId: string, grant: GrantRequest) {
-    if (Date.parse(grant.validUntil) <= Date.now()) throw badRequest('VALID_UNTIL_PAST', 'validUntil must be in the future');
+    const until = Date.parse(grant.validUntil);
+    if (until <= Date.now()) throw badRequest('VALID_UNTIL_PAST', 'validUntil must be in the future');
+    const latest = Math.min(Date.parse(latestValidUntil(new Date().toISOString())), Date.now() + this.deps.grantMaxDays * 86_400_000);
+    if (until > latest) {
+      throw badRequest('VALID_UNTIL_TOO_LATE', `a grant may last at most ${this.deps.grantMaxDays} days`, { maxDays: this.deps.grantMaxDays });
+    }
     const view = await this.get(signer, relationshipId);
-    const request = Relationship.grant(view.relationshipId, viewerId, grant);
-    const result = await this.deps.client.submit(signer, endorsedBy(request, view.providerMspId));
-    return { relationshipId: view.relationshipId, viewerId, ...receipt(result) };
+    const id = view.relationshipId;
+    const result = await settle({
+      current: async () => ((await this.get(signer, id)).grants.some((g) => g.viewerId === viewerId && sameGrant(g, grant)) ? UNCHANGED : undefined),
+      submit: async () => receipt(await this.deps.client.submit(signer, endorsedBy(Relationship.grant(id, viewerId, grant), view.providerMspId))),
+    });
+    return { relationshipId: id, viewerId, status: 'granted' as const, ...result };
   }
 
+  /** Revokes a viewer's grant; revoking a revoked grant changes nothing. */
   async revoke(signer: Signer, relationshipId: string, viewerId: string) {
     const view = await this.get(signer, relationshipId);
-    const result = await this.deps.client.submit(signer, endorsedBy(Relationship.revoke(view.relationshipId, viewerId), view.providerMspId));
-    return { relationshipId: view.relationshipId, viewerId, ...receipt(result) };
+    const id = view.relationshipId;
+    const result = await settle({
+      current: async () => ((await this.get(signer, id)).grants.some((g) => g.viewerId === viewerId && g.status === 'revoked') ? UNCHANGED : undefined),
+      submit: async () => receipt(await this.deps.client.submit(signer, endorsedBy(Relationship.revoke(id, viewerId), view.providerMspId))),
+    });
+    return { relationshipId: id, viewerId, status: 'revoked' as const, ...result };
   }
 }

@@ -77,6 +77,21 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS audit_log_exp ON audit_log(exp) WHERE exp IS NOT NULL;
   ${AUDIT_GUARDS}`,
+  // 2: one chart links to at most one participant (a participant to one chart: the primary key).
+  `CREATE UNIQUE INDEX IF NOT EXISTS patient_links_mrn ON patient_links (mrn);`,
+  // 3: one-time activation codes, stored as keyed hashes only (services/enrolment/activation.ts).
+  `CREATE TABLE IF NOT EXISTS activations (
+    code_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    identity_id TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('issued', 'redeeming', 'used', 'failed')),
+    used_at TEXT
+  ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

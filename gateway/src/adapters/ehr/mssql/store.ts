@@ -1,5 +1,5 @@
 import mssql from 'mssql';
-import { EhrUnavailableError, PATIENT_KEY_PARAM, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import { EhrUnavailableError, PATIENT_KEY_PARAM, PROBE_PATIENT_KEY, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 import { poolConfig, type MssqlTarget } from './config.js';
 
@@ -54,10 +54,16 @@ export class MssqlEhrStore implements EhrStore {
 
   async ping(): Promise<void> {
     await this.ready();
-    try {
-      await this.pool.request().query('SELECT 1 AS ok');
-    } catch (err) {
-      throw classify(err);
+    for (const sqlText of Object.values(this.queries)) {
+      try {
+        const request = this.pool.request();
+        request.input(PATIENT_KEY_PARAM, mssql.NVarChar(MAX_PATIENT_KEY), PROBE_PATIENT_KEY);
+        await request.query(sqlText);
+      } catch (err) {
+        // A probe that cannot read a mapped table (dropped, locked past the timeout) means not ready.
+        const failure = classify(err);
+        throw failure instanceof EhrUnavailableError ? failure : new EhrUnavailableError('a mapped table of the SQL Server EHR cannot be read', { cause: err });
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { EhrUnavailableError, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import { EhrUnavailableError, PROBE_PATIENT_KEY, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 
 export interface SqliteEhrOptions {
@@ -47,10 +47,17 @@ export class SqliteEhrStore implements EhrStore {
   }
 
   async ping(): Promise<void> {
+    // A short wait for a writer's lock: the connection is synchronous, so a probe must not hold the
+    // event loop for the whole query timeout.
+    let timeout: number | undefined;
     try {
-      this.db.prepare('SELECT 1').get();
+      timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
+      for (const statement of this.statements.values()) statement.all({ patientKey: PROBE_PATIENT_KEY });
     } catch (err) {
-      throw unavailable(err);
+      throw unavailable(err, true);
+    } finally {
+      if (this.db.open && timeout !== undefined) this.db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
@@ -59,7 +66,10 @@ export class SqliteEhrStore implements EhrStore {
   }
 }
 
-function unavailable(err: unknown): unknown {
+const PROBE_BUSY_TIMEOUT_MS = 200;
+
+/** A store error as the port's EhrUnavailableError; for a probe, every failure is (a dropped table too). */
+function unavailable(err: unknown, probing = false): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|CORRUPT|NOTADB|FULL|PERM|READONLY)/.test(code)) {
     return new EhrUnavailableError(`SQLite EHR database unavailable (${code})`, { cause: err });
@@ -67,5 +77,5 @@ function unavailable(err: unknown): unknown {
   if (err instanceof TypeError && /database connection is not open/.test(err.message)) {
     return new EhrUnavailableError('SQLite EHR database is closed', { cause: err });
   }
-  return err;
+  return probing ? new EhrUnavailableError('a mapped table of the SQLite EHR database cannot be read', { cause: err }) : err;
 }

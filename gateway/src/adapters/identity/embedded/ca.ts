@@ -16,6 +16,7 @@ import {
   type Credentials,
   type IdentityPort,
   type RegistrationRequest,
+  type Revocation,
 } from '../../../ports/identity.js';
 import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../pki/vault.js';
 import { checkRegistration, requireRegistrarMay } from '../registration.js';
@@ -217,7 +218,7 @@ export class EmbeddedCa implements IdentityPort {
     };
   }
 
-  async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<void> {
+  async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<Revocation> {
     const by = this.authority(registrar);
     const registration = this.registration(enrollmentId);
     if (!registration) throw new IdentityError('NOT_FOUND', `${enrollmentId} is not registered`);
@@ -234,6 +235,7 @@ export class EmbeddedCa implements IdentityPort {
     const crl = await this.crl();
     // Awaited, so that when revoke() resolves the channel already refuses the certificate.
     await Promise.all(this.revokeListeners.map((listener) => listener(crl)));
+    return { crl };
   }
 
   /** The CA's current revocation list (PEM X.509 CRL), for the channel's MSP definition. */

@@ -6,7 +6,7 @@
 import { request as httpsRequest } from 'node:https';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
-import { type Credentials, type IdentityPort, type RegistrationRequest, IdentityError } from '../../../ports/identity.js';
+import { type Credentials, type IdentityPort, type RegistrationRequest, type Revocation, IdentityError } from '../../../ports/identity.js';
 import { fabricAttributes, splitPem } from '../../../pki/certificate.js';
 import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { caErrorCode } from './errors.js';
@@ -87,13 +87,22 @@ export class FabricCaIdentity implements IdentityPort {
     }
   }
 
-  async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<void> {
+  /**
+   * Revokes at the Fabric CA and asks it for its new CRL in the same request (`gencrl`), which needs
+   * no hf.GenCRL attribute: the CRL the hospital admin then puts into the channel configuration.
+   */
+  async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<Revocation> {
     const user = this.user(registrar);
+    let response: { result?: { CRL?: string } } | undefined;
     try {
-      await this.ca.revoke({ enrollmentID: enrollmentId, ...(reason ? { reason } : {}) }, user);
+      // fabric-ca-client forwards `gencrl` (FabricCAServices.revoke) though its typings leave it out.
+      const request = { enrollmentID: enrollmentId, gencrl: true, ...(reason ? { reason } : {}) } as Parameters<FabricCAServices['revoke']>[0];
+      response = (await this.ca.revoke(request, user)) as typeof response;
     } catch (error) {
       throw this.failure(error, enrollmentId);
     }
+    const crl = response?.result?.CRL;
+    return crl ? { crl: Buffer.from(crl, 'base64').toString('utf8') } : {};
   }
 
   /** The CA's certificate chain, from its unauthenticated /cainfo endpoint. */

@@ -1,0 +1,218 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { Role } from '@medrec/chaincode/domain';
+import { Registrar } from '../../contract/medrec.js';
+import type { Credentials } from '../../ports/identity.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { Problem, conflict } from '../problem.js';
+import { migrate } from '../store/gateway-db.js';
+import type { EnrolmentDeps, Enroller } from './enroll.js';
+import { externalIdHash } from './external-id.js';
+
+/** Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives. */
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** 20 symbols of 5 bits: 100 random bits, written as four groups of five. */
+const CODE_SYMBOLS = 20;
+
+/** What enrolment needs (the hospital's CA, the ledger, the accounts), and the codes' own store and key. */
+export interface ActivationDeps extends EnrolmentDeps {
+  db: Database;
+  /** Keys the stored code hashes and the CA secrets derived from codes; never leaves the data directory. */
+  activationKey: string;
+  ttlSeconds: number;
+  now?: () => number;
+}
+
+export interface ActivationRequest {
+  /** Chosen by the registrar (it is not a secret) or, when absent, generated. Also the enrollment id. */
+  username?: string;
+  role: Role;
+  externalIdKind: string;
+  externalId: string;
+}
+
+export interface IssuedActivation {
+  code: string;
+  username: string;
+  enrollmentId: string;
+  role: Role;
+  participantId: string;
+  identityId: string;
+  expiresAt: string;
+  txId: string;
+}
+
+export interface ActivationInfo {
+  mspId: string;
+  username: string;
+  enrollmentId: string;
+  role: Role;
+  expiresAt: string;
+}
+
+export interface RedeemedActivation extends ActivationInfo {
+  participantId: string;
+  identityId: string;
+  certificate: string;
+}
+
+interface Row {
+  code_hash: string;
+  username: string;
+  role: Role;
+  participant_id: string;
+  identity_id: string;
+  expires_at: number;
+  state: 'issued' | 'redeeming' | 'used' | 'failed';
+}
+
+export const activationUnknown = () => new Problem(404, 'ACTIVATION_UNKNOWN', 'no such activation code');
+const expired = () => new Problem(410, 'ACTIVATION_EXPIRED', 'the activation code has expired; ask a registrar for a new one');
+const used = () => new Problem(409, 'ACTIVATION_USED', 'the activation code has been used');
+
+/** The code as typed: case, spaces and dashes do not matter, nor O/0 and I/L/1 mix-ups. */
+export function normaliseCode(code: string): string | undefined {
+  const plain = code.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  return plain.length === CODE_SYMBOLS && [...plain].every((c) => ALPHABET.includes(c)) ? plain : undefined;
+}
+
+function newCode(): string {
+  const bytes = randomBytes(CODE_SYMBOLS);
+  const symbols = [...bytes].map((b) => ALPHABET[b & 31]).join('');
+  return symbols.match(/.{5}/g)!.join('-');
+}
+
+/**
+ * Enrolment that ends with a secret only the person knows. A registrar vouches for the person (CA
+ * registration, ledger registration with the keyed hash of their external id) and receives a
+ * one-time activation code to hand over; the person redeems it to choose their own password, and
+ * only then is the key pair made (CA enrolment) and sealed under that password. The registrar never
+ * chooses, sees or holds the person's password or key, so it can neither log in as them nor read
+ * their key. The code is single use, expires (`ttlSeconds`), and is stored only as a keyed hash;
+ * the CA's one-time enrolment secret is derived from it, so it too is nowhere at rest.
+ * Redemption with a certificate signing request made on the person's device (issue 10) is the
+ * other way to finish the same activation.
+ */
+export class ActivationService {
+  constructor(private readonly deps: ActivationDeps) {
+    migrate(deps.db);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private keyed(label: string, code: string): Buffer {
+    return createHmac('sha256', this.deps.activationKey).update(`${label}:${code}`).digest();
+  }
+
+  private codeHash(code: string): string {
+    return this.keyed('lookup', code).toString('hex');
+  }
+
+  private caSecret(code: string): string {
+    return this.keyed('ca-enrolment', code).toString('base64url');
+  }
+
+  private usernameTaken(username: string): boolean {
+    return this.deps.accounts.exists(username) || this.deps.db.prepare('SELECT 1 FROM activations WHERE username = ?').get(username) !== undefined;
+  }
+
+  /** A registrar (or, at bootstrap, the CA admin with a registrar) vouches for a person and gets the code to hand over. */
+  async issue(by: Enroller & { ledger: Credentials }, request: ActivationRequest): Promise<IssuedActivation> {
+    const { identity, client, consortiumKey, db } = this.deps;
+    const username = request.username ?? `u-${randomBytes(8).toString('hex')}`;
+    if (this.usernameTaken(username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
+    const code = newCode();
+    const plain = normaliseCode(code)!;
+    await identity.register(by.ca, { enrollmentId: username, role: request.role, secret: this.caSecret(plain) });
+    let record;
+    try {
+      const hash = externalIdHash(consortiumKey, request.externalIdKind, request.externalId);
+      record = await client.submit(by.ledger, Registrar.register(hash, username, request.role));
+    } catch (err) {
+      // No registration may outlive a refused ledger registration.
+      await identity.revoke(by.ca, username, 'ledger registration failed').catch(() => undefined);
+      throw err;
+    }
+    const expiresAt = this.now() + this.deps.ttlSeconds * 1000;
+    db.prepare(
+      `INSERT INTO activations (code_hash, username, role, participant_id, identity_id, issued_by, issued_at, expires_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'issued')`,
+    ).run(this.codeHash(plain), username, request.role, record.value.participantId, record.value.identityId, by.ledger.enrollmentId, new Date(this.now()).toISOString(), expiresAt);
+    return {
+      code,
+      username,
+      enrollmentId: username,
+      role: request.role,
+      participantId: record.value.participantId,
+      identityId: record.value.identityId,
+      expiresAt: new Date(expiresAt).toISOString(),
+      txId: record.txId,
+    };
+  }
+
+  /** The CA certificates the person's certificate chains to. */
+  trustAnchors(): Promise<string[]> {
+    return this.deps.identity.trustAnchors();
+  }
+
+  /** What a code is for, without using it. */
+  inspect(code: string): ActivationInfo {
+    const row = this.live(code);
+    return this.info(row);
+  }
+
+  /**
+   * Finishes the enrolment: the person's own password. The code is claimed atomically first, so of
+   * concurrent redemptions exactly one proceeds (the others: ACTIVATION_USED); if the CA cannot be
+   * reached the claim is released and the code may be used again.
+   */
+  async redeem(code: string, password: string): Promise<RedeemedActivation> {
+    const { identity, accounts, sealer, db } = this.deps;
+    const row = this.live(code);
+    const claimed = db
+      .prepare("UPDATE activations SET state = 'redeeming' WHERE code_hash = ? AND state = 'issued' AND expires_at > ?")
+      .run(row.code_hash, this.now()).changes;
+    if (claimed !== 1) throw used();
+    let credentials: Credentials;
+    try {
+      credentials = await identity.enroll(row.username, this.caSecret(normaliseCode(code)!));
+    } catch (err) {
+      db.prepare("UPDATE activations SET state = 'issued' WHERE code_hash = ? AND state = 'redeeming'").run(row.code_hash);
+      throw err;
+    }
+    try {
+      accounts.insert({
+        username: row.username,
+        passwordHash: await hashPassword(password),
+        role: row.role,
+        enrollmentId: credentials.enrollmentId,
+        participantId: row.participant_id,
+        identityId: row.identity_id,
+        certificate: credentials.certificate,
+        sealedKey: await sealer.seal(credentials.privateKey, password),
+        createdAt: new Date(this.now()).toISOString(),
+      });
+    } catch (err) {
+      // The CA's one-time secret is spent: this code cannot finish; a registrar issues a new one.
+      db.prepare("UPDATE activations SET state = 'failed' WHERE code_hash = ?").run(row.code_hash);
+      throw err;
+    }
+    db.prepare("UPDATE activations SET state = 'used', used_at = ? WHERE code_hash = ?").run(new Date(this.now()).toISOString(), row.code_hash);
+    return { ...this.info(row), participantId: row.participant_id, identityId: row.identity_id, certificate: credentials.certificate };
+  }
+
+  private live(code: string): Row {
+    const plain = normaliseCode(code);
+    const row = plain && (this.deps.db.prepare('SELECT * FROM activations WHERE code_hash = ?').get(this.codeHash(plain)) as Row | undefined);
+    if (!row) throw activationUnknown();
+    if (row.state !== 'issued') throw used();
+    if (row.expires_at <= this.now()) throw expired();
+    return row;
+  }
+
+  private info(row: Row): ActivationInfo {
+    return { mspId: this.deps.mspId, username: row.username, enrollmentId: row.username, role: row.role, expiresAt: new Date(row.expires_at).toISOString() };
+  }
+}

@@ -1,0 +1,37 @@
+import { randomInt } from 'node:crypto';
+import type { DemoPatient } from '../demo/seed/population.js';
+import { call, ok } from '../demo/json-client.js';
+
+export interface ActivatedPatient {
+  username: string;
+  password: string;
+  participantId: string;
+  externalId: string;
+  mrn: string;
+}
+
+/**
+ * A new patient whose chart another hospital holds: a registrar of `home` vouches for a random
+ * synthetic person of that hospital's EHR (the chart's own national id is what links them, so it is
+ * the id registered), and the person redeems the activation code with their own password. A person
+ * registered by an earlier run of the same network is skipped (409), so the tests can run again.
+ */
+export async function activatedPatient(home: string, registrarToken: string, charts: DemoPatient[], name: string): Promise<ActivatedPatient> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const chart = charts[randomInt(charts.length)]!;
+    // A refused attempt leaves its (revoked) name at the CA: each attempt has its own.
+    const username = attempt === 0 ? name : `${name}-${attempt}`;
+    const issued = await call(home, 'POST', '/registrar/activations', registrarToken, {
+      username,
+      role: 'patient',
+      externalIdKind: 'national-id',
+      externalId: chart.externalId,
+    });
+    if (issued.status === 409) continue;
+    if (issued.status !== 201) throw new Error(`activation → ${issued.status} ${issued.json.code}`);
+    const password = `${username}-pass`;
+    await ok(home, 'POST', '/device/activations/redeem', undefined, { code: issued.json.code, password });
+    return { username, password, participantId: issued.json.participantId as string, externalId: chart.externalId, mrn: chart.mrn };
+  }
+  throw new Error('every synthetic person tried is registered already');
+}
