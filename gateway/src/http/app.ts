@@ -4,6 +4,7 @@ import { certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
+import idempotency from './plugins/idempotency.js';
 import { loggerOptions } from './plugins/logging.js';
 import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
@@ -18,6 +19,7 @@ import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { registrarRoutes } from './routes/registrar.js';
 import { relationshipRoutes } from './routes/relationships.js';
+import { transactionRoutes } from './routes/transactions.js';
 import type { HospitalRuntime } from './runtime.js';
 
 export interface AppOptions {
@@ -48,6 +50,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   });
   await app.register(limits, { limits: settings.rateLimits });
   await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
+  await app.register(idempotency, { store: runtime.idempotency });
 
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);
   app.addHook('onReady', async () => feed.start());
@@ -55,7 +58,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
 
   await app.register(gatekeeper, { runtime });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
+  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, transactionRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

@@ -27,6 +27,7 @@ import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
+import { IdempotencyStore } from '../services/idempotency/store.js';
 import { openGatewayDb } from '../services/store/gateway-db.js';
 import type { GatewayConfig, HospitalConfig } from './config.js';
 import { openEhr, type EhrSeeder } from './ehr.js';
@@ -169,6 +170,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         login: new LoginService(hospital.mspId, accounts, sealer, throttle, (signer) => certificateProblem(trusts.get(ledger)!, signer)),
         passwords: new PasswordChange(accounts, sealer, throttle),
         notifications: new NotificationStore(db),
+        idempotency: new IdempotencyStore(db),
         enrolment,
         activations,
         relationships: new RelationshipService({
