@@ -23,7 +23,7 @@ export type Claim =
 export interface IdempotencyOptions {
   /** How long an answer is kept for replay (ms). */
   retentionMs: number;
-  /** After how long a claim whose request never finished (the gateway stopped) may be taken over (ms). */
+  /** After how long a claim whose request never finished may be taken over (ms); a restart frees them all. */
   abandonedAfterMs: number;
 }
 
@@ -39,7 +39,11 @@ export class IdempotencyStore {
     private readonly db: Database,
     private readonly options: IdempotencyOptions = DEFAULT_IDEMPOTENCY,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // One gateway process owns its gateway.db: a claim still pending at open belongs to a process
+    // that stopped mid-request, and its client's retry must be able to run.
+    db.prepare("DELETE FROM idempotency_keys WHERE state = 'pending'").run();
+  }
 
   /** Claims `key` for `caller`'s request, or says why not (its stored answer, another request, in flight). */
   claim(caller: string, key: string, print: string): Claim {
