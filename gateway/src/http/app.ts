@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Registrar } from '../contract/medrec.js';
+import { ChaincodeError } from '../ports/ledger.js';
 import { certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
@@ -49,7 +51,14 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
     onTrustChange: (listener) => runtime.trust.onChange(listener),
   });
   await app.register(limits, { limits: settings.rateLimits });
-  await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
+  await app.register(health, {
+    ledger: runtime.ledger,
+    ehr: runtime.ehr,
+    // Any answer of the chaincode's own, a refusal included, shows it runs.
+    chaincode: () => runtime.client.evaluate(runtime.service, Registrar.whoami()).catch((err: unknown) => {
+      if (!(err instanceof ChaincodeError)) throw err;
+    }),
+  });
   await app.register(idempotency, { store: runtime.idempotency });
 
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);

@@ -22,6 +22,14 @@ export interface ChaincodeEvent {
   payload: Uint8Array;
 }
 
+export interface OrderingState {
+  consensus: string;
+  total: number;
+  reachable: number;
+  /** How many orderers must be up for a write to commit (etcdraft: a majority; BFT: n − f). */
+  quorum: number;
+}
+
 export interface TransactionInfo {
   txId: string;
   blockNumber: bigint;
@@ -73,6 +81,11 @@ export interface LedgerPort {
   /** Number of blocks on the ledger. */
   height(): Promise<bigint>;
   getTransaction(txId: string): Promise<TransactionInfo | undefined>;
+  /**
+   * The ordering service as this ledger client can reach it (absent: ordering is part of the ledger
+   * itself, as in the embedded one). Fewer reachable than `quorum`: writes cannot commit.
+   */
+  ordering?(): Promise<OrderingState>;
   /** The channel's organisations as its latest configuration block defines them (CAs and CRLs). */
   channelMembers(): Promise<ChannelMember[]>;
   /**

@@ -26,6 +26,7 @@ import {
   type ChannelMember,
   type EventOptions,
   type LedgerPort,
+  type OrderingState,
   type Signer,
   type SubmitOptions,
   type SubmitResult,
@@ -35,7 +36,7 @@ import {
   TransactionOutcomeUnknownError,
 } from '../../../ports/ledger.js';
 import { chainHeight, transactionInBlock, validationCodeName } from './blocks.js';
-import { lastConfigIndex, membersOfConfigBlock } from './channel-config.js';
+import { lastConfigIndex, membersOfConfigBlock, orderingOfConfigBlock } from './channel-config.js';
 import { toPortError } from './errors.js';
 
 /** One of the hospital's peers (its Gateway service). */
@@ -78,6 +79,13 @@ export const DEFAULT_FABRIC_TIMEOUTS: FabricTimeouts = { evaluate: 10_000, endor
 const CONFIG_TX_TYPE = 1; // common.HeaderType.CONFIG
 const CONFIG_RETRY_MS = 2_000;
 const MAX_CACHED_GATEWAYS = 256;
+const ORDERER_PROBE_MS = 2_000;
+
+/** Whether a TLS (gRPC) connection to `endpoint` comes up within `ms`. */
+function reachable(endpoint: string, tlsRootCerts: string, ms: number): Promise<boolean> {
+  const client = new grpc.Client(endpoint, grpc.credentials.createSsl(Buffer.from(tlsRootCerts)), { 'grpc.service_config_disable_resolution': 1 });
+  return new Promise((resolve) => client.waitForReady(Date.now() + ms, (error) => resolve(!error))).finally(() => client.close()) as Promise<boolean>;
+}
 const UNKNOWN_TX = /no such transaction ID|Failed to get block for txID/i;
 
 function deadline(ms: number): () => grpc.CallOptions {
@@ -294,16 +302,29 @@ export class FabricLedger implements LedgerPort {
     return transactionInBlock(block, txId);
   }
 
-  /** From the configuration block the latest block names (qscc), as Fabric's own peers read it. */
+  /** The configuration block the latest block names (qscc), as Fabric's own peers read it. */
+  private async configBlock(): Promise<Uint8Array> {
+    const height = chainHeight(await this.query('GetChainInfo', []));
+    const latest = await this.query('GetBlockByNumber', [String(height - 1n)]);
+    const index = lastConfigIndex(latest);
+    return index === height - 1n ? latest : this.query('GetBlockByNumber', [String(index)]);
+  }
+
   async channelMembers(): Promise<ChannelMember[]> {
     try {
-      const height = chainHeight(await this.query('GetChainInfo', []));
-      const latest = await this.query('GetBlockByNumber', [String(height - 1n)]);
-      const index = lastConfigIndex(latest);
-      return membersOfConfigBlock(index === height - 1n ? latest : await this.query('GetBlockByNumber', [String(index)]));
+      return membersOfConfigBlock(await this.configBlock());
     } catch (error) {
       throw toPortError(error);
     }
+  }
+
+  /** Each orderer the channel configuration names, asked for a TLS connection from here (bounded). */
+  async ordering(): Promise<OrderingState> {
+    const { consensus, orderers } = orderingOfConfigBlock(await this.configBlock());
+    const up = await Promise.all(orderers.map((o) => reachable(o.endpoint, o.tlsRootCerts.join('\n'), ORDERER_PROBE_MS)));
+    const total = orderers.length;
+    const quorum = consensus === 'BFT' ? total - Math.floor((total - 1) / 3) : Math.floor(total / 2) + 1;
+    return { consensus, total, reachable: up.filter(Boolean).length, quorum };
   }
 
   /**
