@@ -11,14 +11,20 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main="$ROOT/gateway/dist/bin/start.js"
+# demo_users: true when fabric:up was asked for the demo's people (--demo-users), else false.
+demo_users() { if [ "$(cat "$FABRIC_DATA/demo-users" 2>/dev/null)" = true ]; then echo true; else echo false; fi; }
 has_mapping() { [ -f "$ROOT/gateway/config/hospitals/$(lower "$1")/mapping.json" ]; }
 
 # gateway_start HOSPITAL
 gateway_start() {
   local h="$1" org k served
   org="$(lower "$h")"; k="$(hospital_index "$h")"; served="$FABRIC_DATA/gateway-$org.json"
-  jq --arg m "${h}MSP" '.hospitals |= map(select(.mspId == $m))' "$FABRIC_DATA/network.json" >"$served"
-  start_bg "gateway-$org" "$h" "$ROOT" env MEDREC_FABRIC_NETWORK="$served" \
+  # Only the identities the gateway works as: its registrar and records service; the CA admin's
+  # too only with demo users (it enrols their auditors). Never the hospital's channel admin.
+  jq --arg m "${h}MSP" --argjson demo "$(demo_users)" '.hospitals |= map(select(.mspId == $m)
+    | .users |= with_entries(select(.key == "registrar" or .key == "records-service" or ($demo and .key == "ca-admin"))))' \
+    "$FABRIC_DATA/network.json" >"$served"
+  start_bg "gateway-$org" "$h" "$ROOT" env MEDREC_FABRIC_NETWORK="$served" MEDREC_SEED_DEMO="$(demo_users)" \
     MEDREC_DATA_DIR="$FABRIC_DATA/gateway" MEDREC_HOST="$(listen_host)" node "$main"
 }
 

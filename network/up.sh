@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run fabric:up [-- --bft] [--no-gateway] [--hosts] [--peers N]: a fresh Fabric network as native
+# npm run fabric:up [-- --bft] [--no-gateway] [--demo-users] [--hosts] [--peers N]: a fresh Fabric network as native
 # processes (no Docker).
 #   the hospitals (FABRIC_HOSPITALS; --bft: FABRIC_BFT_HOSPITALS, four), each with its Fabric CA,
 #   its peers (--peers N or FABRIC_PEERS, default one), an orderer (the hospitals are the ordering
@@ -7,7 +7,9 @@
 #   the channel created with the channel participation API (osnadmin, no system channel);
 #   chaincodes medrec and putstate as a service, each hospital with its own server, installed,
 #   approved by every hospital, committed;
-#   each hospital's REST gateway if it has an EHR mapping (network/gateway.sh), unless --no-gateway.
+#   each hospital's REST gateway if it has an EHR mapping (network/gateway.sh), unless --no-gateway;
+#   without --demo-users it has no demo people (known passwords) and never the CA admin's key: its
+#   registrar (password generated into its data folder) vouches for people by activation code.
 # --hosts: every hospital on a host of its own — a network namespace of this machine made by
 #   network/hosts.sh (prefix FABRIC_NETNS, default "medrec"), its nodes reached by name.
 # Writes $FABRIC_DATA/network.json for clients. Stop with npm run fabric:down.
@@ -18,11 +20,12 @@ FABRIC_FRESH=1
 . "$ROOT/network/chaincode.sh"
 . "$CONFIG_SRC/configtx.sh"
 
-gateways=true hosts=false
+gateways=true hosts=false demo=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --bft) FABRIC_HOSPITALS="$FABRIC_BFT_HOSPITALS" ;;
     --no-gateway) gateways=false ;;
+    --demo-users) demo=true ;;
     --hosts) hosts=true ;;
     --peers) FABRIC_PEERS="${2:-}"; shift ;;
     *) die "unknown option $1" ;;
@@ -43,6 +46,7 @@ consensus="$(consensus_for "$(hospitals | wc -l)")"
 echo "$consensus" >"$FABRIC_DATA/consensus"
 echo "$FABRIC_PORT_BASE" >"$FABRIC_DATA/port-base"
 echo "$FABRIC_PEERS" >"$FABRIC_DATA/peers"
+echo "$demo" >"$FABRIC_DATA/demo-users"
 if multihost; then
   echo "$FABRIC_NETNS" >"$FABRIC_DATA/netns"
   "$ROOT/network/hosts.sh" create
