@@ -79,7 +79,9 @@ t.test('each hospital is a host of its own, every endpoint reached by a name its
       const tls = new X509Certificate(readFileSync(join(network.dataDir, 'orgs', h.key, 'nodes', `peer${n}`, 'tls', 'server.crt')));
       t.match(tls.subjectAltName, `DNS:peer${n}.${h.key}.medrec.test`);
     }
-    t.equal((await fetch(`${h.gatewayUrl}/ready`)).status, 200, `${h.name}'s gateway answers on its host`);
+    const ready = await fetch(`${h.gatewayUrl}/ready`);
+    t.equal(ready.status, 200, `${h.name}'s gateway answers on its host`);
+    t.match(await ready.json(), { status: 'ready', ordering: { consensus: 'etcdraft', total: 3, reachable: 3, quorum: 2 } }, 'and reaches every orderer');
     // Its gateway is one process, on the hospital's host, given only its own hospital.
     const { stdout } = await run('ip', ['netns', 'identify', String(await pidOf(`gateway-${h.key}`))]);
     t.equal(stdout.trim(), h.netns, `${h.name}'s gateway runs on its host`);
@@ -164,6 +166,7 @@ t.test("a hospital's host cut off and restored: the others go on, it catches up,
   await t.rejects(fetch(`${h3.gatewayUrl}/ready`, { signal: AbortSignal.timeout(3_000) }), "Hospital3's host cannot be reached");
 
   // Hospital1 and Hospital2 keep working: their orderers are two of three, a raft majority.
+  t.match(await ok(h1.gatewayUrl, 'GET', '/ready'), { status: 'ready', ordering: { total: 3, reachable: 2, quorum: 2 } }, "Hospital1's gateway reaches two of three orderers");
   const during = [];
   for (let i = 0; i < 3; i++) during.push(await relationship(h2, providers.h2, h1));
   t.equal(during.length, 3, 'relationships created and accepted through Hospital1 and Hospital2 while Hospital3 is cut off');
