@@ -115,7 +115,22 @@ export const GatewayConfigSchema = Type.Object(
     ledger: Type.Object(
       {
         adapter: Type.Union([Type.Literal('embedded'), Type.Literal('fabric')]),
-        options: Type.Optional(Type.Object({ channel: Type.Optional(Type.String()), chaincode: Type.Optional(Type.String()) }, { additionalProperties: false })),
+        options: Type.Optional(
+          Type.Object(
+            {
+              channel: Type.Optional(Type.String()),
+              chaincode: Type.Optional(Type.String()),
+              /** fabric: each call's bound (ms); a submit waits at most endorse + submit + commitStatus. */
+              timeouts: Type.Optional(
+                Type.Object(
+                  Object.fromEntries(['evaluate', 'endorse', 'submit', 'commitStatus'].map((k) => [k, Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 }))])),
+                  { additionalProperties: false },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

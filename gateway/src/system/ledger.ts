@@ -52,6 +52,7 @@ export async function openLedgers(
         channel: config.ledger.options?.channel ?? 'medrec',
         chaincode: config.ledger.options?.chaincode ?? 'medrec',
         serviceSigner: { mspId: service.mspId, certificate: service.certificate, privateKey: service.privateKey },
+        ...(config.ledger.options?.timeouts ? { timeouts: config.ledger.options.timeouts } : {}),
       }),
     );
   }
