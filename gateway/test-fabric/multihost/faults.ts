@@ -4,8 +4,8 @@
  * Idempotency-Key, started at an even pace) while Hospital2 loses, in turn, its first peer, its orderer, its chaincode
  * server and its whole host (every process on it killed at once, then started again). A client
  * that gets no final answer retries with the same key, as the gateway asks. Bounded: at most
- * MAX_WRITES writes, each at most MAX_ATTEMPTS attempts of at most REQUEST_TIMEOUT_MS, the run at
- * most RUN_LIMIT_MS.
+ * MAX_WRITES writes, each retried for at most WRITE_LIMIT_MS (MAX_ATTEMPTS attempts of at most
+ * REQUEST_TIMEOUT_MS), the run at most RUN_LIMIT_MS.
  *
  * Reports, as one JSON line: acknowledged writes lost (must be 0), writes answered as failed but
  * committed (each recovered: its transaction id's status says committed, or the retry with its key
@@ -19,7 +19,9 @@ import { ctl, hospital, loadNetwork, openLedger, type HospitalInfo } from '../ne
 import { enrol, registrar } from '../people.js';
 
 const MAX_WRITES = Number(process.env.FAULT_WRITES ?? 40);
-const MAX_ATTEMPTS = 30;
+const MAX_ATTEMPTS = 200;
+/** A write is retried (every 2 s) for at most this long: longer than a whole host's restart. */
+const WRITE_LIMIT_MS = 6 * 60_000;
 const REQUEST_TIMEOUT_MS = 90_000;
 const RUN_LIMIT_MS = 20 * 60_000;
 const PHASE_MS = Number(process.env.FAULT_PHASE_MS ?? 20_000);
@@ -72,7 +74,8 @@ let phase = 'steady';
 /** One write, retried with its key until it has a final answer (bounded). */
 async function write(w: Write): Promise<void> {
   w.phase = phase;
-  for (let i = 0; i < MAX_ATTEMPTS && Date.now() - started < RUN_LIMIT_MS; i++) {
+  const first = Date.now();
+  for (let i = 0; i < MAX_ATTEMPTS && Date.now() - first < WRITE_LIMIT_MS && Date.now() - started < RUN_LIMIT_MS; i++) {
     const t0 = Date.now();
     let attempt: Attempt;
     try {
