@@ -56,7 +56,8 @@ log "$h: channel update proposed by $proposer"
 signatures=()
 for m in "${members[@]}"; do
   sig="$work/update/$(lower "$m").sig"
-  "$ROOT/network/join/sign.sh" "$work/update/update_envelope.pb" "${m}MSP" "$(admin_msp "$m")" "$sig" >/dev/null
+  # On the member's own host (several hosts): its admin folder is used there and nowhere else.
+  on_host "$m" "$ROOT/network/join/sign.sh" "$work/update/update_envelope.pb" "${m}MSP" "$(admin_msp "$m")" "$sig" >/dev/null
   signatures+=("$sig")
   status=0
   "$ROOT/network/join/submit.sh" "$proposer" "$work/update" "${signatures[@]}" || status=$?
