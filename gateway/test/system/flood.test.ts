@@ -42,6 +42,22 @@ async function storage() {
   return { rows, height: await world.ledger.height() };
 }
 
+/**
+ * Storage once the earlier subtests' legitimate work has landed (an audit anchor of the valid
+ * requests above commits a little later, and its notification after it): unchanged for 3 s,
+ * polled at most 60 s. On a loaded machine that anchor could otherwise land during a flood.
+ */
+async function settledStorage() {
+  let last = await storage();
+  for (const end = Date.now() + 60_000; Date.now() < end; ) {
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const now = await storage();
+    if (now.height === last.height && JSON.stringify(now.rows) === JSON.stringify(last.rows)) return now;
+    last = now;
+  }
+  return last;
+}
+
 async function metric(h: Hospital, name: string): Promise<number> {
   const text = await (await fetch(`${h.url}/metrics`)).text();
   return [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
@@ -86,7 +102,7 @@ t.test(`${FLOOD} garbage requests to the gatekeeper add no row and no block`, as
     async () => ({ body: await signRequest(revoked.signer, spec), type: 'application/jose' }),
     async () => ({ body: `${'eyJhbGciOiJFUzI1NiJ9'}.${'x'.repeat(3000)}.sig`, type: 'application/jose' }),
   ];
-  const before = await storage();
+  const before = await settledStorage();
   const countedBefore = await metric(h2, 'medrec_gatekeeper_unaudited_refusals_total');
   const statuses = await flood(FLOOD, async (i) => {
     const { body, type } = await garbage[i % garbage.length]!();
@@ -104,7 +120,7 @@ t.test(`${FLOOD} garbage requests to the gatekeeper add no row and no block`, as
 });
 
 t.test(`${FLOOD} garbage requests to the session routes add no row and no block`, async (t) => {
-  const before = await storage();
+  const before = await settledStorage();
   const bodies = [
     ['/auth/login', { username: 'nobody-here', password: 'not-the-password' }],
     ['/device/activations/redeem', { code: 'AAAAA-BBBBB-CCCCC-DDDDD', password: 'not-the-password' }],
