@@ -15,7 +15,9 @@ import sessions from './plugins/sessions.js';
 import { auditorRoutes } from './routes/auditor.js';
 import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
+import fhirRoutes from './routes/fhir.js';
 import gatekeeper from './routes/gatekeeper.js';
+import gatekeeperAudit from './routes/gatekeeper-audit.js';
 import { grantRoutes } from './routes/grants.js';
 import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -66,6 +68,8 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   app.addHook('onClose', async () => feed.stop());
 
   await app.register(gatekeeper, { runtime });
+  await app.register(gatekeeperAudit, { runtime });
+  await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
   for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, transactionRoutes]) {
     await app.register(routes, runtime);

@@ -92,7 +92,10 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL CHECK (state IN ('issued', 'redeeming', 'used', 'failed')),
     used_at TEXT
   ) STRICT;`,
-  // 4: Idempotency-Key answers per caller (services/idempotency/store.ts).
+  // 4: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
+  `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
+  // 5: Idempotency-Key answers per caller (services/idempotency/store.ts).
   `CREATE TABLE IF NOT EXISTS idempotency_keys (
     caller TEXT NOT NULL,
     key TEXT NOT NULL,
