@@ -21,10 +21,10 @@ cc_process() { echo "cc-$1-$(lower "$2")-s${3:-$(cc_sequence "$1")}"; } # NAME H
 
 # cc_tls_identity HOSPITAL: the TLS certificate of the hospital's chaincode servers.
 cc_tls_identity() {
-  local h="$1" org k secret
-  org="$(lower "$h")"; k="$(hospital_index "$h")"; secret="$(random_secret)"
-  register "$org" "$(ca_port "$k")" chaincode0 "$secret" client
-  enroll_tls "$org" "$(ca_port "$k")" chaincode0 "$secret" "$(cc_tls_dir "$h")"
+  local h="$1" secret
+  secret="$(random_secret)"
+  register "$h" chaincode0 "$secret" client
+  enroll_tls "$h" chaincode0 "$secret" "$(cc_tls_dir "$h")" chaincode
 }
 
 # cc_package NAME HOSPITAL [SEQUENCE]: the hospital's package for the definition at SEQUENCE
@@ -33,7 +33,7 @@ cc_package() {
   local name="$1" h="$2" seq="${3:-$(cc_sequence "$1")}" dir k
   dir="$(cc_dir "$name" "$h")/s$seq"; k="$(hospital_index "$h")"
   mkdir -p "$dir/pkg"
-  jq -n --arg a "$FABRIC_HOST:$(chaincode_port "$k" "$name" "$seq")" --rawfile root "$(cc_tls_dir "$h")/ca.crt" \
+  jq -n --arg a "$(node_host chaincode "$h"):$(chaincode_port "$k" "$name" "$seq")" --rawfile root "$(cc_tls_dir "$h")/ca.crt" \
     '{address: $a, dial_timeout: "10s", tls_required: true, client_auth_required: true, root_cert: $root}' >"$dir/pkg/connection.json"
   jq -n --arg l "${name}_$(cc_version "$name")_$(lower "$h")" '{type: "ccaas", label: $l}' >"$dir/metadata.json"
   tar -C "$dir/pkg" -czf "$dir/code.tar.gz" connection.json
@@ -43,11 +43,13 @@ cc_package() {
 
 cc_package_id() { cat "$(cc_dir "$1" "$2")/s${3:-$(cc_sequence "$1")}/package-id"; } # NAME HOSPITAL [SEQUENCE]
 
-cc_install() { # HOSPITAL NAME [SEQUENCE]
-  local pkg; pkg="$(cc_dir "$2" "$1")/s${3:-$(cc_sequence "$2")}/$2.tar.gz"
-  as_admin "$1" peer lifecycle chaincode install "$pkg" >/dev/null 2>&1 ||
-    as_admin "$1" peer lifecycle chaincode queryinstalled | grep -q "$(cc_package_id "$2" "$1" "${3:-}")" ||
-    die "install of $2 on $1 failed"
+cc_install() { # HOSPITAL NAME [SEQUENCE]: on each of the hospital's peers
+  local pkg n; pkg="$(cc_dir "$2" "$1")/s${3:-$(cc_sequence "$2")}/$2.tar.gz"
+  for n in $(peer_indexes); do
+    PEER_INDEX=$n as_admin "$1" peer lifecycle chaincode install "$pkg" >/dev/null 2>&1 ||
+      PEER_INDEX=$n as_admin "$1" peer lifecycle chaincode queryinstalled | grep -q "$(cc_package_id "$2" "$1" "${3:-}")" ||
+      die "install of $2 on $1's peer$n failed"
+  done
 }
 
 # cc_approve HOSPITAL NAME [SEQUENCE]: the hospital's admin approves the definition with its own package.
@@ -67,7 +69,7 @@ cc_commit() {
   first="$(hospitals | head -1)"
   for h in $(hospitals); do
     org="$(lower "$h")"
-    args+=(--peerAddresses "$FABRIC_HOST:$(peer_port "$(hospital_index "$h")")" --tlsRootCertFiles "$FABRIC_DATA/orgs/$org/msp/tlscacerts/ca.pem")
+    args+=(--peerAddresses "$(peer_endpoint "$h")" --tlsRootCertFiles "$FABRIC_DATA/orgs/$org/msp/tlscacerts/ca.pem")
   done
   # shellcheck disable=SC2046
   as_admin "$first" peer lifecycle chaincode commit $(orderer_args "$first") --channelID "$FABRIC_CHANNEL" \
@@ -79,15 +81,15 @@ cc_commit() {
 # with client authentication against the hospital's CA.
 cc_server_start() {
   local name="$1" h="$2" seq="${3:-$(cc_sequence "$1")}" k tls address
-  k="$(hospital_index "$h")"; tls="$(cc_tls_dir "$h")"; address="$FABRIC_HOST:$(chaincode_port "$k" "$name" "$seq")"
-  start_bg "$(cc_process "$name" "$h" "$seq")" "$(cc_module "$name")" env \
+  k="$(hospital_index "$h")"; tls="$(cc_tls_dir "$h")"; address="$(listen_host):$(chaincode_port "$k" "$name" "$seq")"
+  start_bg "$(cc_process "$name" "$h" "$seq")" "$h" "$(cc_module "$name")" env \
     CORE_CHAINCODE_ID="$(cc_package_id "$name" "$h" "$seq")" CORE_CHAINCODE_ADDRESS="$address" \
     CORE_CHAINCODE_LOGGING_LEVEL=warning \
     node "$ROOT/node_modules/fabric-shim/cli.js" server \
     --chaincode-address "$address" --chaincode-id "$(cc_package_id "$name" "$h" "$seq")" \
     --chaincode-tls-cert-file "$tls/server.crt" --chaincode-tls-key-file "$tls/server.key" \
     --chaincode-tls-client-cacert-file "$tls/ca.crt"
-  wait_port "$(cc_process "$name" "$h" "$seq")" "$(chaincode_port "$k" "$name" "$seq")"
+  wait_port "$(cc_process "$name" "$h" "$seq")" "$h" "$(chaincode_port "$k" "$name" "$seq")"
 }
 
 # cc_deploy_hospital HOSPITAL NAME: package, server, install and approval of the current definition.

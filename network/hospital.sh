@@ -16,45 +16,50 @@ hospital_identities() { # HOSPITAL
 # random secrets, not kept) and enrolled; org MSP written. Everything here is the hospital's own: on
 # several hosts it runs on the hospital's host alone.
 hospital_setup() {
-  local h="$1" org k port dir
-  org="$(lower "$h")"; k="$(hospital_index "$h")"; port="$(ca_port "$k")"; dir="$FABRIC_DATA/orgs/$org"
-  log "$h: CA on $port"
-  ca_start "$org" "$port" "$(ca_ops_port "$k")"
-  ca_admin_enroll "$org" "$port"
-  node_identity "$org" "$port" peer0 peer "$dir/nodes/peer0"
-  node_identity "$org" "$port" orderer0 orderer "$dir/nodes/orderer0"
+  local h="$1" org dir n
+  org="$(lower "$h")"; dir="$FABRIC_DATA/orgs/$org"
+  log "$h: CA on $(ca_url "$h")"
+  ca_start "$h"
+  ca_admin_enroll "$h"
+  for n in $(peer_indexes); do node_identity "$h" "peer$n" peer "$dir/nodes/peer$n"; done
+  node_identity "$h" orderer0 orderer "$dir/nodes/orderer0"
   local name type attrs secret
   while read -r name type attrs; do
     secret="$(random_secret)"
-    register "$org" "$port" "$name" "$secret" "$type" "$attrs"
-    enroll "$org" "$port" "$name" "$secret" "$dir/users/$name/msp"
+    register "$h" "$name" "$secret" "$type" "$attrs"
+    enroll "$h" "$name" "$secret" "$dir/users/$name/msp"
     # The admin also gets a TLS client certificate: its orderer's channel participation API wants one.
-    if [ "$name" = admin ]; then enroll_tls "$org" "$port" "$name" "$secret" "$dir/users/$name/tls"; fi
+    if [ "$name" = admin ]; then enroll_tls "$h" "$name" "$secret" "$dir/users/$name/tls"; fi
   done < <(hospital_identities "$h")
   org_msp "$org"
 }
 
-# The part of network.json that describes one hospital: endpoints, CA certificates and the paths of
-# its staff's certificate and key files (0600). No secret is written here.
+# The part of network.json that describes one hospital: endpoints (host names on several hosts), CA
+# certificates and the paths of its staff's certificate and key files (0600). No secret is written
+# here. `peer` is its first peer; `peers` all of them, in the order its gateway tries them.
 hospital_json() { # HOSPITAL
-  local h="$1" org k dir
+  local h="$1" org k dir n peers='[]'
   org="$(lower "$h")"; k="$(hospital_index "$h")"; dir="$FABRIC_DATA/orgs/$org"
   local users='{}' name
   for name in "$FABRIC_CA_ADMIN" admin records-service registrar auditor; do
     users="$(jq -c --arg n "$name" --arg c "$dir/users/$name/msp/signcerts/cert.pem" \
       --arg k "$dir/users/$name/msp/keystore/key.pem" '. + {($n): {certificate: $c, privateKey: $k}}' <<<"$users")"
   done
-  jq -n --arg name "$h" --arg org "$org" --arg msp "${h}MSP" \
-    --arg peer "$FABRIC_HOST:$(peer_port "$k")" --arg tlsCa "$dir/msp/tlscacerts/ca.pem" \
-    --arg ops "http://$FABRIC_HOST:$(peer_ops_port "$k")" \
-    --arg orderer "$FABRIC_HOST:$(orderer_port "$k")" --arg ordererOps "http://$FABRIC_HOST:$(orderer_ops_port "$k")" \
-    --arg ca "https://$FABRIC_HOST:$(ca_port "$k")" --arg caName "ca-$org" --arg caTls "$(ca_cert "$org")" \
-    --argjson gw "$(gateway_port "$k")" --argjson users "$users" \
-    '{name: $name, key: $org, mspId: $msp,
-      peer: {endpoint: $peer, tlsCaCert: $tlsCa, hostAlias: "localhost", operations: $ops, process: ("peer-" + $org)},
+  for n in $(peer_indexes); do
+    peers="$(jq -c --arg e "$(peer_endpoint "$h" "$n")" --arg tlsCa "$dir/msp/tlscacerts/ca.pem" \
+      --arg ops "http://$(node_host "peer$n" "$h"):$(peer_ops_port "$k" "$n")" --arg p "$(peer_process "$h" "$n")" \
+      --arg alias "$(multihost || echo localhost)" \
+      '. + [{endpoint: $e, tlsCaCert: $tlsCa, operations: $ops, process: $p} + (if $alias == "" then {} else {hostAlias: $alias} end)]' <<<"$peers")"
+  done
+  jq -n --arg name "$h" --arg org "$org" --arg msp "${h}MSP" --argjson peers "$peers" --arg tlsCa "$dir/msp/tlscacerts/ca.pem" \
+    --arg orderer "$(orderer_endpoint "$h")" --arg ordererOps "http://$(node_host orderer0 "$h"):$(orderer_ops_port "$k")" \
+    --arg ca "$(ca_url "$h")" --arg caName "ca-$org" --arg caTls "$(ca_cert "$org")" \
+    --argjson gw "$(gateway_port "$k")" --arg gwUrl "http://$(node_host gateway "$h"):$(gateway_port "$k")" \
+    --arg netns "$(multihost && netns_of "$h")" --argjson users "$users" \
+    '{name: $name, key: $org, mspId: $msp, peer: $peers[0], peers: $peers,
       orderer: {endpoint: $orderer, tlsCaCert: $tlsCa, operations: $ordererOps, process: ("orderer-" + $org)},
       ca: {url: $ca, caName: $caName, tlsCaCert: $caTls},
-      gatewayPort: $gw, users: $users}'
+      gatewayPort: $gw, gatewayUrl: $gwUrl, users: $users} + (if $netns == "" then {} else {netns: $netns} end)'
 }
 
 write_network_json() {

@@ -18,14 +18,13 @@ set -euo pipefail
 
 [ $# -eq 1 ] || die "usage: $0 <Hospital>"
 h="$1" org="$(lower "$1")"
-k="$(hospital_index "$h")"
 admin="$FABRIC_DATA/orgs/$org/users/admin"
 work="$FABRIC_DATA/crl/$org"
 rm -rf "$work" && mkdir -p "$work"
 
 # 1. The CA's CRL, signed by the CA (every revoked certificate not yet expired).
 rm -rf "$admin/msp/crls"
-ca_client gencrl -H "$admin" -M "$admin/msp" -u "https://$FABRIC_HOST:$(ca_port "$k")" \
+ca_client "$h" gencrl -H "$admin" -M "$admin/msp" -u "$(ca_url "$h")" \
   --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")"
 crl="$admin/msp/crls/crl.pem"
 [ -s "$crl" ] || die "the CA returned no CRL"
@@ -91,11 +90,13 @@ block="$(jq -r '.header.number' "$work/new_config.json")"
 [ "$(jq -r '.data.data[0].payload.data.config.sequence' "$work/new_config.json")" -gt "$sequence" ] ||
   die "the orderer did not produce the configuration block"
 for m in $(hospitals); do
-  is_running "peer-$(lower "$m")" || continue
-  for i in $(seq 1 240); do
-    [ "$(peer_height "$m")" -gt "$block" ] && break
-    sleep 0.5
+  for n in $(peer_indexes); do
+    is_running "$(peer_process "$m" "$n")" || continue
+    for i in $(seq 1 240); do
+      [ "$(peer_height "$m" "$n")" -gt "$block" ] && break
+      sleep 0.5
+    done
+    [ "$(peer_height "$m" "$n")" -gt "$block" ] || die "$m's peer$n did not commit the configuration block $block"
   done
-  [ "$(peer_height "$m")" -gt "$block" ] || die "$m's peer did not commit the configuration block $block"
 done
 result "$crl" "$block" false

@@ -10,9 +10,11 @@
 #   4. network/join/submit.sh <Member> …         (that member) merges and submits them;
 #   5. network/join/finish.sh <Name>             (the new hospital) its orderer and peer join and
 #      catch up, its chaincode servers start and it approves the definitions with its packages;
-#   6. the REST gateways restart to serve it too, if it brought an EHR mapping
+#   6. its own REST gateway starts, if it brought an EHR mapping
 #      (gateway/config/hospitals/<key>/mapping.json); without one it is an ordering and endorsing
-#      member with no REST gateway.
+#      member with no REST gateway. The other hospitals' gateways keep running: they follow the
+#      channel configuration, so they trust the new hospital's CA from its configuration block on.
+# On several hosts (fabric:up -- --hosts) the new hospital first gets its host (network/hosts.sh add).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/network/lib.sh"
@@ -43,6 +45,10 @@ rollback() {
 }
 trap 'status=$?; [ $status -eq 0 ] || rollback' EXIT
 
+if multihost; then
+  echo "$h" >>"$FABRIC_DATA/hospitals"
+  "$ROOT/network/hosts.sh" add "$h"
+fi
 "$ROOT/network/join/request.sh" "$h"
 log "$h: channel update proposed by $proposer"
 "$ROOT/network/join/propose.sh" "$proposer" "$work/request" "$work/update"
@@ -50,7 +56,8 @@ log "$h: channel update proposed by $proposer"
 signatures=()
 for m in "${members[@]}"; do
   sig="$work/update/$(lower "$m").sig"
-  "$ROOT/network/join/sign.sh" "$work/update/update_envelope.pb" "${m}MSP" "$(admin_msp "$m")" "$sig" >/dev/null
+  # On the member's own host (several hosts): its admin folder is used there and nowhere else.
+  on_host "$m" "$ROOT/network/join/sign.sh" "$work/update/update_envelope.pb" "${m}MSP" "$(admin_msp "$m")" "$sig" >/dev/null
   signatures+=("$sig")
   status=0
   "$ROOT/network/join/submit.sh" "$proposer" "$work/update" "${signatures[@]}" || status=$?
@@ -66,18 +73,13 @@ wait_gossip
 write_network_json
 log "$h joined $FABRIC_CHANNEL in $((SECONDS - started)) s"
 
-# The gateway process serves every hospital with an EHR mapping. It is restarted rather than joined
-# by a second process, so that the first hospitals' gatekeepers also trust the new hospital's CA;
-# their sessions, accounts and event checkpoints are in gateway.db and survive.
 k="$(hospital_index "$h")"
 if [ ! -f "$ROOT/gateway/config/hospitals/$org/mapping.json" ]; then
   log "$h brought no EHR mapping (gateway/config/hospitals/$org/mapping.json): no REST gateway for it"
-elif is_running gateway; then
-  gw_started=$SECONDS
-  "$ROOT/network/gateway.sh" stop
-  "$ROOT/network/gateway.sh" start ||
-    die "$h is a member, but the gateway did not start; see $FABRIC_DATA/logs/gateway.log, then network/gateway.sh start"
-  log "gateways restarted with $h in $((SECONDS - gw_started)) s; $h's on http://$FABRIC_HOST:$(gateway_port "$k")"
+elif ls "$FABRIC_DATA"/pids/gateway-*.pid >/dev/null 2>&1; then
+  "$ROOT/network/gateway.sh" start "$h" ||
+    die "$h is a member, but its gateway did not start; see $FABRIC_DATA/logs/gateway-$org.log, then network/gateway.sh start $h"
+  log "$h's gateway on http://$(node_host gateway "$h"):$(gateway_port "$k")"
 else
-  log "no gateway running (fabric:up --no-gateway): network/gateway.sh start serves $h with the others"
+  log "no gateway running (fabric:up --no-gateway): network/gateway.sh start $h serves it"
 fi

@@ -29,10 +29,11 @@ hospital_org_yaml() { # HOSPITAL INDEX
       Admins: {Type: Signature, Rule: "OR('${h}MSP.admin')"}
       Endorsement: {Type: Signature, Rule: "OR('${h}MSP.peer')"}
     OrdererEndpoints:
-      - ${FABRIC_HOST}:$(orderer_port "$k")
+      - $(orderer_endpoint "$h")
     AnchorPeers:
-      - {Host: ${FABRIC_HOST}, Port: $(peer_port "$k")}
 YAML
+  # Every peer of the hospital is an anchor: the others find it through whichever is up.
+  for n in $(peer_indexes); do echo "      - {Host: $(node_host "peer$n" "$h"), Port: $(peer_port "$k" "$n")}"; done
 }
 
 write_configtx() { # CONSENSUS (etcdraft|BFT)
@@ -71,14 +72,14 @@ YAML
       echo "  ConsenterMapping:"
       for h in $(hospitals); do
         k=$((k + 1)); node="../orgs/$(lower "$h")/nodes/orderer0"
-        echo "    - {ID: $k, Host: ${FABRIC_HOST}, Port: $(orderer_port "$k"), MSPID: ${h}MSP, ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt, Identity: $node/msp/signcerts/cert.pem}"
+        echo "    - {ID: $k, Host: $(node_host orderer0 "$h"), Port: $(orderer_port "$k"), MSPID: ${h}MSP, ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt, Identity: $node/msp/signcerts/cert.pem}"
       done
     else
       echo "  EtcdRaft:"
       echo "    Consenters:"
       for h in $(hospitals); do
         k=$((k + 1)); node="../orgs/$(lower "$h")/nodes/orderer0"
-        echo "      - {Host: ${FABRIC_HOST}, Port: $(orderer_port "$k"), ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt}"
+        echo "      - {Host: $(node_host orderer0 "$h"), Port: $(orderer_port "$k"), ClientTLSCert: $node/tls/server.crt, ServerTLSCert: $node/tls/server.crt}"
       done
     fi
     local orgs

@@ -15,7 +15,7 @@ import { call, login, ok, type Json } from '../demo/json-client.js';
 
 t.test('the flow over HTTP through both hospitals’ gateways on Fabric', async (t) => {
   const network = loadNetwork();
-  const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
+  const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => hospital(network, name).gatewayUrl) as [string, string];
   t.equal((await fetch(`${h1}/ready`)).status, 200, 'Hospital1 gateway ready on its peer');
   t.equal((await fetch(`${h2}/ready`)).status, 200, 'Hospital2 gateway ready on its peer');
 

@@ -120,7 +120,7 @@ t.test('a hospital joins, its orderer a consenter, and runs a flow with the firs
 
 t.test("the third hospital's REST gateway serves its EHR to a patient of the first", async (t) => {
   const network = loadNetwork();
-  const [h1, h3] = ['Hospital1', 'Hospital3'].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
+  const [h1, h3] = ['Hospital1', 'Hospital3'].map((name) => hospital(network, name).gatewayUrl) as [string, string];
   t.equal((await fetch(`${h3}/ready`)).status, 200, 'Hospital3 gateway ready on its peer');
   t.equal((await fetch(`${h1}/ready`)).status, 200, 'Hospital1 gateway ready again after the restart');
 

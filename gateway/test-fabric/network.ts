@@ -21,11 +21,25 @@ interface UserFiles {
   privateKey: string;
 }
 
+export interface PeerInfo {
+  endpoint: string;
+  tlsCaCert: string;
+  hostAlias?: string;
+  operations: string;
+  process: string;
+}
+
 export interface HospitalInfo {
   name: string;
   key: string;
   mspId: string;
-  peer: { endpoint: string; tlsCaCert: string; hostAlias: string; operations: string; process: string };
+  /** Its first peer; `peers` all of them. */
+  peer: PeerInfo;
+  peers: PeerInfo[];
+  /** Its gateway's origin (several hosts: by name). */
+  gatewayUrl: string;
+  /** Several hosts: the hospital's network namespace. */
+  netns?: string;
   orderer: { endpoint: string; tlsCaCert: string; operations: string; process: string };
   ca: { url: string; caName: string; tlsCaCert: string };
   gatewayPort: number;
@@ -70,9 +84,11 @@ export function staffCredentials(h: HospitalInfo, user: string): Credentials {
 export async function openLedger(network: NetworkInfo, h: HospitalInfo, checkpointFile?: string, extra: { accessIndex?: boolean } = {}): Promise<FabricLedger> {
   return new FabricLedger({
     ...extra,
-    peerEndpoint: h.peer.endpoint,
-    tlsRootCert: readFileSync(h.peer.tlsCaCert, 'utf8'),
-    hostAlias: h.peer.hostAlias,
+    peers: h.peers.map((p) => ({
+      endpoint: p.endpoint,
+      tlsRootCert: readFileSync(p.tlsCaCert, 'utf8'),
+      ...(p.hostAlias ? { hostAlias: p.hostAlias } : {}),
+    })),
     channel: network.channel,
     chaincode: network.chaincode,
     serviceSigner: staffCredentials(h, 'records-service'),
@@ -166,14 +182,18 @@ export async function nodesCaughtUp(reference: string, lagging: string[], timeou
   }
 }
 
-/** network/ctl.sh: stop (SIGTERM), kill (SIGKILL) or start one hospital's process of the network. */
+/**
+ * network/ctl.sh: stop (SIGTERM), kill (SIGKILL) or start one hospital's process of the network; on
+ * several hosts also a hospital's whole host: kill every process on it, start them all again, cut
+ * its network link or restore it.
+ */
 export async function ctl(
-  action: 'stop' | 'kill' | 'start',
-  kind: 'peer' | 'orderer' | 'chaincode',
+  action: 'stop' | 'kill' | 'start' | 'cut' | 'restore',
+  kind: 'peer' | 'peer1' | 'orderer' | 'chaincode' | 'gateway' | 'host',
   hospitalName: string,
   chaincode?: string,
 ): Promise<void> {
-  await run(join(ROOT, 'network', 'ctl.sh'), [action, kind, hospitalName, ...(chaincode ? [chaincode] : [])], { timeout: 120_000 });
+  await run(join(ROOT, 'network', 'ctl.sh'), [action, kind, hospitalName, ...(chaincode ? [chaincode] : [])], { timeout: 300_000 });
 }
 
 /** A network script that prints one JSON line last (push-crl.sh, upgrade-chaincode.sh). */

@@ -10,7 +10,6 @@ set -euo pipefail
 
 [ $# -eq 1 ] || die "usage: $0 <Name>"
 h="$1" org="$(lower "$1")"
-k="$(hospital_index "$h")"
 work="$FABRIC_DATA/join-$org"
 first="$(hospitals | head -1)"
 
@@ -23,27 +22,31 @@ for i in $(seq 1 30); do
       jq -e --arg m "${h}MSP" '.data.data[0].payload.data.config.channel_group.groups.Orderer.groups | has($m)' >/dev/null && break
   sleep 1
 done
-log "$h: orderer on $(orderer_port "$k")"
+log "$h: orderer on $(orderer_endpoint "$h")"
 orderer_start "$h"
 [ "$(orderer_height "$h")" -gt 0 ] || orderer_join "$h" "$work/latest_config.pb"
 
-log "$h: peer on $(peer_port "$k")"
-peer_start "$h"
-for i in $(seq 1 30); do
-  as_admin "$h" peer channel getinfo -c "$FABRIC_CHANNEL" >/dev/null 2>&1 && break
-  as_admin "$h" peer channel join -b "$FABRIC_DATA/channel/genesis.block" 2>/dev/null && break
-  sleep 1
+log "$h: peers on $(for n in $(peer_indexes); do peer_endpoint "$h" "$n"; done | paste -sd' ')"
+peers_start "$h"
+for n in $(peer_indexes); do
+  for i in $(seq 1 30); do
+    PEER_INDEX=$n as_admin "$h" peer channel getinfo -c "$FABRIC_CHANNEL" >/dev/null 2>&1 && break
+    PEER_INDEX=$n as_admin "$h" peer channel join -b "$FABRIC_DATA/channel/genesis.block" 2>/dev/null && break
+    sleep 1
+  done
 done
-# The new peer and orderer catch up; wait until they have every block the first member has.
+# The new peers and orderer catch up; wait until they have every block the first member has.
 target="$(peer_height "$first")"
-for i in $(seq 1 240); do
-  height="$(peer_height "$h")"
-  oheight="$(orderer_height "$h")"
-  [ "${height:-0}" -ge "$target" ] && [ "${oheight:-0}" -ge "$target" ] && break
-  sleep 0.5
+for n in $(peer_indexes); do
+  for i in $(seq 1 240); do
+    height="$(peer_height "$h" "$n")"
+    oheight="$(orderer_height "$h")"
+    [ "${height:-0}" -ge "$target" ] && [ "${oheight:-0}" -ge "$target" ] && break
+    sleep 0.5
+  done
+  [ "${height:-0}" -ge "$target" ] || die "$h's peer$n did not catch up (height ${height:-0} of $target)"
+  [ "${oheight:-0}" -ge "$target" ] || die "$h's orderer did not catch up (height ${oheight:-0} of $target)"
 done
-[ "${height:-0}" -ge "$target" ] || die "$h's peer did not catch up (height ${height:-0} of $target)"
-[ "${oheight:-0}" -ge "$target" ] || die "$h's orderer did not catch up (height ${oheight:-0} of $target)"
 
 for cc in medrec putstate; do
   log "$h: chaincode $cc"

@@ -31,14 +31,15 @@ configtxgen -configPath "$work" -printOrg "${h}MSP" >"$work/org.json" 2>"$work/c
 # -printOrg leaves out the anchor peer (without which hospitals that joined later never learn of each
 # other's peers); the Application group's organisation gets it, the Orderer group's gets the orderer
 # endpoint instead, as the channel configuration carries them.
-jq --arg host "$FABRIC_HOST" --argjson port "$(peer_port "$k")" \
-  'del(.values.Endpoints) | .values.AnchorPeers = {mod_policy: "Admins", version: "0", value: {anchor_peers: [{host: $host, port: $port}]}}' \
+anchors="$(for n in $(peer_indexes); do jq -nc --arg host "$(node_host "peer$n" "$h")" --argjson port "$(peer_port "$k" "$n")" '{host: $host, port: $port}'; done | jq -sc .)"
+jq --argjson anchors "$anchors" \
+  'del(.values.Endpoints) | .values.AnchorPeers = {mod_policy: "Admins", version: "0", value: {anchor_peers: $anchors}}' \
   "$work/org.json" >"$out/application-org.json"
-jq --arg e "$FABRIC_HOST:$(orderer_port "$k")" \
+jq --arg e "$(orderer_endpoint "$h")" \
   'del(.values.AnchorPeers) | .values.Endpoints = {mod_policy: "Admins", version: "0", value: {addresses: [$e]}}' \
   "$work/org.json" >"$out/orderer-org.json"
 node="$(orderer_node "$h")"
-jq -n --arg msp "${h}MSP" --arg host "$FABRIC_HOST" --argjson port "$(orderer_port "$k")" \
+jq -n --arg msp "${h}MSP" --arg host "$(node_host orderer0 "$h")" --argjson port "$(orderer_port "$k")" \
   --arg tls "$(base64 -w0 "$node/tls/server.crt")" --arg id "$(base64 -w0 "$node/msp/signcerts/cert.pem")" \
   '{msp_id: $msp, host: $host, port: $port, client_tls_cert: $tls, server_tls_cert: $tls, identity: $id}' >"$out/consenter.json"
 log "$h: join request in ${out#"$ROOT"/}"

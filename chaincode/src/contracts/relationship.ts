@@ -18,14 +18,12 @@ import type {
 import {
   parseCreateBatch,
   parseGrantJson,
-  requireCategory,
   requireCreateItem,
   requireHex64,
   type CreateItem,
 } from '../domain/validation';
 import { certCaller, registeredCaller, type Caller } from './caller';
 import {
-  getPointer,
   loadRelationship,
   pointerHistory,
   planPointer,

@@ -1,7 +1,7 @@
 import { isPatientOf, isProviderOf } from '../domain/authorisation';
 import { forbidden } from '../domain/errors';
 import { keys, prefixes } from '../domain/keys';
-import { loadRelationship } from '../domain/decision';
+import { getPointer, loadRelationship } from '../domain/decision';
 import {
   loadPointerValue,
   loadRelationshipValue,

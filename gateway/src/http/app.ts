@@ -1,9 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Registrar } from '../contract/medrec.js';
+import { ChaincodeError } from '../ports/ledger.js';
 import { certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
+import idempotency from './plugins/idempotency.js';
 import { loggerOptions } from './plugins/logging.js';
 import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
@@ -21,6 +24,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { registrarRoutes } from './routes/registrar.js';
 import { relationshipRoutes } from './routes/relationships.js';
 import { researchRoutes } from './routes/research.js';
+import { transactionRoutes } from './routes/transactions.js';
 import type { HospitalRuntime } from './runtime.js';
 
 export interface AppOptions {
@@ -50,7 +54,15 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
     onTrustChange: (listener) => runtime.trust.onChange(listener),
   });
   await app.register(limits, { limits: settings.rateLimits });
-  await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
+  await app.register(health, {
+    ledger: runtime.ledger,
+    ehr: runtime.ehr,
+    // Any answer of the chaincode's own, a refusal included, shows it runs.
+    chaincode: () => runtime.client.evaluate(runtime.service, Registrar.whoami()).catch((err: unknown) => {
+      if (!(err instanceof ChaincodeError)) throw err;
+    }),
+  });
+  await app.register(idempotency, { store: runtime.idempotency });
 
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);
   app.addHook('onReady', async () => feed.start());
@@ -60,7 +72,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   await app.register(gatekeeperAudit, { runtime });
   await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes]) {
+  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes, transactionRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

@@ -12,6 +12,7 @@ import type { AnchorOptions } from '../services/audit/anchor.js';
 import type { AuditLog } from '../services/audit/log.js';
 import type { ActivationService } from '../services/enrolment/activation.js';
 import type { EnrolmentService } from '../services/enrolment/enroll.js';
+import type { IdempotencyStore } from '../services/idempotency/store.js';
 import type { NotificationStore } from '../services/notifications/store.js';
 import type { RecordService } from '../services/records/records.js';
 import type { PatientLinks } from '../services/relationships/links.js';
@@ -63,6 +64,8 @@ export interface HospitalRuntime {
   passwords: PasswordChange;
   sealer: KeySealer;
   notifications: NotificationStore;
+  /** Idempotency-Key answers, replayed to a client's retry. */
+  idempotency: IdempotencyStore;
   enrolment: EnrolmentService;
   /** One-time activation codes: how people are enrolled and set their own password. */
   activations: ActivationService;

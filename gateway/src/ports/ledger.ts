@@ -24,6 +24,14 @@ export interface ChaincodeEvent {
   payload: Uint8Array;
 }
 
+export interface OrderingState {
+  consensus: string;
+  total: number;
+  reachable: number;
+  /** How many orderers must be up for a write to commit (etcdraft: a majority; BFT: n − f). */
+  quorum: number;
+}
+
 export interface TransactionInfo {
   txId: string;
   blockNumber: bigint;
@@ -83,6 +91,11 @@ export interface LedgerPort {
   /** Number of blocks on the ledger. */
   height(): Promise<bigint>;
   getTransaction(txId: string): Promise<TransactionInfo | undefined>;
+  /**
+   * The ordering service as this ledger client can reach it (absent: ordering is part of the ledger
+   * itself, as in the embedded one). Fewer reachable than `quorum`: writes cannot commit.
+   */
+  ordering?(): Promise<OrderingState>;
   /** The channel's organisations as its latest configuration block defines them (CAs and CRLs). */
   channelMembers(): Promise<ChannelMember[]>;
   /**
@@ -121,6 +134,23 @@ export class LedgerUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'LedgerUnavailableError';
+  }
+}
+
+/**
+ * The transaction was sent for ordering, but its outcome could not be learnt in time (the orderers
+ * lost their quorum while it may still be ordered, the commit wait ran out, the peer went away): it
+ * may yet commit, or never. Nothing should be resubmitted blindly: ask getTransaction(txId).
+ * A LedgerUnavailableError, so a caller that only fails closed still does.
+ */
+export class TransactionOutcomeUnknownError extends LedgerUnavailableError {
+  constructor(
+    readonly txId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the outcome of transaction ${txId} is unknown: ${message}`, options);
+    this.name = 'TransactionOutcomeUnknownError';
   }
 }
 

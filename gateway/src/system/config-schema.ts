@@ -33,8 +33,16 @@ export const RateLimitsSchema = Type.Object(Object.fromEntries(LIMIT_NAMES.map((
   additionalProperties: false,
 });
 
+const PeerFields = {
+  /** host:port of the peer's Gateway service */
+  peerEndpoint: Type.String({ minLength: 1 }),
+  tlsRootCertFile: Type.String({ minLength: 1 }),
+  /** TLS server name when it differs from the endpoint's host */
+  hostAlias: Type.Optional(Type.String()),
+};
+/** The hospital's peer, and its other peers the gateway fails over to (the hospital's own only). */
 export const FabricPeerSchema = Type.Object(
-  { peerEndpoint: Type.String({ minLength: 1 }), tlsRootCertFile: Type.String({ minLength: 1 }), hostAlias: Type.Optional(Type.String()) },
+  { ...PeerFields, failover: Type.Optional(Type.Array(Type.Object(PeerFields, { additionalProperties: false }), { maxItems: 8 })) },
   { additionalProperties: false },
 );
 
@@ -107,7 +115,22 @@ export const GatewayConfigSchema = Type.Object(
     ledger: Type.Object(
       {
         adapter: Type.Union([Type.Literal('embedded'), Type.Literal('fabric')]),
-        options: Type.Optional(Type.Object({ channel: Type.Optional(Type.String()), chaincode: Type.Optional(Type.String()) }, { additionalProperties: false })),
+        options: Type.Optional(
+          Type.Object(
+            {
+              channel: Type.Optional(Type.String()),
+              chaincode: Type.Optional(Type.String()),
+              /** fabric: each call's bound (ms); a submit waits at most endorse + submit + commitStatus. */
+              timeouts: Type.Optional(
+                Type.Object(
+                  Object.fromEntries(['evaluate', 'endorse', 'submit', 'commitStatus'].map((k) => [k, Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 }))])),
+                  { additionalProperties: false },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -67,6 +67,14 @@ export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort =
   });
 }
 
+interface PeerEntry {
+  endpoint: string;
+  tlsCaCert: string;
+  hostAlias?: string;
+}
+
+const peerConfig = (p: PeerEntry) => ({ peerEndpoint: p.endpoint, tlsRootCertFile: p.tlsCaCert, ...(p.hostAlias ? { hostAlias: p.hostAlias } : {}) });
+
 interface NetworkFile {
   channel: string;
   chaincode: string;
@@ -75,7 +83,11 @@ interface NetworkFile {
     key: string;
     mspId: string;
     gatewayPort: number;
-    peer: { endpoint: string; tlsCaCert: string; hostAlias?: string };
+    /** The origin other hosts reach the gateway at (several hosts: by name). */
+    gatewayUrl?: string;
+    peer: PeerEntry;
+    /** All of the hospital's peers, the gateway's failover order (peer first). */
+    peers?: PeerEntry[];
     ca: { url: string; caName: string; tlsCaCert: string };
     users: Record<string, { certificate: string; privateKey: string }>;
   }[];
@@ -94,9 +106,12 @@ export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0
       name: h.name,
       host,
       port: h.gatewayPort,
-      publicUrl: `http://${host}:${h.gatewayPort}`,
+      publicUrl: h.gatewayUrl ?? `http://${host}:${h.gatewayPort}`,
       dataDir: resolve(dataDir, h.key),
-      fabric: { peerEndpoint: h.peer.endpoint, tlsRootCertFile: h.peer.tlsCaCert, ...(h.peer.hostAlias ? { hostAlias: h.peer.hostAlias } : {}) },
+      fabric: {
+        ...peerConfig(h.peer),
+        ...(h.peers && h.peers.length > 1 ? { failover: h.peers.filter((p) => p.endpoint !== h.peer.endpoint).map(peerConfig) } : {}),
+      },
       identity: {
         adapter: 'fabric-ca' as const,
         options: {

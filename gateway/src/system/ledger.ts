@@ -44,12 +44,15 @@ export async function openLedgers(
     byMsp.set(
       p.config.mspId,
       new FabricLedger({
-        peerEndpoint: peer.peerEndpoint,
-        tlsRootCert: readFileSync(peer.tlsRootCertFile, 'utf8'),
-        ...(peer.hostAlias ? { hostAlias: peer.hostAlias } : {}),
+        peers: [peer, ...(peer.failover ?? [])].map((p) => ({
+          endpoint: p.peerEndpoint,
+          tlsRootCert: readFileSync(p.tlsRootCertFile, 'utf8'),
+          ...(p.hostAlias ? { hostAlias: p.hostAlias } : {}),
+        })),
         channel: config.ledger.options?.channel ?? 'medrec',
         chaincode: config.ledger.options?.chaincode ?? 'medrec',
         serviceSigner: { mspId: service.mspId, certificate: service.certificate, privateKey: service.privateKey },
+        ...(config.ledger.options?.timeouts ? { timeouts: config.ledger.options.timeouts } : {}),
       }),
     );
   }

@@ -27,6 +27,7 @@ import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
+import { IdempotencyStore } from '../services/idempotency/store.js';
 import { ResearchGatekeeper } from '../services/research/gatekeeper.js';
 import { InclusionStore } from '../services/research/inclusions.js';
 import { ResearchService } from '../services/research/service.js';
@@ -176,6 +177,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         login: new LoginService(hospital.mspId, accounts, sealer, throttle, (signer) => certificateProblem(trusts.get(ledger)!, signer)),
         passwords: new PasswordChange(accounts, sealer, throttle),
         notifications: new NotificationStore(db),
+        idempotency: new IdempotencyStore(db),
         enrolment,
         activations,
         relationships: new RelationshipService({

@@ -3,7 +3,14 @@ import fp from 'fastify-plugin';
 import { UnknownCategoryError } from '../../services/records/categories.js';
 import { EhrUnavailableError } from '../../ports/ehr.js';
 import { IdentityError } from '../../ports/identity.js';
-import { AccessDeniedError, ChaincodeError, LedgerUnavailableError, TransactionInvalidError, type ChaincodeErrorCode } from '../../ports/ledger.js';
+import {
+  AccessDeniedError,
+  ChaincodeError,
+  LedgerUnavailableError,
+  TransactionInvalidError,
+  TransactionOutcomeUnknownError,
+  type ChaincodeErrorCode,
+} from '../../ports/ledger.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../../services/problem.js';
 
 /** How each chaincode refusal reads over HTTP; the chaincode's code is kept as the problem code. */
@@ -61,6 +68,14 @@ export function toProblem(err: unknown): Problem {
   // The ledger refused the caller's certificate itself (revoked, unknown): never a server fault.
   if (err instanceof AccessDeniedError) return new Problem(403, err.code, 'the ledger refused your certificate');
   if (err instanceof TransactionInvalidError) return invalidated(err);
+  // Sent for ordering, outcome not learnt in time: it may still commit. Ask by its id before retrying.
+  if (err instanceof TransactionOutcomeUnknownError) {
+    return new Problem(503, 'OUTCOME_UNKNOWN', 'the change was sent but its outcome is not known yet; ask its status before retrying', {
+      txId: err.txId,
+      statusUrl: `/transactions/${err.txId}`,
+      retryAfterSeconds: 5,
+    });
+  }
   if (err instanceof LedgerUnavailableError) {
     return new Problem(503, 'LEDGER_UNAVAILABLE', 'the ledger cannot be reached; nothing was changed');
   }

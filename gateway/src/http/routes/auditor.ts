@@ -44,6 +44,7 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
   app.post(
     '/auditor/identities/history',
     {
+      config: { idempotency: false },
       onRequest: auditor,
       schema: {
         tags: ['auditor'],

@@ -132,6 +132,8 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
   app.post<{ Body: { relationshipId: string; category: Category; fields?: string[] } }>(
     '/records/fetch',
     {
+      // A read (its answer is medical data, never stored).
+      config: { idempotency: false },
       preHandler: app.requireRole(),
       schema: {
         summary: "Fetch a relationship's records from its provider's gatekeeper, signed as you",

@@ -20,6 +20,8 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
   app.post(
     '/registrar/activations',
     {
+      // A replayed answer names the person but never carries the code: it is shown once.
+      config: { idempotency: { omit: ['code'] } },
       onRequest: app.requireRole(...rolesFor('Registrar.register')!),
       schema: {
         tags: ['registrar'],
@@ -58,7 +60,7 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
   app.post(
     '/registrar/resolve',
     {
-      config: { limit: 'resolve' },
+      config: { limit: 'resolve', idempotency: false },
       onRequest: app.requireRole(...rolesFor('Registrar.resolve')!),
       schema: {
         tags: ['registrar'],

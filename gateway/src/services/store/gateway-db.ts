@@ -1,6 +1,6 @@
 /**
  * gateway.db, one per hospital: accounts and sealed keys, patient links, notifications and their
- * event checkpoint, the audit log. Its schema is versioned (PRAGMA user_version) and migrated at
+ * event checkpoint, the audit log, idempotency keys' answers. Its schema is versioned (PRAGMA user_version) and migrated at
  * open, in order, each step in one transaction: a file from an older gateway is brought up to date
  * with its data kept, and a file from a newer one is refused rather than misread.
  */
@@ -105,6 +105,19 @@ export const MIGRATIONS: readonly string[] = [
     released_at TEXT NOT NULL,
     PRIMARY KEY (participant_id, query_id)
   ) STRICT;`,
+  // 6: Idempotency-Key answers per caller (services/idempotency/store.ts).
+  `CREATE TABLE IF NOT EXISTS idempotency_keys (
+    caller TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    status INTEGER,
+    content_type TEXT,
+    body TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (caller, key)
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

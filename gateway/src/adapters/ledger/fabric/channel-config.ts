@@ -3,7 +3,7 @@
  * MSP (root and intermediate CA certificates, revocation_list). Parsed with the protobuf classes
  * @hyperledger/fabric-gateway itself uses.
  */
-import { common, msp } from '@hyperledger/fabric-protos';
+import { common, msp, orderer } from '@hyperledger/fabric-protos';
 import type { ChannelMember } from '../../../ports/ledger.js';
 
 const FABRIC_MSP = 0;
@@ -52,6 +52,32 @@ export function membersOfConfigBlock(blockBytes: Uint8Array): ChannelMember[] {
     });
   });
   return members.sort((a, b) => a.mspId.localeCompare(b.mspId));
+}
+
+/** The ordering service a configuration block defines: its consensus type and each orderer's endpoints with its organisation's TLS CAs. */
+export interface OrderingConfig {
+  consensus: string;
+  orderers: { endpoint: string; tlsRootCerts: string[] }[];
+}
+
+export function orderingOfConfigBlock(blockBytes: Uint8Array): OrderingConfig {
+  const payload = common.Payload.deserializeBinary(firstEnvelope(blockBytes).getPayload_asU8());
+  const group = common.ConfigEnvelope.deserializeBinary(payload.getData_asU8()).getConfig()?.getChannelGroup()?.getGroupsMap().get('Orderer');
+  if (!group) throw new Error('the configuration block has no Orderer group');
+  const type = group.getValuesMap().get('ConsensusType');
+  const consensus = type ? orderer.ConsensusType.deserializeBinary(type.getValue_asU8()).getType() : 'unknown';
+  const orderers: OrderingConfig['orderers'] = [];
+  group.getGroupsMap().forEach((org: common.ConfigGroup) => {
+    const endpoints = org.getValuesMap().get('Endpoints');
+    const mspValue = org.getValuesMap().get('MSP');
+    if (!endpoints || !mspValue) return;
+    const fabric = msp.FabricMSPConfig.deserializeBinary(msp.MSPConfig.deserializeBinary(mspValue.getValue_asU8()).getConfig_asU8());
+    const tlsRootCerts = [...fabric.getTlsRootCertsList_asU8(), ...fabric.getTlsIntermediateCertsList_asU8()].map(text);
+    for (const endpoint of common.OrdererAddresses.deserializeBinary(endpoints.getValue_asU8()).getAddressesList()) {
+      orderers.push({ endpoint, tlsRootCerts });
+    }
+  });
+  return { consensus, orderers };
 }
 
 function firstEnvelope(blockBytes: Uint8Array): common.Envelope {

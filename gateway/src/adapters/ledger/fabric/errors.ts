@@ -34,8 +34,9 @@ export function toPortError(error: unknown): Error {
     const denied = messagesOf(error).find((message) => ACCESS_DENIED.test(message));
     if (denied) return new AccessDeniedError(denied);
     const detail = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
-    // No peer could endorse (e.g. none of the requested organisations reachable): fail closed.
-    if (/no (peers|combination of peers) available|failed to (collect|select) endorse/i.test(detail + error.message)) {
+    // No peer could endorse (none of the requested organisations reachable, or their chaincode
+    // server down: the peer cannot launch or dial it): fail closed, a 503, never a server fault.
+    if (/no (peers|combination of peers) available|failed to (collect|select)( enough transaction)? endorse|could not launch chaincode|error creating grpc connection/i.test(detail + error.message)) {
       return new LedgerUnavailableError(`no endorsement could be had: ${detail || error.message}`, { cause: error });
     }
     return new Error(`Fabric refused the request: ${error.message}${detail ? ` (${detail})` : ''}`, { cause: error });

@@ -1,7 +1,12 @@
 /**
- * LedgerPort on a real Fabric network, through the peer's Gateway service
+ * LedgerPort on a real Fabric network, through the Gateway service of this hospital's peers
  * (@hyperledger/fabric-gateway over @grpc/grpc-js, TLS). Every proposal is signed with the caller's
- * own certificate and key; one gRPC connection to this hospital's peer is shared by all of them.
+ * own certificate and key; one gRPC connection per peer is shared by all of them.
+ *
+ * Several peers (the hospital's own, in order of preference): a call that cannot reach one goes to
+ * the next, and the one that answered is tried first from then on. Only the hospital's own peers are
+ * listed, never another member's: the gatekeeper's access decisions are evaluations, and a hospital
+ * trusts only its own peers to answer them truthfully.
  */
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -9,6 +14,7 @@ import {
   type ChaincodeEvent as FabricChaincodeEvent,
   type Checkpointer,
   type Gateway,
+  type Status,
   connect,
   GatewayError,
   hash,
@@ -22,6 +28,7 @@ import {
   type ChannelMember,
   type EventOptions,
   type LedgerPort,
+  type OrderingState,
   type Signer,
   type SubmitOptions,
   type SubmitResult,
@@ -30,20 +37,27 @@ import {
   ChaincodeError,
   LedgerUnavailableError,
   TransactionInvalidError,
+  TransactionOutcomeUnknownError,
 } from '../../../ports/ledger.js';
 import { decideAs } from '../decision.js';
 import { AccessIndex, Height, PeerHeight } from './access-index.js';
 import { chainHeight, transactionInBlock, validationCodeName } from './blocks.js';
-import { lastConfigIndex, membersOfConfigBlock } from './channel-config.js';
+import { lastConfigIndex, membersOfConfigBlock, orderingOfConfigBlock } from './channel-config.js';
 import { toPortError } from './errors.js';
 
-export interface FabricLedgerOptions {
-  /** host:port of this hospital's peer (its Gateway service). */
-  peerEndpoint: string;
+/** One of the hospital's peers (its Gateway service). */
+export interface PeerEndpoint {
+  /** host:port */
+  endpoint: string;
   /** PEM of the CA that issued the peer's TLS certificate. */
   tlsRootCert: string;
   /** TLS server name to expect when it differs from the endpoint's host. */
   hostAlias?: string;
+}
+
+export interface FabricLedgerOptions {
+  /** This hospital's peers, most preferred first (at least one). */
+  peers: readonly PeerEndpoint[];
   channel: string;
   chaincode: string;
   /** This hospital's service identity, for reads that belong to no user: events, height, lookups. */
@@ -55,7 +69,7 @@ export interface FabricLedgerOptions {
    */
   checkpointer?: Checkpointer;
   /** Per-call deadlines (ms). */
-  timeouts?: Partial<Record<'evaluate' | 'endorse' | 'submit' | 'commitStatus', number>>;
+  timeouts?: Partial<FabricTimeouts>;
   /**
    * checkAccess from the block-fed access index (./access-index.ts), which falls back to evaluate;
    * false: every checkAccess is evaluated on the peer.
@@ -63,10 +77,26 @@ export interface FabricLedgerOptions {
   accessIndex?: boolean;
 }
 
-const DEFAULT_TIMEOUTS = { evaluate: 10_000, endorse: 30_000, submit: 10_000, commitStatus: 60_000 };
+/** Deadlines of each call to a peer (ms): no call waits longer. */
+export interface FabricTimeouts {
+  evaluate: number;
+  endorse: number;
+  submit: number;
+  /** How long a submit waits for its transaction's commit before answering "outcome unknown". */
+  commitStatus: number;
+}
+
+export const DEFAULT_FABRIC_TIMEOUTS: FabricTimeouts = { evaluate: 10_000, endorse: 15_000, submit: 10_000, commitStatus: 30_000 };
 const CONFIG_TX_TYPE = 1; // common.HeaderType.CONFIG
 const CONFIG_RETRY_MS = 2_000;
 const MAX_CACHED_GATEWAYS = 256;
+const ORDERER_PROBE_MS = 2_000;
+
+/** Whether a TLS (gRPC) connection to `endpoint` comes up within `ms`. */
+function reachable(endpoint: string, tlsRootCerts: string, ms: number): Promise<boolean> {
+  const client = new grpc.Client(endpoint, grpc.credentials.createSsl(Buffer.from(tlsRootCerts)), { 'grpc.service_config_disable_resolution': 1 });
+  return new Promise((resolve) => client.waitForReady(Date.now() + ms, (error) => resolve(!error))).finally(() => client.close()) as Promise<boolean>;
+}
 const UNKNOWN_TX = /no such transaction ID|Failed to get block for txID/i;
 /** How long a decision waits for the index to receive blocks the peer already reported, before it evaluates instead. */
 const INDEX_WAIT_MS = 200;
@@ -75,10 +105,31 @@ function deadline(ms: number): () => grpc.CallOptions {
   return () => ({ deadline: Date.now() + ms });
 }
 
+/** One peer: its connection and the gateway views over it, cached per identity. */
+class PeerConnection {
+  readonly client: grpc.Client;
+  readonly gateways = new Map<string, Gateway>();
+
+  constructor(readonly peer: PeerEndpoint) {
+    this.client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(Buffer.from(peer.tlsRootCert)), {
+      ...(peer.hostAlias ? { 'grpc.ssl_target_name_override': peer.hostAlias } : {}),
+      // Service configs from DNS TXT records are not wanted: the peer's address is all there is.
+      'grpc.service_config_disable_resolution': 1,
+    });
+  }
+
+  close(): void {
+    for (const gateway of this.gateways.values()) gateway.close();
+    this.gateways.clear();
+    this.client.close();
+  }
+}
+
 export class FabricLedger implements LedgerPort {
-  private readonly client: grpc.Client;
-  private readonly gateways = new Map<string, Gateway>();
-  private readonly timeouts: typeof DEFAULT_TIMEOUTS;
+  private readonly peers: PeerConnection[];
+  /** Index of the peer that answered last: tried first. */
+  private preferred = 0;
+  private readonly timeouts: FabricTimeouts;
   private closed = false;
   private readonly configListeners = new Set<ChannelConfigListener>();
   private configWatch: AbortController | undefined;
@@ -91,28 +142,24 @@ export class FabricLedger implements LedgerPort {
   readonly accessAnswers = { index: 0, evaluated: 0 };
 
   constructor(private readonly options: FabricLedgerOptions) {
-    const credentials = grpc.credentials.createSsl(Buffer.from(options.tlsRootCert));
-    this.client = new grpc.Client(
-      options.peerEndpoint,
-      credentials,
-      options.hostAlias ? { 'grpc.ssl_target_name_override': options.hostAlias } : {},
-    );
-    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    if (options.peers.length === 0) throw new Error('FabricLedger needs at least one peer');
+    this.peers = options.peers.map((p) => new PeerConnection(p));
+    this.timeouts = { ...DEFAULT_FABRIC_TIMEOUTS, ...options.timeouts };
   }
 
-  /** Gateways are cheap views over the shared connection; cached per identity to keep the parsed key. */
-  private gatewayFor(signer: Signer): Gateway {
+  /** Gateways are cheap views over a peer's connection; cached per identity to keep the parsed key. */
+  private gatewayFor(signer: Signer, peer: PeerConnection): Gateway {
     if (this.closed) throw new LedgerUnavailableError('the Fabric ledger client is closed');
     const key = `${signer.mspId}\n${signer.certificate}`;
-    const cached = this.gateways.get(key);
+    const cached = peer.gateways.get(key);
     if (cached) return cached;
-    if (this.gateways.size >= MAX_CACHED_GATEWAYS) {
-      const oldest = this.gateways.keys().next().value as string;
-      this.gateways.get(oldest)?.close();
-      this.gateways.delete(oldest);
+    if (peer.gateways.size >= MAX_CACHED_GATEWAYS) {
+      const oldest = peer.gateways.keys().next().value as string;
+      peer.gateways.get(oldest)?.close();
+      peer.gateways.delete(oldest);
     }
     const gateway = connect({
-      client: this.client,
+      client: peer.client,
       identity: { mspId: signer.mspId, credentials: Buffer.from(signer.certificate) },
       signer: signers.newPrivateKeySigner(createPrivateKey(signer.privateKey)),
       hash: hash.sha256,
@@ -121,10 +168,40 @@ export class FabricLedger implements LedgerPort {
       submitOptions: deadline(this.timeouts.submit),
       commitStatusOptions: deadline(this.timeouts.commitStatus),
     });
-    this.gateways.set(key, gateway);
+    peer.gateways.set(key, gateway);
     return gateway;
   }
 
+  /** The peers in the order to try them: the one that answered last first. */
+  private order(): PeerConnection[] {
+    return [...this.peers.slice(this.preferred), ...this.peers.slice(0, this.preferred)];
+  }
+
+  /**
+   * Runs `call` on the first peer that can be reached; a peer that cannot (or has no answer: the
+   * port's LedgerUnavailableError) hands the call to the next. Any other error is the answer.
+   */
+  private async onAnyPeer<T>(signer: Signer, call: (gateway: Gateway, peer: PeerConnection) => Promise<T>): Promise<T> {
+    let last: Error | undefined;
+    for (const peer of this.order()) {
+      try {
+        const result = await call(this.gatewayFor(signer, peer), peer);
+        this.preferred = this.peers.indexOf(peer);
+        return result;
+      } catch (error) {
+        last = toPortError(error);
+        if (!(last instanceof LedgerUnavailableError) || this.closed) throw last;
+      }
+    }
+    throw last!;
+  }
+
+  /**
+   * Endorsed on the first peer that can be reached (nothing is ordered before endorsement, so trying
+   * the next is safe), then sent for ordering through that peer. From then on the transaction may
+   * commit whatever this call sees: a failure to learn its outcome is TransactionOutcomeUnknownError
+   * with its id, after asking the other peers for its status too.
+   */
   async submit(
     signer: Signer,
     contract: string,
@@ -132,29 +209,55 @@ export class FabricLedger implements LedgerPort {
     args: string[],
     options?: SubmitOptions,
   ): Promise<SubmitResult> {
-    try {
-      const network = this.gatewayFor(signer).getNetwork(this.options.channel);
-      const submitted = await network.getContract(this.options.chaincode, contract).submitAsync(transaction, {
+    const { endorsed, peer } = await this.onAnyPeer(signer, async (gateway, peer) => {
+      const proposal = gateway.getNetwork(this.options.channel).getContract(this.options.chaincode, contract).newProposal(transaction, {
         arguments: args,
         ...(options?.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
       });
-      const status = await submitted.getStatus();
-      if (!status.successful) {
-        throw new TransactionInvalidError(status.transactionId, validationCodeName(status.code));
-      }
-      return { txId: status.transactionId, blockNumber: status.blockNumber, result: submitted.getResult() };
+      return { endorsed: await proposal.endorse(), peer };
+    });
+    const txId = endorsed.getTransactionId();
+    let status: Status;
+    try {
+      const submitted = await endorsed.submit();
+      status = await this.commitStatus(signer, submitted.getBytes(), peer, () => submitted.getStatus());
     } catch (error) {
-      throw toPortError(error);
+      const mapped = toPortError(error);
+      if (mapped instanceof LedgerUnavailableError) {
+        throw new TransactionOutcomeUnknownError(txId, mapped.message, { cause: error });
+      }
+      throw mapped;
+    }
+    if (!status.successful) throw new TransactionInvalidError(status.transactionId, validationCodeName(status.code));
+    return { txId, blockNumber: status.blockNumber, result: endorsed.getResult() };
+  }
+
+  /**
+   * The commit status from the peer that took the transaction, else (it went away) from the
+   * hospital's other peers, all within one commit wait: no submit waits longer than that.
+   */
+  private async commitStatus(signer: Signer, request: Uint8Array, first: PeerConnection, ask: () => Promise<Status>): Promise<Status> {
+    const until = Date.now() + this.timeouts.commitStatus;
+    try {
+      return await ask();
+    } catch (error) {
+      let last = error;
+      for (const peer of this.peers.filter((p) => p !== first)) {
+        if (Date.now() >= until) break;
+        try {
+          return await this.gatewayFor(signer, peer).newCommit(request).getStatus({ deadline: until });
+        } catch (next) {
+          last = next;
+        }
+      }
+      throw last;
     }
   }
 
   async evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array> {
-    try {
-      const network = this.gatewayFor(signer).getNetwork(this.options.channel);
-      return await network.getContract(this.options.chaincode, contract).evaluateTransaction(transaction, ...args);
-    } catch (error) {
-      throw toPortError(error);
-    }
+    return this.onAnyPeer(signer, (gateway) =>
+      gateway.getNetwork(this.options.channel).getContract(this.options.chaincode, contract).evaluateTransaction(transaction, ...args),
+    );
   }
 
   /**
@@ -214,8 +317,10 @@ export class FabricLedger implements LedgerPort {
   private async feedIndex(index: AccessIndex, signal: AbortSignal): Promise<void> {
     while (!signal.aborted && !this.closed) {
       try {
-        const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
-        const blocks = await network.getBlockEvents({ startBlock: index.height });
+        const from = index.height;
+        const blocks = await this.onAnyPeer(this.options.serviceSigner, (gateway) =>
+          gateway.getNetwork(this.options.channel).getBlockEvents({ startBlock: from }),
+        );
         const stop = () => blocks.close();
         signal.addEventListener('abort', stop, { once: true });
         try {
@@ -232,19 +337,14 @@ export class FabricLedger implements LedgerPort {
   }
 
   async *events(options: EventOptions): AsyncIterable<ChaincodeEvent> {
-    const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
     const checkpointer = this.options.checkpointer;
     const checkpointBlock = checkpointer?.getBlockNumber();
     const resume = checkpointer && checkpointBlock !== undefined && checkpointBlock >= options.startBlock;
-    let stream;
-    try {
-      stream = await network.getChaincodeEvents(
-        this.options.chaincode,
-        resume ? { checkpoint: checkpointer } : { startBlock: options.startBlock },
-      );
-    } catch (error) {
-      throw toPortError(error);
-    }
+    const stream = await this.onAnyPeer(this.options.serviceSigner, (gateway) =>
+      gateway
+        .getNetwork(this.options.channel)
+        .getChaincodeEvents(this.options.chaincode, resume ? { checkpoint: checkpointer } : { startBlock: options.startBlock }),
+    );
     const stop = () => stream.close();
     options.signal?.addEventListener('abort', stop, { once: true });
     // An event is checkpointed once the consumer comes back for the next one or stops reading:
@@ -274,17 +374,14 @@ export class FabricLedger implements LedgerPort {
     }
   }
 
-  private async query(name: string, args: string[]): Promise<Uint8Array> {
-    const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
-    return network.getContract('qscc').evaluateTransaction(name, this.options.channel, ...args);
+  private query(name: string, args: string[]): Promise<Uint8Array> {
+    return this.onAnyPeer(this.options.serviceSigner, (gateway) =>
+      gateway.getNetwork(this.options.channel).getContract('qscc').evaluateTransaction(name, this.options.channel, ...args),
+    );
   }
 
   async height(): Promise<bigint> {
-    try {
-      return chainHeight(await this.query('GetChainInfo', []));
-    } catch (error) {
-      throw toPortError(error);
-    }
+    return chainHeight(await this.query('GetChainInfo', []));
   }
 
   async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
@@ -293,24 +390,37 @@ export class FabricLedger implements LedgerPort {
       block = await this.query('GetBlockByTxID', [txId]);
     } catch (error) {
       // qscc answers an unknown id with an error, not an empty result.
-      if (error instanceof GatewayError && [error.message, ...error.details.map((d) => d.message)].some((m) => UNKNOWN_TX.test(m))) {
-        return undefined;
-      }
-      throw toPortError(error);
+      const cause = (error as Error).cause;
+      const messages = [(error as Error).message, ...(cause instanceof GatewayError ? cause.details.map((d) => d.message) : [])];
+      if (messages.some((m) => UNKNOWN_TX.test(m))) return undefined;
+      throw error;
     }
     return transactionInBlock(block, txId);
   }
 
-  /** From the configuration block the latest block names (qscc), as Fabric's own peers read it. */
+  /** The configuration block the latest block names (qscc), as Fabric's own peers read it. */
+  private async configBlock(): Promise<Uint8Array> {
+    const height = chainHeight(await this.query('GetChainInfo', []));
+    const latest = await this.query('GetBlockByNumber', [String(height - 1n)]);
+    const index = lastConfigIndex(latest);
+    return index === height - 1n ? latest : this.query('GetBlockByNumber', [String(index)]);
+  }
+
   async channelMembers(): Promise<ChannelMember[]> {
     try {
-      const height = chainHeight(await this.query('GetChainInfo', []));
-      const latest = await this.query('GetBlockByNumber', [String(height - 1n)]);
-      const index = lastConfigIndex(latest);
-      return membersOfConfigBlock(index === height - 1n ? latest : await this.query('GetBlockByNumber', [String(index)]));
+      return membersOfConfigBlock(await this.configBlock());
     } catch (error) {
       throw toPortError(error);
     }
+  }
+
+  /** Each orderer the channel configuration names, asked for a TLS connection from here (bounded). */
+  async ordering(): Promise<OrderingState> {
+    const { consensus, orderers } = orderingOfConfigBlock(await this.configBlock());
+    const up = await Promise.all(orderers.map((o) => reachable(o.endpoint, o.tlsRootCerts.join('\n'), ORDERER_PROBE_MS)));
+    const total = orderers.length;
+    const quorum = consensus === 'BFT' ? total - Math.floor((total - 1) / 3) : Math.floor(total / 2) + 1;
+    return { consensus, total, reachable: up.filter(Boolean).length, quorum };
   }
 
   /**
@@ -341,8 +451,10 @@ export class FabricLedger implements LedgerPort {
           // The listeners started from the members of this height (channelMembers()).
           this.configHeight.reach(next);
         }
-        const network = this.gatewayFor(this.options.serviceSigner).getNetwork(this.options.channel);
-        const blocks = await network.getFilteredBlockEvents({ startBlock: next });
+        const from = next;
+        const blocks = await this.onAnyPeer(this.options.serviceSigner, (gateway) =>
+          gateway.getNetwork(this.options.channel).getFilteredBlockEvents({ startBlock: from }),
+        );
         const stop = () => blocks.close();
         signal.addEventListener('abort', stop, { once: true });
         try {
@@ -369,8 +481,6 @@ export class FabricLedger implements LedgerPort {
     this.configWatch?.abort();
     this.indexWatch?.abort();
     this.closed = true;
-    for (const gateway of this.gateways.values()) gateway.close();
-    this.gateways.clear();
-    this.client.close();
+    for (const peer of this.peers) peer.close();
   }
 }
