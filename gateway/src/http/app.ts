@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { certificateProblem } from '../services/accounts/login.js';
+import { accountDisabled, certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
@@ -9,6 +9,7 @@ import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
+import { adminRoutes } from './routes/admin.js';
 import { auditorRoutes } from './routes/auditor.js';
 import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
@@ -45,6 +46,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
     ttlSeconds: settings.sessionTtlSeconds,
     certificateProblem: (signer) => certificateProblem(runtime.trust, signer),
     onTrustChange: (listener) => runtime.trust.onChange(listener),
+    accountProblem: (username) => (runtime.accounts.isDisabled(username) ? accountDisabled() : undefined),
   });
   await app.register(limits, { limits: settings.rateLimits });
   await app.register(health, { ledger: runtime.ledger, ehr: runtime.ehr });
@@ -55,7 +57,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
 
   await app.register(gatekeeper, { runtime });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
+  for (const routes of [activationRoutes, adminRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

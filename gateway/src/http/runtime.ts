@@ -3,6 +3,7 @@ import type { RateLimits } from './plugins/limits.js';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { EhrStore } from '../ports/ehr.js';
 import type { LedgerPort, Signer } from '../ports/ledger.js';
+import type { StaffAdministration } from '../services/admin/staff.js';
 import type { AccountStore } from '../services/accounts/accounts.js';
 import type { LoginService } from '../services/accounts/login.js';
 import type { PasswordChange } from '../services/accounts/password-change.js';
@@ -70,4 +71,6 @@ export interface HospitalRuntime {
   audit: AuditLog;
   /** This hospital's records-service identity (role provider): only the gatekeeper's checkAccess and anchors use it. */
   service: Signer;
+  /** The hospital admin's work: staff accounts, certificate revocation, the records service's rotation. */
+  staff: StaffAdministration;
 }

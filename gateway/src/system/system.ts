@@ -21,7 +21,8 @@ import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
 import { AuditLog } from '../services/audit/log.js';
 import { ActivationService } from '../services/enrolment/activation.js';
-import { bootstrapHospital, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
+import { StaffAdministration } from '../services/admin/staff.js';
+import { bootstrapHospital, registrarCredentials, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
 import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
@@ -35,6 +36,9 @@ import { openIdentity, type HospitalCa } from './identity.js';
 import { openLedgers } from './ledger.js';
 import { persistentSecret } from './secrets.js';
 import { ledgerTrust } from './trust.js';
+
+/** The first admin's one-time activation code, written at first start (0600) into the hospital's data directory. */
+export const FIRST_ADMIN_CODE_FILE = 'admin-activation.json';
 
 /** What the entry point hands in when it runs the demo: the product itself ships no demo data. */
 export interface Provisioner {
@@ -153,7 +157,10 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         config.seedDemo && provisioner.registrarPassword
           ? provisioner.registrarPassword
           : persistentSecret(join(hospital.dataDir, 'registrar.password'));
-      await bootstrapHospital(enrolment, activations, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
+      const caAdmin = () => p.caAdmin(accounts, sealer);
+      const adminCodeFile = join(hospital.dataDir, FIRST_ADMIN_CODE_FILE);
+      await bootstrapHospital(enrolment, activations, caAdmin, { registrarPassword, serviceSecret, adminCodeFile }, users, p.provisioned);
+      const service = await serviceSigner(enrolment, serviceSecret);
       const throttle = new LoginThrottle(settings.loginThrottle);
       provisioned[hospital.mspId] = users;
       hospitals.push({
@@ -182,7 +189,16 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         }),
         trust: trusts.get(ledger)!,
         audit,
-        service: await serviceSigner(enrolment, serviceSecret),
+        service,
+        staff: new StaffAdministration({
+          ...enrolling,
+          activations,
+          caAdmin,
+          registrar: () => registrarCredentials(enrolment, registrarPassword),
+          publishCrl: p.publishCrl,
+          serviceSecret,
+          service,
+        }),
       });
     }
     return {

@@ -92,6 +92,8 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL CHECK (state IN ('issued', 'redeeming', 'used', 'failed')),
     used_at TEXT
   ) STRICT;`,
+  // 4: a hospital admin disables and re-enables staff accounts (services/admin/staff.ts).
+  `ALTER TABLE accounts ADD COLUMN disabled_at TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
