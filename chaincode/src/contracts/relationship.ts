@@ -20,10 +20,12 @@ import {
   parseCreateBatch,
   parseFieldsJson,
   parseGrantJson,
+  parsePointerBatch,
   requireCategory,
   requireCreateItem,
   requireHex64,
   type CreateItem,
+  type PointerItem,
 } from '../domain/validation';
 import { registeredCaller, type Caller } from './caller';
 import {
@@ -93,6 +95,43 @@ export class RelationshipContract extends Contract {
     if (status !== rel.status) await writeStatus(state, rel, status);
     state.emit('PointerUpdated', [{ participantId: rel.patientId, relationshipId: rel.relationshipId, status, category: cat }]);
     return JSON.stringify(pointer);
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('itemsJson', 'string', 'JSON [{relationshipId, category, sha256}], at most 500; returns how many pointers changed')
+  async putPointers(ctx: Context, itemsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.putPointers'));
+    const byRelationship = new Map<string, PointerItem[]>();
+    for (const item of parsePointerBatch(itemsJson)) byRelationship.set(item.relationshipId, [...(byRelationship.get(item.relationshipId) ?? []), item]);
+    const notifications: Notification[] = [];
+    let changed = 0;
+    // All or nothing: every relationship is checked before the first write.
+    const planned = [];
+    for (const [relationshipId, items] of byRelationship) {
+      const rel = await loadRelationship(state, relationshipId);
+      requireProvider(caller, rel);
+      const status = nextStatus(rel.status, 'putPointer');
+      const updates = [];
+      for (const item of items) {
+        const previous = await getPointer(state, rel.relationshipId, item.category);
+        // The same hash again is no change: no new version, no news for the patient.
+        if (previous?.hash !== item.hash) updates.push({ item, previous });
+      }
+      if (updates.length > 0) planned.push({ rel, status, updates });
+    }
+    for (const { rel, status, updates } of planned) {
+      for (const { item, previous } of updates) {
+        await putPointerValue(state, { relationshipId: rel.relationshipId, category: item.category, hash: item.hash, version: (previous?.version ?? 0) + 1, updatedAt: state.now });
+        if (!previous) await state.endorseBy(keys.pointer(rel.relationshipId, item.category), rel.providerMspId);
+        changed++;
+      }
+      if (status !== rel.status) await writeStatus(state, rel, status);
+      notifications.push({ participantId: rel.patientId, relationshipId: rel.relationshipId, status });
+    }
+    state.emit('PointersUpdated', notifications);
+    return JSON.stringify(changed);
   }
 
   @Transaction()

@@ -179,5 +179,6 @@ export const EVENT_NAMES = [
   'AuditAnchored',
   'BatchRegistered',
   'RelationshipsCreated',
+  'PointersUpdated',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

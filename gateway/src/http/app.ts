@@ -54,6 +54,11 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);
   app.addHook('onReady', async () => feed.start());
   app.addHook('onClose', async () => feed.stop());
+  const { changePollMs } = settings;
+  if (changePollMs !== false) {
+    app.addHook('onReady', async () => runtime.pointers.start(changePollMs, (err) => app.log.warn({ err }, 'pointer watcher run failed; will retry')));
+    app.addHook('onClose', async () => runtime.pointers.stop());
+  }
 
   await app.register(gatekeeper, { runtime });
   await app.register(authRoutes, runtime);

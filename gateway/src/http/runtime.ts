@@ -15,6 +15,7 @@ import type { ActivationService } from '../services/enrolment/activation.js';
 import type { EnrolmentService } from '../services/enrolment/enroll.js';
 import type { NotificationStore } from '../services/notifications/store.js';
 import type { RecordService } from '../services/records/records.js';
+import type { PointerWatcher } from '../services/records/watcher.js';
 import type { PatientLinks } from '../services/relationships/links.js';
 import type { RelationshipService } from '../services/relationships/relationships.js';
 
@@ -41,6 +42,8 @@ export interface HttpSettings {
   consortiumKey: string;
   /** when the gatekeeper's audit log is anchored; false: someone else anchors it */
   anchoring?: Pick<AnchorOptions, 'everyRecords' | 'intervalMs' | 'retryMs'> | false;
+  /** how often the pointer watcher reads the EHR's changes, ms; false: it does not poll */
+  changePollMs: number | false;
   /** how long /records/fetch waits for the remote gatekeeper */
   fetchTimeoutMs?: number;
 }
@@ -71,6 +74,8 @@ export interface HospitalRuntime {
   audit: AuditLog;
   /** This hospital's records-service identity (role provider): only the gatekeeper's checkAccess and anchors use it. */
   service: Signer;
+  /** Keeps this hospital's pointers on the ledger following its EHR. */
+  pointers: PointerWatcher;
   /** The hospital admin's work: staff accounts, certificate revocation, the records service's rotation. */
   staff: StaffAdministration;
 }

@@ -27,6 +27,7 @@ import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
+import { PointerWatcher } from '../services/records/watcher.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
 import { openGatewayDb } from '../services/store/gateway-db.js';
 import type { GatewayConfig, HospitalConfig } from './config.js';
@@ -57,6 +58,8 @@ export interface SystemTuning {
   /** the embedded ledger's block cutter timeout */
   batchTimeoutMs?: number;
   anchoring?: HttpSettings['anchoring'];
+  /** the pointer watcher's polling interval, ms (false: it does not poll; tests call poll()) */
+  changePollMs?: number | false;
   fetchTimeoutMs?: number;
   /** false: no request logging (the logger still exists) */
   logger?: boolean;
@@ -92,6 +95,7 @@ function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: S
     logLevel: config.logLevel,
     loginThrottle: config.loginThrottle,
     rateLimits: config.rateLimits,
+    changePollMs: tuning.changePollMs ?? config.changePollSeconds * 1000,
     ...(tuning.anchoring !== undefined ? { anchoring: tuning.anchoring } : {}),
     ...(tuning.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: tuning.fetchTimeoutMs } : {}),
   };
@@ -132,7 +136,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     for (const p of parts) {
       const hospital = p.config;
       const ledger = ledgers.byMsp.get(hospital.mspId)!;
-      const { ehr, records, chart } = await openEhr(hospital, provisioner.seedEhr);
+      const { ehr, records, chart, tracked } = await openEhr(hospital, provisioner.seedEhr);
       closers.push(() => ehr.close());
       const db = openGatewayDb(join(hospital.dataDir, 'gateway.db'));
       const audit = new AuditLog(db);
@@ -190,6 +194,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         trust: trusts.get(ledger)!,
         audit,
         service,
+        pointers: new PointerWatcher({ mspId: hospital.mspId, ehr, records, links, client, service, db, categories: tracked }),
         staff: new StaffAdministration({
           ...enrolling,
           activations,

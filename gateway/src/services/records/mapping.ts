@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
+import { CHANGE_SINCE_PARAM, PATIENT_KEY_PARAM } from '../../ports/ehr.js';
 import { CATEGORIES, fieldsOf, type Category } from './categories.js';
 import { fills, requiredElements } from './r4-structure.js';
 
@@ -54,6 +54,19 @@ export const CategoryMapping = Type.Object(
       ),
     ),
     elements: Type.Array(ElementMapping, { minItems: 1 }),
+    changes: Type.Optional(
+      Type.Object(
+        {
+          sql: Type.Object({ sqlite: Sql, mssql: Sql }, { additionalProperties: false }),
+          detects: Type.String({ minLength: 1, maxLength: 500, description: 'how the EHR records the change: a change log kept by triggers, change tracking, a rowversion column' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "the category's change query: one SELECT bound to @since (the largest version seen) answering `version` (an integer that only grows) and `patientKey` for each row changed since; the watcher re-hashes only those patients",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -151,10 +164,16 @@ export function queriesFor(mapping: HospitalMapping, dialect: Dialect): Record<s
   return Object.fromEntries([...mappedCategories(mapping).map(([c, m]) => [c, m.sql[dialect]]), ...chart]);
 }
 
+/** Each followed category's change query in one dialect (categories without `changes` are not followed). */
+export function changeQueriesFor(mapping: HospitalMapping, dialect: Dialect): Record<string, string> {
+  return Object.fromEntries(mappedCategories(mapping).flatMap(([c, m]) => (m.changes ? [[c, m.changes.sql[dialect]]] : [])));
+}
+
 function categoryProblems(category: Category, mapping: CategoryMapping): string[] {
   const problems: string[] = [];
   for (const dialect of DIALECTS) {
     for (const p of sqlProblems(mapping.sql[dialect])) problems.push(`/sql/${dialect}: ${p}`);
+    if (mapping.changes) for (const p of sqlProblems(mapping.changes.sql[dialect], CHANGE_SINCE_PARAM)) problems.push(`/changes/sql/${dialect}: ${p}`);
   }
   const allowed = new Set<string>(fieldsOf(category));
   const paths = mapping.elements.map((e) => e.path);
@@ -177,15 +196,15 @@ function categoryProblems(category: Category, mapping: CategoryMapping): string[
  * Guards against mapping mistakes (the file is trusted configuration, the real defence is that the key
  * is always bound as a parameter): one read statement, exactly the one named parameter.
  */
-export function sqlProblems(sql: string): string[] {
+export function sqlProblems(sql: string, param: string = PATIENT_KEY_PARAM): string[] {
   const problems: string[] = [];
   const code = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
   if (!/^\s*(select|with)\b/i.test(code)) problems.push('must be a single SELECT (or WITH … SELECT) statement');
   if (/;\s*\S/.test(code)) problems.push('must be a single statement (no ";" before the end)');
-  if (!new RegExp(`@${PATIENT_KEY_PARAM}\\b`).test(code)) problems.push(`must use the named parameter @${PATIENT_KEY_PARAM}`);
+  if (!new RegExp(`@${param}\\b`).test(code)) problems.push(`must use the named parameter @${param}`);
   const others = [...code.matchAll(/@@?[A-Za-z_][A-Za-z0-9_]*|[:$][A-Za-z_][A-Za-z0-9_]*|\?/g)]
     .map((m) => m[0])
-    .filter((m) => m !== `@${PATIENT_KEY_PARAM}`);
+    .filter((m) => m !== `@${param}`);
   if (others.length > 0) problems.push(`must not use other parameters or variables (${[...new Set(others)].join(', ')})`);
   if (/\b(insert|update|delete|merge|drop|alter|create|exec|execute|truncate|grant)\b/i.test(code)) {
     problems.push('must not modify data or schema');

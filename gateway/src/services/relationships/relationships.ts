@@ -102,6 +102,7 @@ export class RelationshipService {
     for (let attempt = 1; ; attempt++) {
       try {
         const created = await client.submit(signer, request);
+        links.setRelationship(patientId, created.value[0]!);
         return { relationshipId: created.value[0]!, pointers, ...receipt(created) };
       } catch (err) {
         const existing = err instanceof ChaincodeError ? existingRelationshipOf(err.message) : undefined;
@@ -126,6 +127,8 @@ export class RelationshipService {
     if (mrn === undefined || view.providerMspId !== mspId) {
       throw notFound('PATIENT_NOT_LINKED', 'this hospital holds no records for that relationship');
     }
+    // Charts linked before the watcher existed learn their relationship here (the watcher follows them from now on).
+    links.setRelationship(view.patientId, view.relationshipId);
     const updated: Pointer[] = [];
     for (const p of await this.pointersFor(mrn, categories)) {
       // A concurrent refresh that already wrote this very hash settles the race.

@@ -94,6 +94,13 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;`,
   // 4: a hospital admin disables and re-enables staff accounts (services/admin/staff.ts).
   `ALTER TABLE accounts ADD COLUMN disabled_at TEXT;`,
+  // 5: the pointer watcher (services/records/watcher.ts): each chart's relationship here, and how far
+  // each category's change query has been followed.
+  `ALTER TABLE patient_links ADD COLUMN relationship_id TEXT;
+  CREATE TABLE IF NOT EXISTS change_checkpoints (
+    category TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+  ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
