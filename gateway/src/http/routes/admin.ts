@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { STAFF_ROLES } from '../../services/admin/staff.js';
 import type { HospitalRuntime } from '../runtime.js';
-import { ActivationCode, ExternalId, ExternalIdKind, ParticipantId, SECURED, Username, problems } from '../schemas.js';
+import { ExternalId, ExternalIdKind, IssuedActivation, ParticipantId, SECURED, Username, problems } from '../schemas.js';
 
 const StaffRole = Type.Union(
   STAFF_ROLES.map((r) => Type.Literal(r)),
@@ -65,16 +65,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Object({
-            code: ActivationCode,
-            username: Type.String(),
-            enrollmentId: Type.String(),
-            role: Type.String(),
-            participantId: ParticipantId,
-            identityId: Type.String(),
-            expiresAt: Type.String(),
-            txId: Type.String(),
-          }),
+          201: IssuedActivation,
           ...problems(400, 401, 403, 409, 503),
         },
       },
