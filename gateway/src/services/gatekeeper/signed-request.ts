@@ -19,33 +19,56 @@ export interface RequestSpec {
   aud: string;
 }
 
-/** Signs a gatekeeper request with the requester's own enrolled key, carrying their certificate. */
-export async function signRequest(
-  signer: Signer,
-  spec: RequestSpec,
-  options: { nowSeconds?: number; lifetimeSeconds?: number; jti?: string } = {},
-): Promise<string> {
+export interface SignOptions {
+  nowSeconds?: number;
+  lifetimeSeconds?: number;
+  jti?: string;
+}
+
+/** `iat`, `exp` and a fresh `jti` for a short-lived signed request. */
+export function freshClaims(options: SignOptions = {}): { iat: number; exp: number; jti: string } {
   const iat = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const claims: RequestClaims = {
-    ...spec,
+  return {
     iat,
     exp: iat + (options.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS),
     jti: options.jti ?? randomBytes(18).toString('base64url'),
   };
+}
+
+/** A compact ES256 JWS of `claims` with header `{alg, typ, x5c: [the signer's certificate]}`. */
+export async function signJws(signer: Signer, typ: string, claims: object): Promise<string> {
   const der = new X509Certificate(signer.certificate).raw.toString('base64');
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: 'ES256', typ: REQUEST_TYP, x5c: [der] })
+    .setProtectedHeader({ alg: 'ES256', typ, x5c: [der] })
     .sign(createPrivateKey(signer.privateKey));
 }
 
-export interface VerifiedRequest {
-  claims: RequestClaims;
+/** Signs a gatekeeper request with the requester's own enrolled key, carrying their certificate. */
+export async function signRequest(signer: Signer, spec: RequestSpec, options: SignOptions = {}): Promise<string> {
+  const claims: RequestClaims = { ...spec, ...freshClaims(options) };
+  return signJws(signer, REQUEST_TYP, claims);
+}
+
+/** A verified signed token of any kind the gatekeeper accepts: who signed it, and its checked claims. */
+export interface VerifiedToken<C> {
+  claims: C;
   mspId: string;
   enrollmentId: string;
   role: string | null;
   /** identityId(mspId, enrollmentId): the iid the ledger decides for */
   identityId: string;
 }
+
+export type VerifiedRequest = VerifiedToken<RequestClaims>;
+
+/** One kind of signed token: its `typ`, and the pure check of its claims (shape, allowlists, audience, time). */
+export interface TokenKind<C extends { jti: string; exp: number }> {
+  typ: string;
+  parse(payload: unknown, audience: string, nowSeconds: number): C;
+}
+
+/** The data request: `{rel, cat, fields, aud, iat, exp, jti}` (claims.ts). */
+export const DATA_REQUEST: TokenKind<RequestClaims> = { typ: REQUEST_TYP, parse: parseClaims };
 
 interface KnownCertificate {
   cert: X509Certificate;
@@ -83,9 +106,19 @@ export class RequestVerifier {
    * claims are valid), so a refusal can still be audited with whatever was proven.
    */
   async verify(jws: string, seen: Partial<VerifiedRequest> = {}, nowMs = Date.now()): Promise<VerifiedRequest> {
+    return this.verifyToken(jws, DATA_REQUEST, seen, nowMs);
+  }
+
+  /** The same checks for another kind of signed token (its own `typ`, so no token passes for another kind). */
+  async verifyToken<C extends { jti: string; exp: number }>(
+    jws: string,
+    kind: TokenKind<C>,
+    seen: Partial<VerifiedToken<C>> = {},
+    nowMs = Date.now(),
+  ): Promise<VerifiedToken<C>> {
     const header = protectedHeader(jws);
     if (header['alg'] !== 'ES256') throw unauthorized('ALG_NOT_ALLOWED', 'gatekeeper requests must be signed with ES256');
-    if (header['typ'] !== REQUEST_TYP) throw badRequest('MALFORMED_REQUEST', `typ must be ${REQUEST_TYP}`);
+    if (header['typ'] !== kind.typ) throw badRequest('MALFORMED_REQUEST', `typ must be ${kind.typ}`);
     const x5c = header['x5c'];
     if (!Array.isArray(x5c) || typeof x5c[0] !== 'string' || x5c[0].length > MAX_X5C_CHARS) {
       throw badRequest('MALFORMED_REQUEST', "x5c must hold the requester's certificate");
@@ -115,7 +148,7 @@ export class RequestVerifier {
     const { mspId, enrollmentId, role, identityId } = cert;
     Object.assign(seen, { mspId, enrollmentId, role, identityId });
     const nowSeconds = Math.floor(nowMs / 1000);
-    const claims = parseClaims(parsed, this.audience(), nowSeconds);
+    const claims = kind.parse(parsed, this.audience(), nowSeconds);
     seen.claims = claims;
     if (!this.replay.claim(identityId, claims.jti, claims.exp, nowSeconds)) {
       throw unauthorized('REPLAYED_REQUEST', 'this signed request was already used');

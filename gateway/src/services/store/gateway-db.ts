@@ -92,9 +92,12 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL CHECK (state IN ('issued', 'redeeming', 'used', 'failed')),
     used_at TEXT
   ) STRICT;`,
-  // 4: a hospital admin disables and re-enables staff accounts (services/admin/staff.ts).
+  // 4: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
+  `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
+  // 5: a hospital admin disables and re-enables staff accounts (services/admin/staff.ts).
   `ALTER TABLE accounts ADD COLUMN disabled_at TEXT;`,
-  // 5: the pointer watcher (services/records/watcher.ts): each chart's relationship here, and how far
+  // 6: the pointer watcher (services/records/watcher.ts): each chart's relationship here, and how far
   // each category's change query has been followed.
   `ALTER TABLE patient_links ADD COLUMN relationship_id TEXT;
   CREATE TABLE IF NOT EXISTS change_checkpoints (
