@@ -1,7 +1,7 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { grantIsLive } from '../domain/access';
 import { mayOpenRelationship, seesWholeRelationship } from '../domain/authorisation';
-import { decideAccess } from '../domain/decision';
+import { decideAccess, getPointer } from '../domain/decision';
 import { rolesFor } from '../domain/transactions';
 import { conflict, forbidden, invalid, MedrecError, notFound, relationshipExists } from '../domain/errors';
 import { relationshipIdFor } from '../domain/ids';
@@ -18,9 +18,11 @@ import type {
 import {
   parseCreateBatch,
   parseGrantJson,
+  parsePointerBatch,
   requireCreateItem,
   requireHex64,
   type CreateItem,
+  type PointerItem,
 } from '../domain/validation';
 import { certCaller, registeredCaller, type Caller } from './caller';
 import {
@@ -34,6 +36,7 @@ import {
   putViewerSummary,
   relationshipHistory,
   requirePatient,
+  requireProvider,
   writePointer,
   writeStatus,
 } from './relationships';
@@ -104,6 +107,43 @@ export class RelationshipContract extends Contract {
     await writeBounty(state, bounty);
     state.emit('PointerUpdated', [patient, { participantId: bounty.ownerId, status: 'bounty_assigned' }]);
     return JSON.stringify({ pointer: plan.pointer, bountyId: bounty.queryId, stewardId: bounty.ownerId });
+  }
+
+  @Transaction()
+  @Returns('string')
+  @Param('itemsJson', 'string', 'JSON [{relationshipId, category, sha256}], at most 500; returns how many pointers changed')
+  async putPointers(ctx: Context, itemsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.putPointers'));
+    const byRelationship = new Map<string, PointerItem[]>();
+    for (const item of parsePointerBatch(itemsJson)) byRelationship.set(item.relationshipId, [...(byRelationship.get(item.relationshipId) ?? []), item]);
+    const notifications: Notification[] = [];
+    let changed = 0;
+    // All or nothing: every relationship is checked before the first write.
+    const planned = [];
+    for (const [relationshipId, items] of byRelationship) {
+      const rel = await loadRelationship(state, relationshipId);
+      requireProvider(caller, rel);
+      const status = nextStatus(rel.status, 'putPointer');
+      const updates = [];
+      for (const item of items) {
+        const previous = await getPointer(state, rel.relationshipId, item.category);
+        // The same hash again is no change: no new version, no news for the patient.
+        if (previous?.hash !== item.hash) updates.push({ item, previous });
+      }
+      if (updates.length > 0) planned.push({ rel, status, updates });
+    }
+    for (const { rel, status, updates } of planned) {
+      for (const { item, previous } of updates) {
+        await putPointerValue(state, { relationshipId: rel.relationshipId, category: item.category, hash: item.hash, version: (previous?.version ?? 0) + 1, updatedAt: state.now });
+        if (!previous) await state.endorseBy(keys.pointer(rel.relationshipId, item.category), rel.providerMspId);
+        changed++;
+      }
+      if (status !== rel.status) await writeStatus(state, rel, status);
+      notifications.push({ participantId: rel.patientId, relationshipId: rel.relationshipId, status });
+    }
+    state.emit('PointersUpdated', notifications);
+    return JSON.stringify(changed);
   }
 
   @Transaction()

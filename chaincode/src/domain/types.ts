@@ -185,5 +185,6 @@ export const EVENT_NAMES = [
   'StewardRegistered',
   'GatekeeperPublished',
   'AnswerReleased',
+  'PointersUpdated',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -206,3 +206,23 @@ export function parseCreateBatch(text: unknown): CreateItem[] {
   });
   return items;
 }
+
+export interface PointerItem {
+  relationshipId: string;
+  category: Category;
+  hash: string;
+}
+
+/** A batch of pointer updates: at most LIMITS.batchItems, each (relationship, category) once. */
+export function parsePointerBatch(text: unknown): PointerItem[] {
+  const list = requireArray(parseJson(text, 'itemsJson', LIMITS.batchJsonBytes), 'itemsJson', 1, LIMITS.batchItems, 'LIMIT_EXCEEDED');
+  const seen = new Set<string>();
+  return list.map((raw, index) => {
+    const item = requireObject(raw, 'item', ['relationshipId', 'category', 'sha256']);
+    const parsed = { relationshipId: requireHex64(item.relationshipId, 'relationshipId'), category: requireCategory(item.category), hash: requireHex64(item.sha256, 'sha256') };
+    const key = `${parsed.relationshipId}/${parsed.category}`;
+    if (seen.has(key)) throw invalid(`item ${index}: relationshipId and category appear twice`);
+    seen.add(key);
+    return parsed;
+  });
+}

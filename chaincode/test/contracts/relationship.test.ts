@@ -198,6 +198,41 @@ t.test('putPointer: versions, status, refusals', async (t) => {
   await refused(t, c.w, c.provider1, 'Relationship:putPointer', [id, 'Observation', H('4')], 'CONFLICT');
 });
 
+t.test('putPointers: changed pointers only, one notice per relationship, all or nothing', async (t) => {
+  const c = await cast();
+  const a = (await create(c)).relationshipId;
+  const ids = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify([{ patientId: c.patient2.pid, endpoint: EP, pointers: [{ category: 'Condition', hash: H('1') }] }]));
+  const b = ids[0]!;
+  await c.w.submit(c.patient, 'Relationship:accept', a);
+  const batch = (items: { relationshipId: string; category: string; sha256: string }[]) => JSON.stringify(items);
+  const changed = await c.w.submit<number>(
+    c.records1,
+    'Relationship:putPointers',
+    batch([
+      { relationshipId: a, category: 'Observation', sha256: H('1') },
+      { relationshipId: a, category: 'Condition', sha256: H('2') },
+      { relationshipId: b, category: 'Condition', sha256: H('1') },
+    ]),
+  );
+  t.equal(changed, 2, "b's Condition hash is the same: not written");
+  t.same(lastEvent(c.w), { name: 'PointersUpdated', notifications: [{ participantId: c.patient.pid, relationshipId: a, status: 'update_available' }] }, 'one notice, for the relationship that changed');
+  const view = await c.w.evaluate<RelationshipView>(c.provider1, 'Relationship:get', b);
+  t.same(view.pointers.map((p) => [p.category, p.version]), [['Condition', 1]], 'no new version for an unchanged hash');
+  t.match(await summaryOf(c, c.patient, a), { status: 'update_available' });
+  t.same(endorsers(c, keys.pointer(a, 'Observation')), [H1]);
+
+  await refused(t, c.w, c.provider2, 'Relationship:putPointers', [batch([{ relationshipId: a, category: 'Observation', sha256: H('9') }])], 'FORBIDDEN');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointers', [batch([{ relationshipId: a, category: 'Observation', sha256: H('9') }, { relationshipId: H('7'), category: 'Observation', sha256: H('9') }])], 'NOT_FOUND');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointers', [batch([{ relationshipId: a, category: 'Observation', sha256: H('9') }, { relationshipId: a, category: 'Observation', sha256: H('8') }])], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointers', [batch([{ relationshipId: a, category: 'Billing', sha256: H('9') }])], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointers', [JSON.stringify([{ relationshipId: a, category: 'Observation', sha256: H('9'), sql: 'SELECT 1' }])], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointers', ['[]'], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:putPointers', [batch(Array.from({ length: 501 }, (_, i) => ({ relationshipId: H(String(i)), category: 'Observation', sha256: H('1') })))], 'LIMIT_EXCEEDED');
+  t.match(await c.w.evaluate<RelationshipView>(c.provider1, 'Relationship:get', a), { pointers: [{ category: 'Condition', version: 1 }, { category: 'Observation', hash: H('1'), version: 1 }] }, 'nothing of a refused batch was written');
+  await c.w.submit(c.patient2, 'Relationship:reject', b);
+  await refused(t, c.w, c.provider1, 'Relationship:putPointers', [batch([{ relationshipId: a, category: 'Observation', sha256: H('5') }, { relationshipId: b, category: 'Condition', sha256: H('5') }])], 'CONFLICT');
+});
+
 t.test('accept, reject, remove: the patient decides, delete is terminal', async (t) => {
   const c = await cast();
   const id = (await create(c)).relationshipId;

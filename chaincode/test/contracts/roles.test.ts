@@ -57,6 +57,14 @@ const specs: RoleSpec[] = [
       return () => [id, 'Condition', H('b')];
     },
   },
+  {
+    fn: 'Relationship:putPointers',
+    allowed: ['provider'],
+    prepare: async (c) => {
+      const id = await relationship(c, 'new');
+      return () => [JSON.stringify([{ relationshipId: id, category: 'Condition', sha256: fresh() }])];
+    },
+  },
   ...(['accept', 'reject', 'remove'] as const).map(
     (op): RoleSpec => ({
       fn: `Relationship:${op}`,

@@ -1,7 +1,7 @@
 import mssql from 'mssql';
 import type { SqlValue } from '../../src/ports/ehr.js';
 import { EhrUnavailableError } from '../../src/ports/ehr.js';
-import { ddl, qualified, type ColumnSpec, type Dataset } from './tables.js';
+import { changeTracking, ddl, qualified, type ColumnSpec, type Dataset } from './tables.js';
 import { poolConfig, type MssqlTarget } from '../../src/adapters/ehr/mssql/config.js';
 
 /** SQL Server accepts at most 2100 parameters per request and 1000 rows per VALUES list. */
@@ -20,6 +20,8 @@ export async function writeMssqlDataset(target: MssqlTarget, dataset: Dataset): 
     throw new EhrUnavailableError('SQL Server unreachable for seeding', { cause: err });
   }
   try {
+    const tracking = changeTracking(dataset, 'mssql');
+    for (const statement of tracking.database) await pool.request().batch(statement);
     const tx = new mssql.Transaction(pool);
     await tx.begin();
     try {
@@ -40,6 +42,7 @@ export async function writeMssqlDataset(target: MssqlTarget, dataset: Dataset): 
           await request.query(`INSERT INTO ${qualified(spec.name, 'mssql')} (${spec.columns.map((c) => c.name).join(', ')}) VALUES ${values.join(', ')}`);
         }
       }
+      for (const statement of tracking.tables) await new mssql.Request(tx).batch(statement);
       await tx.commit();
     } catch (err) {
       await tx.rollback().catch(() => undefined);

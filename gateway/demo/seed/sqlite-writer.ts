@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ddl, type Dataset } from './tables.js';
+import { changeTracking, ddl, type Dataset } from './tables.js';
 
 /**
  * Writes a demo hospital's database as a fresh SQLite file. Built beside the target and renamed into
@@ -22,6 +22,7 @@ export function writeSqliteDataset(file: string, dataset: Dataset): void {
         const insert = db.prepare(`INSERT INTO ${spec.name} (${names.join(', ')}) VALUES (${names.map((n) => `@${n}`).join(', ')})`);
         for (const row of rows) insert.run(row);
       }
+      for (const statement of changeTracking(dataset, 'sqlite').tables) db.exec(statement);
     })();
   } catch (err) {
     db.close();

@@ -69,6 +69,40 @@ export function ddl(spec: TableSpec, dialect: Dialect): string[] {
   return statements;
 }
 
+/** The change log the demo SQLite EHRs keep (the pointer watcher's change queries read it). */
+export const CHANGE_LOG = 'medrec_changes';
+
+/**
+ * How a demo EHR records change, created after the data (seeding is not a change). SQLite: a change
+ * log filled by triggers on every table that feeds a category — insert, update and delete, the
+ * patient of the old row and of the new one. SQL Server: its own change tracking on those tables
+ * (the change queries read CHANGETABLE; the database-level switch is outside any transaction).
+ */
+export function changeTracking(dataset: Dataset, dialect: Dialect): { database: string[]; tables: string[] } {
+  const fed = dataset.tables.filter((t) => t.spec.feeds).map((t) => t.spec);
+  if (dialect === 'mssql') {
+    return {
+      database: [
+        `IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_databases WHERE database_id = DB_ID())
+           ALTER DATABASE CURRENT SET CHANGE_TRACKING = ON (CHANGE_RETENTION = 14 DAYS, AUTO_CLEANUP = ON)`,
+      ],
+      tables: fed.map((spec) => `ALTER TABLE ${qualified(spec.name, 'mssql')} ENABLE CHANGE_TRACKING`),
+    };
+  }
+  const log = (tbl: string, row: 'NEW' | 'OLD', column: string) => `INSERT INTO ${CHANGE_LOG} (tbl, patient) VALUES ('${tbl}', ${row}.${column});`;
+  const tables = [`CREATE TABLE ${CHANGE_LOG} (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, patient INTEGER NOT NULL)`];
+  for (const spec of fed) {
+    const column = spec.feeds!.patientColumn;
+    tables.push(
+      `CREATE TRIGGER ${CHANGE_LOG}_${spec.name}_ins AFTER INSERT ON ${spec.name} BEGIN ${log(spec.name, 'NEW', column)} END`,
+      `CREATE TRIGGER ${CHANGE_LOG}_${spec.name}_upd AFTER UPDATE ON ${spec.name} BEGIN ${log(spec.name, 'NEW', column)} ` +
+        `INSERT INTO ${CHANGE_LOG} (tbl, patient) SELECT '${spec.name}', OLD.${column} WHERE OLD.${column} IS NOT NEW.${column}; END`,
+      `CREATE TRIGGER ${CHANGE_LOG}_${spec.name}_del AFTER DELETE ON ${spec.name} BEGIN ${log(spec.name, 'OLD', column)} END`,
+    );
+  }
+  return { database: [], tables };
+}
+
 /** Independent 1, 2, 3… counters by name: primary keys for generated rows. */
 export function sequences(): (name: string) => number {
   const values = new Map<string, number>();

@@ -58,6 +58,9 @@ export const Relationship = {
     request<string[], 'Relationship.createBatch'>('Relationship.createBatch', [JSON.stringify(items)]),
   putPointer: (relationshipId: string, category: Category, sha256: string) =>
     request<Pointer, 'Relationship.putPointer'>('Relationship.putPointer', [relationshipId, category, sha256]),
+  /** How many pointers changed (an item with the pointer's current hash changes nothing). */
+  putPointers: (items: readonly { relationshipId: string; category: Category; sha256: string }[]) =>
+    request<number, 'Relationship.putPointers'>('Relationship.putPointers', [JSON.stringify(items)]),
   accept: (relationshipId: string) => request<RelationshipRecord, 'Relationship.accept'>('Relationship.accept', [relationshipId]),
   reject: (relationshipId: string) => request<RelationshipRecord, 'Relationship.reject'>('Relationship.reject', [relationshipId]),
   remove: (relationshipId: string) => request<RelationshipRecord, 'Relationship.remove'>('Relationship.remove', [relationshipId]),

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Registrar } from '../contract/medrec.js';
 import { ChaincodeError } from '../ports/ledger.js';
-import { certificateProblem } from '../services/accounts/login.js';
+import { accountDisabled, certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
@@ -12,6 +12,7 @@ import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
+import { adminRoutes } from './routes/admin.js';
 import { auditorRoutes } from './routes/auditor.js';
 import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
@@ -52,6 +53,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
     ttlSeconds: settings.sessionTtlSeconds,
     certificateProblem: (signer) => certificateProblem(runtime.trust, signer),
     onTrustChange: (listener) => runtime.trust.onChange(listener),
+    accountProblem: (username) => (runtime.accounts.isDisabled(username) ? accountDisabled() : undefined),
   });
   await app.register(limits, { limits: settings.rateLimits });
   await app.register(health, {
@@ -67,12 +69,17 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   const feed = new NotificationFeed(runtime.ledger, runtime.notifications, (pid) => runtime.accounts.hasParticipant(pid), app.log);
   app.addHook('onReady', async () => feed.start());
   app.addHook('onClose', async () => feed.stop());
+  const { changePollMs } = settings;
+  if (changePollMs !== false) {
+    app.addHook('onReady', async () => runtime.pointers.start(changePollMs, (err) => app.log.warn({ err }, 'pointer watcher run failed; will retry')));
+    app.addHook('onClose', async () => runtime.pointers.stop());
+  }
 
   await app.register(gatekeeper, { runtime });
   await app.register(gatekeeperAudit, { runtime });
   await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes, transactionRoutes]) {
+  for (const routes of [activationRoutes, adminRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes, transactionRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

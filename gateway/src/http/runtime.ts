@@ -3,6 +3,7 @@ import type { RateLimits } from './plugins/limits.js';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { EhrStore } from '../ports/ehr.js';
 import type { LedgerPort, Signer } from '../ports/ledger.js';
+import type { StaffAdministration } from '../services/admin/staff.js';
 import type { AccountStore } from '../services/accounts/accounts.js';
 import type { LoginService } from '../services/accounts/login.js';
 import type { PasswordChange } from '../services/accounts/password-change.js';
@@ -15,6 +16,7 @@ import type { EnrolmentService } from '../services/enrolment/enroll.js';
 import type { IdempotencyStore } from '../services/idempotency/store.js';
 import type { NotificationStore } from '../services/notifications/store.js';
 import type { RecordService } from '../services/records/records.js';
+import type { PointerWatcher } from '../services/records/watcher.js';
 import type { PatientLinks } from '../services/relationships/links.js';
 import type { RelationshipService } from '../services/relationships/relationships.js';
 import type { ResearchGatekeeper } from '../services/research/gatekeeper.js';
@@ -43,6 +45,8 @@ export interface HttpSettings {
   consortiumKey: string;
   /** when the gatekeeper's audit log is anchored; false: someone else anchors it */
   anchoring?: Pick<AnchorOptions, 'everyRecords' | 'intervalMs' | 'retryMs'> | false;
+  /** how often the pointer watcher reads the EHR's changes, ms; false: it does not poll */
+  changePollMs: number | false;
   /** how long /records/fetch waits for the remote gatekeeper */
   fetchTimeoutMs?: number;
 }
@@ -78,4 +82,8 @@ export interface HospitalRuntime {
   researchGatekeeper: ResearchGatekeeper;
   /** This hospital's records-service identity (role provider): only the gatekeeper's checkAccess and anchors use it. */
   service: Signer;
+  /** Keeps this hospital's pointers on the ledger following its EHR. */
+  pointers: PointerWatcher;
+  /** The hospital admin's work: staff accounts, certificate revocation, the records service's rotation. */
+  staff: StaffAdministration;
 }

@@ -145,3 +145,15 @@ export const Notification = Type.Object({
 });
 
 export const RelationshipParams = Type.Object({ id: RelationshipId }, { additionalProperties: false });
+
+/** A registrar's or admin's answer when vouching for a person: the one-time code to hand over, and who it is for. */
+export const IssuedActivation = Type.Object({
+  code: ActivationCode,
+  username: Type.String(),
+  enrollmentId: Type.String(),
+  role: Type.String(),
+  participantId: ParticipantId,
+  identityId: Type.String(),
+  expiresAt: Type.String(),
+  txId: Type.String(),
+});

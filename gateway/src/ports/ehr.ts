@@ -16,7 +16,41 @@ export interface EhrStore {
    * EhrUnavailableError, quickly.
    */
   ping(): Promise<void>;
+  /**
+   * What changed in one category since a version: the mapping's change query (its `changes`), bound
+   * to `@since`, answers each changed row as its version and its patient's local key. Versions only
+   * grow (a change log's sequence, SQL Server's change tracking version), so the largest one seen is
+   * the next `since`.
+   */
+  changes(category: string, since: number): Promise<Change[]>;
   close(): Promise<void>;
+}
+
+/** A row of a category changed (inserted, updated or, where the mechanism sees it, deleted) for this patient. */
+export interface Change {
+  version: number;
+  patientKey: string;
+}
+
+/** The named parameter every change query binds the last version seen to (`@since`). */
+export const CHANGE_SINCE_PARAM = 'since';
+
+/** The category has no change query in the mapping: the watcher cannot follow it. */
+export class UntrackedCategoryError extends Error {
+  constructor(readonly category: string) {
+    super(`the mapping declares no change query for ${JSON.stringify(String(category).slice(0, 64))}`);
+    this.name = 'UntrackedCategoryError';
+  }
+}
+
+/** A change query's rows as Changes: a version and a patient key each, or the mapping is wrong. */
+export function toChange(row: Record<string, unknown>): Change {
+  const version = Number(row.version);
+  const patientKey = row.patientKey;
+  if (!Number.isSafeInteger(version) || typeof patientKey !== 'string') {
+    throw new Error('a change query must answer the columns version (an integer) and patientKey (text)');
+  }
+  return { version, patientKey };
 }
 
 /** The patient key readiness probes look up: no MRN can be this (they are letters, digits and "-"). */

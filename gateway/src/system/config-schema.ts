@@ -141,6 +141,8 @@ export const GatewayConfigSchema = Type.Object(
     activationTtlSeconds: Positive,
     /** Longest grant this gateway asks the ledger for, in days (at most the consortium's, LIMITS.grantMaxDays). */
     grantMaxDays: Positive,
+    /** How often each gateway's pointer watcher reads its EHR's changes (services/records/watcher.ts). */
+    changePollSeconds: Positive,
     bodyLimitBytes: Count,
     logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
     /** Failed-login limits of each gateway (services/accounts/throttle.ts). */

@@ -220,6 +220,7 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
     sessionTtlSeconds: positiveInt(env.MEDREC_SESSION_TTL ?? merged.sessionTtlSeconds ?? 900, 'session TTL'),
     activationTtlSeconds: positiveInt(env.MEDREC_ACTIVATION_TTL ?? merged.activationTtlSeconds ?? 72 * 3600, 'activation TTL'),
     grantMaxDays: grantMaxDays(env.MEDREC_GRANT_MAX_DAYS ?? merged.grantMaxDays),
+    changePollSeconds: positiveInt(env.MEDREC_CHANGE_POLL ?? merged.changePollSeconds ?? 30, 'change poll interval'),
     bodyLimitBytes: positiveInt(env.MEDREC_BODY_LIMIT ?? merged.bodyLimitBytes ?? 64 * 1024, 'body limit'),
     logLevel: env.MEDREC_LOG_LEVEL ?? merged.logLevel ?? 'info',
     loginThrottle: loginThrottle(env, merged.loginThrottle),

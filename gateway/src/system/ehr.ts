@@ -4,7 +4,7 @@ import { MssqlEhrStore } from '../adapters/ehr/mssql/store.js';
 import { SqliteEhrStore } from '../adapters/ehr/sqlite/store.js';
 import type { EhrTarget } from '../adapters/ehr/target.js';
 import type { EhrStore } from '../ports/ehr.js';
-import { loadMapping, queriesFor, type HospitalMapping } from '../services/records/mapping.js';
+import { changeQueriesFor, loadMapping, queriesFor, type HospitalMapping } from '../services/records/mapping.js';
 import { RecordService } from '../services/records/records.js';
 import { ConfigError, type HospitalConfig } from './config.js';
 
@@ -14,8 +14,8 @@ export type EhrSeeder = (dataSet: string, target: EhrTarget) => Promise<void>;
 /** The EHR store a hospital's configuration names, built with that hospital's mapped queries. */
 export function openEhrStore(mapping: HospitalMapping, target: EhrTarget): EhrStore {
   return target.kind === 'sqlite'
-    ? new SqliteEhrStore(target.file, queriesFor(mapping, 'sqlite'))
-    : MssqlEhrStore.open(target, queriesFor(mapping, 'mssql'));
+    ? new SqliteEhrStore(target.file, queriesFor(mapping, 'sqlite'), {}, changeQueriesFor(mapping, 'sqlite'))
+    : MssqlEhrStore.open(target, queriesFor(mapping, 'mssql'), changeQueriesFor(mapping, 'mssql'));
 }
 
 /** Where an embedded hospital's SQLite EHR lives. */
@@ -29,6 +29,8 @@ export interface OpenedEhr {
   records: RecordService;
   /** The mapping's chart identifier, for proving a chart is a participant's before linking them. */
   chart: HospitalMapping['chartIdentifier'];
+  /** The categories whose changes the mapping says how to detect (the pointer watcher follows them). */
+  tracked: string[];
 }
 
 export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promise<OpenedEhr> {
@@ -36,7 +38,7 @@ export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promi
   if (hospital.ehr.adapter === 'mssql') {
     if (!hospital.ehr.mssql) throw new ConfigError(`${hospital.mspId}: ehr.mssql.url is required for the mssql adapter`);
     const ehr = openEhrStore(mapping, { kind: 'mssql', ...hospital.ehr.mssql });
-    return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier };
+    return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier, tracked: Object.keys(changeQueriesFor(mapping, 'mssql')) };
   }
   const file = sqliteFileOf(hospital);
   if (!existsSync(file)) {
@@ -45,5 +47,5 @@ export async function openEhr(hospital: HospitalConfig, seed?: EhrSeeder): Promi
     await seed(hospital.ehr.demoSeed, { kind: 'sqlite', file });
   }
   const ehr = openEhrStore(mapping, { kind: 'sqlite', file });
-  return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier };
+  return { ehr, records: new RecordService(ehr, mapping), chart: mapping.chartIdentifier, tracked: Object.keys(changeQueriesFor(mapping, 'sqlite')) };
 }

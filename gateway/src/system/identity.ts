@@ -5,6 +5,7 @@ import { FabricCaIdentity } from '../adapters/identity/fabric-ca/ca.js';
 import type { ScryptCost } from '../pki/vault.js';
 import type { Credentials, IdentityPort } from '../ports/identity.js';
 import type { ChannelMember } from '../ports/ledger.js';
+import type { ChannelUpdate } from '../services/admin/staff.js';
 import type { AccountStore } from '../services/accounts/accounts.js';
 import type { KeySealer } from '../services/accounts/sealer.js';
 import { ConfigError, type HospitalConfig } from './config.js';
@@ -20,6 +21,8 @@ export interface HospitalCa {
   member: () => Promise<ChannelMember>;
   /** Staff identities enrolled by the network's own scripts (Fabric): imported, not enrolled again. */
   provisioned: Record<string, Credentials>;
+  /** After a revocation at the CA: how its CRL reaches the channel (see ChannelUpdate). */
+  publishCrl: (crl: string | undefined) => Promise<ChannelUpdate>;
   /** Runs after every revocation at the CA (the embedded CA publishes its new CRL to the channel). */
   onRevoke?: (listener: () => Promise<void>) => void;
 }
@@ -40,6 +43,8 @@ async function openEmbeddedIdentity(hospital: HospitalConfig, sealCost?: ScryptC
     member: () => ca.channelMember(),
     provisioned: {},
     onRevoke: (listener) => ca.onRevoke(listener),
+    // revoke() resolves after the embedded ledger committed the CA's new CRL (its onRevoke listener).
+    publishCrl: async () => ({ channel: 'updated' }),
     // The admin's secret is one-time: enroll once, then keep the credentials sealed under it.
     caAdmin: async (accounts, keys) => {
       const stored = accounts.getCredential('ca-admin');
@@ -80,6 +85,8 @@ function openFabricCaIdentity(hospital: HospitalConfig): HospitalCa {
     identity: ca,
     member: async () => ({ mspId: hospital.mspId, caCertificates: await ca.trustAnchors() }),
     provisioned,
+    // A Fabric channel update needs the hospital's channel admin: network/push-crl.sh (or @medrec/channel-admin's pushCrl).
+    publishCrl: async (crl) => (crl ? { channel: 'pending', crl } : { channel: 'updated' }),
     caAdmin: async () => {
       const admin = provisioned['ca-admin'];
       if (!admin) throw new ConfigError(`${hospital.mspId}: identity.options.staff needs the CA's "ca-admin" identity`);

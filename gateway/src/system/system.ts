@@ -21,11 +21,13 @@ import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
 import { AuditLog } from '../services/audit/log.js';
 import { ActivationService } from '../services/enrolment/activation.js';
-import { bootstrapHospital, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
+import { StaffAdministration } from '../services/admin/staff.js';
+import { bootstrapHospital, registrarCredentials, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
 import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
+import { PointerWatcher } from '../services/records/watcher.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
 import { IdempotencyStore } from '../services/idempotency/store.js';
 import { ResearchGatekeeper } from '../services/research/gatekeeper.js';
@@ -40,6 +42,9 @@ import { openLedgers } from './ledger.js';
 import { openResearch } from './research.js';
 import { persistentSecret } from './secrets.js';
 import { ledgerTrust } from './trust.js';
+
+/** The first admin's one-time activation code, written at first start (0600) into the hospital's data directory. */
+export const FIRST_ADMIN_CODE_FILE = 'admin-activation.json';
 
 /** What the entry point hands in when it runs the demo: the product itself ships no demo data. */
 export interface Provisioner {
@@ -58,6 +63,8 @@ export interface SystemTuning {
   /** the embedded ledger's block cutter timeout */
   batchTimeoutMs?: number;
   anchoring?: HttpSettings['anchoring'];
+  /** the pointer watcher's polling interval, ms (false: it does not poll; tests call poll()) */
+  changePollMs?: number | false;
   fetchTimeoutMs?: number;
   /** false: no request logging (the logger still exists) */
   logger?: boolean;
@@ -93,6 +100,7 @@ function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: S
     logLevel: config.logLevel,
     loginThrottle: config.loginThrottle,
     rateLimits: config.rateLimits,
+    changePollMs: tuning.changePollMs ?? config.changePollSeconds * 1000,
     ...(tuning.anchoring !== undefined ? { anchoring: tuning.anchoring } : {}),
     ...(tuning.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: tuning.fetchTimeoutMs } : {}),
   };
@@ -133,7 +141,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
     for (const p of parts) {
       const hospital = p.config;
       const ledger = ledgers.byMsp.get(hospital.mspId)!;
-      const { ehr, records, chart } = await openEhr(hospital, provisioner.seedEhr);
+      const { ehr, records, chart, tracked } = await openEhr(hospital, provisioner.seedEhr);
       closers.push(() => ehr.close());
       const research = openResearch(hospital);
       closers.push(() => research.store?.close());
@@ -160,10 +168,12 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         config.seedDemo && provisioner.registrarPassword
           ? provisioner.registrarPassword
           : persistentSecret(join(hospital.dataDir, 'registrar.password'));
-      await bootstrapHospital(enrolment, activations, () => p.caAdmin(accounts, sealer), { registrarPassword, serviceSecret }, users, p.provisioned);
+      const caAdmin = () => p.caAdmin(accounts, sealer);
+      const adminCodeFile = join(hospital.dataDir, FIRST_ADMIN_CODE_FILE);
+      await bootstrapHospital(enrolment, activations, caAdmin, { registrarPassword, serviceSecret, adminCodeFile }, users, p.provisioned);
+      const service = await serviceSigner(enrolment, serviceSecret);
       const throttle = new LoginThrottle(settings.loginThrottle);
       provisioned[hospital.mspId] = users;
-      const service = await serviceSigner(enrolment, serviceSecret);
       hospitals.push({
         hospital,
         settings,
@@ -194,6 +204,16 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         research: new ResearchService({ mspId: hospital.mspId, client, records, links, timeoutMs: RESEARCH_TIMEOUT_MS }),
         researchGatekeeper: new ResearchGatekeeper({ client, service, mspId: hospital.mspId, ...research, links, inclusions: new InclusionStore(db) }),
         service,
+        pointers: new PointerWatcher({ mspId: hospital.mspId, ehr, records, links, client, service, db, categories: tracked }),
+        staff: new StaffAdministration({
+          ...enrolling,
+          activations,
+          caAdmin,
+          registrar: () => registrarCredentials(enrolment, registrarPassword),
+          publishCrl: p.publishCrl,
+          serviceSecret,
+          service,
+        }),
       });
     }
     return {

@@ -5,7 +5,7 @@ import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
 import { hashResources, RecordService, toBundle, type FhirResource } from '../../src/services/records/records.js';
 import { generateDataset, type SeedOptions } from '../../demo/seed/seed.js';
 import { rowToResource } from '../../src/services/records/to-fhir.js';
-import type { EhrStore, Row } from '../../src/ports/ehr.js';
+import { UntrackedCategoryError, type EhrStore, type Row } from '../../src/ports/ehr.js';
 
 export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0];
 
@@ -71,6 +71,11 @@ export async function ehrStoreContract(t: TapTest, target: ContractTarget): Prom
     for (const mrn of mrns) for (const c of CATEGORIES) hashes.push(hashResources(await records.fetch(c, mrn)));
     return hashes.join(',');
   }
+
+  t.test('change queries: a freshly seeded database has no changes (seeding is not one); an untracked category is refused', async (t) => {
+    for (const category of CATEGORIES) t.same(await store.changes(category, 0), [], `${category}: no changes`);
+    await t.rejects(store.changes('Specimen', 0), UntrackedCategoryError);
+  });
 
   t.test('ping answers', async (t) => {
     await t.resolves(store.ping());

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadHospitalMapping, mappingFile } from '../../src/services/records/hospitals.js';
-import { loadMapping, MappingError, parseMapping, queriesFor, sqlProblems, type HospitalMapping } from '../../src/services/records/mapping.js';
+import { changeQueriesFor, loadMapping, MappingError, parseMapping, queriesFor, sqlProblems, type HospitalMapping } from '../../src/services/records/mapping.js';
 import type { TapTest } from './contract.js';
 
 const good = (): HospitalMapping => JSON.parse(readFileSync(mappingFile('hospital1'), 'utf8')) as HospitalMapping;
@@ -65,6 +65,18 @@ t.test('a bad mapping file is refused with its problems listed', async (t) => {
     /requires Immunization\.occurrence\[x\]/, 'a required choice element left unmapped');
   refused(t, (m) => (m['categories'].Patient.lastUpdated = { column: 'updated at' }), /\/categories\/Patient\/lastUpdated/, 'bad lastUpdated column');
   refused(t, (m) => (m['categories'] = {}), /\/categories/, 'no categories at all');
+});
+
+t.test('change queries: every demo category says how it detects change, and obeys the SQL rules with @since', async (t) => {
+  for (const hospital of ['hospital1', 'hospital2', 'hospital3']) {
+    const mapping = loadHospitalMapping(hospital);
+    for (const dialect of ['sqlite', 'mssql'] as const) t.equal(Object.keys(changeQueriesFor(mapping, dialect)).length, 7, `${hospital}: 7 ${dialect} change queries`);
+    for (const [category, m] of Object.entries(mapping.categories)) t.ok(m.changes?.detects, `${hospital} ${category}: detects is said`);
+  }
+  refused(t, (m) => (m['categories'].Observation.changes.sql.sqlite = 'SELECT seq AS version, mrn AS patientKey FROM medrec_changes WHERE seq > @patientKey'),
+    /\/changes\/sql\/sqlite: must use the named parameter @since/, 'bound to the wrong parameter');
+  refused(t, (m) => (m['categories'].Observation.changes.sql.mssql = 'DELETE FROM dbo.lab_results WHERE 1 = @since'), /\/changes\/sql\/mssql/, 'a write');
+  refused(t, (m) => delete m['categories'].Observation.changes.detects, /\/categories\/Observation\/changes/, 'how it detects change left unsaid');
 });
 
 t.test('mapping files that cannot be read are refused, naming the file', async (t) => {

@@ -5,7 +5,7 @@ import { poolConfig } from '../../src/adapters/ehr/mssql/config.js';
 import { MssqlEhrStore, type MssqlPoolLike } from '../../src/adapters/ehr/mssql/store.js';
 import { UnknownCategoryError } from '../../src/services/records/categories.js';
 import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
-import { queriesFor } from '../../src/services/records/mapping.js';
+import { changeQueriesFor, queriesFor } from '../../src/services/records/mapping.js';
 import { seedHospital } from '../../demo/seed/seed.js';
 import { EhrUnavailableError } from '../../src/ports/ehr.js';
 import { ehrStoreContract, INJECTION_KEYS } from './contract.js';
@@ -180,7 +180,7 @@ if (!MSSQL_URL) {
       await ehrStoreContract(t, {
         hospital,
         options,
-        open: async () => MssqlEhrStore.open(target, queriesFor(loadHospitalMapping(hospital), 'mssql')),
+        open: async () => MssqlEhrStore.open(target, queriesFor(loadHospitalMapping(hospital), 'mssql'), changeQueriesFor(loadHospitalMapping(hospital), 'mssql')),
       });
     });
   }

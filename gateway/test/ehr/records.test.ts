@@ -188,6 +188,7 @@ t.test('RecordService refuses categories the hospital does not map, before askin
   const store: EhrStore = {
     kind: 'sqlite',
     query: async (category) => { asked.push(category); return []; },
+    changes: async () => [],
     ping: async () => undefined,
     close: async () => undefined,
   };

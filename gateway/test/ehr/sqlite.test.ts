@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { SqliteEhrStore } from '../../src/adapters/ehr/sqlite/store.js';
 import { loadHospitalMapping } from '../../src/services/records/hospitals.js';
-import { queriesFor } from '../../src/services/records/mapping.js';
+import { changeQueriesFor, queriesFor } from '../../src/services/records/mapping.js';
 import { hashResources, RecordService } from '../../src/services/records/records.js';
 import { demoPatients } from '../../demo/seed/population.js';
 import { seedHospital } from '../../demo/seed/seed.js';
@@ -25,7 +25,7 @@ for (const hospital of ['hospital1', 'hospital2', 'hospital3']) {
     await ehrStoreContract(t, {
       hospital,
       options,
-      open: async () => new SqliteEhrStore(file, queriesFor(loadHospitalMapping(hospital), 'sqlite')),
+      open: async () => new SqliteEhrStore(file, queriesFor(loadHospitalMapping(hospital), 'sqlite'), {}, changeQueriesFor(loadHospitalMapping(hospital), 'sqlite')),
     });
   });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultHospitals, loadConfig, type FileConfig } from '../../src/system/config.js';
 import { demoProvisioner, DEMO_HOSPITALS } from '../../demo/index.js';
-import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../../src/system/system.js';
+import { openSystem, startGateways, type MedrecSystem, type RunningGateway, type SystemTuning } from '../../src/system/system.js';
 
 /** A fresh two-hospital system on real sockets (port 0), in a temporary directory. */
 export interface TestSystem {
@@ -16,9 +16,9 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-http-')), overrides: FileConfig = {}): Promise<TestSystem> {
+export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-http-')), overrides: FileConfig = {}, tuning: SystemTuning = {}): Promise<TestSystem> {
   const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0), ...overrides }, { demoSeeds: DEMO_HOSPITALS });
-  const system = await openSystem(config, { provisioner: demoProvisioner() });
+  const system = await openSystem(config, { provisioner: demoProvisioner(), tuning });
   const gateways = await startGateways(system);
   return {
     dir,

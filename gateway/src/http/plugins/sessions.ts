@@ -45,6 +45,8 @@ export interface SessionOptions {
    * undefined while it does: checked on every request, so a revocation ends sessions at once.
    */
   certificateProblem?: (signer: Signer) => Problem | undefined;
+  /** Why an account may no longer act (a hospital admin disabled it), or undefined: checked on every request. */
+  accountProblem?: (username: string) => Problem | undefined;
   /** Subscribes to changes of the channel's trust (a new CRL): every session is checked again then. */
   onTrustChange?: (listener: () => void) => () => void;
 }
@@ -96,8 +98,14 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
       throw jwtProblem(err);
     }
     if (request.user.mspId !== options.mspId) throw unauthorized('TOKEN_INVALID', 'token of another hospital');
-    // A verifiable token whose session ended (logout, restart) is refused on every route alike.
     const { jti } = request.user;
+    // Before the session's own state: a disabled account's token says why, even after its session ended.
+    const disabled = options.accountProblem?.(request.user.sub);
+    if (disabled) {
+      keys.end(jti, 'account-disabled');
+      throw disabled;
+    }
+    // A verifiable token whose session ended (logout, restart) is refused on every route alike.
     const signer = keys.signer(jti);
     if (!signer) throw keys.refusalOf(jti) ?? unauthorized('SESSION_ENDED', 'the session has ended; log in again');
     // Revocation takes effect on the next request, whatever the token says.

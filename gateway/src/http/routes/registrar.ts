@@ -4,10 +4,10 @@ import { Registrar } from '../../contract/medrec.js';
 import { externalIdHash } from '../../services/enrolment/external-id.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
-  ActivationCode,
   EnrollableRole,
   ExternalId,
   ExternalIdKind,
+  IssuedActivation,
   ParticipantId,
   SECURED,
   Username,
@@ -37,16 +37,7 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Object({
-            code: ActivationCode,
-            username: Type.String(),
-            enrollmentId: Type.String(),
-            role: Type.String(),
-            participantId: ParticipantId,
-            identityId: Type.String(),
-            expiresAt: Type.String(),
-            txId: Type.String(),
-          }),
+          201: IssuedActivation,
           ...problems(400, 401, 403, 409, 503),
         },
       },

@@ -13,6 +13,8 @@ export interface Account {
   /** The private key, sealed by the key vault under the user's password. */
   sealedKey: string;
   createdAt: string;
+  /** Set while a hospital admin has disabled the account: no login, no session. */
+  disabledAt?: string | null;
 }
 
 interface AccountRow {
@@ -25,6 +27,7 @@ interface AccountRow {
   certificate: string;
   sealed_key: string;
   created_at: string;
+  disabled_at: string | null;
 }
 
 const fromRow = (r: AccountRow): Account => ({
@@ -37,6 +40,7 @@ const fromRow = (r: AccountRow): Account => ({
   certificate: r.certificate,
   sealedKey: r.sealed_key,
   createdAt: r.created_at,
+  disabledAt: r.disabled_at,
 });
 
 export class AccountStore {
@@ -101,6 +105,31 @@ export class AccountStore {
   /** Whether some local account belongs to this participant (their notifications are kept here). */
   hasParticipant(participantId: string): boolean {
     return this.db.prepare('SELECT 1 FROM accounts WHERE participant_id = ?').get(participantId) !== undefined;
+  }
+
+  /** Disables (with the time) or re-enables an account; false when there is no such account. */
+  setDisabled(username: string, at: string | null): boolean {
+    return this.db.prepare('UPDATE accounts SET disabled_at = ? WHERE username = ?').run(at, username).changes === 1;
+  }
+
+  isDisabled(username: string): boolean {
+    const row = this.db.prepare('SELECT disabled_at FROM accounts WHERE username = ?').get(username) as { disabled_at: string | null } | undefined;
+    return row?.disabled_at != null;
+  }
+
+  /** Accounts of the given roles, by username. */
+  withRoles(roles: readonly string[]): Account[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM accounts WHERE role IN (${roles.map(() => '?').join(', ')}) ORDER BY username`)
+      .all(...roles) as AccountRow[];
+    return rows.map(fromRow);
+  }
+
+  /** A new certificate and key for the same account (the records service's rotation). */
+  replaceCredentials(username: string, change: Pick<Account, 'enrollmentId' | 'identityId' | 'certificate' | 'sealedKey'>): void {
+    this.db
+      .prepare('UPDATE accounts SET enrollment_id = ?, identity_id = ?, certificate = ?, sealed_key = ? WHERE username = ?')
+      .run(change.enrollmentId, change.identityId, change.certificate, change.sealedKey, username);
   }
 
   count(): number {

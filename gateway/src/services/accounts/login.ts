@@ -33,6 +33,9 @@ export function certificateProblem(trust: TrustStore, signer: Signer, at = new D
   return check.ok ? undefined : forbidden(check.code, `the channel no longer accepts your certificate: ${check.reason}`);
 }
 
+/** A hospital admin disabled the account: answered (after the password) at login and on every request of its sessions. */
+export const accountDisabled = () => forbidden('ACCOUNT_DISABLED', 'a hospital admin has disabled this account');
+
 /** Password login at the user's home hospital: throttled, constant-time for unknown users, key unsealed. */
 export class LoginService {
   constructor(
@@ -54,6 +57,7 @@ export class LoginService {
     const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
     if (!account || !passwordOk) throw unauthorized('LOGIN_FAILED', 'unknown user or wrong password');
     this.throttle.succeeded(username, address);
+    if (account.disabledAt) throw accountDisabled();
     // Checked after the password, so a guesser learns nothing about the certificate's state.
     const refused = this.refusal({ mspId: this.mspId, certificate: account.certificate, privateKey: '' });
     if (refused) throw refused;

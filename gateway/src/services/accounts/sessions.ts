@@ -1,8 +1,8 @@
 import type { Signer } from '../../ports/ledger.js';
 import type { Problem } from '../problem.js';
 
-/** Why a session stopped: its owner logged out, it expired, its password changed, its certificate is no longer valid. */
-export type SessionEnd = 'logout' | 'expired' | 'password-changed' | 'certificate-invalid';
+/** Why a session stopped: its owner logged out, it expired, its password changed, its certificate is no longer valid, an admin disabled its account. */
+export type SessionEnd = 'logout' | 'expired' | 'password-changed' | 'certificate-invalid' | 'account-disabled';
 
 interface Session {
   username: string;

@@ -118,6 +118,11 @@ export class ActivationService {
     return this.deps.accounts.exists(username) || this.deps.db.prepare('SELECT 1 FROM activations WHERE username = ?').get(username) !== undefined;
   }
 
+  /** Whether a code was ever issued for this username (used, pending or expired). */
+  issuedTo(username: string): boolean {
+    return this.deps.db.prepare('SELECT 1 FROM activations WHERE username = ?').get(username) !== undefined;
+  }
+
   /** A registrar (or, at bootstrap, the CA admin with a registrar) vouches for a person and gets the code to hand over. */
   async issue(by: Enroller & { ledger: Credentials }, request: ActivationRequest): Promise<IssuedActivation> {
     const { identity, client, consortiumKey, db } = this.deps;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { PATIENT_KEY_PARAM } from '../../ports/ehr.js';
+import { CHANGE_SINCE_PARAM, PATIENT_KEY_PARAM } from '../../ports/ehr.js';
 import { CATEGORIES, fieldsOf, type Category } from './categories.js';
 import { fills, requiredElements } from './r4-structure.js';
 import { ResearchMappingSchema } from '../research/catalogue-schema.js';
@@ -55,6 +55,19 @@ export const CategoryMapping = Type.Object(
       ),
     ),
     elements: Type.Array(ElementMapping, { minItems: 1 }),
+    changes: Type.Optional(
+      Type.Object(
+        {
+          sql: Type.Object({ sqlite: Sql, mssql: Sql }, { additionalProperties: false }),
+          detects: Type.String({ minLength: 1, maxLength: 500, description: 'how the EHR records the change: a change log kept by triggers, change tracking, a rowversion column' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "the category's change query: one SELECT bound to @since (the largest version seen) answering `version` (an integer that only grows) and `patientKey` for each row changed since; the watcher re-hashes only those patients",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -154,10 +167,16 @@ export function queriesFor(mapping: HospitalMapping, dialect: Dialect): Record<s
   return Object.fromEntries([...mappedCategories(mapping).map(([c, m]) => [c, m.sql[dialect]]), ...chart]);
 }
 
+/** Each followed category's change query in one dialect (categories without `changes` are not followed). */
+export function changeQueriesFor(mapping: HospitalMapping, dialect: Dialect): Record<string, string> {
+  return Object.fromEntries(mappedCategories(mapping).flatMap(([c, m]) => (m.changes ? [[c, m.changes.sql[dialect]]] : [])));
+}
+
 function categoryProblems(category: Category, mapping: CategoryMapping): string[] {
   const problems: string[] = [];
   for (const dialect of DIALECTS) {
     for (const p of sqlProblems(mapping.sql[dialect])) problems.push(`/sql/${dialect}: ${p}`);
+    if (mapping.changes) for (const p of sqlProblems(mapping.changes.sql[dialect], [CHANGE_SINCE_PARAM])) problems.push(`/changes/sql/${dialect}: ${p}`);
   }
   const allowed = new Set<string>(fieldsOf(category));
   const paths = mapping.elements.map((e) => e.path);

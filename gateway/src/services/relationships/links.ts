@@ -44,4 +44,20 @@ export class PatientLinks {
   private read(participantId: string): string | undefined {
     return this.lookup.get(participantId)?.mrn;
   }
+
+  /** Remembers the relationship opened for a linked participant (the pointer watcher updates it). */
+  setRelationship(participantId: string, relationshipId: string): void {
+    this.db.prepare('UPDATE patient_links SET relationship_id = ? WHERE participant_id = ?').run(relationshipId, participantId);
+  }
+
+  /** The relationships of these charts (MRNs) here, where one was opened: mrn → relationship id. */
+  relationshipsOf(mrns: readonly string[]): Map<string, string> {
+    const found = new Map<string, string>();
+    const statement = this.db.prepare<[string], { relationship_id: string | null }>('SELECT relationship_id FROM patient_links WHERE mrn = ?');
+    for (const mrn of mrns) {
+      const id = statement.get(mrn)?.relationship_id;
+      if (id) found.set(mrn, id);
+    }
+    return found;
+  }
 }

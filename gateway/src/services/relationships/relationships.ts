@@ -91,7 +91,7 @@ export class RelationshipService {
    * which is also what a client's retry gets.
    */
   async create(signer: Signer, linkedBy: string, patientId: string, mrn: string) {
-    const { records, client, mspId } = this.deps;
+    const { records, client, links, mspId } = this.deps;
     if ((await records.fetch('Patient', mrn)).length === 0) throw notFound('PATIENT_NOT_FOUND', 'no local patient has that MRN');
     await this.link(signer, linkedBy, patientId, mrn);
     const pointers = await this.pointersFor(mrn);
@@ -99,6 +99,7 @@ export class RelationshipService {
     for (let attempt = 1; ; attempt++) {
       try {
         const created = await client.submit(signer, request);
+        links.setRelationship(patientId, created.value[0]!);
         return { relationshipId: created.value[0]!, pointers, ...receipt(created) };
       } catch (err) {
         const existing = err instanceof ChaincodeError ? existingRelationshipOf(err.message) : undefined;
@@ -132,6 +133,8 @@ export class RelationshipService {
     if (mrn === undefined || view.providerMspId !== mspId) {
       throw notFound('PATIENT_NOT_LINKED', 'this hospital holds no records for that relationship');
     }
+    // Charts linked before the watcher existed learn their relationship here (the watcher follows them from now on).
+    links.setRelationship(view.patientId, view.relationshipId);
     const updated: Pointer[] = [];
     for (const p of await this.pointersFor(mrn, categories)) {
       // A concurrent refresh that already wrote this very hash settles the race.

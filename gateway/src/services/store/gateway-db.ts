@@ -118,6 +118,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (caller, key)
   ) STRICT;
   CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);`,
+  // 7: a hospital admin disables and re-enables staff accounts (services/admin/staff.ts).
+  `ALTER TABLE accounts ADD COLUMN disabled_at TEXT;`,
+  // 8: the pointer watcher (services/records/watcher.ts): each chart's relationship here, and how far
+  // each category's change query has been followed.
+  `ALTER TABLE patient_links ADD COLUMN relationship_id TEXT;
+  CREATE TABLE IF NOT EXISTS change_checkpoints (
+    category TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+  ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,16 @@
 import mssql from 'mssql';
-import { EhrUnavailableError, PATIENT_KEY_PARAM, PROBE_PATIENT_KEY, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import {
+  CHANGE_SINCE_PARAM,
+  EhrUnavailableError,
+  PATIENT_KEY_PARAM,
+  PROBE_PATIENT_KEY,
+  toChange,
+  UnknownCategoryError,
+  UntrackedCategoryError,
+  type Change,
+  type EhrStore,
+  type Row,
+} from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 import { poolConfig, type MssqlTarget } from './config.js';
 
@@ -30,10 +41,26 @@ export class MssqlEhrStore implements EhrStore {
   constructor(
     private readonly pool: MssqlPoolLike,
     private readonly queries: Readonly<Record<string, string>>,
+    /** Each followed category's change query (T-SQL bound to @since, a BIGINT: CHANGETABLE's or a rowversion's version). */
+    private readonly changeQueries: Readonly<Record<string, string>> = {},
   ) {}
 
-  static open(target: MssqlTarget, queries: Readonly<Record<string, string>>): MssqlEhrStore {
-    return new MssqlEhrStore(new mssql.ConnectionPool(poolConfig(target)), queries);
+  static open(target: MssqlTarget, queries: Readonly<Record<string, string>>, changeQueries: Readonly<Record<string, string>> = {}): MssqlEhrStore {
+    return new MssqlEhrStore(new mssql.ConnectionPool(poolConfig(target)), queries, changeQueries);
+  }
+
+  async changes(category: string, since: number): Promise<Change[]> {
+    const sqlText = Object.hasOwn(this.changeQueries, category) ? this.changeQueries[category] : undefined;
+    if (sqlText === undefined) throw new UntrackedCategoryError(category);
+    await this.ready();
+    try {
+      const request = this.pool.request();
+      request.input(CHANGE_SINCE_PARAM, mssql.BigInt, since);
+      const result = await request.query(sqlText);
+      return result.recordset.map(toChange);
+    } catch (err) {
+      throw classify(err);
+    }
   }
 
   async query(category: string, patientKey: string): Promise<Row[]> {

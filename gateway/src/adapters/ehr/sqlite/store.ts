@@ -1,5 +1,15 @@
 import Database from 'better-sqlite3';
-import { EhrUnavailableError, PROBE_PATIENT_KEY, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
+import {
+  CHANGE_SINCE_PARAM,
+  EhrUnavailableError,
+  PROBE_PATIENT_KEY,
+  toChange,
+  UnknownCategoryError,
+  UntrackedCategoryError,
+  type Change,
+  type EhrStore,
+  type Row,
+} from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 
 export interface SqliteEhrOptions {
@@ -15,14 +25,26 @@ export class SqliteEhrStore implements EhrStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly changeStatements = new Map<string, Database.Statement>();
 
-  constructor(file: string, queries: Readonly<Record<string, string>>, options: SqliteEhrOptions = {}) {
+  constructor(
+    file: string,
+    queries: Readonly<Record<string, string>>,
+    options: SqliteEhrOptions = {},
+    /** Each followed category's change query (bound to @since). */
+    changeQueries: Readonly<Record<string, string>> = {},
+  ) {
     this.db = openReadOnly(file, options.busyTimeoutMs ?? 2000);
     try {
       for (const [category, sql] of Object.entries(queries)) {
         const statement = this.db.prepare(sql);
         if (!statement.reader || !statement.readonly) throw new Error(`the ${category} query is not a read-only SELECT`);
         this.statements.set(category, statement);
+      }
+      for (const [category, sql] of Object.entries(changeQueries)) {
+        const statement = this.db.prepare(sql);
+        if (!statement.reader || !statement.readonly) throw new Error(`the ${category} change query is not a read-only SELECT`);
+        this.changeStatements.set(category, statement);
       }
     } catch (err) {
       this.db.close();
@@ -40,6 +62,18 @@ export class SqliteEhrStore implements EhrStore {
     } catch (err) {
       throw unavailable(err);
     }
+  }
+
+  async changes(category: string, since: number): Promise<Change[]> {
+    const statement = this.changeStatements.get(category);
+    if (!statement) throw new UntrackedCategoryError(category);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = statement.all({ [CHANGE_SINCE_PARAM]: since }) as Record<string, unknown>[];
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return rows.map(toChange);
   }
 
   async ping(): Promise<void> {
