@@ -10,11 +10,11 @@ import { OfflineSigner, type TransactionIntent } from './fabric/offline-signer.j
 import { freshClaims, signJws, signRequest } from './gatekeeper/request.js';
 import { checkRecords, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
 import { openSealedAnswer } from './gatekeeper/sealed.js';
+import { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
 import type { ActivationResult, GatewayClient, Session } from './http/gateway-client.js';
 import type { Wallet, WalletIdentity } from './wallet.js';
 
-export const LOGIN_TYP = 'medrec-login+jws';
-export const RECOVER_TYP = 'medrec-recover+jws';
+export { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
 
 function enrollmentOf(result: ActivationResult) {
   return {

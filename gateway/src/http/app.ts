@@ -12,6 +12,7 @@ import sessions from './plugins/sessions.js';
 import { auditorRoutes } from './routes/auditor.js';
 import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
+import { deviceRoutes } from './routes/device.js';
 import gatekeeper from './routes/gatekeeper.js';
 import { grantRoutes } from './routes/grants.js';
 import { meRoutes } from './routes/me.js';
@@ -55,7 +56,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
 
   await app.register(gatekeeper, { runtime });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
+  for (const routes of [activationRoutes, deviceRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

@@ -4,6 +4,7 @@ import type { TrustStore } from '../pki/trust-store.js';
 import type { EhrStore } from '../ports/ehr.js';
 import type { LedgerPort, Signer } from '../ports/ledger.js';
 import type { AccountStore } from '../services/accounts/accounts.js';
+import type { DeviceAuth } from '../services/accounts/device.js';
 import type { LoginService } from '../services/accounts/login.js';
 import type { PasswordChange } from '../services/accounts/password-change.js';
 import type { KeySealer } from '../services/accounts/sealer.js';
@@ -16,6 +17,7 @@ import type { NotificationStore } from '../services/notifications/store.js';
 import type { RecordService } from '../services/records/records.js';
 import type { PatientLinks } from '../services/relationships/links.js';
 import type { RelationshipService } from '../services/relationships/relationships.js';
+import type { OfflineTransactions } from '../services/transactions/offline.js';
 
 /** Who this gateway is; `publicUrl` may be settled only after listen (port 0), so it is read on use. */
 export interface HospitalIdentity {
@@ -70,4 +72,8 @@ export interface HospitalRuntime {
   audit: AuditLog;
   /** This hospital's records-service identity (role provider): only the gatekeeper's checkAccess and anchors use it. */
   service: Signer;
+  /** Logins and certificate lookups of identities whose key is on the person's device. */
+  devices: DeviceAuth;
+  /** Transactions signed on the person's device, pending between their steps. */
+  offline: OfflineTransactions;
 }

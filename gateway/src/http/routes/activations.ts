@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HospitalRuntime } from '../runtime.js';
-import { ActivationCode, ParticipantId, Password, problems } from '../schemas.js';
+import { ActivationCode, Csr, ParticipantId, Password, problems } from '../schemas.js';
 
 const Info = {
   mspId: Type.String(),
@@ -35,11 +35,17 @@ export const activationRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = asyn
       config: { limit: 'activation' },
       schema: {
         tags: ['activation'],
-        summary: 'Finish your enrolment: choose your own password; your key is made now and sealed under it',
+        summary: 'Finish your enrolment: with your own password (your key is made now and sealed under it), or with a CSR of the key on your device',
         description:
           'Single use: a second redemption is 409 ACTIVATION_USED, an expired code 410 ACTIVATION_EXPIRED, an ' +
-          'unknown one 404 ACTIVATION_UNKNOWN. Log in with the username answered here and your password.',
-        body: Type.Object({ code: ActivationCode, password: Password }, { additionalProperties: false }),
+          'unknown one 404 ACTIVATION_UNKNOWN. With `password`, log in with the username answered here and that ' +
+          'password. With `csr` (PEM PKCS#10, P-256, CN = the enrollment id, signed by its key; else 400 BAD_CSR) ' +
+          'the certificate answered certifies your device\'s key, which never reaches the gateway: log in with ' +
+          'POST /auth/device and sign transactions on the device (docs/device-keys.md).',
+        body: Type.Union([
+          Type.Object({ code: ActivationCode, password: Password }, { additionalProperties: false }),
+          Type.Object({ code: ActivationCode, csr: Csr }, { additionalProperties: false }),
+        ]),
         response: {
           201: Type.Object({
             ...Info,
@@ -55,7 +61,8 @@ export const activationRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = asyn
       },
     },
     async (request, reply) => {
-      const redeemed = await activations.redeem(request.body.code, request.body.password);
+      const { body } = request;
+      const redeemed = 'csr' in body ? await activations.redeemWithCsr(body.code, body.csr) : await activations.redeem(body.code, body.password);
       return reply.code(201).send({ ...redeemed, caCertificates: await activations.trustAnchors(), channel: settings.channel, chaincode: settings.chaincode, mspId: hospital.mspId });
     },
   );

@@ -47,13 +47,31 @@ export function parseClaims(payload: unknown, audience: string, nowSeconds: numb
   if (!fields.every((f) => isField(cat, f))) throw badRequest('UNKNOWN_FIELD', `fields must be ${cat} elements`);
   if (new Set(fields).size !== fields.length) throw invalid('fields names an element twice');
   if (!JTI.test(jti)) throw invalid('jti must be 16-64 URL-safe characters');
+  checkTime(aud, audience, iat as number, exp as number, nowSeconds);
+  return { rel, cat, fields: fields as string[], aud, iat: iat as number, exp: exp as number, jti };
+}
+
+/** A device's proof of its key (login, certificate lookup): exactly `{aud, iat, exp, jti}`. */
+export type ProofClaims = Pick<RequestClaims, 'aud' | 'iat' | 'exp' | 'jti'>;
+
+/** parseClaims' rules for the claims a device login or certificate lookup carries. */
+export function parseProofClaims(payload: unknown, audience: string, nowSeconds: number): ProofClaims {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid('the payload must be a JSON object');
+  const p = payload as Record<string, unknown>;
+  if (Object.keys(p).some((k) => !['aud', 'iat', 'exp', 'jti'].includes(k))) throw invalid('the payload carries claims that are not part of the format');
+  const { aud, iat, exp, jti } = p;
+  if (typeof aud !== 'string' || typeof jti !== 'string') throw invalid('aud and jti must be strings');
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) throw invalid('iat and exp must be integer seconds');
+  if (!JTI.test(jti)) throw invalid('jti must be 16-64 URL-safe characters');
+  checkTime(aud, audience, iat as number, exp as number, nowSeconds);
+  return { aud, iat: iat as number, exp: exp as number, jti };
+}
+
+function checkTime(aud: string, audience: string, issued: number, expires: number, nowSeconds: number): void {
   if (aud !== audience) throw unauthorized('AUDIENCE_MISMATCH', 'the request was made for another gatekeeper');
-  const issued = iat as number;
-  const expires = exp as number;
   if (expires <= issued || expires - issued > MAX_LIFETIME_SECONDS) {
     throw badRequest('LIFETIME_TOO_LONG', `a request may live at most ${MAX_LIFETIME_SECONDS} seconds`);
   }
   if (issued > nowSeconds + CLOCK_SKEW_SECONDS) throw unauthorized('REQUEST_NOT_YET_VALID', 'iat is in the future');
   if (expires <= nowSeconds) throw unauthorized('REQUEST_EXPIRED', 'the signed request has expired');
-  return { rel, cat, fields: fields as string[], aud, iat: issued, exp: expires, jti };
 }

@@ -38,8 +38,10 @@ export async function signRequest(
     .sign(createPrivateKey(signer.privateKey));
 }
 
-export interface VerifiedRequest {
-  claims: RequestClaims;
+export interface VerifiedRequest<C = RequestClaims> {
+  claims: C;
+  /** the certificate of x5c[0], which verified the signature */
+  certificate: X509Certificate;
   mspId: string;
   enrollmentId: string;
   role: string | null;
@@ -69,23 +71,30 @@ const MAX_X5C_CHARS = 8_192;
  * the claims' shape, audience and lifetime, and finally a never-seen jti. Chain verification is
  * cached per certificate (validity is still checked on every request); the signature never is.
  */
-export class RequestVerifier {
+export class RequestVerifier<C extends { jti: string; exp: number } = RequestClaims> {
   private readonly known = new Map<string, KnownCertificate>();
+  private readonly typ: string;
+  private readonly parse: (payload: unknown, audience: string, nowSeconds: number) => C;
 
+  /** `format`: another JWS of the same rules (a device login), with its own typ and claims. */
   constructor(
     private readonly trust: TrustStore,
     private readonly replay: ReplayCache,
     private readonly audience: () => string,
-  ) {}
+    format?: { typ: string; parse: (payload: unknown, audience: string, nowSeconds: number) => C },
+  ) {
+    this.typ = format?.typ ?? REQUEST_TYP;
+    this.parse = format?.parse ?? (parseClaims as unknown as (payload: unknown, audience: string, nowSeconds: number) => C);
+  }
 
   /**
    * `seen` is filled in as far as verification gets (who, once the signature holds; what, once the
    * claims are valid), so a refusal can still be audited with whatever was proven.
    */
-  async verify(jws: string, seen: Partial<VerifiedRequest> = {}, nowMs = Date.now()): Promise<VerifiedRequest> {
+  async verify(jws: string, seen: Partial<VerifiedRequest<C>> = {}, nowMs = Date.now()): Promise<VerifiedRequest<C>> {
     const header = protectedHeader(jws);
     if (header['alg'] !== 'ES256') throw unauthorized('ALG_NOT_ALLOWED', 'gatekeeper requests must be signed with ES256');
-    if (header['typ'] !== REQUEST_TYP) throw badRequest('MALFORMED_REQUEST', `typ must be ${REQUEST_TYP}`);
+    if (header['typ'] !== this.typ) throw badRequest('MALFORMED_REQUEST', `typ must be ${this.typ}`);
     const x5c = header['x5c'];
     if (!Array.isArray(x5c) || typeof x5c[0] !== 'string' || x5c[0].length > MAX_X5C_CHARS) {
       throw badRequest('MALFORMED_REQUEST', "x5c must hold the requester's certificate");
@@ -115,12 +124,12 @@ export class RequestVerifier {
     const { mspId, enrollmentId, role, identityId } = cert;
     Object.assign(seen, { mspId, enrollmentId, role, identityId });
     const nowSeconds = Math.floor(nowMs / 1000);
-    const claims = parseClaims(parsed, this.audience(), nowSeconds);
+    const claims = this.parse(parsed, this.audience(), nowSeconds);
     seen.claims = claims;
     if (!this.replay.claim(identityId, claims.jti, claims.exp, nowSeconds)) {
       throw unauthorized('REPLAYED_REQUEST', 'this signed request was already used');
     }
-    return { claims, mspId, enrollmentId, role, identityId };
+    return { claims, certificate: cert.cert, mspId, enrollmentId, role, identityId };
   }
 
   private certificate(b64: string): KnownCertificate {

@@ -15,9 +15,11 @@ import {
   IdentityError,
   type Credentials,
   type IdentityPort,
+  type IssuedCertificate,
   type RegistrationRequest,
   type Revocation,
 } from '../../../ports/identity.js';
+import { checkCsr } from '../../../pki/csr.js';
 import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../pki/vault.js';
 import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { createCrl, createRoot, generateKeys, importPrivateKey, issueClient, privateKeyPem } from './certificates.js';
@@ -185,6 +187,20 @@ export class EmbeddedCa implements IdentityPort {
   }
 
   async enroll(enrollmentId: string, secret: string): Promise<Credentials> {
+    const registration = await this.claim(enrollmentId, secret);
+    const keys = await generateKeys();
+    const issued = await this.issue(registration, keys.publicKey);
+    return { ...issued, privateKey: await privateKeyPem(keys.privateKey) };
+  }
+
+  async enrollCsr(enrollmentId: string, secret: string, csr: string): Promise<IssuedCertificate> {
+    // Checked before the one-time secret is spent: a bad request costs the person nothing.
+    const checked = await checkCsr(csr, enrollmentId);
+    return this.issue(await this.claim(enrollmentId, secret), checked.publicKey);
+  }
+
+  /** Spends the one-time secret of a registration, or throws why it cannot be. */
+  private async claim(enrollmentId: string, secret: string): Promise<Registration> {
     const registration = this.registration(enrollmentId);
     // Same answer for an unknown id and a wrong secret: enrollment ids are not to be probed.
     const refused = new IdentityError('FORBIDDEN', 'unknown enrollment id or wrong secret');
@@ -196,8 +212,12 @@ export class EmbeddedCa implements IdentityPort {
       .prepare('UPDATE registrations SET enrolled = 1 WHERE enrollment_id = ? AND enrolled = 0')
       .run(enrollmentId);
     if (claim.changes !== 1) throw new IdentityError('CONFLICT', `${enrollmentId} is already enrolled (one-time secret)`);
+    return registration;
+  }
 
-    const keys = await generateKeys();
+  /** Certifies `publicKey` for a claimed registration, with its attributes, and records the serial. */
+  private async issue(registration: Registration, publicKey: webcrypto.CryptoKey): Promise<IssuedCertificate> {
+    const enrollmentId = registration.enrollment_id;
     const attrs = {
       ...(JSON.parse(registration.attrs) as Record<string, string>),
       role: registration.role,
@@ -206,16 +226,11 @@ export class EmbeddedCa implements IdentityPort {
       'hf.Type': 'client',
       'hf.Affiliation': '',
     };
-    const cert = await issueClient(this.root, this.rootKey, enrollmentId, keys.publicKey, attrs);
+    const cert = await issueClient(this.root, this.rootKey, enrollmentId, publicKey, attrs);
     this.db
       .prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)')
       .run(serialKey(cert), enrollmentId, cert.notAfter.getTime());
-    return {
-      mspId: this.mspId,
-      enrollmentId,
-      certificate: cert.toString('pem'),
-      privateKey: await privateKeyPem(keys.privateKey),
-    };
+    return { mspId: this.mspId, enrollmentId, certificate: cert.toString('pem') };
   }
 
   async revoke(registrar: Credentials, enrollmentId: string, reason?: string): Promise<Revocation> {

@@ -14,12 +14,17 @@ import {
   hash,
   signers,
 } from '@hyperledger/fabric-gateway';
+import { gateway as gatewayPb, msp as mspPb } from '@hyperledger/fabric-protos';
 import {
+  CommitUnknownError,
   type ChaincodeEvent,
   type ChannelConfigListener,
   type ChannelMember,
+  type Creator,
   type EventOptions,
   type LedgerPort,
+  type OfflineProposal,
+  type OfflineTransaction,
   type Signer,
   type SubmitOptions,
   type SubmitResult,
@@ -80,10 +85,14 @@ export class FabricLedger implements LedgerPort {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   }
 
-  /** Gateways are cheap views over the shared connection; cached per identity to keep the parsed key. */
-  private gatewayFor(signer: Signer): Gateway {
+  /**
+   * Gateways are cheap views over the shared connection; cached per identity to keep the parsed key.
+   * A creator without a key gets an offline-signing gateway (fabric-gateway with no signer).
+   */
+  private gatewayFor(signer: Signer | Creator): Gateway {
     if (this.closed) throw new LedgerUnavailableError('the Fabric ledger client is closed');
-    const key = `${signer.mspId}\n${signer.certificate}`;
+    const offline = !('privateKey' in signer);
+    const key = `${offline ? 'offline' : 'signer'}\n${signer.mspId}\n${signer.certificate}`;
     const cached = this.gateways.get(key);
     if (cached) return cached;
     if (this.gateways.size >= MAX_CACHED_GATEWAYS) {
@@ -94,7 +103,7 @@ export class FabricLedger implements LedgerPort {
     const gateway = connect({
       client: this.client,
       identity: { mspId: signer.mspId, credentials: Buffer.from(signer.certificate) },
-      signer: signers.newPrivateKeySigner(createPrivateKey(signer.privateKey)),
+      ...(offline ? {} : { signer: signers.newPrivateKeySigner(createPrivateKey(signer.privateKey)) }),
       hash: hash.sha256,
       evaluateOptions: deadline(this.timeouts.evaluate),
       endorseOptions: deadline(this.timeouts.endorse),
@@ -126,6 +135,70 @@ export class FabricLedger implements LedgerPort {
     } catch (error) {
       throw toPortError(error);
     }
+  }
+
+  /**
+   * fabric-gateway's offline-signing flow: newProposal → newSignedProposal → endorse →
+   * newSignedTransaction → submit. The commit status is then read with this hospital's service
+   * identity (its own signed CommitStatusRequest), so the creator signs twice, not three times.
+   */
+  async propose(creator: Creator, contract: string, transaction: string, args: string[], options?: SubmitOptions): Promise<OfflineProposal> {
+    const port = <T>(call: () => Promise<T>) => call().catch((error: unknown) => Promise.reject(toPortError(error)));
+    return port(async () => {
+      const gateway = this.gatewayFor({ mspId: creator.mspId, certificate: creator.certificate });
+      const proposal = gateway.getNetwork(this.options.channel).getContract(this.options.chaincode, contract).newProposal(transaction, {
+        arguments: args,
+        ...(options?.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
+      });
+      const bytes = proposal.getBytes();
+      const txId = proposal.getTransactionId();
+      const endorse = (signature: Uint8Array) =>
+        port(async (): Promise<OfflineTransaction> => {
+          const endorsed = await gateway.newSignedProposal(bytes, signature).endorse();
+          const transactionBytes = endorsed.getBytes();
+          const result = endorsed.getResult();
+          return {
+            txId,
+            bytes: transactionBytes,
+            digest: endorsed.getDigest(),
+            message: gatewayPb.PreparedTransaction.deserializeBinary(transactionBytes).getEnvelope()!.getPayload_asU8(),
+            result,
+            submit: (envelopeSignature) =>
+              port(async () => {
+                await gateway.newSignedTransaction(transactionBytes, envelopeSignature).submit();
+                // Ordered: from here on a failure to learn the outcome is not a failure of the transaction.
+                const status = await this.commitStatus(txId).catch((error: unknown) => {
+                  throw toPortError(error) instanceof LedgerUnavailableError ? new CommitUnknownError(txId, { cause: error }) : error;
+                });
+                if (!status.successful) throw new TransactionInvalidError(txId, validationCodeName(status.code));
+                return { txId, blockNumber: status.blockNumber, result };
+              }),
+          };
+        });
+      return {
+        txId,
+        bytes,
+        digest: proposal.getDigest(),
+        message: gatewayPb.ProposedTransaction.deserializeBinary(bytes).getProposal()!.getProposalBytes_asU8(),
+        endorse,
+        evaluate: (signature) => port(() => gateway.newSignedProposal(bytes, signature).evaluate()),
+      };
+    });
+  }
+
+  /** Waits for a transaction's commit status, asked and signed by this hospital's service identity. */
+  private commitStatus(txId: string) {
+    const service = this.options.serviceSigner;
+    const identity = new mspPb.SerializedIdentity();
+    identity.setMspid(service.mspId);
+    identity.setIdBytes(Buffer.from(service.certificate));
+    const request = new gatewayPb.CommitStatusRequest();
+    request.setTransactionId(txId);
+    request.setChannelId(this.options.channel);
+    request.setIdentity(identity.serializeBinary());
+    const signed = new gatewayPb.SignedCommitStatusRequest();
+    signed.setRequest(request.serializeBinary());
+    return this.gatewayFor(service).newCommit(signed.serializeBinary()).getStatus();
   }
 
   async evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array> {
