@@ -7,4 +7,4 @@
 export { canonicalJson } from './canonical.js';
 export { hashResources, type FhirResource } from './fhir/hash.js';
 export { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
-export { DEFAULT_LIFETIME_SECONDS, JOSE_MEDIA_TYPE, LOGIN_TYP, MAX_LIFETIME_SECONDS, RECOVER_TYP, REQUEST_TYP } from './gatekeeper/wire.js';
+export { DEFAULT_LIFETIME_SECONDS, JOSE_MEDIA_TYPE, LOGIN_TYP, MAX_LIFETIME_SECONDS, RECOVER_TYP, REQUEST_TYP, SEALED_ANSWER_CTY } from './gatekeeper/wire.js';

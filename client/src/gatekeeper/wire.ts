@@ -13,3 +13,5 @@ export const MAX_LIFETIME_SECONDS = 120;
 export const LOGIN_TYP = 'medrec-login+jws';
 /** The `typ` of a recovered device's proof of its key (POST /device/certificates/lookup). */
 export const RECOVER_TYP = 'medrec-recover+jws';
+/** `cty` of a sealed gatekeeper answer (the JWE's protected header): its plaintext is the answer's JSON. */
+export const SEALED_ANSWER_CTY = 'medrec-answer+json';

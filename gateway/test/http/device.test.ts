@@ -23,8 +23,11 @@ import {
   intentFor,
   login,
   recoverEnrollment,
+  fetchRecords,
+  openSealedAnswer,
   scopePath,
   seedFromPhrase,
+  signRequest,
   signerFor,
   submitTransaction,
 } from '@medrec/client';
@@ -145,6 +148,51 @@ t.test('the patient accepts, grants and revokes with signatures made on the devi
   t.match(info.json, { txId: revoked.txId, status: 'VALID', blockNumber: revoked.blockNumber });
 });
 
+t.test('a fetched answer is ciphertext at the relay and plaintext with the ledger hash on the device', async (t) => {
+  const relayed: string[] = [];
+  // What crossed the home gateway: the body of every /records/relay answer, as the relay sent it.
+  const watched = new GatewayClient(h1, async (input, init) => {
+    const res = await fetch(input, init);
+    if (String(input).endsWith('/records/relay')) relayed.push(await res.clone().text());
+    return res;
+  });
+  await login(me, watched);
+  const fetched = await fetchRecords(watched, me, { relationshipId: rel, category: 'Observation' });
+  t.equal(relayed.length, 1);
+  const jwe = relayed[0]!;
+  t.equal(jwe.split('.').length, 5, 'a compact JWE');
+  t.match(JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()), { alg: 'ECDH-ES', enc: 'A256GCM', cty: 'medrec-answer+json' });
+  for (const plain of ['resourceType', 'Observation', fetched.answer.ledgerHash!, rel]) t.notOk(jwe.includes(plain), `the relay never sees ${plain.slice(0, 16)}…`);
+  t.equal(fetched.gatekeeper, new URL(h2).origin, "the relationship's gatekeeper answered");
+  t.equal(fetched.answer.decision, 'ALLOWED_PATIENT');
+  t.ok((fetched.answer.bundle.total ?? 0) > 0, 'the device reads the records');
+  t.equal(fetched.check.matches, true, "the device's own hash of the records matches the ledger pointer");
+  t.equal(fetched.check.ledgerHash, fetched.answer.ledgerHash);
+
+  // The relay forwards only the caller's own requests, only to the relationship's gatekeeper.
+  const aud = new URL(h2).origin;
+  const spec = { rel, cat: 'Observation', fields: [] as string[], aud };
+  const relayOf = (jws: string, token = watched) => refusal(token.relay(jws));
+  t.same(await relayOf((await signRequest(me.key, me.enrolled().certificate, { ...spec, aud: 'http://127.0.0.1:9' })).jws), { status: 403, code: 'RELAY_AUDIENCE' }, 'no open proxy');
+  const alice = runtime.accounts.get('alice')!.certificate;
+  t.same(await relayOf((await signRequest(me.key, alice, spec)).jws), { status: 403, code: 'RELAY_NOT_YOURS' }, "another person's request");
+  const fresh = new GatewayClient(h1);
+  await login(me, fresh);
+  t.same(await relayOf((await signRequest(me.key, me.enrolled().certificate, spec)).jws, fresh), { status: 403, code: 'RELAY_UNKNOWN_RELATIONSHIP' }, 'a relationship this session did not read');
+  const once = (await signRequest(me.key, me.enrolled().certificate, spec)).jws;
+  const sealed = await watched.relay(once);
+  t.match(await openSealedAnswer(sealed, me.key), { relationshipId: rel, category: 'Observation' });
+  t.same(await relayOf(once), { status: 401, code: 'REPLAYED_REQUEST' }, "the gatekeeper's refusal passes through");
+  const stranger = (await Wallet.fromPhrase(Wallet.newPhrase())).addIdentity('x', { kind: 'identity', mspId: 'Hospital1MSP' });
+  await t.rejects(openSealedAnswer(sealed, stranger.key), { code: 'SEALED_ANSWER_INVALID' }, 'no other key opens it');
+  const plain = await api(h2, 'POST', '/gatekeeper/query', {
+    rawBody: (await signRequest(me.key, me.enrolled().certificate, spec)).jws,
+    headers: { 'content-type': 'application/jose', accept: 'application/json' },
+  });
+  t.equal(plain.status, 200, 'Accept: application/json keeps the plain answer');
+  t.equal(plain.json.relationshipId, rel);
+});
+
 t.test('a device recovered from the phrase finds its certificate and signs valid transactions', async (t) => {
   const restored = await Wallet.fromPhrase(phrase);
   const other = new GatewayClient(h1);
@@ -218,7 +266,6 @@ t.test('refusals: signatures over the wrong digest, high S, another key, out of 
   const signer = signerFor(me);
   const regrant = JSON.stringify({ items: [{ category: 'Observation', fields: ['code'] }], validUntil: isoIn(7_200_000), purpose: 'FAMRQT' });
   t.equal((await submitTransaction(gateway, signer, intentFor(me, 'Relationship', 'grant', [rel, victorId, regrant]))).status, 'VALID', 'a live grant to revoke');
-  const before = await runtime.ledger.height();
   const stranger = (await Wallet.fromPhrase(Wallet.newPhrase())).addIdentity('x', { kind: 'identity', mspId: 'Hospital1MSP' });
   const digestOf = (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
 
@@ -236,7 +283,9 @@ t.test('refusals: signatures over the wrong digest, high S, another key, out of 
   const envelope = await signer.signTransaction(endorsed.transaction, good.ticket, endorsed.digest);
   t.same(await refusal(gateway.submit(p.txId, highS(envelope.signature))), { status: 400, code: 'SIGNATURE_HIGH_S' }, 'a high-S envelope signature');
   t.same(await refusal(gateway.submit(p.txId, new Uint8Array(70))), { status: 400, code: 'SIGNATURE_MALFORMED' });
-  t.equal(await runtime.ledger.height(), before, 'no refused step wrote a block');
+  const still = JSON.parse(Buffer.from(await evaluateTransaction(gateway, signer, intentFor(me, 'Relationship', 'get', [rel]))).toString());
+  t.equal(still.grants.find((g: Json) => g.viewerId === victorId).status, 'granted', 'no refused step changed the ledger');
+  t.equal(await runtime.ledger.getTransaction(p.txId), undefined, 'nor ordered the transaction');
   const done = await gateway.submit(p.txId, envelope.signature);
   t.equal('status' in done && done.status, 'VALID', 'the right signatures still go through after the refusals');
   t.same(await refusal(gateway.submit(p.txId, envelope.signature)), { status: 404, code: 'TX_UNKNOWN' }, 'a finished transaction is gone');

@@ -69,6 +69,8 @@ export function signatureProblem(message: Uint8Array, signature: Uint8Array, key
 
 export class OfflineTransactions {
   private readonly pending = new Map<string, Pending>();
+  /** Endpoints of relationships the ledger answered to a session's device-signed Relationship.get (for the relay). */
+  private readonly endpoints = new Map<string, { endpoint: string; expiresAt: number }>();
   private readonly ttlMs: number;
   private readonly maxPerOwner: number;
   private readonly now: () => number;
@@ -137,7 +139,26 @@ export class OfflineTransactions {
     const entry = this.take(owner, txId, 'proposed', 'endorsing');
     this.verify(entry, entry.proposal.message, signature, 'proposed');
     this.pending.delete(txId);
-    return entry.proposal.evaluate(signature);
+    const result = await entry.proposal.evaluate(signature);
+    if (entry.name === 'Relationship:get') this.remember(owner, result);
+    return result;
+  }
+
+  /** The endpoint the ledger gave this session for a relationship, while the session's reads are fresh. */
+  endpointSeen(owner: string, relationshipId: string): string | undefined {
+    const seen = this.endpoints.get(`${owner}\u0000${relationshipId}`);
+    return seen && seen.expiresAt > this.now() ? seen.endpoint : undefined;
+  }
+
+  private remember(owner: string, result: Uint8Array): void {
+    try {
+      const view = JSON.parse(Buffer.from(result).toString('utf8')) as { relationshipId?: unknown; endpoint?: unknown };
+      if (typeof view.relationshipId !== 'string' || typeof view.endpoint !== 'string') return;
+      if (this.endpoints.size >= 10_000) this.endpoints.clear();
+      this.endpoints.set(`${owner}\u0000${view.relationshipId}`, { endpoint: view.endpoint, expiresAt: this.now() + this.ttlMs });
+    } catch {
+      // not a view: nothing to remember
+    }
   }
 
   /** Forgets a session's pending transactions (it ended). */
