@@ -12,6 +12,7 @@
 import '../src/system/quiet-chaincode.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { hashResources, project, toBundle } from '../src/services/records/records.js';
@@ -123,12 +124,12 @@ async function pool(setup: Setup, size: number): Promise<string[]> {
   return out;
 }
 
-function target(url: string, bodies: string[], seconds: number): autocannon.Options {
+function target(url: string, bodies: string[], seconds: number, accept = 'application/json'): autocannon.Options {
   let next = 0;
   return {
     url,
     method: 'POST',
-    headers: { 'content-type': JOSE_MEDIA_TYPE },
+    headers: { 'content-type': JOSE_MEDIA_TYPE, accept },
     body: bodies[0],
     connections: CONNECTIONS,
     duration: seconds,
@@ -152,6 +153,9 @@ async function main(): Promise<void> {
 
   const baseline = await run(target(base, signed, DURATION_S));
   const gatekeeper = await run(target(query, signed, DURATION_S));
+  // The same answers sealed to the requester's key (Accept: application/jose): fresh jti, same load.
+  const sealedPool = await pool(setup, size);
+  const sealed = await run(target(query, sealedPool, DURATION_S, JOSE_MEDIA_TYPE));
 
   child.send('stop');
   const audit = await new Promise<{ auditRecords: number; auditOk: boolean }>((resolve) =>
@@ -163,6 +167,7 @@ async function main(): Promise<void> {
     ...[
       ['baseline (bare SQL read)', baseline],
       ['gatekeeper', gatekeeper],
+      ['gatekeeper, sealed (JWE)', sealed],
     ].map(([name, r]) => {
       const x = r as autocannon.Result;
       return [name as string, x.requests.average.toFixed(0), String(x.latency.p50), String(x.latency.p99), String(x.non2xx), String(x.errors)];
@@ -175,6 +180,7 @@ async function main(): Promise<void> {
   console.log(`\nwhere a gatekeeper request's time goes (each stage alone, mean of ${STAGE_RUNS}):`);
   const w = Math.max(...Object.keys(setup.stages).map((k) => k.length));
   for (const [stage, ms] of Object.entries(setup.stages)) console.log(`  ${stage.padEnd(w)}  ${ms.toFixed(3)} ms`);
+  if (sealed.non2xx > 0) console.log('warning: some sealed requests were refused');
   if (gatekeeper.non2xx > 0) console.log('warning: some gatekeeper requests were refused; the figures are not all authorised fetches');
 
   const ratio = gatekeeper.requests.average / baseline.requests.average;
@@ -186,6 +192,11 @@ async function main(): Promise<void> {
       ratio: Number(ratio.toFixed(3)),
       p50_ms: gatekeeper.latency.p50,
       p99_ms: gatekeeper.latency.p99,
+      sealed_rps: Math.round(sealed.requests.average),
+      sealed_ratio: Number((sealed.requests.average / gatekeeper.requests.average).toFixed(3)),
+      sealed_p50_ms: sealed.latency.p50,
+      sealed_p99_ms: sealed.latency.p99,
+      load1: Number(loadavg()[0]!.toFixed(2)),
     }),
   );
 }
