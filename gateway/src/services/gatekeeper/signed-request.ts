@@ -122,7 +122,7 @@ export class RequestVerifier<C extends { jti: string; exp: number } = RequestCla
       throw badRequest('MALFORMED_REQUEST', 'the JWS payload is not JSON');
     }
     const { mspId, enrollmentId, role, identityId } = cert;
-    Object.assign(seen, { mspId, enrollmentId, role, identityId });
+    Object.assign(seen, { certificate: cert.cert, mspId, enrollmentId, role, identityId });
     const nowSeconds = Math.floor(nowMs / 1000);
     const claims = this.parse(parsed, this.audience(), nowSeconds);
     seen.claims = claims;
