@@ -10,7 +10,6 @@ import { randomInt } from 'node:crypto';
 import t from 'tap';
 import {
   GatewayClient,
-  GatewayProblem,
   Wallet,
   enrolByActivation,
   evaluateTransaction,
@@ -25,6 +24,7 @@ import { demoPatients } from '../demo/seed/population.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { call, login as passwordLogin, ok, type Json } from '../demo/json-client.js';
 import { hospital, loadNetwork, peerQuery, uniqueName } from './network.js';
+import { refusal, watchedClient } from '../test/support/device.js';
 
 const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -97,12 +97,7 @@ t.test('a patient whose key never leaves the device consents on Fabric', async (
   t.equal((await submitTransaction(other, signerFor(again), intentFor(again, 'Relationship', 'grant', [rel, victorId, grant]))).status, 'VALID', 'and signs a valid transaction');
 
   // Sealed: the relay sees ciphertext, the device the records with the ledger's hash.
-  const relayed: string[] = [];
-  const watched = new GatewayClient(h1, async (input, init) => {
-    const res = await fetch(input, init);
-    if (String(input).endsWith('/records/relay')) relayed.push(await res.clone().text());
-    return res;
-  });
+  const { client: watched, relayed } = watchedClient(h1);
   await login(me, watched);
   const fetched = await fetchRecords(watched, me, { relationshipId: rel, category: 'Observation' });
   t.equal(relayed[0]!.split('.').length, 5, 'a JWE at the relay');
@@ -110,12 +105,3 @@ t.test('a patient whose key never leaves the device consents on Fabric', async (
   t.equal(fetched.check.matches, true, "the device's hash of the records matches the ledger pointer");
 });
 
-async function refusal(call: Promise<unknown>): Promise<{ status: number; code: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof GatewayProblem) return { status: error.status, code: error.code };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}

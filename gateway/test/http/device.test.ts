@@ -14,7 +14,6 @@ import t from 'tap';
 import * as x509 from '@peculiar/x509';
 import {
   GatewayClient,
-  GatewayProblem,
   OfflineSigner,
   Wallet,
   derivePath,
@@ -33,6 +32,7 @@ import {
 } from '@medrec/client';
 import { demoPatients } from '../../demo/seed/population.js';
 import { api, isoIn, login as passwordLogin, removeDir, startTestSystem, type Json } from './support.js';
+import { refusal, watchedClient } from '../support/device.js';
 
 t.setTimeout(240_000);
 
@@ -61,16 +61,6 @@ async function issue(externalId = `SYN-DEV-${String(++n).padStart(6, '0')}`, use
   return res.json;
 }
 
-/** The problem code a client call was refused with. */
-async function refusal(call: Promise<unknown>): Promise<{ status: number; code: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof GatewayProblem) return { status: error.status, code: error.code };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** Every representation of a P-256 private key a leak could take: raw scalar (hex, base64, base64url), PKCS#8 PEM body. */
 function keyForms(secret: Uint8Array): string[] {
@@ -149,13 +139,8 @@ t.test('the patient accepts, grants and revokes with signatures made on the devi
 });
 
 t.test('a fetched answer is ciphertext at the relay and plaintext with the ledger hash on the device', async (t) => {
-  const relayed: string[] = [];
   // What crossed the home gateway: the body of every /records/relay answer, as the relay sent it.
-  const watched = new GatewayClient(h1, async (input, init) => {
-    const res = await fetch(input, init);
-    if (String(input).endsWith('/records/relay')) relayed.push(await res.clone().text());
-    return res;
-  });
+  const { client: watched, relayed } = watchedClient(h1);
   await login(me, watched);
   const fetched = await fetchRecords(watched, me, { relationshipId: rel, category: 'Observation' });
   t.equal(relayed.length, 1);

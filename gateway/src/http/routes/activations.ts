@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HospitalRuntime } from '../runtime.js';
-import { ActivationCode, Csr, ParticipantId, Password, problems } from '../schemas.js';
+import { ActivationCode, Csr, DeviceJws, ParticipantId, Password, problems } from '../schemas.js';
 
 const Info = {
   mspId: Type.String(),
@@ -10,11 +10,23 @@ const Info = {
   expiresAt: Type.String(),
 };
 
+/** A person's enrolment as the device keeps it: who they are on the ledger, their certificate and where it is valid. */
+const Enrolled = Type.Object({
+  ...Info,
+  expiresAt: Type.Optional(Type.String()),
+  participantId: ParticipantId,
+  identityId: Type.String(),
+  certificate: Type.String(),
+  caCertificates: Type.Array(Type.String()),
+  channel: Type.String(),
+  chaincode: Type.String(),
+});
+
 /**
  * The person's side of an activation (no session: the code is the credential). Both routes are
  * rate-limited per address; a code is single use, so of parallel redemptions one wins.
  */
-export const activationRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { activations, hospital, settings }) => {
+export const activationRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { activations, devices, hospital, settings }) => {
   app.post(
     '/device/activations/inspect',
     {
@@ -46,24 +58,31 @@ export const activationRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = asyn
           Type.Object({ code: ActivationCode, password: Password }, { additionalProperties: false }),
           Type.Object({ code: ActivationCode, csr: Csr }, { additionalProperties: false }),
         ]),
-        response: {
-          201: Type.Object({
-            ...Info,
-            participantId: ParticipantId,
-            identityId: Type.String(),
-            certificate: Type.String(),
-            caCertificates: Type.Array(Type.String()),
-            channel: Type.String(),
-            chaincode: Type.String(),
-          }),
-          ...problems(400, 404, 409, 410, 429, 503),
-        },
+        response: { 201: Enrolled, ...problems(400, 404, 409, 410, 429, 503) },
       },
     },
     async (request, reply) => {
       const { body } = request;
       const redeemed = 'csr' in body ? await activations.redeemWithCsr(body.code, body.csr) : await activations.redeem(body.code, body.password);
-      return reply.code(201).send({ ...redeemed, caCertificates: await activations.trustAnchors(), channel: settings.channel, chaincode: settings.chaincode, mspId: hospital.mspId });
+      return reply.code(201).send(await enrolled(redeemed));
     },
   );
+
+  app.post(
+    '/device/certificates/lookup',
+    {
+      config: { limit: 'activation' },
+      schema: {
+        tags: ['activation'],
+        summary: 'A recovered device asks for the certificate of its re-derived key (a JWS of typ medrec-recover+jws with the key as jwk)',
+        body: Type.Object({ jws: DeviceJws }, { additionalProperties: false }),
+        response: { 200: Enrolled, ...problems(400, 401, 404, 429) },
+      },
+    },
+    async (request) => enrolled(await devices.lookup(request.body.jws)),
+  );
+
+  async function enrolled<T extends { username: string; enrollmentId: string; role: string; participantId: string; identityId: string; certificate: string }>(who: T) {
+    return { ...who, mspId: hospital.mspId, caCertificates: await activations.trustAnchors(), channel: settings.channel, chaincode: settings.chaincode };
+  }
 };

@@ -1,9 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest, notFound } from '../../services/problem.js';
 import type { HospitalRuntime } from '../runtime.js';
-import { ParticipantId, SECURED, problems } from '../schemas.js';
+import { DeviceJws, SECURED, problems } from '../schemas.js';
 
-const Jws = Type.String({ minLength: 1, maxLength: 16_384, description: 'compact ES256 JWS signed by the device key' });
 const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 200_000 });
 const Signature = Type.Object({ signature: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', minLength: 1, maxLength: 200, description: 'DER ECDSA P-256, low S, standard base64' }) }, { additionalProperties: false });
 const TxId = Type.String({ pattern: '^[0-9a-f]{64}$' });
@@ -17,12 +16,12 @@ const signatureOf = (text: string) => {
 };
 
 /**
- * Device-held keys (docs/device-keys.md): a device's login and certificate lookup, and the
+ * Device-held keys (docs/device-keys.md): a device's login, and the
  * offline-signing steps of every transaction it makes. No route here ever receives a private key.
  */
 export const deviceRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
   app,
-  { devices, offline, activations, ledger, hospital, settings },
+  { devices, offline, ledger },
 ) => {
   app.post(
     '/auth/device',
@@ -32,7 +31,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
         tags: ['sessions'],
         summary: 'Log in with your device key: a JWS of typ medrec-login+jws carrying your certificate (x5c)',
         description: 'The session holds your certificate only; transactions are signed on the device through /tx/prepare.',
-        body: Type.Object({ jws: Jws }, { additionalProperties: false }),
+        body: Type.Object({ jws: DeviceJws }, { additionalProperties: false }),
         response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String(), expiresIn: Type.Integer() }), ...problems(400, 401, 429) },
       },
     },
@@ -40,48 +39,6 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
       const { user, creator } = await devices.login(request.body.jws);
       const session = await app.startSession(user, creator);
       return { ...session, expiresIn: Math.max(0, Math.round((Date.parse(session.expiresAt) - Date.now()) / 1000)) };
-    },
-  );
-
-  app.post(
-    '/device/certificates/lookup',
-    {
-      config: { limit: 'activation' },
-      schema: {
-        tags: ['activation'],
-        summary: 'A recovered device asks for the certificate of its re-derived key (a JWS of typ medrec-recover+jws with the key as jwk)',
-        body: Type.Object({ jws: Jws }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            mspId: Type.String(),
-            username: Type.String(),
-            enrollmentId: Type.String(),
-            role: Type.String(),
-            participantId: ParticipantId,
-            identityId: Type.String(),
-            certificate: Type.String(),
-            caCertificates: Type.Array(Type.String()),
-            channel: Type.String(),
-            chaincode: Type.String(),
-          }),
-          ...problems(400, 401, 404, 429),
-        },
-      },
-    },
-    async (request) => {
-      const found = await devices.lookup(request.body.jws);
-      return {
-        mspId: hospital.mspId,
-        username: found.username,
-        enrollmentId: found.enrollmentId,
-        role: found.role,
-        participantId: found.participantId,
-        identityId: found.identityId,
-        certificate: found.certificate,
-        caCertificates: await activations.trustAnchors(),
-        channel: settings.channel,
-        chaincode: settings.chaincode,
-      };
     },
   );
 
