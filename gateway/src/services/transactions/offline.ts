@@ -161,11 +161,6 @@ export class OfflineTransactions {
     }
   }
 
-  /** Forgets a session's pending transactions (it ended). */
-  forget(owner: string): void {
-    for (const [txId, entry] of this.pending) if (entry.owner === owner) this.pending.delete(txId);
-  }
-
   get size(): number {
     return this.pending.size;
   }
