@@ -5,6 +5,7 @@ import { isSubsetted } from '../src/services/records/records.js';
 import { leaked, withheld } from '../test/ehr/leaks.js';
 import { collectAnswers, startSystem, type CollectedAnswer } from './support/answers.js';
 import { Hl7Validator, type ValidationResult } from './support/hl7-validator.js';
+import { tallyWarnings } from './support/tally.js';
 
 /**
  * Issue 13: every answer the gatekeeper gives — each category's complete answer and viewers' field
@@ -123,20 +124,13 @@ t.test('the HL7 validator reports 0 errors on every Bundle and every resource', 
   let errors = 0;
   let bundleErrors = 0;
   const failedAnswers = new Set<string>();
-  const warnings = new Map<string, { count: number; example: string }>();
+  const warnings = tallyWarnings(results);
   const errorKinds = new Map<string, number>();
   results.forEach((r: ValidationResult, i) => {
     const item = all[i]!;
     errors += r.errors;
     if (item.id.endsWith(' Bundle')) bundleErrors += r.errors;
     if (r.errors > 0) for (const a of item.answers) failedAnswers.add(a.label);
-    for (const issue of r.issues.filter((x) => x.severity === 'warning')) {
-      const system = /can't be validated: (\S+)/.exec(issue.message)?.[1];
-      const kind = system ? `${issue.messageId} ${system}` : issue.messageId;
-      const seen = warnings.get(kind) ?? { count: 0, example: issue.message };
-      seen.count++;
-      warnings.set(kind, seen);
-    }
     for (const issue of r.issues.filter((x) => x.severity !== 'warning')) errorKinds.set(issue.messageId, (errorKinds.get(issue.messageId) ?? 0) + 1);
     const list = r.issues.filter((x) => x.severity !== 'warning').map((x) => `${x.location}: ${x.message}`);
     t.equal(r.errors, 0, `${item.id}: 0 errors`, { errors: list.slice(0, 12) });

@@ -13,7 +13,9 @@ import { auditorRoutes } from './routes/auditor.js';
 import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/device.js';
+import fhirRoutes from './routes/fhir.js';
 import gatekeeper from './routes/gatekeeper.js';
+import gatekeeperAudit from './routes/gatekeeper-audit.js';
 import { grantRoutes } from './routes/grants.js';
 import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -55,6 +57,8 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   app.addHook('onClose', async () => feed.stop());
 
   await app.register(gatekeeper, { runtime });
+  await app.register(gatekeeperAudit, { runtime });
+  await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
   for (const routes of [activationRoutes, deviceRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes]) {
     await app.register(routes, runtime);

@@ -28,7 +28,7 @@ export const LoginThrottleSchema = Type.Object(
 );
 
 const LimitSchema = Type.Object({ max: Positive, windowSeconds: Positive }, { additionalProperties: false });
-const LIMIT_NAMES = ['unauthenticated', 'login', 'activation', 'resolve', 'gatekeeperUnverified', 'gatekeeperCertificate'] as const;
+const LIMIT_NAMES = ['unauthenticated', 'login', 'activation', 'resolve', 'gatekeeperUnverified', 'gatekeeperCertificate', 'gatekeeperAudit'] as const;
 export const RateLimitsSchema = Type.Object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, LimitSchema])) as Record<(typeof LIMIT_NAMES)[number], typeof LimitSchema>, {
   additionalProperties: false,
 });

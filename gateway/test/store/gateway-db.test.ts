@@ -10,7 +10,7 @@ import { AccountStore } from '../../src/services/accounts/accounts.js';
 import { AuditLog } from '../../src/services/audit/log.js';
 import { NotificationStore } from '../../src/services/notifications/store.js';
 import { PatientLinks } from '../../src/services/relationships/links.js';
-import { openGatewayDb, SCHEMA_VERSION } from '../../src/services/store/gateway-db.js';
+import { MIGRATIONS, openGatewayDb, SCHEMA_VERSION } from '../../src/services/store/gateway-db.js';
 
 /** The tables exactly as the unversioned gateway (before this change) created them, with some data. */
 const UNVERSIONED = `
@@ -53,6 +53,22 @@ t.test('a gateway.db from before versioning migrates at open and keeps its data'
   const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").pluck().all();
   t.same(triggers, ['audit_log_no_delete', 'audit_log_no_update'], 'the audit guard the old file lacked is added');
   t.throws(() => db.exec("INSERT INTO audit_log (seq, at, decision, status, prev_hash, hash) VALUES (1, 'x', 'D', 200, 'p', 'h'); DELETE FROM audit_log"), /append-only/);
+});
+
+t.test("a gateway.db at the previous version (3: activations) gets the audit search indexes, rows kept", async (t) => {
+  const file = join(t.testdir(), 'gateway.db');
+  const old = new Database(file);
+  old.exec(UNVERSIONED);
+  for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
+  old.pragma('user_version = 3');
+  old.close();
+
+  const db = openGatewayDb(file);
+  t.teardown(() => db.close());
+  t.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL ORDER BY name").pluck().all();
+  t.same(indexes, ['audit_log_exp', 'audit_log_relationship', 'audit_log_requester']);
+  t.equal(new PatientLinks(db).get('a'.repeat(64)), 'H1-000100', 'patient links kept');
 });
 
 t.test('a fresh gateway.db gets the whole schema; opening again changes nothing', async (t) => {

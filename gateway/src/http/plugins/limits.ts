@@ -27,6 +27,8 @@ export interface RateLimits {
   gatekeeperUnverified: Limit;
   /** Gatekeeper requests signed with a valid certificate, per certificate identity. */
   gatekeeperCertificate: Limit;
+  /** Signed audit queries (POST /gatekeeper/audit) with a valid certificate, per certificate identity. */
+  gatekeeperAudit: Limit;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -36,6 +38,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   resolve: { max: 60, windowSeconds: 60 },
   gatekeeperUnverified: { max: 60, windowSeconds: 60 },
   gatekeeperCertificate: { max: 600, windowSeconds: 60 },
+  // A patient's "who looked" page asks each holding gatekeeper once per page; auditors page through logs.
+  gatekeeperAudit: { max: 120, windowSeconds: 60 },
 };
 
 export type LimitName = keyof RateLimits;
@@ -61,7 +65,7 @@ declare module 'fastify' {
  * are limited per client address before any route work (`request.ip`: behind a reverse proxy set
  * Fastify's trustProxy so it is the client's); routes that check secrets have their own tighter
  * limit; the gatekeeper limits unverified requests per address and verified ones per certificate
- * itself (routes/gatekeeper.ts). Every 429 is counted in `medrec_rate_limited_total{limit}`.
+ * itself (routes/gatekeeper.ts, routes/gatekeeper-audit.ts). Every 429 is counted in `medrec_rate_limited_total{limit}`.
  */
 async function limits(app: FastifyInstance, options: { limits: RateLimits }): Promise<void> {
   await app.register(fastifyRateLimit, { global: false });

@@ -1,7 +1,6 @@
 import type { Category } from '@medrec/chaincode/domain';
 import { Type } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter } from 'prom-client';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuditAnchorer } from '../../services/audit/anchor.js';
 import type { AuditEntry } from '../../services/audit/record.js';
 import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/answer.js';
@@ -15,7 +14,8 @@ import { Problem } from '../../services/problem.js';
 import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gatekeeper-schemas.js';
 import { Problem as ProblemSchema } from '../schemas.js';
 import type {} from '../plugins/sessions.js';
-import { sendProblem, toProblem } from '../plugins/errors.js';
+import { gatekeeperRefusals } from '../gatekeeper-refusals.js';
+import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 
 export interface GatekeeperOptions {
@@ -71,40 +71,11 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     await audit.append(entry);
   };
 
-  const unaudited = new Counter({
-    name: 'medrec_gatekeeper_unaudited_refusals_total',
-    help: 'Gatekeeper refusals of requests not signed with a valid channel certificate (or rate-limited): counted here, not audited',
-    labelNames: ['code'] as const,
-    registers: [app.metricsRegistry],
+  const refuse = gatekeeperRefusals(app, {
+    route: 'query',
+    verified: (request) => proven.get(request)?.identityId !== undefined,
+    audit: (request, problem) => audited(request, problem.code, problem.status, null),
   });
-
-  /**
-   * Every answer to a request signed with a valid certificate of the channel is durably audited
-   * (served or refused). Refusals of anything else — malformed bodies, unknown, expired or revoked
-   * certificates, bad signatures — and every 429 are only counted, so no caller without a valid
-   * certificate can grow the audit log, or the ledger through its anchors; unverified requests also
-   * use up their address's budget, so a flood is cut off at the door.
-   */
-  const refuse = async (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const problem =
-      (err as FastifyError).validation !== undefined
-        ? new Problem(400, 'MALFORMED_REQUEST', 'the body must be one compact JWS')
-        : toProblem(err);
-    if (problem.status >= 500) request.log.error({ err, code: problem.code }, 'gatekeeper request failed');
-    const verified = proven.get(request)?.identityId !== undefined;
-    if (!verified || problem.code === 'RATE_LIMITED') {
-      unaudited.inc({ code: problem.code });
-      if (!verified && problem.code !== 'RATE_LIMITED') await app.rateLimited('gatekeeperUnverified', request).catch(() => undefined);
-      return sendProblem(reply, request, problem);
-    }
-    try {
-      await audited(request, problem.code, problem.status, null);
-    } catch (auditErr) {
-      request.log.error({ err: auditErr }, 'audit log write failed');
-      return sendProblem(reply, request, new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written'));
-    }
-    return sendProblem(reply, request, problem);
-  };
 
   // Its own scope: the only body this route parses is a compact JWS; JSON and the rest get 415.
   await app.register(async (scope) => {
@@ -163,9 +134,8 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
       },
     },
     async (request) => {
-      const signer = await app.signerFor(request);
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(runtime.client, signer, request.user.identityId, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+      return fetchRecords(runtime.client, await requesterKeys(app, request), request.user.identityId, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
     },
   );
 

@@ -13,7 +13,7 @@ import type { TrustStore } from '../../pki/trust-store.js';
 import type { Creator } from '../../ports/ledger.js';
 import { parseProofClaims, type ProofClaims } from '../gatekeeper/claims.js';
 import { ReplayCache } from '../gatekeeper/replay.js';
-import { RequestVerifier } from '../gatekeeper/signed-request.js';
+import { RequestVerifier, type TokenKind } from '../gatekeeper/signed-request.js';
 import { badRequest, notFound, unauthorized } from '../problem.js';
 import type { AccountStore, DeviceIdentity } from './accounts.js';
 import type { SessionUser } from './login.js';
@@ -26,20 +26,23 @@ export interface DeviceAuthDeps {
   audience: () => string;
 }
 
+/** A device's login token: the gatekeeper's rules, its own typ. */
+const DEVICE_LOGIN: TokenKind<ProofClaims> = { typ: LOGIN_TYP, parse: parseProofClaims };
+
 /** SHA-256 of a public key's SubjectPublicKeyInfo DER, hex: how device identities are found by key. */
 export const keyHash = (spki: Buffer) => createHash('sha256').update(spki).digest('hex');
 
 export class DeviceAuth {
   private readonly replay = new ReplayCache();
-  private readonly logins: RequestVerifier<ProofClaims>;
+  private readonly logins: RequestVerifier;
 
   constructor(private readonly deps: DeviceAuthDeps) {
-    this.logins = new RequestVerifier(deps.trust, this.replay, deps.audience, { typ: LOGIN_TYP, parse: parseProofClaims });
+    this.logins = new RequestVerifier(deps.trust, this.replay, deps.audience);
   }
 
   /** A session for the device identity that signed `jws`; 401 for anything but a live certificate of this hospital's device identity. */
   async login(jws: string): Promise<{ user: SessionUser; creator: Creator }> {
-    const verified = await this.logins.verify(jws);
+    const verified = await this.logins.verifyToken(jws, DEVICE_LOGIN);
     const identity = verified.mspId === this.deps.mspId ? this.deps.accounts.device(verified.enrollmentId) : undefined;
     if (!identity || !new X509Certificate(identity.certificate).raw.equals(verified.certificate.raw)) {
       throw unauthorized('DEVICE_UNKNOWN', 'this certificate is not a device identity of this hospital');

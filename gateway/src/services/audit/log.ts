@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { AUDIT_GUARDS, migrate } from '../store/gateway-db.js';
 import { GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord } from './record.js';
+import { auditSearchSql, type AuditFilter } from './search.js';
 import type { WriterReply, WriterRequest } from './writer.js';
 
 export interface ChainHead {
@@ -119,6 +120,12 @@ export class AuditLog {
       .prepare('SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?')
       .all(fromSeq, limit) as Row[];
     return rows.map(fromRow);
+  }
+
+  /** Records matching a filter, newest first (./search.ts). */
+  search(filter: AuditFilter): AuditRecord[] {
+    const { sql, params } = auditSearchSql(filter);
+    return (this.db.prepare(sql).all(...params) as Row[]).map(fromRow);
   }
 
   /** Recomputes the whole chain: an edited row breaks its own hash, a deleted one leaves a gap and a broken link. */

@@ -46,13 +46,34 @@ export function parseClaims(payload: unknown, audience: string, nowSeconds: numb
   if (!isCategory(cat)) throw badRequest('UNKNOWN_CATEGORY', 'cat must be one of the FHIR record categories');
   if (!fields.every((f) => isField(cat, f))) throw badRequest('UNKNOWN_FIELD', `fields must be ${cat} elements`);
   if (new Set(fields).size !== fields.length) throw invalid('fields names an element twice');
+  return { rel, cat, fields: fields as string[], ...checkEnvelope({ aud, iat: iat as number, exp: exp as number, jti }, audience, nowSeconds) };
+}
+
+/** What every signed gatekeeper token carries besides its own claims. */
+export interface Envelope {
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+/**
+ * The checks every kind of signed gatekeeper token shares, made after its own claims' shape and names
+ * (types already checked): the jti's form, the audience, the lifetime and the time.
+ */
+export function checkEnvelope({ aud, iat, exp, jti }: Envelope, audience: string, nowSeconds: number): Envelope {
   if (!JTI.test(jti)) throw invalid('jti must be 16-64 URL-safe characters');
-  checkTime(aud, audience, iat as number, exp as number, nowSeconds);
-  return { rel, cat, fields: fields as string[], aud, iat: iat as number, exp: exp as number, jti };
+  if (aud !== audience) throw unauthorized('AUDIENCE_MISMATCH', 'the request was made for another gatekeeper');
+  if (exp <= iat || exp - iat > MAX_LIFETIME_SECONDS) {
+    throw badRequest('LIFETIME_TOO_LONG', `a request may live at most ${MAX_LIFETIME_SECONDS} seconds`);
+  }
+  if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw unauthorized('REQUEST_NOT_YET_VALID', 'iat is in the future');
+  if (exp <= nowSeconds) throw unauthorized('REQUEST_EXPIRED', 'the signed request has expired');
+  return { aud, iat, exp, jti };
 }
 
 /** A device's proof of its key (login, certificate lookup): exactly `{aud, iat, exp, jti}`. */
-export type ProofClaims = Pick<RequestClaims, 'aud' | 'iat' | 'exp' | 'jti'>;
+export type ProofClaims = Envelope;
 
 /** parseClaims' rules for the claims a device login or certificate lookup carries. */
 export function parseProofClaims(payload: unknown, audience: string, nowSeconds: number): ProofClaims {
@@ -62,16 +83,5 @@ export function parseProofClaims(payload: unknown, audience: string, nowSeconds:
   const { aud, iat, exp, jti } = p;
   if (typeof aud !== 'string' || typeof jti !== 'string') throw invalid('aud and jti must be strings');
   if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) throw invalid('iat and exp must be integer seconds');
-  if (!JTI.test(jti)) throw invalid('jti must be 16-64 URL-safe characters');
-  checkTime(aud, audience, iat as number, exp as number, nowSeconds);
-  return { aud, iat: iat as number, exp: exp as number, jti };
-}
-
-function checkTime(aud: string, audience: string, issued: number, expires: number, nowSeconds: number): void {
-  if (aud !== audience) throw unauthorized('AUDIENCE_MISMATCH', 'the request was made for another gatekeeper');
-  if (expires <= issued || expires - issued > MAX_LIFETIME_SECONDS) {
-    throw badRequest('LIFETIME_TOO_LONG', `a request may live at most ${MAX_LIFETIME_SECONDS} seconds`);
-  }
-  if (issued > nowSeconds + CLOCK_SKEW_SECONDS) throw unauthorized('REQUEST_NOT_YET_VALID', 'iat is in the future');
-  if (expires <= nowSeconds) throw unauthorized('REQUEST_EXPIRED', 'the signed request has expired');
+  return checkEnvelope({ aud, iat: iat as number, exp: exp as number, jti }, audience, nowSeconds);
 }

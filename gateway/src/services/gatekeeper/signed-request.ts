@@ -19,26 +19,38 @@ export interface RequestSpec {
   aud: string;
 }
 
-/** Signs a gatekeeper request with the requester's own enrolled key, carrying their certificate. */
-export async function signRequest(
-  signer: Signer,
-  spec: RequestSpec,
-  options: { nowSeconds?: number; lifetimeSeconds?: number; jti?: string } = {},
-): Promise<string> {
+export interface SignOptions {
+  nowSeconds?: number;
+  lifetimeSeconds?: number;
+  jti?: string;
+}
+
+/** `iat`, `exp` and a fresh `jti` for a short-lived signed request. */
+export function freshClaims(options: SignOptions = {}): { iat: number; exp: number; jti: string } {
   const iat = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const claims: RequestClaims = {
-    ...spec,
+  return {
     iat,
     exp: iat + (options.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS),
     jti: options.jti ?? randomBytes(18).toString('base64url'),
   };
+}
+
+/** A compact ES256 JWS of `claims` with header `{alg, typ, x5c: [the signer's certificate]}`. */
+export async function signJws(signer: Signer, typ: string, claims: object): Promise<string> {
   const der = new X509Certificate(signer.certificate).raw.toString('base64');
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: 'ES256', typ: REQUEST_TYP, x5c: [der] })
+    .setProtectedHeader({ alg: 'ES256', typ, x5c: [der] })
     .sign(createPrivateKey(signer.privateKey));
 }
 
-export interface VerifiedRequest<C = RequestClaims> {
+/** Signs a gatekeeper request with the requester's own enrolled key, carrying their certificate. */
+export async function signRequest(signer: Signer, spec: RequestSpec, options: SignOptions = {}): Promise<string> {
+  const claims: RequestClaims = { ...spec, ...freshClaims(options) };
+  return signJws(signer, REQUEST_TYP, claims);
+}
+
+/** A verified signed token of any kind the gatekeeper accepts: who signed it, and its checked claims. */
+export interface VerifiedToken<C> {
   claims: C;
   /** the certificate of x5c[0], which verified the signature */
   certificate: X509Certificate;
@@ -48,6 +60,17 @@ export interface VerifiedRequest<C = RequestClaims> {
   /** identityId(mspId, enrollmentId): the iid the ledger decides for */
   identityId: string;
 }
+
+export type VerifiedRequest = VerifiedToken<RequestClaims>;
+
+/** One kind of signed token: its `typ`, and the pure check of its claims (shape, allowlists, audience, time). */
+export interface TokenKind<C extends { jti: string; exp: number }> {
+  typ: string;
+  parse(payload: unknown, audience: string, nowSeconds: number): C;
+}
+
+/** The data request: `{rel, cat, fields, aud, iat, exp, jti}` (claims.ts). */
+export const DATA_REQUEST: TokenKind<RequestClaims> = { typ: REQUEST_TYP, parse: parseClaims };
 
 interface KnownCertificate {
   cert: X509Certificate;
@@ -71,30 +94,33 @@ const MAX_X5C_CHARS = 8_192;
  * the claims' shape, audience and lifetime, and finally a never-seen jti. Chain verification is
  * cached per certificate (validity is still checked on every request); the signature never is.
  */
-export class RequestVerifier<C extends { jti: string; exp: number } = RequestClaims> {
+export class RequestVerifier {
   private readonly known = new Map<string, KnownCertificate>();
-  private readonly typ: string;
-  private readonly parse: (payload: unknown, audience: string, nowSeconds: number) => C;
 
-  /** `format`: another JWS of the same rules (a device login), with its own typ and claims. */
   constructor(
     private readonly trust: TrustStore,
     private readonly replay: ReplayCache,
     private readonly audience: () => string,
-    format?: { typ: string; parse: (payload: unknown, audience: string, nowSeconds: number) => C },
-  ) {
-    this.typ = format?.typ ?? REQUEST_TYP;
-    this.parse = format?.parse ?? (parseClaims as unknown as (payload: unknown, audience: string, nowSeconds: number) => C);
-  }
+  ) {}
 
   /**
    * `seen` is filled in as far as verification gets (who, once the signature holds; what, once the
    * claims are valid), so a refusal can still be audited with whatever was proven.
    */
-  async verify(jws: string, seen: Partial<VerifiedRequest<C>> = {}, nowMs = Date.now()): Promise<VerifiedRequest<C>> {
+  async verify(jws: string, seen: Partial<VerifiedRequest> = {}, nowMs = Date.now()): Promise<VerifiedRequest> {
+    return this.verifyToken(jws, DATA_REQUEST, seen, nowMs);
+  }
+
+  /** The same checks for another kind of signed token (its own `typ`, so no token passes for another kind). */
+  async verifyToken<C extends { jti: string; exp: number }>(
+    jws: string,
+    kind: TokenKind<C>,
+    seen: Partial<VerifiedToken<C>> = {},
+    nowMs = Date.now(),
+  ): Promise<VerifiedToken<C>> {
     const header = protectedHeader(jws);
     if (header['alg'] !== 'ES256') throw unauthorized('ALG_NOT_ALLOWED', 'gatekeeper requests must be signed with ES256');
-    if (header['typ'] !== this.typ) throw badRequest('MALFORMED_REQUEST', `typ must be ${this.typ}`);
+    if (header['typ'] !== kind.typ) throw badRequest('MALFORMED_REQUEST', `typ must be ${kind.typ}`);
     const x5c = header['x5c'];
     if (!Array.isArray(x5c) || typeof x5c[0] !== 'string' || x5c[0].length > MAX_X5C_CHARS) {
       throw badRequest('MALFORMED_REQUEST', "x5c must hold the requester's certificate");
@@ -124,7 +150,7 @@ export class RequestVerifier<C extends { jti: string; exp: number } = RequestCla
     const { mspId, enrollmentId, role, identityId } = cert;
     Object.assign(seen, { certificate: cert.cert, mspId, enrollmentId, role, identityId });
     const nowSeconds = Math.floor(nowMs / 1000);
-    const claims = this.parse(parsed, this.audience(), nowSeconds);
+    const claims = kind.parse(parsed, this.audience(), nowSeconds);
     seen.claims = claims;
     if (!this.replay.claim(identityId, claims.jti, claims.exp, nowSeconds)) {
       throw unauthorized('REPLAYED_REQUEST', 'this signed request was already used');

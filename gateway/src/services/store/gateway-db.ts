@@ -92,7 +92,10 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL CHECK (state IN ('issued', 'redeeming', 'used', 'failed')),
     used_at TEXT
   ) STRICT;`,
-  // 4: identities whose key is on the person's device (issue 10): a certificate, never a key.
+  // 4: audit searches by relationship (a patient's "who looked") and by requester (auditors), newest first.
+  `CREATE INDEX IF NOT EXISTS audit_log_relationship ON audit_log (relationship_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_log_requester ON audit_log (requester, seq);`,
+  // 5: identities whose key is on the person's device (issue 10): a certificate, never a key.
   `CREATE TABLE IF NOT EXISTS device_identities (
     enrollment_id TEXT PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
