@@ -4,17 +4,18 @@
  * signing, fetch sealed records and check them.
  */
 import { CompactSign } from 'jose';
-import { utf8ToBytes } from './bytes.js';
+import { utf8, utf8ToBytes } from './bytes.js';
 import { WalletError } from './errors.js';
 import { OfflineSigner, type TransactionIntent } from './fabric/offline-signer.js';
 import { freshClaims, signJws, signRequest } from './gatekeeper/request.js';
 import { checkRecords, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
 import { openSealedAnswer } from './gatekeeper/sealed.js';
+import { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
 import type { ActivationResult, GatewayClient, Session } from './http/gateway-client.js';
+import type { RelationshipView } from './http/views.js';
 import type { Wallet, WalletIdentity } from './wallet.js';
 
-export const LOGIN_TYP = 'medrec-login+jws';
-export const RECOVER_TYP = 'medrec-recover+jws';
+export { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
 
 function enrollmentOf(result: ActivationResult) {
   return {
@@ -111,7 +112,11 @@ export async function fetchRecords(
   identity: WalletIdentity,
   request: { relationshipId: string; category: string; fields?: string[] },
 ): Promise<FetchedRecords> {
-  const view = await client.relationship(request.relationshipId);
+  // A device-signed read: the gateway holds no key to read as this person, and its relay forwards
+  // only to the endpoint the ledger gave this session for the relationship.
+  const view = JSON.parse(
+    utf8(await evaluateTransaction(client, signerFor(identity), intentFor(identity, 'Relationship', 'get', [request.relationshipId]))),
+  ) as RelationshipView;
   const gatekeeper = new URL(view.endpoint).origin;
   const { jws, claims } = await signRequest(identity.key, identity.enrolled().certificate, {
     rel: request.relationshipId,

@@ -11,7 +11,9 @@
  * its signature and chain checks, the replay cache, the ledger's access decision, the SQL read,
  * hashing, projection and a durable audit record (fsync; group-committed). The server's CPU per
  * request (all its threads, process.cpuUsage) is reported beside the rates: it is less sensitive to
- * other tenants than throughput.
+ * other tenants than throughput. Each round also runs a third window of the same gatekeeper requests
+ * asking for answers sealed to the requester's key (`Accept: application/jose`, issue 10):
+ * `sealed_ratio` is the median of the rounds' sealed / plain gatekeeper rates.
  */
 // The gateway's own setting (main.ts): fabric-shim at WARNING, not the INFO a bare process gets.
 import '../src/system/quiet-chaincode.js';
@@ -104,7 +106,7 @@ interface Load {
 }
 
 interface Window {
-  side: 'baseline' | 'gatekeeper';
+  side: 'baseline' | 'gatekeeper' | 'sealed';
   rps: number;
   cpuUs: number;
   latencies: number[];
@@ -145,7 +147,7 @@ async function window(child: ChildProcess, side: Window['side'], url: string, lo
       {
         url,
         method: 'POST',
-        headers: { 'content-type': JOSE_MEDIA_TYPE },
+        headers: { 'content-type': JOSE_MEDIA_TYPE, accept: side === 'sealed' ? JOSE_MEDIA_TYPE : 'application/json' },
         body: load[0]!.body,
         connections: CONNECTIONS,
         duration: seconds,
@@ -166,7 +168,7 @@ async function window(child: ChildProcess, side: Window['side'], url: string, lo
   });
   const cpu = (await serverCpuUs(child)) - before;
   const ok = result['2xx'];
-  if (side === 'gatekeeper' && next > load.length) throw new Error('the signed-request pool ran out: a request would have been replayed');
+  if (side !== 'baseline' && next > load.length) throw new Error('the signed-request pool ran out: a request would have been replayed');
   return { side, rps: ok / result.duration, cpuUs: cpu / Math.max(1, result.requests.total), latencies, refused: result.non2xx, errors: result.errors };
 }
 
@@ -190,20 +192,29 @@ async function main(): Promise<void> {
   const probe = await window(child, 'gatekeeper', query, warm, 2);
   const poolSize = Math.ceil(probe.rps * WINDOW_S * 2.5) + 2_000;
 
+  // Each round: baseline, gatekeeper and sealed windows, the first rotating; the sealed window has
+  // its own pool (a signed request is single use) of the same requesters' kind.
+  const SIDES: Window['side'][] = ['baseline', 'gatekeeper', 'sealed'];
   const windows: Window[][] = [];
   for (let pair = 0; pair < PAIRS; pair++) {
     const pool = await signedLoad(setup, poolSize);
-    const order: Window['side'][] = pair % 2 === 0 ? ['baseline', 'gatekeeper'] : ['gatekeeper', 'baseline'];
+    const sealedPool = await signedLoad(setup, poolSize);
+    const order = [...SIDES.slice(pair % 3), ...SIDES.slice(0, pair % 3)];
     const done: Window[] = [];
-    for (const side of order) done.push(await window(child, side, side === 'baseline' ? setup.baselineUrl : query, pool, WINDOW_S));
-    windows.push([done.find((w) => w.side === 'baseline')!, done.find((w) => w.side === 'gatekeeper')!]);
+    for (const side of order) {
+      done.push(await window(child, side, side === 'baseline' ? setup.baselineUrl : query, side === 'sealed' ? sealedPool : pool, WINDOW_S));
+    }
+    windows.push(SIDES.map((side) => done.find((w) => w.side === side)!));
   }
   const stopped = (await ask(child, { type: 'stop' })) as Extract<FromChild, { type: 'stopped' }>;
   const loadAfter = load();
 
   const baseline = windows.map((w) => w[0]!);
   const gatekeeper = windows.map((w) => w[1]!);
+  const sealed = windows.map((w) => w[2]!);
   const ratios = windows.map(([b, g]) => g!.rps / b!.rps);
+  const sealedRatios = windows.map(([, g, s]) => s!.rps / g!.rps);
+  const sealedLatency = sealed.flatMap((w) => w.latencies).sort((a, b) => a - b);
   const gkLatency = gatekeeper.flatMap((w) => w.latencies).sort((a, b) => a - b);
   const baseLatency = baseline.flatMap((w) => w.latencies).sort((a, b) => a - b);
   const round = (n: number, d = 0) => Number(n.toFixed(d));
@@ -212,22 +223,23 @@ async function main(): Promise<void> {
   const relationships = new Set(setup.requesters.map((r) => r.rel)).size;
   console.log(`\ngateway bench: ${cpus().length} cores, Node ${process.version}, load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`);
   console.log(
-    `${CONNECTIONS} connections; ${PAIRS} pairs of ${WINDOW_S} s windows, baseline and gatekeeper alternating, the first of each pair rotating; ` +
+    `${CONNECTIONS} connections; ${PAIRS} rounds of ${WINDOW_S} s windows (baseline, gatekeeper, sealed), the first of each round rotating; ` +
       `${setup.requesters.length} certificates (${certificates} distinct) of ${SIZE.relationships + SIZE.viewers} requesters over ${relationships} relationships; ` +
       `${CATEGORY} answers (setup ${setup.setupSeconds.toFixed(0)} s)`,
   );
-  console.log('\npair  first       baseline req/s  gatekeeper req/s  ratio  baseline CPU µs/req  gatekeeper CPU µs/req');
-  windows.forEach(([b, g], i) => {
-    const first = i % 2 === 0 ? 'baseline' : 'gatekeeper';
+  console.log('\nround  first       baseline req/s  gatekeeper req/s  ratio  sealed req/s  sealed ratio  baseline CPU µs/req  gatekeeper CPU µs/req');
+  windows.forEach(([b, g, s], i) => {
+    const first = SIDES[i % 3]!;
     console.log(
-      `${String(i + 1).padStart(4)}  ${first.padEnd(10)}  ${b!.rps.toFixed(0).padStart(14)}  ${g!.rps.toFixed(0).padStart(16)}  ${ratios[i]!.toFixed(3)}  ${b!.cpuUs.toFixed(0).padStart(19)}  ${g!.cpuUs.toFixed(0).padStart(21)}`,
+      `${String(i + 1).padStart(5)}  ${first.padEnd(10)}  ${b!.rps.toFixed(0).padStart(14)}  ${g!.rps.toFixed(0).padStart(16)}  ${ratios[i]!.toFixed(3)}  ${s!.rps.toFixed(0).padStart(12)}  ${sealedRatios[i]!.toFixed(3).padStart(12)}  ${b!.cpuUs.toFixed(0).padStart(19)}  ${g!.cpuUs.toFixed(0).padStart(21)}`,
     );
   });
-  const refused = gatekeeper.reduce((n, w) => n + w.refused + w.errors, 0) + baseline.reduce((n, w) => n + w.refused + w.errors, 0);
+  const refused = windows.flat().reduce((n, w) => n + w.refused + w.errors, 0);
   console.log(
     `\nmedian ratio ${median(ratios).toFixed(3)} (range ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}); ` +
       `gatekeeper p50 ${percentile(gkLatency, 50).toFixed(1)} ms p99 ${percentile(gkLatency, 99).toFixed(1)} ms; ` +
-      `baseline p50 ${percentile(baseLatency, 50).toFixed(1)} ms p99 ${percentile(baseLatency, 99).toFixed(1)} ms`,
+      `baseline p50 ${percentile(baseLatency, 50).toFixed(1)} ms p99 ${percentile(baseLatency, 99).toFixed(1)} ms; ` +
+      `sealed median ratio ${median(sealedRatios).toFixed(3)}, p50 ${percentile(sealedLatency, 50).toFixed(1)} ms p99 ${percentile(sealedLatency, 99).toFixed(1)} ms`,
   );
   console.log(`audit log: ${stopped.auditRecords} records, chain ${stopped.auditOk ? 'intact' : 'BROKEN'}; refused or failed requests: ${refused}`);
   if (refused > 0) console.log('warning: some requests were refused or failed; the figures are not all authorised fetches');
@@ -251,6 +263,10 @@ async function main(): Promise<void> {
       baseline_p99_ms: round(percentile(baseLatency, 99), 2),
       ratio_min: round(Math.min(...ratios), 3),
       ratio_max: round(Math.max(...ratios), 3),
+      sealed_rps: round(median(sealed.map((x) => x.rps))),
+      sealed_ratio: round(median(sealedRatios), 3),
+      sealed_p50_ms: round(percentile(sealedLatency, 50), 2),
+      sealed_p99_ms: round(percentile(sealedLatency, 99), 2),
       pairs: PAIRS,
       certificates,
       relationships,

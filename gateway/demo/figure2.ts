@@ -8,11 +8,15 @@ import { alwaysIncluded } from '../src/services/records/records.js';
 import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
 import { walkResearch } from './research-walk.js';
 import { readSse, type SseEvent } from './sse-client.js';
+import { GatewayClient, Wallet, enrolByActivation, fetchRecords, intentFor, login as deviceLogin, signerFor, submitTransaction } from '@medrec/client';
 import { call, login, ok, type Json } from './json-client.js';
 
 /**
  * `npm run demo`: the white paper's Figure 2 over HTTP, against a fresh two-hospital system in a
  * temporary directory. Every step is a real request to a real gateway; nothing is called in-process.
+ * The patient, dana, holds her own key: her "phone" is @medrec/client in this process, deriving the
+ * key from a recovery phrase, enrolling by CSR and signing every consent itself (issue 10). The
+ * staff (provider, viewer, auditor) keep their keys in their hospital's vault.
  */
 
 let stepNo = 0;
@@ -45,17 +49,23 @@ export async function walkFigure2(): Promise<void> {
     });
     say(`ledger participant ${short(issued.participantId)} (only the keyed hash of the national id is on the ledger); code ${issued.code}, valid until ${issued.expiresAt}`);
 
-    step('dana redeems the code and chooses her own password: only now is her key made, sealed under it');
-    const dana = await ok(h1, 'POST', '/device/activations/redeem', undefined, { code: issued.code, password: 'dana-demo-pass' });
-    say(`certificate enrolled at Hospital 1's CA for ${dana.username}; the registrar never knew her password`);
+    step("dana's phone derives her key from a new 12-word recovery phrase and redeems the code with a CSR");
+    const phrase = Wallet.newPhrase();
+    const wallet = await Wallet.fromPhrase(phrase);
+    const phone = new GatewayClient(h1);
+    const me = await enrolByActivation(wallet, 'h1', phone, issued.code);
+    say(`phrase: ${phrase.split(' ').slice(0, 3).join(' ')} … (shown once; it recovers the key on a new phone)`);
+    say(`Hospital 1's CA certified the phone's P-256 key for ${me.enrolled().enrollmentId}; the key never left the phone`);
 
-    step('dana logs in at Hospital 1 and opens her notification stream (server-sent events)');
-    const danaToken = await login(h1, 'dana', 'dana-demo-pass');
+    step('dana logs in with a token signed by her phone and opens her notification stream (server-sent events)');
+    const session = await deviceLogin(me, phone);
+    const danaToken = session.token;
+    const signer = signerFor(me);
     const stream = await fetch(`${h1}/notifications/stream`, { headers: { authorization: `Bearer ${danaToken}` } });
     const created = new Promise<SseEvent>((resolve, reject) => {
       readSse(stream.body!, (e) => (e.event.startsWith('Relationship') ? (resolve(e), true) : false)).catch(reject);
     });
-    say(`stream open (${stream.headers.get('content-type')})`);
+    say(`stream open (${stream.headers.get('content-type')}); the session holds her certificate, no key`);
 
     step("A provider of Hospital 2 (dr-grey) finds dana's participant id and creates a relationship");
     const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
@@ -69,27 +79,23 @@ export async function walkFigure2(): Promise<void> {
     const data = JSON.parse(event.data) as Json;
     say(`event ${event.event} id=${event.id} (block) relationship ${short(data.relationshipId)} status ${data.status}`);
 
-    step('dana accepts the relationship');
-    const accepted = await ok(h1, 'POST', `/relationships/${rel.relationshipId}/accept`, danaToken);
-    say(`accepted in block ${accepted.blockNumber} (endorsed by Hospital2MSP, the provider's organisation)`);
+    step('dana accepts the relationship: her phone checks and signs the proposal, then the transaction envelope');
+    const accepted = await submitTransaction(phone, signer, intentFor(me, 'Relationship', 'accept', [rel.relationshipId]));
+    say(`accepted: ${accepted.status} in block ${accepted.blockNumber} (tx ${short(accepted.txId)}; endorsed by Hospital2MSP, the provider's organisation)`);
 
-    step("dana fetches her lab results from Hospital 2's gatekeeper and verifies the hash");
-    const mine = await ok(h1, 'POST', '/records/fetch', danaToken, { relationshipId: rel.relationshipId, category: 'Observation' });
-    say(`${mine.bundle.total} Observation resources, decision ${mine.decision}`);
-    say(`ledger hash ${mine.ledgerHash}`);
-    say(`source hash ${mine.sourceHash}  → matches: ${mine.hashMatches}; re-hashed locally: ${mine.check?.matches}`);
+    step("dana's phone fetches her lab results from Hospital 2's gatekeeper, sealed to her key, and verifies the hash");
+    const mine = await fetchRecords(phone, me, { relationshipId: rel.relationshipId, category: 'Observation' });
+    say(`${mine.answer.bundle.total} Observation resources, decision ${mine.answer.decision}; Hospital 1 relayed only a JWE (ECDH-ES, A256GCM)`);
+    say(`ledger hash ${mine.check.ledgerHash}`);
+    say(`phone's hash ${mine.check.localHash}  → matches: ${mine.check.matches}`);
 
     step('dana grants viewer victor (Hospital 1) two fields of her lab results for 7 days');
     const victor = await login(h1, 'victor', 'victor-demo-pass');
     const victorId = (await ok(h1, 'GET', '/me', victor)).participantId as string;
     const validUntil = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    await ok(h1, 'POST', `/relationships/${rel.relationshipId}/grants`, danaToken, {
-      viewerId: victorId,
-      items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }],
-      validUntil,
-      purpose: 'FAMRQT',
-    });
-    say(`granted Observation{code, valueQuantity} until ${validUntil}, purpose FAMRQT`);
+    const grant = { items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil, purpose: 'FAMRQT' };
+    const granted = await submitTransaction(phone, signer, intentFor(me, 'Relationship', 'grant', [rel.relationshipId, victorId, JSON.stringify(grant)]));
+    say(`granted Observation{code, valueQuantity} until ${validUntil}, purpose FAMRQT (signed on the phone, block ${granted.blockNumber})`);
 
     step('victor fetches: the granted fields come back, with the elements that always accompany a grant');
     const seen = await ok(h1, 'POST', '/records/fetch', victor, {
@@ -108,7 +114,7 @@ export async function walkFigure2(): Promise<void> {
     say(`asking for an ungranted field (note) → ${wider.status} ${wider.json.code}`);
 
     step("dana revokes victor's grant; victor's next request is refused");
-    await ok(h1, 'DELETE', `/relationships/${rel.relationshipId}/grants/${victorId}`, danaToken);
+    await submitTransaction(phone, signer, intentFor(me, 'Relationship', 'revoke', [rel.relationshipId, victorId]));
     const refused = await call(h1, 'POST', '/records/fetch', victor, {
       relationshipId: rel.relationshipId,
       category: 'Observation',

@@ -8,9 +8,9 @@ import { utf8 } from '../bytes.js';
 import { WalletError } from '../errors.js';
 import type { DeviceKey } from '../keys/device-key.js';
 import { isGatekeeperAnswer, type GatekeeperAnswer } from './answer.js';
+import { SEALED_ANSWER_CTY } from './wire.js';
 
-/** `cty` of a sealed gatekeeper answer. */
-export const SEALED_ANSWER_CTY = 'medrec-answer+json';
+export { SEALED_ANSWER_CTY } from './wire.js';
 
 const invalid = (message: string, cause?: unknown) =>
   new WalletError('SEALED_ANSWER_INVALID', message, cause === undefined ? undefined : { cause });

@@ -9,3 +9,9 @@ export const JOSE_MEDIA_TYPE = 'application/jose';
 export const DEFAULT_LIFETIME_SECONDS = 60;
 /** The longest `exp - iat` the gatekeeper accepts. */
 export const MAX_LIFETIME_SECONDS = 120;
+/** The `typ` of a device's login token (POST /auth/device): no request passes for a login, nor a login for a request. */
+export const LOGIN_TYP = 'medrec-login+jws';
+/** The `typ` of a recovered device's proof of its key (POST /device/certificates/lookup). */
+export const RECOVER_TYP = 'medrec-recover+jws';
+/** `cty` of a sealed gatekeeper answer (the JWE's protected header): its plaintext is the answer's JSON. */
+export const SEALED_ANSWER_CTY = 'medrec-answer+json';

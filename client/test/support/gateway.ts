@@ -4,7 +4,7 @@
  */
 export { createRoot, generateKeys, issueClient } from '@medrec/gateway/dist/src/adapters/identity/embedded/certificates.js';
 export { decodeSignedProposal } from '@medrec/gateway/dist/src/adapters/ledger/embedded/proposal.js';
-export { verifyLowS } from '@medrec/gateway/dist/src/adapters/ledger/embedded/signature.js';
+export { verifyLowS } from '@medrec/gateway/dist/src/pki/ecdsa.js';
 export { TrustStore } from '@medrec/gateway/dist/src/pki/trust-store.js';
 export { RequestVerifier } from '@medrec/gateway/dist/src/services/gatekeeper/signed-request.js';
 export { ReplayCache } from '@medrec/gateway/dist/src/services/gatekeeper/replay.js';

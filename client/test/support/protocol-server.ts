@@ -108,9 +108,8 @@ export async function protocolServer(ca: TestCa, enrollmentId: string): Promise<
     if (!certificate) return problem(res, 401, 'UNAUTHENTICATED');
     const publicKey = createPublicKey(certificate);
     if (path === '/me/summary') return [{ relationshipId, role: 'patient', status: 'new' }];
-    if (path === `/relationships/${relationshipId}`) {
-      return { relationshipId, status: 'accepted', endpoint: `${origin}/`, pointers: [{ category: 'Observation', hash: state.ledgerHash, version: 1 }] };
-    }
+    const view = () => ({ relationshipId, status: 'accepted', endpoint: `${origin}/`, pointers: [{ category: 'Observation', hash: state.ledgerHash, version: 1 }] });
+    if (path === `/relationships/${relationshipId}`) return view();
     if (path === '/tx/prepare') {
       const gateway = offlineGateway(ca.mspId, certificate);
       const args = (body['args'] as string[]).map(String);
@@ -126,10 +125,16 @@ export async function protocolServer(ca: TestCa, enrollmentId: string): Promise<
       });
       return { txId: made.txId, proposal: b64(made.bytes), digest: b64(made.digest) };
     }
-    const tx = /^\/tx\/([0-9a-f]{64})\/(endorse|submit|commit)$/.exec(path);
+    const tx = /^\/tx\/([0-9a-f]{64})\/(endorse|submit|commit|evaluate)$/.exec(path);
     const entry = tx ? pending.get(tx[1]!) : undefined;
     if (tx && entry) {
       const signature = Buffer.from(String(body['signature']), 'base64');
+      if (tx[2] === 'evaluate') {
+        pending.delete(tx[1]!);
+        if (!verifyLowS(entry.proposalBytes, signature, publicKey)) return problem(res, 403, 'SIGNATURE_INVALID');
+        if (entry.args[0] !== 'Relationship:get' || entry.args[1] !== relationshipId) return problem(res, 404, 'NOT_FOUND');
+        return { result: b64(new TextEncoder().encode(JSON.stringify(view()))) };
+      }
       if (tx[2] === 'endorse') {
         entry.proposalSignatureOk = verifyLowS(entry.proposalBytes, signature, publicKey);
         if (!entry.proposalSignatureOk) return problem(res, 403, 'SIGNATURE_INVALID');

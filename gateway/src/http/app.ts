@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin.js';
 import { auditorRoutes } from './routes/auditor.js';
 import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
+import { deviceRoutes } from './routes/device.js';
 import fhirRoutes from './routes/fhir.js';
 import gatekeeper from './routes/gatekeeper.js';
 import gatekeeperAudit from './routes/gatekeeper-audit.js';
@@ -79,7 +80,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   await app.register(gatekeeperAudit, { runtime });
   await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, adminRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes, transactionRoutes]) {
+  for (const routes of [activationRoutes, deviceRoutes, adminRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes, transactionRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

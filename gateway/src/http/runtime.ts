@@ -5,6 +5,7 @@ import type { EhrStore } from '../ports/ehr.js';
 import type { LedgerPort, Signer } from '../ports/ledger.js';
 import type { StaffAdministration } from '../services/admin/staff.js';
 import type { AccountStore } from '../services/accounts/accounts.js';
+import type { DeviceAuth } from '../services/accounts/device.js';
 import type { LoginService } from '../services/accounts/login.js';
 import type { PasswordChange } from '../services/accounts/password-change.js';
 import type { KeySealer } from '../services/accounts/sealer.js';
@@ -21,6 +22,7 @@ import type { PatientLinks } from '../services/relationships/links.js';
 import type { RelationshipService } from '../services/relationships/relationships.js';
 import type { ResearchGatekeeper } from '../services/research/gatekeeper.js';
 import type { ResearchService } from '../services/research/service.js';
+import type { OfflineTransactions } from '../services/transactions/offline.js';
 
 /** Who this gateway is; `publicUrl` may be settled only after listen (port 0), so it is read on use. */
 export interface HospitalIdentity {
@@ -86,4 +88,8 @@ export interface HospitalRuntime {
   pointers: PointerWatcher;
   /** The hospital admin's work: staff accounts, certificate revocation, the records service's rotation. */
   staff: StaffAdministration;
+  /** Logins and certificate lookups of identities whose key is on the person's device. */
+  devices: DeviceAuth;
+  /** Transactions signed on the person's device, pending between their steps. */
+  offline: OfflineTransactions;
 }

@@ -23,6 +23,8 @@ export const Username = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{2,63}$', de
 export const Password = Type.String({ minLength: 10, maxLength: 256 });
 /** A one-time activation code: 20 symbols of Crockford base32, usually written in groups of five. */
 export const ActivationCode = Type.String({ pattern: '^[0-9A-Za-z][0-9A-Za-z -]{15,38}$', description: 'e.g. 7K3QF-M2XWA-9RTPZ-0HC4N' });
+export const DeviceJws = Type.String({ minLength: 1, maxLength: 16_384, description: 'compact ES256 JWS signed by the device key' });
+export const Csr = Type.String({ minLength: 1, maxLength: 8192, description: 'PEM PKCS#10 certificate signing request (else 400 BAD_CSR)' });
 export const ExternalIdKind = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$', examples: ['national-id'] });
 export const ExternalId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$', description: 'never stored: only its keyed hash' });
 export const Mrn = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,63}$', description: "the hospital's local medical record number" });

@@ -1,10 +1,14 @@
 /** The gateway's view of a hospital's certificate authority: the embedded CA or a Fabric CA. */
 
-/** An enrolled identity: certificate and private key, PEM. */
-export interface Credentials {
+/** A certificate the CA issued for an identity, PEM. */
+export interface IssuedCertificate {
   mspId: string;
   enrollmentId: string;
   certificate: string;
+}
+
+/** An enrolled identity: certificate and private key, PEM. */
+export interface Credentials extends IssuedCertificate {
   privateKey: string;
 }
 
@@ -24,6 +28,12 @@ export interface IdentityPort {
   register(registrar: Credentials, request: RegistrationRequest): Promise<{ secret: string }>;
   /** Exchanges an enrollment secret for a fresh key pair and certificate carrying the attributes. */
   enroll(enrollmentId: string, secret: string): Promise<Credentials>;
+  /**
+   * Exchanges an enrollment secret for a certificate of the key in a PEM PKCS#10 request made
+   * elsewhere (a person's device): the private key never reaches the gateway. A request that is
+   * unparsable, not self-signed, not P-256 or not for `enrollmentId` is INVALID_ARGUMENT.
+   */
+  enrollCsr(enrollmentId: string, secret: string, csr: string): Promise<IssuedCertificate>;
   /**
    * Revokes all certificates of an identity at the CA and answers the CA's new CRL (PEM). The peers
    * and gatekeepers refuse the certificates once that CRL is in the organisation's MSP definition

@@ -3,10 +3,14 @@ import { ERROR_CODES, type AccessQuestion, type Decision, type ErrorCode } from 
 
 export type { AccessQuestion, Decision } from '@medrec/chaincode/domain';
 
-/** Who signs a proposal: the user's own enrolled certificate and private key (PEM, PKCS#8). */
-export interface Signer {
+/** Who a transaction is for: the creator's MSP and enrolled certificate (PEM). */
+export interface Creator {
   mspId: string;
   certificate: string;
+}
+
+/** Who signs a proposal here: the user's own enrolled certificate and private key (PEM, PKCS#8). */
+export interface Signer extends Creator {
   privateKey: string;
 }
 
@@ -67,7 +71,46 @@ export interface ChannelMember {
 /** Told of each new channel configuration; awaited by the ledger before it reports the change done. */
 export type ChannelConfigListener = (members: ChannelMember[]) => void | Promise<void>;
 
+/**
+ * A proposal whose creator signs elsewhere (a person's device): fabric-gateway's offline-signing
+ * flow (docs/device-keys.md §5). Each step hands out bytes and a digest and takes the creator's
+ * ECDSA signature over that digest; the ledger itself refuses a signature that does not verify.
+ */
+export interface OfflineProposal {
+  readonly txId: string;
+  /** A gateway.ProposedTransaction, as fabric-gateway's `Proposal.getBytes()`. */
+  readonly bytes: Uint8Array;
+  /** SHA-256 of the proposal bytes: what the creator signs. */
+  readonly digest: Uint8Array;
+  /** The bytes `digest` is the hash of (the Proposal protobuf), for verifying a signature before it is used. */
+  readonly message: Uint8Array;
+  /** Endorses the signed proposal; resolves with the envelope to sign (or rejects like submit). */
+  endorse(signature: Uint8Array): Promise<OfflineTransaction>;
+  /** Evaluates the signed proposal on committed state; nothing is ordered. */
+  evaluate(signature: Uint8Array): Promise<Uint8Array>;
+}
+
+/** The endorsed transaction, waiting for the creator's envelope signature. */
+export interface OfflineTransaction {
+  readonly txId: string;
+  /** A gateway.PreparedTransaction, as fabric-gateway's `Transaction.getBytes()`. */
+  readonly bytes: Uint8Array;
+  /** SHA-256 of the envelope payload: what the creator signs. */
+  readonly digest: Uint8Array;
+  /** The bytes `digest` is the hash of (the envelope payload). */
+  readonly message: Uint8Array;
+  /** What the endorsed transaction function returned. */
+  readonly result: Uint8Array;
+  /**
+   * Orders the signed envelope and waits for its commit, like LedgerPort.submit; rejects with
+   * CommitUnknownError when the envelope went out but its outcome could not be learnt.
+   */
+  submit(signature: Uint8Array): Promise<SubmitResult>;
+}
+
 export interface LedgerPort {
+  /** Prepares a proposal for `creator` to sign elsewhere (offline signing); nothing is sent yet. */
+  propose(creator: Creator, contract: string, transaction: string, args: string[], options?: SubmitOptions): Promise<OfflineProposal>;
   /** Endorse, order and commit. Resolves after commit; rejects with ChaincodeError or LedgerUnavailableError. */
   submit(
     signer: Signer,

@@ -15,7 +15,9 @@ import type { ScryptCost } from '../pki/vault.js';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { LedgerPort } from '../ports/ledger.js';
 import { AccountStore } from '../services/accounts/accounts.js';
+import { DeviceAuth } from '../services/accounts/device.js';
 import { certificateProblem, LoginService } from '../services/accounts/login.js';
+import { OfflineTransactions } from '../services/transactions/offline.js';
 import { vaultSealer } from '../services/accounts/sealer.js';
 import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
@@ -214,6 +216,8 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
           serviceSecret,
           service,
         }),
+        devices: new DeviceAuth({ mspId: hospital.mspId, accounts, trust: trusts.get(ledger)!, audience: () => new URL(hospital.publicUrl).origin }),
+        offline: new OfflineTransactions(ledger),
       });
     }
     return {

@@ -134,3 +134,27 @@ t.test('the CA survives a restart; its root key is sealed at rest', async (t) =>
   t.ok(new X509Certificate(creds.certificate).verify(new X509Certificate(anchors[0]!).publicKey), 'signed by the same root');
   await t.resolves(ca.register(h1.admin, { enrollmentId: 'again', role: 'patient' }), 'the admin cert still works');
 });
+
+t.test('enrolment by CSR: the CA certifies the requested key, checks the request first, and spends the secret once', async (t) => {
+  const dir = tempDir(t);
+  const h1 = await openOrg(dir, 'Hospital1MSP', 'Hospital 1');
+  t.teardown(() => h1.ca.close());
+  const { secret } = await h1.ca.register(h1.admin, { enrollmentId: 'pat.dev', role: 'patient' });
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const csrFor = async (name: string, k: typeof keys = keys, hash = 'SHA-256') =>
+    (await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${name}`, keys: k, signingAlgorithm: { name: 'ECDSA', hash } })).toString('pem');
+  const p384 = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify']);
+  await t.rejects(h1.ca.enrollCsr('pat.dev', secret, await csrFor('someone')), refusal('INVALID_ARGUMENT'), 'CN must be the enrollment id');
+  await t.rejects(h1.ca.enrollCsr('pat.dev', secret, await csrFor('pat.dev', p384, 'SHA-384')), refusal('INVALID_ARGUMENT'), 'P-256 only');
+  await t.rejects(h1.ca.enrollCsr('pat.dev', secret, 'garbage'), refusal('INVALID_ARGUMENT'), 'unparsable');
+  await t.rejects(h1.ca.enrollCsr('pat.dev', 'wrong-secret', await csrFor('pat.dev')), refusal('FORBIDDEN'), 'a wrong secret');
+  const issued = await h1.ca.enrollCsr('pat.dev', secret, await csrFor('pat.dev'));
+  t.notOk('privateKey' in issued, 'no key is made or answered');
+  const cert = new x509.X509Certificate(issued.certificate);
+  t.same(Buffer.from(cert.publicKey.rawData), Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey)), 'the requested key is certified');
+  t.equal(cert.subject, 'OU=client, CN=pat.dev', "the CA writes its own subject");
+  t.match(JSON.parse(Buffer.from(cert.getExtension(FABRIC_ATTR_OID)!.value).toString()).attrs, { role: 'patient', 'hf.EnrollmentID': 'pat.dev' });
+  await t.rejects(h1.ca.enrollCsr('pat.dev', secret, await csrFor('pat.dev')), refusal('CONFLICT'), 'the secret is spent');
+  const revocation = await h1.ca.revoke(h1.admin, 'pat.dev');
+  t.ok(revocation.crl, 'a certificate issued for a CSR is revoked like any other');
+});

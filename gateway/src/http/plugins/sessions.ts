@@ -3,7 +3,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '@medrec/chaincode/domain';
-import type { Signer } from '../../ports/ledger.js';
+import type { Creator, Signer } from '../../ports/ledger.js';
 import type { SessionUser } from '../../services/accounts/login.js';
 import { SessionKeys } from '../../services/accounts/sessions.js';
 import { forbidden, unauthorized, type Problem } from '../../services/problem.js';
@@ -22,10 +22,15 @@ declare module '@fastify/jwt' {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The calling user's own certificate and key, for submitting transactions as them. */
+    /** The calling user's own certificate and key, for submitting transactions as them (403 DEVICE_SIGNS for a device session). */
     signerFor(request: FastifyRequest): Promise<Signer>;
-    /** Issues a session token and keeps the user's key in memory for the token's lifetime. */
-    startSession(user: SessionUser, signer: Signer): Promise<{ token: string; expiresAt: string }>;
+    /** The calling user's certificate, for a proposal they sign on their device. */
+    creatorFor(request: FastifyRequest): Creator;
+    /**
+     * Issues a session token and keeps the user's key (a password login) or only their certificate
+     * (a device login) in memory for the token's lifetime.
+     */
+    startSession(user: SessionUser, signer: Signer | Creator): Promise<{ token: string; expiresAt: string }>;
     /** Ends the caller's session now: its key is dropped and its token refused from then on. */
     endSession(request: FastifyRequest): void;
     /** The live sessions' keys (each dropped when its session ends). */
@@ -44,7 +49,7 @@ export interface SessionOptions {
    * Why the channel no longer accepts a session's certificate (revoked, expired, its CA gone), or
    * undefined while it does: checked on every request, so a revocation ends sessions at once.
    */
-  certificateProblem?: (signer: Signer) => Problem | undefined;
+  certificateProblem?: (signer: Creator) => Problem | undefined;
   /** Why an account may no longer act (a hospital admin disabled it), or undefined: checked on every request. */
   accountProblem?: (username: string) => Problem | undefined;
   /** Subscribes to changes of the channel's trust (a new CRL): every session is checked again then. */
@@ -75,7 +80,7 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
   });
   app.decorate('sessionKeys', keys);
 
-  app.decorate('startSession', async (user: SessionUser, signer: Signer) => {
+  app.decorate('startSession', async (user: SessionUser, signer: Signer | Creator) => {
     const jti = randomUUID();
     const token = app.jwt.sign({ ...user, jti });
     const { exp } = app.jwt.decode<{ exp: number }>(token)!;
@@ -83,9 +88,20 @@ async function sessions(app: FastifyInstance, options: SessionOptions): Promise<
     return { token, expiresAt: new Date(exp * 1000).toISOString() };
   });
 
-  app.decorate('signerFor', async (request: FastifyRequest) => {
+  const creatorFor = (request: FastifyRequest): Signer | Creator => {
     const signer = request.user?.jti ? keys.signer(request.user.jti) : undefined;
     if (!signer) throw unauthorized('SESSION_ENDED', 'the session has ended; log in again');
+    return signer;
+  };
+  app.decorate('creatorFor', (request: FastifyRequest) => {
+    const { mspId, certificate } = creatorFor(request);
+    return { mspId, certificate };
+  });
+  app.decorate('signerFor', async (request: FastifyRequest) => {
+    const signer = creatorFor(request);
+    if (!('privateKey' in signer)) {
+      throw forbidden('DEVICE_SIGNS', 'your key is on your device: sign this with POST /tx/prepare and the steps after it');
+    }
     return signer;
   });
 

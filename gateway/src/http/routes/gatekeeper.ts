@@ -7,8 +7,11 @@ import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/
 import { fetchRecords } from '../../services/gatekeeper/client.js';
 import { ReplayCache } from '../../services/gatekeeper/replay.js';
 import type { EnvelopeClaims, RequestClaims } from '../../services/gatekeeper/claims.js';
+import { relay } from '../../services/gatekeeper/relay.js';
+import { sealAnswer, wantsSealed } from '../../services/gatekeeper/sealed.js';
 import { JOSE_MEDIA_TYPE, RequestVerifier, type Verified } from '../../services/gatekeeper/signed-request.js';
 import type { ResearchClaims } from '../../services/research/claims.js';
+import { Relationship } from '../../contract/medrec.js';
 import { Problem } from '../../services/problem.js';
 import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gatekeeper-schemas.js';
 import { Problem as ProblemSchema } from '../schemas.js';
@@ -109,21 +112,23 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
           summary: 'Answer a signed request for one relationship category (the Database Gatekeeper)',
           description:
             "Body: a compact ES256 JWS (application/jose) signed by the requester's own enrolled key, header x5c = [certificate]. " +
-            'No session token is accepted here.',
+            'No session token is accepted here. With `Accept: application/jose` the answer is a compact JWE (ECDH-ES, A256GCM, ' +
+            'cty medrec-answer+json, jti of the request) sealed to the key of the x5c certificate: only the requester can read it.',
           tags: ['gatekeeper'],
           consumes: [JOSE_MEDIA_TYPE],
           body: Type.String({ pattern: JWS_PATTERN, maxLength: bodyLimit }),
           response: { 200: AnswerSchema, '4xx': ProblemSchema, '5xx': ProblemSchema },
         },
       },
-      async (request): Promise<GatekeeperAnswer> => {
+      async (request, reply): Promise<GatekeeperAnswer | string> => {
         const seen: Proven = {};
         proven.set(request, seen);
         const verified = await verifier.verify(request.body, seen as Partial<Verified<RequestClaims>>);
         await app.rateLimited('gatekeeperCertificate', request, { key: verified.identityId });
         const answer = await answerRequest({ ...runtime, mspId: hospital.mspId, recheck: (r) => verifier.recheck(r) }, verified);
         await served(request, answer.decision, answer.hashMatches);
-        return answer;
+        if (!wantsSealed(request.headers.accept)) return answer;
+        return reply.type(JOSE_MEDIA_TYPE).send(await sealAnswer(answer, verified.certificate, verified.claims.jti));
       },
     );
     researchGatekeeperRoutes(scope, { runtime, verifier, proven, served, refuse, bodyLimit });
@@ -146,6 +151,37 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     async (request) => {
       const { relationshipId, category, fields = [] } = request.body;
       return fetchRecords(runtime.client, await requesterKeys(app, request), request.user.identityId, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+    },
+  );
+
+  app.post<{ Body: { jws: string } }>(
+    '/records/relay',
+    {
+      // A read (its answer is medical data, sealed, never stored).
+      config: { idempotency: false },
+      preHandler: app.requireRole(),
+      schema: {
+        summary: 'Relay your own device-signed request to the gatekeeper of its relationship; the answer comes back sealed to your key',
+        description:
+          'Body {jws}: the gatekeeper request, signed on your device. It is forwarded unchanged with Accept: application/jose to ' +
+          "`aud`, which must be the origin of the relationship's endpoint on the ledger (a device reads it first with a " +
+          'device-signed Relationship.get); the JWE comes back unchanged. Gatekeeper refusals pass through with their status and code.',
+        tags: ['records'],
+        security: [{ bearerAuth: [] }],
+        body: Type.Object({ jws: Type.String({ pattern: JWS_PATTERN, maxLength: bodyLimit }) }, { additionalProperties: false }),
+        response: { 200: Type.String({ description: 'compact JWE (application/jose)' }), '4xx': ProblemSchema, '5xx': ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const creator = app.creatorFor(request);
+      const owner = request.user.jti;
+      const endpointOf = async (rel: string) => {
+        const seen = runtime.offline.endpointSeen(owner, rel);
+        if (seen !== undefined || !('privateKey' in (app.sessionKeys.signer(owner) ?? {}))) return seen;
+        return (await runtime.client.evaluate(await app.signerFor(request), Relationship.get(rel))).endpoint;
+      };
+      const jwe = await relay({ jws: request.body.jws, certificate: creator.certificate, endpointOf, timeoutMs: settings.fetchTimeoutMs ?? 10_000 });
+      return reply.type(JOSE_MEDIA_TYPE).send(jwe);
     },
   );
 }

@@ -43,6 +43,41 @@ const fromRow = (r: AccountRow): Account => ({
   disabledAt: r.disabled_at,
 });
 
+/** An identity whose private key is on the person's device: the gateway keeps its certificate only. */
+export interface DeviceIdentity {
+  username: string;
+  role: string;
+  enrollmentId: string;
+  participantId: string;
+  identityId: string;
+  certificate: string;
+  /** SHA-256 of the certified key (SubjectPublicKeyInfo DER), hex: how a recovered device finds it. */
+  keyHash: string;
+  createdAt: string;
+}
+
+interface DeviceRow {
+  username: string;
+  role: string;
+  enrollment_id: string;
+  participant_id: string;
+  identity_id: string;
+  certificate: string;
+  key_hash: string;
+  created_at: string;
+}
+
+const deviceFromRow = (r: DeviceRow): DeviceIdentity => ({
+  username: r.username,
+  role: r.role,
+  enrollmentId: r.enrollment_id,
+  participantId: r.participant_id,
+  identityId: r.identity_id,
+  certificate: r.certificate,
+  keyHash: r.key_hash,
+  createdAt: r.created_at,
+});
+
 export class AccountStore {
   constructor(private readonly db: Database) {
     migrate(db);
@@ -66,8 +101,34 @@ export class AccountStore {
     return row && fromRow(row);
   }
 
+  /** Whether a password account or a device identity has this username. */
   exists(username: string): boolean {
-    return this.db.prepare('SELECT 1 FROM accounts WHERE username = ?').get(username) !== undefined;
+    return (
+      this.db.prepare('SELECT 1 FROM accounts WHERE username = ? UNION ALL SELECT 1 FROM device_identities WHERE username = ?').get(username, username) !==
+      undefined
+    );
+  }
+
+  insertDevice(identity: DeviceIdentity): void {
+    this.db
+      .prepare(
+        `INSERT INTO device_identities (enrollment_id, username, role, participant_id, identity_id, certificate, key_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(identity.enrollmentId, identity.username, identity.role, identity.participantId, identity.identityId, identity.certificate, identity.keyHash, identity.createdAt);
+  }
+
+  device(enrollmentId: string): DeviceIdentity | undefined {
+    const row = this.db.prepare('SELECT * FROM device_identities WHERE enrollment_id = ?').get(enrollmentId) as DeviceRow | undefined;
+    return row && deviceFromRow(row);
+  }
+
+  /** The newest device identity certified for a key. */
+  deviceByKey(keyHash: string): DeviceIdentity | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM device_identities WHERE key_hash = ? ORDER BY created_at DESC LIMIT 1')
+      .get(keyHash) as DeviceRow | undefined;
+    return row && deviceFromRow(row);
   }
 
   /** Throws when the username or identity is taken (UNIQUE constraint). */
@@ -104,7 +165,11 @@ export class AccountStore {
 
   /** Whether some local account belongs to this participant (their notifications are kept here). */
   hasParticipant(participantId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM accounts WHERE participant_id = ?').get(participantId) !== undefined;
+    return (
+      this.db
+        .prepare('SELECT 1 FROM accounts WHERE participant_id = ? UNION ALL SELECT 1 FROM device_identities WHERE participant_id = ?')
+        .get(participantId, participantId) !== undefined
+    );
   }
 
   /** Disables (with the time) or re-enables an account; false when there is no such account. */

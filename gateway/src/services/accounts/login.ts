@@ -1,6 +1,6 @@
 import { identityId, type Role } from '@medrec/chaincode/domain';
 import type { TrustStore } from '../../pki/trust-store.js';
-import type { Signer } from '../../ports/ledger.js';
+import type { Creator, Signer } from '../../ports/ledger.js';
 import { SERVICE_USERNAME } from '../enrolment/bootstrap.js';
 import { forbidden, unauthorized, type Problem } from '../problem.js';
 import type { AccountStore } from './accounts.js';
@@ -28,7 +28,7 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
  * gone from the channel), as the problem to answer; undefined while it is valid. Sessions, logins
  * and event streams ask it, so a revocation stops all of them from the next request on.
  */
-export function certificateProblem(trust: TrustStore, signer: Signer, at = new Date()): Problem | undefined {
+export function certificateProblem(trust: TrustStore, signer: Creator, at = new Date()): Problem | undefined {
   const check = trust.check(signer.mspId, signer.certificate, at);
   return check.ok ? undefined : forbidden(check.code, `the channel no longer accepts your certificate: ${check.reason}`);
 }
@@ -44,7 +44,7 @@ export class LoginService {
     private readonly sealer: KeySealer,
     private readonly throttle: LoginThrottle,
     /** Why the channel refuses a signer's certificate now (certificateProblem over the live trust). */
-    private readonly refusal: (signer: Signer) => Problem | undefined,
+    private readonly refusal: (signer: Creator) => Problem | undefined,
   ) {}
 
   /** Throws LOGIN_FAILED (401); answers retryAfterSeconds while the username or address is locked. */
@@ -59,7 +59,7 @@ export class LoginService {
     this.throttle.succeeded(username, address);
     if (account.disabledAt) throw accountDisabled();
     // Checked after the password, so a guesser learns nothing about the certificate's state.
-    const refused = this.refusal({ mspId: this.mspId, certificate: account.certificate, privateKey: '' });
+    const refused = this.refusal({ mspId: this.mspId, certificate: account.certificate });
     if (refused) throw refused;
     const privateKey = await this.sealer.open(account.sealedKey, password);
     const user: SessionUser = {

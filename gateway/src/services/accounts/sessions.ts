@@ -1,4 +1,4 @@
-import type { Signer } from '../../ports/ledger.js';
+import type { Creator, Signer } from '../../ports/ledger.js';
 import type { Problem } from '../problem.js';
 
 /** Why a session stopped: its owner logged out, it expired, its password changed, its certificate is no longer valid, an admin disabled its account. */
@@ -6,7 +6,8 @@ export type SessionEnd = 'logout' | 'expired' | 'password-changed' | 'certificat
 
 interface Session {
   username: string;
-  signer: Signer;
+  /** A password session's unsealed key; a device session's certificate only (its key stays on the device). */
+  signer: Signer | Creator;
   expiresAt: number;
   timer: NodeJS.Timeout;
   listeners: Set<(why: SessionEnd) => void>;
@@ -28,13 +29,13 @@ export class SessionKeys {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  start(jti: string, username: string, signer: Signer, expiresAt: number): void {
+  start(jti: string, username: string, signer: Signer | Creator, expiresAt: number): void {
     const session: Session = { username, signer, expiresAt, timer: this.arm(jti, expiresAt), listeners: new Set() };
     this.sessions.set(jti, session);
   }
 
-  /** The session's signer while it lives. */
-  signer(jti: string): Signer | undefined {
+  /** The session's signer (or, for a device session, its creator) while it lives. */
+  signer(jti: string): Signer | Creator | undefined {
     const session = this.sessions.get(jti);
     if (session && session.expiresAt <= this.now()) this.end(jti, 'expired');
     return this.sessions.get(jti)?.signer;
@@ -68,7 +69,7 @@ export class SessionKeys {
    * Ends every session whose certificate the channel refuses now (after a new channel
    * configuration), remembering the refusal so that the session's token is answered with it.
    */
-  endRefused(refusal: (signer: Signer) => Problem | undefined): number {
+  endRefused(refusal: (signer: Creator) => Problem | undefined): number {
     let ended = 0;
     for (const [jti, session] of [...this.sessions]) {
       const problem = refusal(session.signer);

@@ -2,9 +2,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Role } from '@medrec/chaincode/domain';
 import { Registrar } from '../../contract/medrec.js';
-import type { Credentials } from '../../ports/identity.js';
+import { checkCsr } from '../../pki/csr.js';
+import { IdentityError, type Credentials, type IssuedCertificate } from '../../ports/identity.js';
+import { keyHash } from '../accounts/device.js';
 import { hashPassword } from '../accounts/passwords.js';
-import { Problem, conflict } from '../problem.js';
+import { Problem, badRequest, conflict } from '../problem.js';
 import { migrate } from '../store/gateway-db.js';
 import type { EnrolmentDeps, Enroller } from './enroll.js';
 import { externalIdHash } from './external-id.js';
@@ -169,43 +171,89 @@ export class ActivationService {
   }
 
   /**
-   * Finishes the enrolment: the person's own password. The code is claimed atomically first, so of
-   * concurrent redemptions exactly one proceeds (the others: ACTIVATION_USED); if the CA cannot be
-   * reached the claim is released and the code may be used again.
+   * Finishes the enrolment with the person's own password: the key is made here and sealed under it.
    */
   async redeem(code: string, password: string): Promise<RedeemedActivation> {
-    const { identity, accounts, sealer, db } = this.deps;
+    const { identity, accounts, sealer } = this.deps;
+    let privateKey = '';
+    return this.finish(
+      code,
+      async (row, secret) => {
+        const credentials: Credentials = await identity.enroll(row.username, secret);
+        privateKey = credentials.privateKey;
+        return credentials;
+      },
+      async (row, issued) =>
+        accounts.insert({
+          ...this.opened(row, issued),
+          passwordHash: await hashPassword(password),
+          sealedKey: await sealer.seal(privateKey, password),
+        }),
+    );
+  }
+
+  /**
+   * Finishes the enrolment with a certificate signing request made on the person's device
+   * (docs/device-keys.md §3): the CA certifies the device's key, and the gateway keeps the
+   * certificate only. A bad CSR is refused before the code is touched, so it stays usable.
+   */
+  async redeemWithCsr(code: string, csr: string): Promise<RedeemedActivation> {
+    const row = this.live(code);
+    const checked = await checkCsr(csr, row.username).catch((error: unknown) => {
+      throw error instanceof IdentityError && error.code === 'INVALID_ARGUMENT' ? badRequest('BAD_CSR', error.message) : error;
+    });
+    return this.finish(
+      code,
+      (claimed, secret) => this.deps.identity.enrollCsr(claimed.username, secret, checked.pem),
+      async (claimed, issued) =>
+        this.deps.accounts.insertDevice({ ...this.opened(claimed, issued), keyHash: keyHash(checked.spki) }),
+    );
+  }
+
+  /**
+   * Claims the code atomically, so of concurrent redemptions exactly one proceeds (the others:
+   * ACTIVATION_USED); if the CA cannot enrol, the claim is released and the code may be used again.
+   */
+  private async finish(
+    code: string,
+    enrol: (row: Row, caSecret: string) => Promise<IssuedCertificate>,
+    open: (row: Row, issued: IssuedCertificate) => Promise<void>,
+  ): Promise<RedeemedActivation> {
+    const { db } = this.deps;
     const row = this.live(code);
     const claimed = db
       .prepare("UPDATE activations SET state = 'redeeming' WHERE code_hash = ? AND state = 'issued' AND expires_at > ?")
       .run(row.code_hash, this.now()).changes;
     if (claimed !== 1) throw used();
-    let credentials: Credentials;
+    let issued: IssuedCertificate;
     try {
-      credentials = await identity.enroll(row.username, this.caSecret(normaliseCode(code)!));
+      issued = await enrol(row, this.caSecret(normaliseCode(code)!));
     } catch (err) {
       db.prepare("UPDATE activations SET state = 'issued' WHERE code_hash = ? AND state = 'redeeming'").run(row.code_hash);
       throw err;
     }
     try {
-      accounts.insert({
-        username: row.username,
-        passwordHash: await hashPassword(password),
-        role: row.role,
-        enrollmentId: credentials.enrollmentId,
-        participantId: row.participant_id,
-        identityId: row.identity_id,
-        certificate: credentials.certificate,
-        sealedKey: await sealer.seal(credentials.privateKey, password),
-        createdAt: new Date(this.now()).toISOString(),
-      });
+      await open(row, issued);
     } catch (err) {
       // The CA's one-time secret is spent: this code cannot finish; a registrar issues a new one.
       db.prepare("UPDATE activations SET state = 'failed' WHERE code_hash = ?").run(row.code_hash);
       throw err;
     }
     db.prepare("UPDATE activations SET state = 'used', used_at = ? WHERE code_hash = ?").run(new Date(this.now()).toISOString(), row.code_hash);
-    return { ...this.info(row), participantId: row.participant_id, identityId: row.identity_id, certificate: credentials.certificate };
+    return { ...this.info(row), participantId: row.participant_id, identityId: row.identity_id, certificate: issued.certificate };
+  }
+
+  /** What every opened identity records: who it is on the ledger and its certificate. */
+  private opened(row: Row, issued: IssuedCertificate) {
+    return {
+      username: row.username,
+      role: row.role,
+      enrollmentId: issued.enrollmentId,
+      participantId: row.participant_id,
+      identityId: row.identity_id,
+      certificate: issued.certificate,
+      createdAt: new Date(this.now()).toISOString(),
+    };
   }
 
   private live(code: string): Row {

@@ -93,3 +93,11 @@ export function envelope(p: Record<string, unknown>, audience: string, nowSecond
   const { aud, iat, exp, jti } = p as { aud: string; iat: number; exp: number; jti: string };
   return checkEnvelope({ aud, iat, exp, jti }, audience, nowSeconds);
 }
+
+/** A device's proof of its key (login, certificate lookup): exactly `{aud, iat, exp, jti}`. */
+export type ProofClaims = Envelope;
+
+/** parseClaims' rules for the claims a device login or certificate lookup carries. */
+export function parseProofClaims(payload: unknown, audience: string, nowSeconds: number): ProofClaims {
+  return envelope(claimObject(payload, ['aud', 'iat', 'exp', 'jti']), audience, nowSeconds);
+}

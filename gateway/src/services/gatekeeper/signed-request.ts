@@ -54,6 +54,8 @@ export async function signRequest(signer: Signer, spec: RequestSpec, options: Si
 /** A verified signed token of any kind the gatekeeper accepts: who signed it, and its checked claims. */
 export interface VerifiedToken<C> {
   claims: C;
+  /** the certificate of x5c[0], which verified the signature */
+  certificate: X509Certificate;
   mspId: string;
   enrollmentId: string;
   role: string | null;
@@ -139,14 +141,14 @@ export class RequestVerifier {
       throw badRequest('MALFORMED_REQUEST', 'the JWS payload is not JSON');
     }
     const { mspId, enrollmentId, role, identityId } = cert;
-    Object.assign(seen, { mspId, enrollmentId, role, identityId });
+    Object.assign(seen, { certificate: cert.cert, mspId, enrollmentId, role, identityId });
     const nowSeconds = Math.floor(nowMs / 1000);
     const claims = kind.parse(parsed, this.audience(), nowSeconds);
     seen.claims = claims;
     if (!this.replay.claim(identityId, claims.jti, claims.exp, nowSeconds)) {
       throw unauthorized('REPLAYED_REQUEST', 'this signed request was already used');
     }
-    const request = { claims, mspId, enrollmentId, role, identityId };
+    const request = { claims, certificate: cert.cert, mspId, enrollmentId, role, identityId };
     this.certificates.set(request, cert);
     return request;
   }

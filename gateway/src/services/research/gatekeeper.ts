@@ -14,6 +14,9 @@ import { disclose, exactCells, type DisclosureSpec, type ExactCell } from './dis
 import type { Inclusion, InclusionStore } from './inclusions.js';
 import { cryptoNoise, type NoiseSource } from './noise.js';
 
+/** What computing an answer needs of a verified research request (not the certificate that signed it). */
+type ResearchAsk = Omit<Verified<ResearchClaims>, 'certificate'>;
+
 export interface ResearchGatekeeperDeps {
   client: MedrecClient;
   /** This hospital's records-service identity: reads cohorts and records releases on the ledger. */
@@ -75,7 +78,7 @@ export class ResearchGatekeeper {
   }
 
   /** The exact aggregate an answer would be computed from, before noise: for tests and audits in-process, never served. */
-  async exact(req: Verified<ResearchClaims>): Promise<{ cells: ExactCell[]; total: ExactCell }> {
+  async exact(req: ResearchAsk): Promise<{ cells: ExactCell[]; total: ExactCell }> {
     const { query, rows } = await this.rows(req);
     return exactCells(rows, this.spec(query));
   }
@@ -126,7 +129,7 @@ export class ResearchGatekeeper {
   }
 
   /** The query and its consenting cohort's rows, read at answer time (every page of the ledger's cohort). */
-  private async rows(req: Verified<ResearchClaims>): Promise<{ query: ResearchQuery; rows: CohortRow[] }> {
+  private async rows(req: ResearchAsk): Promise<{ query: ResearchQuery; rows: CohortRow[] }> {
     const { client, service, catalogue, store, links } = this.deps;
     const members: Member[] = [];
     let page: CohortPage | undefined;

@@ -127,6 +127,19 @@ export const MIGRATIONS: readonly string[] = [
     category TEXT PRIMARY KEY,
     version INTEGER NOT NULL
   ) STRICT;`,
+  // 9: identities whose key is on the person's device (issue 10): a certificate, never a key.
+  `CREATE TABLE IF NOT EXISTS device_identities (
+    enrollment_id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    identity_id TEXT NOT NULL UNIQUE,
+    certificate TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS device_identities_key ON device_identities (key_hash, created_at);
+  CREATE INDEX IF NOT EXISTS device_identities_participant ON device_identities (participant_id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -15,9 +15,11 @@ import {
   IdentityError,
   type Credentials,
   type IdentityPort,
+  type IssuedCertificate,
   type RegistrationRequest,
   type Revocation,
 } from '../../../ports/identity.js';
+import { checkCsr } from '../../../pki/csr.js';
 import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../pki/vault.js';
 import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { createCrl, createRoot, generateKeys, importPrivateKey, issueClient, privateKeyPem } from './certificates.js';
@@ -185,6 +187,20 @@ export class EmbeddedCa implements IdentityPort {
   }
 
   async enroll(enrollmentId: string, secret: string): Promise<Credentials> {
+    const registration = await this.claim(enrollmentId, secret);
+    const keys = await generateKeys();
+    const issued = await this.issue(registration, keys.publicKey);
+    return { ...issued, privateKey: await privateKeyPem(keys.privateKey) };
+  }
+
+  async enrollCsr(enrollmentId: string, secret: string, csr: string): Promise<IssuedCertificate> {
+    // Checked before the one-time secret is spent: a bad request costs the person nothing.
+    const checked = await checkCsr(csr, enrollmentId);
+    return this.issue(await this.claim(enrollmentId, secret), checked.publicKey);
+  }
+
+  /** Spends the one-time secret of a registration, or throws why it cannot be. */
+  private async claim(enrollmentId: string, secret: string): Promise<Registration> {
     const registration = this.registration(enrollmentId);
     // Same answer for an unknown id and a wrong secret: enrollment ids are not to be probed.
     const refused = new IdentityError('FORBIDDEN', 'unknown enrollment id or wrong secret');
@@ -196,21 +212,23 @@ export class EmbeddedCa implements IdentityPort {
       .prepare('UPDATE registrations SET enrolled = 1 WHERE enrollment_id = ? AND enrolled = 0')
       .run(enrollmentId);
     if (claim.changes !== 1) throw new IdentityError('CONFLICT', `${enrollmentId} is already enrolled (one-time secret)`);
+    return registration;
+  }
 
-    const { cert, credentials } = await this.issue(enrollmentId, registration.role, JSON.parse(registration.attrs) as Record<string, string>);
+  /** Certifies `publicKey` for a claimed registration, with its attributes, and records the serial. */
+  private async issue(registration: Registration, publicKey: webcrypto.CryptoKey): Promise<IssuedCertificate> {
+    const enrollmentId = registration.enrollment_id;
+    const cert = await this.certify(enrollmentId, registration.role, JSON.parse(registration.attrs) as Record<string, string>, publicKey);
     this.db
       .prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)')
       .run(serialKey(cert), enrollmentId, cert.notAfter.getTime());
-    return credentials;
+    return { mspId: this.mspId, enrollmentId, certificate: cert.toString('pem') };
   }
 
-  /** A fresh key pair and a certificate for it carrying the person's attributes (not yet recorded). */
-  private async issue(enrollmentId: string, role: string, extra: Record<string, string> = {}) {
-    const keys = await generateKeys();
+  /** A certificate for `publicKey` carrying the person's attributes (not yet recorded). */
+  private async certify(enrollmentId: string, role: string, extra: Record<string, string>, publicKey: webcrypto.CryptoKey): Promise<x509.X509Certificate> {
     const attrs = { ...extra, role, hospital: this.hospital, 'hf.EnrollmentID': enrollmentId, 'hf.Type': 'client', 'hf.Affiliation': '' };
-    const cert = await issueClient(this.root, this.rootKey, enrollmentId, keys.publicKey, attrs);
-    const credentials: Credentials = { mspId: this.mspId, enrollmentId, certificate: cert.toString('pem'), privateKey: await privateKeyPem(keys.privateKey) };
-    return { cert, credentials };
+    return issueClient(this.root, this.rootKey, enrollmentId, publicKey, attrs);
   }
 
   /**
@@ -224,18 +242,23 @@ export class EmbeddedCa implements IdentityPort {
       checkRegistration(request);
       requireRegistrarMay(by.role, request.role);
     }
-    const issued: ({ request: (typeof requests)[number] } & Awaited<ReturnType<EmbeddedCa['issue']>>)[] = [];
-    for (const request of requests) issued.push({ request, ...(await this.issue(request.enrollmentId, request.role, request.attrs)) });
+    const issued: { request: (typeof requests)[number]; cert: x509.X509Certificate; credentials: Credentials }[] = [];
+    for (const request of requests) {
+      const keys = await generateKeys();
+      const cert = await this.certify(request.enrollmentId, request.role, request.attrs ?? {}, keys.publicKey);
+      const credentials: Credentials = { mspId: this.mspId, enrollmentId: request.enrollmentId, certificate: cert.toString('pem'), privateKey: await privateKeyPem(keys.privateKey) };
+      issued.push({ request, cert, credentials });
+    }
     const register = this.db.prepare(
       `INSERT INTO registrations (enrollment_id, role, attrs, secret_salt, secret_hash, enrolled, registered_by) VALUES (?, ?, ?, ?, ?, 1, ?)`,
     );
-    const certify = this.db.prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)');
+    const record = this.db.prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)');
     try {
       this.db.transaction(() => {
         for (const { request, cert } of issued) {
           // An unguessable secret nobody knows: the identity is enrolled already and cannot be enrolled again.
           register.run(request.enrollmentId, request.role, JSON.stringify(request.attrs ?? {}), randomBytes(16), randomBytes(32), by.enrollmentId);
-          certify.run(serialKey(cert), request.enrollmentId, cert.notAfter.getTime());
+          record.run(serialKey(cert), request.enrollmentId, cert.notAfter.getTime());
         }
       })();
     } catch (error) {

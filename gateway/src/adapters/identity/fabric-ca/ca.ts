@@ -6,7 +6,8 @@
 import { request as httpsRequest } from 'node:https';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
-import { type Credentials, type IdentityPort, type RegistrationRequest, type Revocation, IdentityError } from '../../../ports/identity.js';
+import { type Credentials, type IdentityPort, type IssuedCertificate, type RegistrationRequest, type Revocation, IdentityError } from '../../../ports/identity.js';
+import { checkCsr } from '../../../pki/csr.js';
 import { fabricAttributes, splitPem } from '../../../pki/certificate.js';
 import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { caErrorCode } from './errors.js';
@@ -80,10 +81,24 @@ export class FabricCaIdentity implements IdentityPort {
         privateKey: enrollment.key.toBytes(),
       };
     } catch (error) {
-      const failure = this.failure(error, enrollmentId);
-      // Same answer for an unknown id, a wrong or used secret: enrollment ids are not to be probed.
-      if (failure.code === 'UNAVAILABLE') throw failure;
-      throw new IdentityError('FORBIDDEN', 'unknown enrollment id or wrong secret');
+      throw this.enrolmentFailure(error, enrollmentId);
+    }
+  }
+
+  /** Same answer for an unknown id, a wrong or used secret: enrollment ids are not to be probed. */
+  private enrolmentFailure(error: unknown, enrollmentId: string): IdentityError {
+    const failure = this.failure(error, enrollmentId);
+    return failure.code === 'UNAVAILABLE' ? failure : new IdentityError('FORBIDDEN', 'unknown enrollment id or wrong secret');
+  }
+
+  /** Fabric CA certifies the request's key as is; the request is checked here first, so a bad one spends no secret. */
+  async enrollCsr(enrollmentId: string, secret: string, csr: string): Promise<IssuedCertificate> {
+    const checked = await checkCsr(csr, enrollmentId);
+    try {
+      const enrollment = await this.ca.enroll({ enrollmentID: enrollmentId, enrollmentSecret: secret, csr: checked.pem });
+      return { mspId: this.mspId, enrollmentId, certificate: enrollment.certificate };
+    } catch (error) {
+      throw this.enrolmentFailure(error, enrollmentId);
     }
   }
 

@@ -16,8 +16,11 @@ import {
   type ChaincodeEvent,
   type ChannelConfigListener,
   type ChannelMember,
+  type Creator,
   type EventOptions,
   type LedgerPort,
+  type OfflineProposal,
+  type OfflineTransaction,
   type Signer,
   type SubmitOptions,
   type SubmitResult,
@@ -29,9 +32,10 @@ import { dataHash, headerHash } from './block.js';
 import { ChaincodeStub, chaincodeFromContracts, type Chaincode, type Serializers, type StubInstance } from './fabric.js';
 import { CommitLock } from './lock.js';
 import { TrustStore } from '../../../pki/trust-store.js';
-import { buildSignedProposal, decodeSignedProposal, type DecodedProposal } from './proposal.js';
+import { preparedTransaction, proposedTransaction, sha256 } from './offline.js';
+import { buildProposal, buildSignedProposal, decodeSignedProposal, signedProposal, type DecodedProposal } from './proposal.js';
 import { configTxId, encodeBlockData, encodeRecord, type ConfigRecord, type EndorserRecord } from './records.js';
-import { verifyLowS } from './signature.js';
+import { verifyLowS } from '../../../pki/ecdsa.js';
 import { Simulation, StoreFailure } from './simulation.js';
 import { LedgerStore, type HistoryInsert, type TransactionRow } from './store.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
@@ -195,37 +199,97 @@ export class EmbeddedLedger implements LedgerPort {
     options?: SubmitOptions,
   ): Promise<SubmitResult> {
     this.assertOpen();
-    const endorsers = options?.endorsingOrganizations;
-    const unknown = endorsers?.filter((org) => !this.membership.mspIds.includes(org)) ?? [];
-    if (unknown.length > 0) throw new Error(`no peers of ${unknown.join(', ')} on this channel`);
+    const endorsers = this.endorsers(options);
     const signed = buildSignedProposal(signer, this.channelId, this.chaincodeName, [
       `${contract}:${transaction}`,
       ...args,
     ]);
     const endorsement = await this.endorse(signed.signedProposalBytes);
-    const record: EndorserRecord = {
+    return this.orderAndWait(signed.txId, signer, signed.timestamp, this.record(signed.signedProposalBytes, endorsement, endorsers), endorsement);
+  }
+
+  /**
+   * The offline-signing flow: the same proposal submit() builds, with the creator's signatures made
+   * elsewhere. The endorser checks the proposal signature like any other; the orderer's check of the
+   * envelope signature (Fabric's: by the creator, over the payload) is made before ordering, and the
+   * envelope and its signature are kept with the block record.
+   */
+  async propose(creator: Creator, contract: string, transaction: string, args: string[], options?: SubmitOptions): Promise<OfflineProposal> {
+    this.assertOpen();
+    const endorsers = this.endorsers(options);
+    const proposal = buildProposal(creator, this.channelId, this.chaincodeName, [`${contract}:${transaction}`, ...args]);
+    const endorse = async (signature: Uint8Array): Promise<OfflineTransaction> => {
+      const signedBytes = signedProposal(proposal.proposalBytes, signature);
+      const endorsement = await this.endorse(signedBytes);
+      const base = this.record(signedBytes, endorsement, endorsers);
+      const prepared = preparedTransaction(proposal, {
+        chaincodeName: this.chaincodeName,
+        response: { status: 200, message: endorsement.message, payload: endorsement.payload },
+        results: Buffer.from(JSON.stringify(base.rwset)),
+        ...(endorsement.event ? { event: endorsement.event } : {}),
+      });
+      return {
+        txId: proposal.txId,
+        bytes: prepared.bytes,
+        digest: sha256(prepared.payload),
+        message: prepared.payload,
+        result: endorsement.payload,
+        submit: async (envelopeSignature: Uint8Array) => {
+          this.assertOpen();
+          const key = this.membership.check(creator.mspId, creator.certificate, new Date());
+          if (!key.ok) throw new AccessDeniedError(`access denied: ${key.reason}`);
+          if (!verifyLowS(prepared.payload, envelopeSignature, key.publicKey)) {
+            throw new AccessDeniedError('access denied: the envelope signature does not match the creator certificate');
+          }
+          const envelope = { payload: Buffer.from(prepared.payload).toString('base64'), signature: Buffer.from(envelopeSignature).toString('base64') };
+          return this.orderAndWait(proposal.txId, creator, proposal.timestamp, { ...base, envelope }, endorsement);
+        },
+      };
+    };
+    return {
+      txId: proposal.txId,
+      bytes: proposedTransaction(proposal, endorsers),
+      digest: sha256(proposal.proposalBytes),
+      message: proposal.proposalBytes,
+      endorse,
+      evaluate: async (signature) => (await this.endorse(signedProposal(proposal.proposalBytes, signature))).payload,
+    };
+  }
+
+  private endorsers(options: SubmitOptions | undefined): string[] | undefined {
+    const endorsers = options?.endorsingOrganizations;
+    const unknown = endorsers?.filter((org) => !this.membership.mspIds.includes(org)) ?? [];
+    if (unknown.length > 0) throw new Error(`no peers of ${unknown.join(', ')} on this channel`);
+    return endorsers && [...endorsers];
+  }
+
+  private record(signedProposalBytes: Uint8Array, endorsement: Endorsement, endorsers: string[] | undefined): EndorserRecord {
+    return {
       type: 'endorser',
-      signedProposal: Buffer.from(signed.signedProposalBytes).toString('base64'),
-      ...(endorsers ? { endorsingOrganizations: [...endorsers] } : {}),
+      signedProposal: Buffer.from(signedProposalBytes).toString('base64'),
+      ...(endorsers ? { endorsingOrganizations: endorsers } : {}),
       rwset: endorsement.simulation.readWriteSet(),
       response: { status: 200, message: endorsement.message, payload: endorsement.payload.toString('base64') },
       ...(endorsement.event
         ? { event: { name: endorsement.event.name, payload: endorsement.event.payload.toString('base64') } }
         : {}),
     };
+  }
+
+  private async orderAndWait(txId: string, creator: Creator, timestamp: Date, record: EndorserRecord, endorsement: Endorsement): Promise<SubmitResult> {
     const outcome = await new Promise<{ code: string; block: number }>((resolve, reject) => {
       this.order({
-        txId: signed.txId,
-        mspId: signer.mspId,
-        certificate: signer.certificate,
-        timestamp: signed.timestamp.getTime(),
+        txId,
+        mspId: creator.mspId,
+        certificate: creator.certificate,
+        timestamp: timestamp.getTime(),
         bytes: encodeRecord(record),
         record,
         settle: (o) => ('error' in o ? reject(o.error) : resolve(o)),
       });
     });
-    if (outcome.code !== 'VALID') throw new TransactionInvalidError(signed.txId, outcome.code);
-    return { txId: signed.txId, blockNumber: BigInt(outcome.block), result: endorsement.payload };
+    if (outcome.code !== 'VALID') throw new TransactionInvalidError(txId, outcome.code);
+    return { txId, blockNumber: BigInt(outcome.block), result: endorsement.payload };
   }
 
   async evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array> {

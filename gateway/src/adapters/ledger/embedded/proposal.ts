@@ -1,8 +1,8 @@
 /** Builds and decodes Fabric proposals (SignedProposal protobufs), as a Fabric client SDK does. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Signer } from '../../../ports/ledger.js';
+import type { Creator, Signer } from '../../../ports/ledger.js';
 import { protos, Timestamp } from './fabric.js';
-import { signLowS } from './signature.js';
+import { signLowS } from '../../../pki/ecdsa.js';
 
 const { common, peer, msp } = protos;
 
@@ -25,6 +25,19 @@ export function transactionId(nonce: Uint8Array, creator: Uint8Array): string {
   return createHash('sha256').update(nonce).update(creator).digest('hex');
 }
 
+/** An unsigned proposal: what the creator signs (SHA-256 of `proposalBytes`), and its parts a transaction repeats. */
+export interface UnsignedProposal {
+  txId: string;
+  timestamp: Date;
+  proposalBytes: Uint8Array;
+  /** The proposal's Header message (channel header and signature header bytes). */
+  header: unknown;
+  channelHeaderBytes: Uint8Array;
+  signatureHeaderBytes: Uint8Array;
+  /** The ChaincodeInvocationSpec bytes (the proposal payload's input). */
+  invocation: Uint8Array;
+}
+
 export function buildSignedProposal(
   signer: Signer,
   channelId: string,
@@ -32,7 +45,31 @@ export function buildSignedProposal(
   args: readonly string[],
   now: Date = new Date(),
 ): SignedProposalParts {
-  const creator = serializedIdentity(signer.mspId, signer.certificate);
+  const proposal = buildProposal(signer, channelId, chaincodeName, args, now);
+  return {
+    txId: proposal.txId,
+    timestamp: proposal.timestamp,
+    signedProposalBytes: signedProposal(proposal.proposalBytes, signLowS(proposal.proposalBytes, signer.privateKey)),
+  };
+}
+
+/** A SignedProposal protobuf from the proposal bytes and the creator's signature over them. */
+export function signedProposal(proposalBytes: Uint8Array, signature: Uint8Array): Uint8Array {
+  const signed = new peer.SignedProposal();
+  signed.setProposalBytes(proposalBytes);
+  signed.setSignature(signature);
+  return signed.serializeBinary();
+}
+
+/** The proposal a Fabric client SDK builds for `args` on `creator`'s behalf, not yet signed. */
+export function buildProposal(
+  who: Creator,
+  channelId: string,
+  chaincodeName: string,
+  args: readonly string[],
+  now: Date = new Date(),
+): UnsignedProposal {
+  const creator = serializedIdentity(who.mspId, who.certificate);
   const nonce = randomBytes(24);
   const txId = transactionId(nonce, creator);
 
@@ -70,17 +107,21 @@ export function buildSignedProposal(
   const invocation = new peer.ChaincodeInvocationSpec();
   invocation.setChaincodeSpec(spec);
   const payload = new peer.ChaincodeProposalPayload();
-  payload.setInput(invocation.serializeBinary());
 
+  const invocationBytes: Uint8Array = invocation.serializeBinary();
+  payload.setInput(invocationBytes);
   const proposal = new peer.Proposal();
   proposal.setHeader(header.serializeBinary());
   proposal.setPayload(payload.serializeBinary());
-  const proposalBytes: Uint8Array = proposal.serializeBinary();
-
-  const signed = new peer.SignedProposal();
-  signed.setProposalBytes(proposalBytes);
-  signed.setSignature(signLowS(proposalBytes, signer.privateKey));
-  return { txId, timestamp: now, signedProposalBytes: signed.serializeBinary() };
+  return {
+    txId,
+    timestamp: now,
+    proposalBytes: proposal.serializeBinary(),
+    header,
+    channelHeaderBytes: header.getChannelHeader_asU8(),
+    signatureHeaderBytes: header.getSignatureHeader_asU8(),
+    invocation: invocationBytes,
+  };
 }
 
 /** What the peer reads out of a signed proposal before running it. */

@@ -35,6 +35,11 @@ export interface EndorserRecord {
   rwset: ReadWriteSet;
   response: { status: number; message: string; payload: string };
   event?: { name: string; payload: string };
+  /**
+   * When the creator signed offline (a device key): the transaction envelope's payload it signed
+   * and that signature, base64, kept so that its consent stays verifiable with the block.
+   */
+  envelope?: { payload: string; signature: string };
 }
 
 export interface ConfigRecord {

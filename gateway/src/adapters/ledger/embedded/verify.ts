@@ -8,7 +8,7 @@ import { dataHash, headerHash } from './block.js';
 import type { ChannelMember } from '../../../ports/ledger.js';
 import { decodeSignedProposal } from './proposal.js';
 import { configTxId, decodeBlockData, sameVersion, type TransactionRecord, type Version } from './records.js';
-import { verifyLowS } from './signature.js';
+import { verifyLowS } from '../../../pki/ecdsa.js';
 import type { LedgerStore } from './store.js';
 
 export interface VerifyReport {
@@ -77,6 +77,8 @@ export function verifyLedger(store: LedgerStore): VerifyReport {
       if (!cert) problems.push(`${where}: creator not issued by a CA of ${proposal.mspId}`);
       else if (!verifyLowS(proposal.proposalBytes, proposal.signature, cert.publicKey)) {
         problems.push(`${where}: creator signature does not verify`);
+      } else if (record.envelope && !verifyLowS(Buffer.from(record.envelope.payload, 'base64'), Buffer.from(record.envelope.signature, 'base64'), cert.publicKey)) {
+        problems.push(`${where}: creator's envelope signature does not verify`);
       }
       const stale = record.rwset.reads.some(([key, version]) => !sameVersion(state.get(key)?.version ?? null, version));
       if (code === 'VALID' && stale) problems.push(`${where}: marked VALID but its reads are stale`);

@@ -20,14 +20,18 @@ import {
   hash,
   signers,
 } from '@hyperledger/fabric-gateway';
+import { gateway as gatewayPb, msp as mspPb } from '@hyperledger/fabric-protos';
 import {
   type AccessQuestion,
   type ChaincodeEvent,
   type Decision,
   type ChannelConfigListener,
   type ChannelMember,
+  type Creator,
   type EventOptions,
   type LedgerPort,
+  type OfflineProposal,
+  type OfflineTransaction,
   type OrderingState,
   type Signer,
   type SubmitOptions,
@@ -147,10 +151,14 @@ export class FabricLedger implements LedgerPort {
     this.timeouts = { ...DEFAULT_FABRIC_TIMEOUTS, ...options.timeouts };
   }
 
-  /** Gateways are cheap views over a peer's connection; cached per identity to keep the parsed key. */
-  private gatewayFor(signer: Signer, peer: PeerConnection): Gateway {
+  /**
+   * Gateways are cheap views over a peer's connection; cached per identity to keep the parsed key.
+   * A creator without a key gets an offline-signing gateway (fabric-gateway with no signer).
+   */
+  private gatewayFor(signer: Signer | Creator, peer: PeerConnection): Gateway {
     if (this.closed) throw new LedgerUnavailableError('the Fabric ledger client is closed');
-    const key = `${signer.mspId}\n${signer.certificate}`;
+    const offline = !('privateKey' in signer);
+    const key = `${offline ? 'offline' : 'signer'}\n${signer.mspId}\n${signer.certificate}`;
     const cached = peer.gateways.get(key);
     if (cached) return cached;
     if (peer.gateways.size >= MAX_CACHED_GATEWAYS) {
@@ -161,7 +169,7 @@ export class FabricLedger implements LedgerPort {
     const gateway = connect({
       client: peer.client,
       identity: { mspId: signer.mspId, credentials: Buffer.from(signer.certificate) },
-      signer: signers.newPrivateKeySigner(createPrivateKey(signer.privateKey)),
+      ...(offline ? {} : { signer: signers.newPrivateKeySigner(createPrivateKey(signer.privateKey)) }),
       hash: hash.sha256,
       evaluateOptions: deadline(this.timeouts.evaluate),
       endorseOptions: deadline(this.timeouts.endorse),
@@ -181,7 +189,7 @@ export class FabricLedger implements LedgerPort {
    * Runs `call` on the first peer that can be reached; a peer that cannot (or has no answer: the
    * port's LedgerUnavailableError) hands the call to the next. Any other error is the answer.
    */
-  private async onAnyPeer<T>(signer: Signer, call: (gateway: Gateway, peer: PeerConnection) => Promise<T>): Promise<T> {
+  private async onAnyPeer<T>(signer: Signer | Creator, call: (gateway: Gateway, peer: PeerConnection) => Promise<T>): Promise<T> {
     let last: Error | undefined;
     for (const peer of this.order()) {
       try {
@@ -252,6 +260,69 @@ export class FabricLedger implements LedgerPort {
       }
       throw last;
     }
+  }
+
+  /**
+   * fabric-gateway's offline-signing flow: newProposal → newSignedProposal → endorse →
+   * newSignedTransaction → submit. Endorsed on the first peer that can be reached (as `submit`), then
+   * ordered through that peer; the commit status is read with this hospital's service identity (its
+   * own signed CommitStatusRequest), so the creator signs twice, not three times. Once ordered, a
+   * failure to learn the outcome is TransactionOutcomeUnknownError with the transaction's id.
+   */
+  async propose(creator: Creator, contract: string, transaction: string, args: string[], options?: SubmitOptions): Promise<OfflineProposal> {
+    const port = <T>(call: () => Promise<T>) => call().catch((error: unknown) => Promise.reject(toPortError(error)));
+    const offline: Creator = { mspId: creator.mspId, certificate: creator.certificate };
+    return port(async () => {
+      // Building a proposal talks to no peer: any peer's offline gateway makes the same bytes.
+      const proposal = this.gatewayFor(offline, this.order()[0]!)
+        .getNetwork(this.options.channel)
+        .getContract(this.options.chaincode, contract)
+        .newProposal(transaction, {
+          arguments: args,
+          ...(options?.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
+        });
+      const bytes = proposal.getBytes();
+      const txId = proposal.getTransactionId();
+      const endorse = async (signature: Uint8Array): Promise<OfflineTransaction> => {
+        const { endorsed, peer } = await this.onAnyPeer(offline, async (gateway, peer) => ({
+          endorsed: await gateway.newSignedProposal(bytes, signature).endorse(),
+          peer,
+        }));
+        const transactionBytes = endorsed.getBytes();
+        const result = endorsed.getResult();
+        return {
+          txId,
+          bytes: transactionBytes,
+          digest: endorsed.getDigest(),
+          message: gatewayPb.PreparedTransaction.deserializeBinary(transactionBytes).getEnvelope()!.getPayload_asU8(),
+          result,
+          submit: async (envelopeSignature) => {
+            let status: Status;
+            try {
+              await this.gatewayFor(offline, peer).newSignedTransaction(transactionBytes, envelopeSignature).submit();
+              const service = this.options.serviceSigner;
+              const request = serviceCommitRequest(service, this.options.channel, txId);
+              status = await this.commitStatus(service, request, peer, () => this.gatewayFor(service, peer).newCommit(request).getStatus());
+            } catch (error) {
+              const mapped = toPortError(error);
+              // Sent for ordering: from here on a failure to learn the outcome is not a failure of the transaction.
+              if (mapped instanceof LedgerUnavailableError) throw new TransactionOutcomeUnknownError(txId, mapped.message, { cause: error });
+              throw mapped;
+            }
+            if (!status.successful) throw new TransactionInvalidError(txId, validationCodeName(status.code));
+            return { txId, blockNumber: status.blockNumber, result };
+          },
+        };
+      };
+      return {
+        txId,
+        bytes,
+        digest: proposal.getDigest(),
+        message: gatewayPb.ProposedTransaction.deserializeBinary(bytes).getProposal()!.getProposalBytes_asU8(),
+        endorse,
+        evaluate: (signature) => this.onAnyPeer(offline, (gateway) => gateway.newSignedProposal(bytes, signature).evaluate()),
+      };
+    });
   }
 
   async evaluate(signer: Signer, contract: string, transaction: string, args: string[]): Promise<Uint8Array> {
@@ -483,4 +554,18 @@ export class FabricLedger implements LedgerPort {
     this.closed = true;
     for (const peer of this.peers) peer.close();
   }
+}
+
+/** A CommitStatusRequest for `txId` in `identity`'s name, unsigned: fabric-gateway signs it with that identity's gateway. */
+function serviceCommitRequest(identity: Creator, channel: string, txId: string): Uint8Array {
+  const creator = new mspPb.SerializedIdentity();
+  creator.setMspid(identity.mspId);
+  creator.setIdBytes(Buffer.from(identity.certificate));
+  const request = new gatewayPb.CommitStatusRequest();
+  request.setTransactionId(txId);
+  request.setChannelId(channel);
+  request.setIdentity(creator.serializeBinary());
+  const signed = new gatewayPb.SignedCommitStatusRequest();
+  signed.setRequest(request.serializeBinary());
+  return signed.serializeBinary();
 }

@@ -27,12 +27,20 @@ export function signLowS(data: Uint8Array, privateKeyPem: string): Buffer {
 
 /** True only for a valid low-S DER signature by the holder of the certificate's key. */
 export function verifyLowS(data: Uint8Array, signature: Uint8Array, publicKey: KeyObject): boolean {
+  return checkSignature(data, signature, publicKey) === 'valid';
+}
+
+/** What is wrong with a signature, as Fabric's MSP would see it: not DER, high S, or not by this key over these bytes. */
+export type SignatureCheck = 'valid' | 'malformed' | 'high-s' | 'invalid';
+
+export function checkSignature(data: Uint8Array, signature: Uint8Array, publicKey: KeyObject): SignatureCheck {
   const s = sOfDer(Buffer.from(signature));
-  if (s === undefined || s > HALF_ORDER) return false;
+  if (s === undefined) return 'malformed';
+  if (s > HALF_ORDER) return 'high-s';
   try {
-    return verify('sha256', data, { key: publicKey, dsaEncoding: 'der' }, signature);
+    return verify('sha256', data, { key: publicKey, dsaEncoding: 'der' }, signature) ? 'valid' : 'invalid';
   } catch {
-    return false;
+    return 'malformed';
   }
 }
 
@@ -49,13 +57,14 @@ function derSignature(r: bigint, s: bigint): Buffer {
   return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
 
+/** S of a DER ECDSA signature, or undefined when the bytes are not one (strict lengths, nothing trailing). */
 function sOfDer(der: Buffer): bigint | undefined {
-  if (der.length < 8 || der[0] !== 0x30 || der[2] !== 0x02) return undefined;
+  if (der.length < 8 || der.length > 72 || der[0] !== 0x30 || der[1] !== der.length - 2 || der[2] !== 0x02) return undefined;
   const rLength = der[3]!;
   const sAt = 4 + rLength;
   if (der[sAt] !== 0x02) return undefined;
   const sLength = der[sAt + 1]!;
   const s = der.subarray(sAt + 2, sAt + 2 + sLength);
-  if (s.length !== sLength || s.length === 0) return undefined;
+  if (s.length !== sLength || s.length === 0 || sAt + 2 + sLength !== der.length) return undefined;
   return BigInt('0x' + s.toString('hex'));
 }
