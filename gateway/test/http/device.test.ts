@@ -31,6 +31,7 @@ import {
   submitTransaction,
 } from '@medrec/client';
 import { demoPatients } from '../../demo/seed/population.js';
+import { TransactionOutcomeUnknownError } from '../../src/ports/ledger.js';
 import { api, isoIn, login as passwordLogin, removeDir, startTestSystem, type Json } from './support.js';
 import { refusal, watchedClient } from '../support/device.js';
 
@@ -284,6 +285,50 @@ t.test('refusals: signatures over the wrong digest, high S, another key, out of 
   t.same(await refusal(gateway.prepare('Registrar', 'register', ['x', 'y', 'patient'])), { status: 400, code: 'TX_NOT_ALLOWED' }, 'only consent decisions and own reads');
   const unsigned = new OfflineSigner({ mspId: 'Hospital1MSP', certificate: me.enrolled().certificate, key: stranger.key });
   await t.rejects(unsigned.signProposal(q.proposal, intent, q.digest), { code: 'WRONG_SIGNER' }, "the device refuses to sign another's proposal");
+});
+
+t.test('a device-signed change ordered but its outcome not learnt: 202 UNKNOWN, and both status routes find it committed', async (t) => {
+  const session = await login(me, gateway);
+  const signer = signerFor(me);
+  const regrant = JSON.stringify({ items: [{ category: 'Observation', fields: ['code'] }], validUntil: isoIn(5_400_000), purpose: 'FAMRQT' });
+  const intent = intentFor(me, 'Relationship', 'grant', [rel, victorId, regrant]);
+  // The ledger commits the envelope and then the answer is lost (the orderers go quiet after taking it).
+  const ledger = runtime.ledger;
+  const propose = ledger.propose.bind(ledger);
+  let lost = 0;
+  ledger.propose = async (...args) => {
+    const proposal = await propose(...args);
+    return {
+      ...proposal,
+      endorse: async (signature) => {
+        const endorsed = await proposal.endorse(signature);
+        return {
+          ...endorsed,
+          submit: async (envelopeSignature) => {
+            const done = await endorsed.submit(envelopeSignature);
+            lost++;
+            throw new TransactionOutcomeUnknownError(done.txId, 'no commit status within the bound');
+          },
+        };
+      },
+    };
+  };
+  let outcome: Awaited<ReturnType<typeof gateway.submit>>;
+  try {
+    const p = await gateway.prepare('Relationship', 'grant', [rel, victorId, regrant]);
+    const proposal = await signer.signProposal(p.proposal, intent, p.digest);
+    const endorsed = await gateway.endorse(p.txId, proposal.signature);
+    const envelope = await signer.signTransaction(endorsed.transaction, proposal.ticket, endorsed.digest);
+    outcome = await gateway.submit(p.txId, envelope.signature);
+  } finally {
+    ledger.propose = propose;
+  }
+  t.equal(lost, 1, 'the transaction was committed');
+  t.same(outcome, { txId: outcome.txId, status: 'UNKNOWN' }, 'reported as unknown, not as a failure');
+  const device = await api(h1, 'GET', `/tx/${outcome.txId}`, { token: session.token });
+  t.match(device, { status: 200, json: { txId: outcome.txId, status: 'VALID', blockNumber: /^\d+$/ } }, "the device flow's status route");
+  const status = await api(h1, 'GET', `/transactions/${outcome.txId}`, { token: session.token });
+  t.match(status, { status: 200, json: { txId: outcome.txId, status: 'committed', validationCode: 'VALID' } }, 'the status route of an OUTCOME_UNKNOWN answers the same');
 });
 
 t.test('device login refusals', async (t) => {
