@@ -66,6 +66,18 @@ t.test('only an admin administers staff', async (t) => {
   t.equal(h2Admin.status, 401, "one hospital's admin token means nothing at another");
 });
 
+t.test("an added staff member's replay (Idempotency-Key) names them but never carries the one-time code", async (t) => {
+  const body = { username: 'aud-idem', role: 'auditor', externalIdKind: 'staff-id', externalId: 'H1.aud-idem' };
+  const headers = { 'idempotency-key': 'add-aud-idem' };
+  const first = await api(h1, 'POST', '/admin/staff', { token: admin, body, headers });
+  t.equal(first.status, 201);
+  t.match(first.json, { code: /./, username: 'aud-idem', participantId: /^[0-9a-f]{64}$/ });
+  const replay = await api(h1, 'POST', '/admin/staff', { token: admin, body, headers });
+  t.equal(replay.status, 201, 'the first answer, replayed');
+  t.equal(replay.json.participantId, first.json.participantId, 'the same person, not a second one');
+  t.notOk('code' in replay.json, 'the code was shown once');
+});
+
 t.test('bad input and accounts an admin may not touch change nothing', async (t) => {
   const bad = [
     { role: 'patient', externalIdKind: 'staff-id', externalId: 'H1.x' },
