@@ -2,6 +2,7 @@ import mssql from 'mssql';
 import { EhrUnavailableError, PATIENT_KEY_PARAM, PROBE_PATIENT_KEY, UnknownCategoryError, type EhrStore, type Row } from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 import { poolConfig, type MssqlTarget } from './config.js';
+import { LazyPool } from './lazy-pool.js';
 
 /** The parts of an mssql ConnectionPool the store uses (a unit test may stand in for it). */
 export interface MssqlPoolLike {
@@ -25,12 +26,14 @@ const UNAVAILABLE_CODES = new Set(['ETIMEOUT', 'ESOCKET', 'ECONNCLOSED', 'ENOTOP
  */
 export class MssqlEhrStore implements EhrStore {
   readonly kind = 'mssql' as const;
-  private connecting: Promise<unknown> | undefined;
+  private readonly lazy: LazyPool;
 
   constructor(
     private readonly pool: MssqlPoolLike,
     private readonly queries: Readonly<Record<string, string>>,
-  ) {}
+  ) {
+    this.lazy = new LazyPool(pool);
+  }
 
   static open(target: MssqlTarget, queries: Readonly<Record<string, string>>): MssqlEhrStore {
     return new MssqlEhrStore(new mssql.ConnectionPool(poolConfig(target)), queries);
@@ -67,20 +70,12 @@ export class MssqlEhrStore implements EhrStore {
     }
   }
 
-  async close(): Promise<void> {
-    const connecting = this.connecting;
-    this.connecting = undefined;
-    if (!connecting) return;
-    // a pool that never connected has nothing to close
-    if (await connecting.then(() => true, () => false)) await this.pool.close();
+  close(): Promise<void> {
+    return this.lazy.close();
   }
 
   private ready(): Promise<unknown> {
-    this.connecting ??= this.pool.connect().catch((err: unknown) => {
-      this.connecting = undefined;
-      throw new EhrUnavailableError('SQL Server EHR database unreachable', { cause: err });
-    });
-    return this.connecting;
+    return this.lazy.ready();
   }
 }
 
