@@ -1,8 +1,9 @@
 import mssql from 'mssql';
-import { EhrUnavailableError, UnknownCategoryError, type Row } from '../../../ports/ehr.js';
+import { UnknownCategoryError, type Row } from '../../../ports/ehr.js';
 import type { ResearchStore } from '../../../ports/research.js';
 import { toRow } from '../row.js';
 import { poolConfig, type MssqlTarget } from './config.js';
+import { LazyPool } from './lazy-pool.js';
 import { classify, type MssqlPoolLike } from './store.js';
 
 /**
@@ -12,12 +13,14 @@ import { classify, type MssqlPoolLike } from './store.js';
  */
 export class MssqlResearchStore implements ResearchStore {
   readonly kind = 'mssql' as const;
-  private connecting: Promise<unknown> | undefined;
+  private readonly lazy: LazyPool;
 
   constructor(
     private readonly pool: MssqlPoolLike,
     private readonly queries: Readonly<Record<string, string>>,
-  ) {}
+  ) {
+    this.lazy = new LazyPool(pool);
+  }
 
   static open(target: MssqlTarget, queries: Readonly<Record<string, string>>): MssqlResearchStore {
     return new MssqlResearchStore(new mssql.ConnectionPool({ ...poolConfig(target), pool: { max: 2, min: 0, idleTimeoutMillis: 30000 } }), queries);
@@ -26,11 +29,7 @@ export class MssqlResearchStore implements ResearchStore {
   async rows(query: string, params: Readonly<Record<string, string>>): Promise<Row[]> {
     const sqlText = Object.hasOwn(this.queries, query) ? this.queries[query] : undefined;
     if (sqlText === undefined) throw new UnknownCategoryError(query);
-    this.connecting ??= this.pool.connect().catch((err: unknown) => {
-      this.connecting = undefined;
-      throw new EhrUnavailableError('SQL Server EHR database unreachable', { cause: err });
-    });
-    await this.connecting;
+    await this.lazy.ready();
     try {
       const request = this.pool.request();
       for (const [name, value] of Object.entries(params)) request.input(name, mssql.NVarChar(mssql.MAX), value);
@@ -44,9 +43,7 @@ export class MssqlResearchStore implements ResearchStore {
     return undefined;
   }
 
-  async close(): Promise<void> {
-    const connecting = this.connecting;
-    this.connecting = undefined;
-    if (connecting && (await connecting.then(() => true, () => false))) await this.pool.close();
+  close(): Promise<void> {
+    return this.lazy.close();
   }
 }

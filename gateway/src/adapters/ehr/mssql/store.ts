@@ -13,6 +13,7 @@ import {
 } from '../../../ports/ehr.js';
 import { checkPatientKey, MAX_PATIENT_KEY, toRow } from '../row.js';
 import { poolConfig, type MssqlTarget } from './config.js';
+import { LazyPool } from './lazy-pool.js';
 
 /** The parts of an mssql ConnectionPool the store uses (a unit test may stand in for it). */
 export interface MssqlPoolLike {
@@ -36,14 +37,16 @@ const UNAVAILABLE_CODES = new Set(['ETIMEOUT', 'ESOCKET', 'ECONNCLOSED', 'ENOTOP
  */
 export class MssqlEhrStore implements EhrStore {
   readonly kind = 'mssql' as const;
-  private connecting: Promise<unknown> | undefined;
+  private readonly lazy: LazyPool;
 
   constructor(
     private readonly pool: MssqlPoolLike,
     private readonly queries: Readonly<Record<string, string>>,
     /** Each followed category's change query (T-SQL bound to @since, a BIGINT: CHANGETABLE's or a rowversion's version). */
     private readonly changeQueries: Readonly<Record<string, string>> = {},
-  ) {}
+  ) {
+    this.lazy = new LazyPool(pool);
+  }
 
   static open(target: MssqlTarget, queries: Readonly<Record<string, string>>, changeQueries: Readonly<Record<string, string>> = {}): MssqlEhrStore {
     return new MssqlEhrStore(new mssql.ConnectionPool(poolConfig(target)), queries, changeQueries);
@@ -94,20 +97,12 @@ export class MssqlEhrStore implements EhrStore {
     }
   }
 
-  async close(): Promise<void> {
-    const connecting = this.connecting;
-    this.connecting = undefined;
-    if (!connecting) return;
-    // a pool that never connected has nothing to close
-    if (await connecting.then(() => true, () => false)) await this.pool.close();
+  close(): Promise<void> {
+    return this.lazy.close();
   }
 
   private ready(): Promise<unknown> {
-    this.connecting ??= this.pool.connect().catch((err: unknown) => {
-      this.connecting = undefined;
-      throw new EhrUnavailableError('SQL Server EHR database unreachable', { cause: err });
-    });
-    return this.connecting;
+    return this.lazy.ready();
   }
 }
 
