@@ -138,7 +138,7 @@ export async function walkFigure2(): Promise<void> {
       h1,
       h2,
       patients,
-      patient: { token: danaToken, relationshipId: rel.relationshipId },
+      patient: { relationshipId: rel.relationshipId },
       skip: new Set([...skip].filter((m): m is string => m !== undefined)),
       step,
       say,
