@@ -115,3 +115,32 @@ export async function createCrl(
   });
   return crl.toString('pem');
 }
+
+/** A TLS server certificate for these host names and IP addresses (serverAuth), as Fabric CA's `tls` profile issues. */
+export async function issueServer(
+  root: x509.X509Certificate,
+  rootKey: webcrypto.CryptoKey,
+  hosts: readonly string[],
+  publicKey: webcrypto.CryptoKey,
+): Promise<x509.X509Certificate> {
+  const now = Date.now();
+  const isIp = (h: string) => /^[0-9.]+$/.test(h) || h.includes(':');
+  return x509.X509CertificateGenerator.create({
+    serialNumber: newSerial(),
+    subject: [{ CN: [hosts[0]!] }],
+    issuer: root.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + YEAR),
+    publicKey: publicKey as unknown as X509Key,
+    signingKey: rootKey as unknown as X509Key,
+    signingAlgorithm: SIGNING,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(hosts.map((h) => (isIp(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }))),
+      await keyIdentifier(publicKey),
+      await authorityKeyId(root),
+    ],
+  });
+}
