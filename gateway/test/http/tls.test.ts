@@ -12,9 +12,9 @@ import t from 'tap';
 import { isGatekeeperAnswer } from '@medrec/client/protocol';
 import { EmbeddedTlsCa } from '../../src/adapters/identity/embedded/tls-ca.js';
 import { postToGatekeeper } from '../../src/services/gatekeeper/requester.js';
-import { Problem } from '../../src/services/problem.js';
 import type { EmbeddedLedger } from '../../src/adapters/ledger/embedded/index.js';
 import { api, login, removeDir, startTestSystem } from './support.js';
+import { problemOf } from '../support/problem.js';
 
 t.setTimeout(240_000);
 
@@ -42,15 +42,6 @@ async function serverWith(credentials: { cert: string; key: string }): Promise<{
   return { url: `https://127.0.0.1:${address.port}`, requests: () => requests, server };
 }
 
-async function refusal(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof Problem) return { status: err.status, code: err.code };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 const ask = (url: string) => postToGatekeeper(new URL(`${url}/gatekeeper/query`), 'a.b.c', transport, isGatekeeperAnswer);
 
@@ -90,7 +81,7 @@ t.test('happy path: a patient at Hospital 1 fetches her records from Hospital 2 
 t.test('a gatekeeper whose certificate no channel member issued is refused before any request is sent', async (t) => {
   const rogueCa = await EmbeddedTlsCa.open(join(scratch, 'rogue'), 'Not a member');
   const rogue = await serverWith(await rogueCa.issueServer(['127.0.0.1', 'localhost']));
-  const refused = await refusal(ask(rogue.url));
+  const refused = await problemOf(ask(rogue.url));
   t.same(refused, { status: 502, code: 'GATEKEEPER_TLS_UNTRUSTED' });
   t.equal(rogue.requests(), 0, 'no request (no signed request, no data) reached it');
 
@@ -98,19 +89,19 @@ t.test('a gatekeeper whose certificate no channel member issued is refused befor
   const ledger = sys.system.ledger as EmbeddedLedger;
   const before = (await ledger.channelMembers()).find((m) => m.mspId === 'Hospital2MSP')!;
   await ledger.updateMember({ ...before, tlsRootCertificates: [...before.tlsRootCertificates!, rogueCa.certificate] });
-  t.same(await refusal(ask(rogue.url)), { status: 403, code: 'STAND_IN_REACHED' }, 'trusted after the configuration update');
+  t.same(await problemOf(ask(rogue.url)), { status: 403, code: 'STAND_IN_REACHED' }, 'trusted after the configuration update');
   await ledger.updateMember(before);
-  t.same(await refusal(ask(rogue.url)), { status: 502, code: 'GATEKEEPER_TLS_UNTRUSTED' }, 'and refused again once the channel drops it');
+  t.same(await problemOf(ask(rogue.url)), { status: 502, code: 'GATEKEEPER_TLS_UNTRUSTED' }, 'and refused again once the channel drops it');
   t.equal(rogue.requests(), 1, 'only the trusted call reached it');
 });
 
 t.test("a certificate of a member's TLS CA for another host name is refused", async (t) => {
   const h2Ca = await EmbeddedTlsCa.open(join(sys.system.config.hospitals[1]!.dataDir, 'tls-ca'), g2.runtime.hospital.name);
   const elsewhere = await serverWith(await h2Ca.issueServer(['gateway.elsewhere.test']));
-  t.same(await refusal(ask(elsewhere.url)), { status: 502, code: 'GATEKEEPER_TLS_HOSTNAME' });
+  t.same(await problemOf(ask(elsewhere.url)), { status: 502, code: 'GATEKEEPER_TLS_HOSTNAME' });
   t.equal(elsewhere.requests(), 0);
   const right = await serverWith(await h2Ca.issueServer(['127.0.0.1']));
-  t.same(await refusal(ask(right.url)), { status: 403, code: 'STAND_IN_REACHED' }, 'the same CA, the right name: reached');
+  t.same(await problemOf(ask(right.url)), { status: 403, code: 'STAND_IN_REACHED' }, 'the same CA, the right name: reached');
 });
 
 t.test('a gateway restarted on the same data keeps its TLS CA (the channel entry stays valid)', async (t) => {

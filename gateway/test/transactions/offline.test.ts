@@ -15,9 +15,9 @@ import {
   type OfflineTransaction,
   type Signer,
 } from '../../src/ports/ledger.js';
-import { Problem } from '../../src/services/problem.js';
 import { OfflineTransactions } from '../../src/services/transactions/offline.js';
 import { testCa } from '../support/test-ca.js';
+import { problemOf } from '../support/problem.js';
 
 type Outcome = 'ok' | 'unavailable' | 'refused' | 'unknown';
 
@@ -67,16 +67,6 @@ function scriptedLedger() {
 const sign = (signer: Signer, message: Uint8Array) => signLowS(message, signer.privateKey);
 const envelopeOf = (transaction: string) => Buffer.from(transaction, 'base64');
 
-/** The Problem a promise rejected with, as status and code. */
-async function refusal(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof Problem) return { status: err.status, code: err.code };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 t.test('OfflineTransactions: outcomes and refusals of each step', async (t) => {
   const ca = await testCa('Hospital1MSP');
@@ -89,7 +79,7 @@ t.test('OfflineTransactions: outcomes and refusals of each step', async (t) => {
 
   t.test('a transaction a device may not run is refused before the ledger sees it', async (t) => {
     const before = script.proposed;
-    t.same(await refusal(offline.prepare('s1', alice, 'Registrar', 'register', ['x'])), { status: 400, code: 'TX_NOT_ALLOWED' });
+    t.same(await problemOf(offline.prepare('s1', alice, 'Registrar', 'register', ['x'])), { status: 400, code: 'TX_NOT_ALLOWED' });
     t.equal(script.proposed, before, 'nothing was proposed');
   });
 
@@ -97,14 +87,14 @@ t.test('OfflineTransactions: outcomes and refusals of each step', async (t) => {
     const a = await offline.prepare('busy', alice, 'Relationship', 'grant', ['r', 'v', 'Medication']);
     await offline.prepare('busy', alice, 'Relationship', 'revoke', ['r', 'v']);
     const proposed = script.proposed;
-    t.same(await refusal(offline.prepare('busy', alice, 'Relationship', 'accept', ['r'])), { status: 429, code: 'TX_TOO_MANY' });
+    t.same(await problemOf(offline.prepare('busy', alice, 'Relationship', 'accept', ['r'])), { status: 429, code: 'TX_TOO_MANY' });
     t.equal(script.proposed, proposed, 'the refused one never reached the ledger');
     await t.resolves(offline.prepare('other', alice, 'Relationship', 'accept', ['r']), 'the limit is per session');
     await offline.endorse('busy', a.txId, sign(alice, messageOf(a.proposal)));
-    t.same(await refusal(offline.prepare('busy', alice, 'Relationship', 'accept', ['r'])), { status: 429, code: 'TX_TOO_MANY' }, 'an endorsed one still counts');
+    t.same(await problemOf(offline.prepare('busy', alice, 'Relationship', 'accept', ['r'])), { status: 429, code: 'TX_TOO_MANY' }, 'an endorsed one still counts');
     clock += 60_001;
     await t.resolves(offline.prepare('busy', alice, 'Relationship', 'accept', ['r']), 'expired ones are swept and free their places');
-    t.same(await refusal(offline.endorse('busy', a.txId, sign(alice, messageOf(a.proposal)))), { status: 404, code: 'TX_UNKNOWN' }, 'an expired one is gone');
+    t.same(await problemOf(offline.endorse('busy', a.txId, sign(alice, messageOf(a.proposal)))), { status: 404, code: 'TX_UNKNOWN' }, 'an expired one is gone');
   });
 
   t.test('UNKNOWN: an envelope ordered whose outcome was lost is reported unknown, not failed', async (t) => {
@@ -114,7 +104,7 @@ t.test('OfflineTransactions: outcomes and refusals of each step', async (t) => {
     const outcome = await offline.submit('s2', p.txId, sign(alice, envelopeOf(endorsed.transaction)));
     script.submit = 'ok';
     t.same(outcome, { txId: p.txId, status: 'UNKNOWN' });
-    t.same(await refusal(offline.submit('s2', p.txId, sign(alice, envelopeOf(endorsed.transaction)))), { status: 404, code: 'TX_UNKNOWN' }, 'it cannot be sent twice');
+    t.same(await problemOf(offline.submit('s2', p.txId, sign(alice, envelopeOf(endorsed.transaction)))), { status: 404, code: 'TX_UNKNOWN' }, 'it cannot be sent twice');
   });
 
   t.test('a ledger unreachable when ordering is passed on (not UNKNOWN: nothing was ordered)', async (t) => {
@@ -124,7 +114,7 @@ t.test('OfflineTransactions: outcomes and refusals of each step', async (t) => {
     await t.rejects(offline.submit('s3', p.txId, sign(alice, envelopeOf(endorsed.transaction))), LedgerUnavailableError);
     script.submit = 'ok';
     t.same(
-      await refusal(offline.submit('s3', p.txId, sign(alice, envelopeOf(endorsed.transaction)))),
+      await problemOf(offline.submit('s3', p.txId, sign(alice, envelopeOf(endorsed.transaction)))),
       { status: 404, code: 'TX_UNKNOWN' },
       'the envelope is not kept for a blind resend: the device prepares again',
     );
@@ -144,24 +134,24 @@ t.test('OfflineTransactions: outcomes and refusals of each step', async (t) => {
     script.endorse = 'refused';
     await t.rejects(offline.endorse('s4', q.txId, sign(alice, messageOf(q.proposal))), ChaincodeError);
     script.endorse = 'ok';
-    t.same(await refusal(offline.endorse('s4', q.txId, sign(alice, messageOf(q.proposal)))), { status: 404, code: 'TX_UNKNOWN' }, 'a refused proposal is gone');
+    t.same(await problemOf(offline.endorse('s4', q.txId, sign(alice, messageOf(q.proposal)))), { status: 404, code: 'TX_UNKNOWN' }, 'a refused proposal is gone');
   });
 
   t.test('steps out of order, another session, another key', async (t) => {
     const p = await offline.prepare('s5', alice, 'Relationship', 'grant', ['r', 'v', 'Medication']);
     const good = sign(alice, messageOf(p.proposal));
-    t.same(await refusal(offline.submit('s5', p.txId, good)), { status: 409, code: 'TX_STEP' }, 'submit before endorse');
-    t.same(await refusal(offline.endorse('intruder', p.txId, good)), { status: 404, code: 'TX_UNKNOWN' }, "another session's transaction");
-    t.same(await refusal(offline.endorse('s5', p.txId, sign(mallory, messageOf(p.proposal)))), { status: 403, code: 'SIGNATURE_INVALID' }, 'signed by another key');
-    t.same(await refusal(offline.endorse('s5', p.txId, new Uint8Array(64))), { status: 400, code: 'SIGNATURE_MALFORMED' });
-    t.same(await refusal(offline.evaluate('s5', randomBytes(32).toString('hex'), good)), { status: 404, code: 'TX_UNKNOWN' }, 'a txId never prepared');
+    t.same(await problemOf(offline.submit('s5', p.txId, good)), { status: 409, code: 'TX_STEP' }, 'submit before endorse');
+    t.same(await problemOf(offline.endorse('intruder', p.txId, good)), { status: 404, code: 'TX_UNKNOWN' }, "another session's transaction");
+    t.same(await problemOf(offline.endorse('s5', p.txId, sign(mallory, messageOf(p.proposal)))), { status: 403, code: 'SIGNATURE_INVALID' }, 'signed by another key');
+    t.same(await problemOf(offline.endorse('s5', p.txId, new Uint8Array(64))), { status: 400, code: 'SIGNATURE_MALFORMED' });
+    t.same(await problemOf(offline.evaluate('s5', randomBytes(32).toString('hex'), good)), { status: 404, code: 'TX_UNKNOWN' }, 'a txId never prepared');
     await t.resolves(offline.endorse('s5', p.txId, good), 'refused signatures left the step open for the right one');
   });
 
   t.test('a read cannot be endorsed; evaluated, a Relationship.get remembers the endpoint for the relay', async (t) => {
     const p = await offline.prepare('s6', alice, 'Relationship', 'get', ['rel-1']);
     const good = sign(alice, messageOf(p.proposal));
-    t.same(await refusal(offline.endorse('s6', p.txId, good)), { status: 409, code: 'TX_STEP' });
+    t.same(await problemOf(offline.endorse('s6', p.txId, good)), { status: 409, code: 'TX_STEP' });
     script.view = JSON.stringify({ relationshipId: 'rel-1', endpoint: 'https://h2.example:8443' });
     await offline.evaluate('s6', p.txId, good);
     t.equal(offline.endpointSeen('s6', 'rel-1'), 'https://h2.example:8443');
