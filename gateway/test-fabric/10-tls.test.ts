@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
+import { isIP } from 'node:net';
 import { connect, type PeerCertificate } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { problemOf } from '../test/support/problem.js';
 function peerCertificate(url: string): Promise<PeerCertificate> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port), servername: hostname, rejectUnauthorized: false }, () => {
+    const socket = connect({ host: hostname, port: Number(port), ...(isIP(hostname) ? {} : { servername: hostname }), rejectUnauthorized: false }, () => {
       resolve(socket.getPeerCertificate());
       socket.end();
     });
