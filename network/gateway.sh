@@ -33,8 +33,8 @@ gateway_ready() {
   local h="$1" port i
   port="$(gateway_port "$(hospital_index "$h")")"
   for i in $(seq 1 240); do
-    on_host "$h" curl -fsS -o /dev/null "http://$FABRIC_HOST:$port/ready" 2>/dev/null && {
-      log "$h's gateway ready on http://$(node_host gateway "$h"):$port"
+    on_host "$h" curl -fsS -o /dev/null --cacert "$FABRIC_DATA/orgs/$(lower "$h")/msp/tlscacerts/ca.pem" "https://$FABRIC_HOST:$port/ready" 2>/dev/null && {
+      log "$h's gateway ready on https://$(node_host gateway "$h"):$port"
       return 0
     }
     is_running "gateway-$(lower "$h")" || die "$h's gateway exited; see $FABRIC_DATA/logs/gateway-$(lower "$h").log"

@@ -23,6 +23,9 @@ hospital_setup() {
   ca_admin_enroll "$h"
   for n in $(peer_indexes); do node_identity "$h" "peer$n" peer "$dir/nodes/peer$n"; done
   node_identity "$h" orderer0 orderer "$dir/nodes/orderer0"
+  # The REST gateway's HTTPS server certificate, from the CA's TLS profile (what other hospitals'
+  # gateways verify against this MSP's tls_root_certs in the channel configuration).
+  node_identity "$h" gateway client "$dir/nodes/gateway"
   local name type attrs secret
   while read -r name type attrs; do
     secret="$(random_secret)"
@@ -54,12 +57,13 @@ hospital_json() { # HOSPITAL
   jq -n --arg name "$h" --arg org "$org" --arg msp "${h}MSP" --argjson peers "$peers" --arg tlsCa "$dir/msp/tlscacerts/ca.pem" \
     --arg orderer "$(orderer_endpoint "$h")" --arg ordererOps "http://$(node_host orderer0 "$h"):$(orderer_ops_port "$k")" \
     --arg ca "$(ca_url "$h")" --arg caName "ca-$org" --arg caTls "$(ca_cert "$org")" \
-    --argjson gw "$(gateway_port "$k")" --arg gwUrl "http://$(node_host gateway "$h"):$(gateway_port "$k")" \
+    --argjson gw "$(gateway_port "$k")" --arg gwUrl "https://$(node_host gateway "$h"):$(gateway_port "$k")" \
+    --arg gwCert "$dir/nodes/gateway/tls/server.crt" --arg gwKey "$dir/nodes/gateway/tls/server.key" \
     --arg netns "$(multihost && netns_of "$h")" --argjson users "$users" \
     '{name: $name, key: $org, mspId: $msp, peer: $peers[0], peers: $peers,
       orderer: {endpoint: $orderer, tlsCaCert: $tlsCa, operations: $ordererOps, process: ("orderer-" + $org)},
       ca: {url: $ca, caName: $caName, tlsCaCert: $caTls},
-      gatewayPort: $gw, gatewayUrl: $gwUrl, users: $users} + (if $netns == "" then {} else {netns: $netns} end)'
+      gatewayPort: $gw, gatewayUrl: $gwUrl, gatewayTls: {certificate: $gwCert, privateKey: $gwKey}, users: $users} + (if $netns == "" then {} else {netns: $netns} end)'
 }
 
 write_network_json() {

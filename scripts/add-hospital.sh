@@ -79,7 +79,7 @@ if [ ! -f "$ROOT/gateway/config/hospitals/$org/mapping.json" ]; then
 elif ls "$FABRIC_DATA"/pids/gateway-*.pid >/dev/null 2>&1; then
   "$ROOT/network/gateway.sh" start "$h" ||
     die "$h is a member, but its gateway did not start; see $FABRIC_DATA/logs/gateway-$org.log, then network/gateway.sh start $h"
-  log "$h's gateway on http://$(node_host gateway "$h"):$(gateway_port "$k")"
+  log "$h's gateway on https://$(node_host gateway "$h"):$(gateway_port "$k")"
 else
   log "no gateway running (fabric:up --no-gateway): network/gateway.sh start $h serves it"
 fi

@@ -12,7 +12,7 @@ import { checkRecords, type GatekeeperAnswer, type RecordCheck } from './gatekee
 import { openSealedAnswer } from './gatekeeper/sealed.js';
 import { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
 import type { ActivationResult, GatewayClient, Session } from './http/gateway-client.js';
-import type { RelationshipView } from './http/views.js';
+import type { RelationshipView, SummaryEntry } from './http/views.js';
 import type { Wallet, WalletIdentity } from './wallet.js';
 
 export { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
@@ -98,6 +98,14 @@ export async function evaluateTransaction(client: GatewayClient, signer: Offline
   const prepared = await client.prepare(intent.contract, intent.transaction, intent.args);
   const proposal = await signer.signProposal(prepared.proposal, intent, prepared.digest);
   return client.evaluate(proposal.txId, proposal.signature);
+}
+
+/**
+ * The person's relationships (Summary.mine), read with a device-signed proposal: a device session
+ * holds only a certificate, so the chaincode sees the device's own signature as the caller.
+ */
+export async function listRelationships(client: GatewayClient, identity: WalletIdentity): Promise<SummaryEntry[]> {
+  return JSON.parse(utf8(await evaluateTransaction(client, signerFor(identity), intentFor(identity, 'Summary', 'mine', [])))) as SummaryEntry[];
 }
 
 export interface FetchedRecords {

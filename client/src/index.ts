@@ -47,6 +47,7 @@ export {
   submitTransaction,
   evaluateTransaction,
   fetchRecords,
+  listRelationships,
   LOGIN_TYP,
   RECOVER_TYP,
   type TransactionOutcome,

@@ -21,6 +21,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import type { FastifyInstance } from 'fastify';
 import { JOSE_MEDIA_TYPE, signRequest } from '../src/services/gatekeeper/signed-request.js';
 import { CATEGORY, type Requester } from './support/population.js';
 import type { StageCost } from './support/stages.js';
@@ -63,7 +64,9 @@ async function serve(): Promise<void> {
   const doctor = await world.enrol(h2, 'bench.doctor', 'provider');
   const requesters = await populate(world, doctor, SIZE);
 
-  const baseline = Fastify({ logger: false });
+  // The baseline is served as the gatekeeper is (HTTPS with the same certificate), so the ratio compares the gatekeeper's work only.
+  const tls = h2.runtime.tls;
+  const baseline = (Fastify as unknown as (o: object) => FastifyInstance)({ logger: false, ...(tls ? { https: tls } : {}) });
   baseline.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   baseline.post<{ Querystring: { mrn: string } }>('/baseline', async (request) => toBundle(await h2.records.fetch(CATEGORY, request.query.mrn)));
   const baselineUrl = `${await baseline.listen({ host: '127.0.0.1', port: 0 })}/baseline`;

@@ -104,7 +104,7 @@ async function measure(perHospital: number) {
       for (const h of hospitals) {
         const asked = { ...researcher, claims: { query: a, aud: h.url, iat: 0, exp: 0, jti: randomBytes(8).toString('hex') } };
         const [base] = await timed(() => h.runtime.researchGatekeeper.exact(asked));
-        const [ms, answer] = await timed(() => requestAnswer(researcher.signer, h.url, a, 120_000));
+        const [ms, answer] = await timed(() => requestAnswer(researcher.signer, h.url, a, { ...h.runtime.gatekeepers, timeoutMs: 120_000 }));
         cellsSuppressed += answer.answer.cells.filter((c) => c.suppressed).length;
         if (i >= 0) {
           perHospitalMs[h.mspId]!.push(ms);

@@ -12,6 +12,10 @@ function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
     lines.push(`  ${g.mspId.padEnd(14)} ${g.url}   API docs: ${g.url}/docs   health: ${g.url}/ready`);
   }
   lines.push('', `  Data: ${system.config.dataDir} (delete it to start over)`);
+  const cacert = system.tlsRootsFile ? ` --cacert ${system.tlsRootsFile}` : '';
+  if (system.tlsRootsFile) {
+    lines.push(`  HTTPS: the hospitals' TLS CAs are in ${system.tlsRootsFile} (curl --cacert; the CLI: NODE_EXTRA_CA_CERTS)`);
+  }
   const users = Object.entries(system.provisioned).filter(([, u]) => u.length > 0);
   if (users.length === 0) {
     lines.push('', "  Each hospital's registrar password is in <hospital data dir>/registrar.password.");
@@ -30,9 +34,9 @@ function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
     lines.push(
       '',
       'Try it:',
-      `  curl -s -X POST ${first.url}/auth/login -H 'content-type: application/json' \\`,
+      `  curl -s${cacert} -X POST ${first.url}/auth/login -H 'content-type: application/json' \\`,
       `       -d '{"username":"alice","password":"alice-demo-pass"}'`,
-      `  curl -s ${first.url}/me/summary -H "authorization: Bearer $TOKEN"`,
+      `  curl -s${cacert} ${first.url}/me/summary -H "authorization: Bearer $TOKEN"`,
       '  npm run demo     # walks the whole flow over HTTP on a fresh temporary system',
     );
   }

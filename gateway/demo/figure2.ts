@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultHospitals, loadConfig } from '../src/system/config.js';
 import { demoPatients } from './seed/population.js';
+import { trustTlsRoots } from './trust.js';
 import { openSystem, startGateways } from '../src/system/system.js';
 import { alwaysIncluded } from '../src/services/records/records.js';
 import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
@@ -33,8 +34,10 @@ export async function walkFigure2(): Promise<void> {
   const patients = demoPatientCount(config);
   const system = await openSystem(config, { provisioner: demoProvisioner({ patients }) });
   const gateways = await startGateways(system);
+  // This walk is a client of the gateways, as curl --cacert <dataDir>/tls-ca.pem would be.
+  trustTlsRoots(system.tlsRootsFile);
   const [h1, h2] = gateways.map((g) => g.url) as [string, string];
-  say(`Hospital1MSP ${h1}   Hospital2MSP ${h2}   (ready in ${Date.now() - started} ms)`);
+  say(`Hospital1MSP ${h1}   Hospital2MSP ${h2}   (ready in ${Date.now() - started} ms; HTTPS, CA file ${system.tlsRootsFile ?? 'none: plain HTTP'})`);
   try {
     // A synthetic person treated at both hospitals (hospital 2 knows them under its own MRN).
     const person = demoPatients('hospital1', { patients }).filter((p) => p.alsoAt)[1]!;

@@ -30,7 +30,7 @@ const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\
 
 t.test('a patient whose key never leaves the device consents on Fabric', async (t) => {
   const network = loadNetwork();
-  const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
+  const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => `https://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
   const registrar = await passwordLogin(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
   const charts = demoPatients('hospital2');
   let issued: Json | undefined;

@@ -33,7 +33,7 @@ function releasedEverywhere(t: Test, collection: Json, what: string) {
 
 t.test('research on Fabric: consent, a study from every gatekeeper, opting out, a bounty for its steward only', async (t) => {
   const network = loadNetwork();
-  const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => `http://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
+  const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => `https://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
 
   // The stewards, once per network (a rerun, or the gateways' first start, finds them named).
   const rhea = await login(h1, 'rhea', 'rhea-demo-pass');

@@ -9,6 +9,7 @@ import { checkpointers } from '@hyperledger/fabric-gateway';
 import { identityId } from '@medrec/chaincode/domain';
 import { FabricCaIdentity } from '../src/adapters/identity/fabric-ca/ca.js';
 import { FabricLedger } from '../src/adapters/ledger/fabric/ledger.js';
+import { trustTlsRoots } from '../demo/trust.js';
 import type { Credentials } from '../src/ports/identity.js';
 import { ChaincodeError, type LedgerPort, type Signer } from '../src/ports/ledger.js';
 
@@ -59,8 +60,11 @@ export function networkFile(): string {
   return join(process.env.FABRIC_DATA ?? join(ROOT, '.fabric', 'network'), 'network.json');
 }
 
+/** The network as network.json describes it; this process's fetch then trusts its hospitals' TLS roots (their gateways serve HTTPS). */
 export function loadNetwork(): NetworkInfo {
-  return JSON.parse(readFileSync(networkFile(), 'utf8')) as NetworkInfo;
+  const network = JSON.parse(readFileSync(networkFile(), 'utf8')) as NetworkInfo;
+  for (const file of new Set(network.hospitals.map((h) => h.peer.tlsCaCert))) trustTlsRoots(file);
+  return network;
 }
 
 export function hospital(network: NetworkInfo, name: string): HospitalInfo {

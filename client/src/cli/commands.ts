@@ -15,6 +15,7 @@ import {
   enrolByActivation,
   fetchRecords,
   intentFor,
+  listRelationships,
   login,
   recoverEnrollment,
   signerFor,
@@ -45,7 +46,7 @@ Local (the wallet file only):
 Remote (gateway routes of docs/device-keys.md):
   enrol [<name>] --code <activation code> --gateway <url>
   recover-certificate [<name>] --msp <mspId> --gateway <url>
-  list                                         the relationships of the identity (summary)
+  list                                         the relationships of the identity (Summary.mine, signed on the device)
   accept|reject|remove|acknowledge <relationshipId>
   grant <relationshipId> <viewerPid> --category <C> --fields <a,b> --until <ISO date> --purpose <CODE>
   revoke <relationshipId> <viewerPid>
@@ -266,8 +267,8 @@ class Cli {
   }
 
   private async list(): Promise<number> {
-    const { client } = await this.session();
-    return this.print(await client.summary());
+    const { identity, client } = await this.session();
+    return this.print(await listRelationships(client, identity));
   }
 
   private async transaction(contract: string, transaction: string, args: string[]): Promise<number> {

@@ -107,7 +107,8 @@ export async function protocolServer(ca: TestCa, enrollmentId: string): Promise<
     }
     if (!certificate) return problem(res, 401, 'UNAUTHENTICATED');
     const publicKey = createPublicKey(certificate);
-    if (path === '/me/summary') return [{ relationshipId, role: 'patient', status: 'new' }];
+    // As the real gateway: a device session holds no key to read as its person; it signs its reads.
+    if (path === '/me/summary') return problem(res, 403, 'DEVICE_SIGNS');
     const view = () => ({ relationshipId, status: 'accepted', endpoint: `${origin}/`, pointers: [{ category: 'Observation', hash: state.ledgerHash, version: 1 }] });
     if (path === `/relationships/${relationshipId}`) return view();
     if (path === '/tx/prepare') {
@@ -132,6 +133,7 @@ export async function protocolServer(ca: TestCa, enrollmentId: string): Promise<
       if (tx[2] === 'evaluate') {
         pending.delete(tx[1]!);
         if (!verifyLowS(entry.proposalBytes, signature, publicKey)) return problem(res, 403, 'SIGNATURE_INVALID');
+        if (entry.args[0] === 'Summary:mine') return { result: b64(new TextEncoder().encode(JSON.stringify([{ relationshipId, role: 'patient', status: 'new' }]))) };
         if (entry.args[0] !== 'Relationship:get' || entry.args[1] !== relationshipId) return problem(res, 404, 'NOT_FOUND');
         return { result: b64(new TextEncoder().encode(JSON.stringify(view()))) };
       }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Registrar } from '../contract/medrec.js';
 import { ChaincodeError } from '../ports/ledger.js';
@@ -37,7 +37,11 @@ export interface AppOptions {
 /** One hospital's gateway: REST API, sessions, notifications, gatekeeper, ops endpoints. */
 export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {}): Promise<FastifyInstance> {
   const { hospital, settings } = runtime;
-  const app = Fastify({
+  // HTTPS with the hospital's server certificate (system/tls.ts); typed as the HTTP instance, which
+  // every route and plugin here is written against (they read nothing of the socket).
+  const serve = Fastify as unknown as (options: FastifyServerOptions & { https?: { cert: string; key: string } }) => FastifyInstance;
+  const app = serve({
+    ...(runtime.tls ? { https: runtime.tls } : {}),
     logger: options.logger ?? loggerOptions(settings.logLevel, hospital.mspId),
     bodyLimit: settings.bodyLimitBytes,
     // Reject what the schema does not name instead of silently dropping it; never coerce bodies.

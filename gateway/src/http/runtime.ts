@@ -1,4 +1,6 @@
 import type { MedrecClient } from '../contract/client.js';
+import type { ServerCredentials } from '../adapters/identity/embedded/tls-ca.js';
+import type { GatekeeperTransport } from '../services/gatekeeper/transport.js';
 import type { RateLimits } from './plugins/limits.js';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { EhrStore } from '../ports/ehr.js';
@@ -49,8 +51,6 @@ export interface HttpSettings {
   anchoring?: Pick<AnchorOptions, 'everyRecords' | 'intervalMs' | 'retryMs'> | false;
   /** how often the pointer watcher reads the EHR's changes, ms; false: it does not poll */
   changePollMs: number | false;
-  /** how long /records/fetch waits for the remote gatekeeper */
-  fetchTimeoutMs?: number;
 }
 
 /**
@@ -92,4 +92,8 @@ export interface HospitalRuntime {
   devices: DeviceAuth;
   /** Transactions signed on the person's device, pending between their steps. */
   offline: OfflineTransactions;
+  /** How this gateway reaches other hospitals' gatekeepers (HTTPS trusting the channel's TLS roots) and how long it waits. */
+  gatekeepers: GatekeeperTransport;
+  /** The gateway's HTTPS server certificate and key; undefined: plain HTTP (configuration tls: false). */
+  tls?: ServerCredentials;
 }

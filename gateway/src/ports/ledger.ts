@@ -66,6 +66,8 @@ export interface ChannelMember {
   caCertificates: string[];
   /** PEM X.509 CRLs signed by one of those CAs (the MSP's revocation_list). */
   revocationLists?: string[];
+  /** PEM TLS CA certificates (the MSP's tls_root_certs and tls_intermediate_certs): what its servers' HTTPS certificates chain to. */
+  tlsRootCertificates?: string[];
 }
 
 /** Told of each new channel configuration; awaited by the ledger before it reports the change done. */

@@ -103,6 +103,11 @@ export const HospitalSchema = Type.Object(
     ehr: EhrSchema,
     /** ledger `fabric`: this hospital's peer (its Gateway service). */
     fabric: Type.Optional(FabricPeerSchema),
+    /**
+     * The gateway's HTTPS server certificate (PEM, chaining to a TLS root of this hospital's MSP, e.g.
+     * issued by Fabric CA's TLS profile) and its key. Absent: the hospital's embedded TLS CA issues one.
+     */
+    tls: Type.Optional(Type.Object({ certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -151,6 +156,12 @@ export const GatewayConfigSchema = Type.Object(
     rateLimits: RateLimitsSchema,
     /** Create demo users on first start (when the entry point hands in the demo). */
     seedDemo: Type.Boolean(),
+    /**
+     * Gateways serve HTTPS (system/tls.ts) and check other hospitals' gatekeepers against the
+     * channel members' TLS roots. false (MEDREC_TLS=false): plain HTTP, for a gateway behind a
+     * TLS-terminating proxy only.
+     */
+    tls: Type.Boolean(),
     hospitals: Type.Array(HospitalSchema, { minItems: 1 }),
   },
   { additionalProperties: false },

@@ -47,7 +47,7 @@ function positiveInt(value: string | number, what: string): number {
 }
 
 /** The two demo hospitals that `npm start` runs on one embedded ledger. */
-export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort = 3001): HospitalConfig[] {
+export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort = 3001, scheme: 'https' | 'http' = 'https'): HospitalConfig[] {
   return [1, 2].map((n) => {
     const port = basePort === 0 ? 0 : basePort + n - 1;
     return {
@@ -55,7 +55,7 @@ export function defaultHospitals(dataDir: string, host = '127.0.0.1', basePort =
       name: `Hospital ${n}`,
       host,
       port,
-      publicUrl: `http://${host}:${port}`,
+      publicUrl: `${scheme}://${host}:${port}`,
       dataDir: resolve(dataDir, `hospital${n}`),
       identity: { adapter: 'embedded' as const },
       ehr: {
@@ -89,6 +89,8 @@ interface NetworkFile {
     /** All of the hospital's peers, the gateway's failover order (peer first). */
     peers?: PeerEntry[];
     ca: { url: string; caName: string; tlsCaCert: string };
+    /** The gateway's HTTPS server certificate and key, from the CA's TLS profile (network/hospital.sh). */
+    gatewayTls?: { certificate: string; privateKey: string };
     users: Record<string, { certificate: string; privateKey: string }>;
   }[];
 }
@@ -97,7 +99,7 @@ interface NetworkFile {
  * The configuration for a native Fabric network started with `npm run fabric:up`, from the
  * network.json it writes: each hospital's peer, Fabric CA and provisioned staff identities.
  */
-export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0.0.1', demoSeeds: readonly string[] = []): FileConfig {
+export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0.0.1', demoSeeds: readonly string[] = [], tls = true): FileConfig {
   const network = JSON.parse(readFileSync(file, 'utf8')) as NetworkFile;
   return {
     ledger: { adapter: 'fabric', options: { channel: network.channel, chaincode: network.chaincode } },
@@ -106,7 +108,8 @@ export function fabricNetworkConfig(file: string, dataDir: string, host = '127.0
       name: h.name,
       host,
       port: h.gatewayPort,
-      publicUrl: h.gatewayUrl ?? `http://${host}:${h.gatewayPort}`,
+      publicUrl: tls ? (h.gatewayUrl ?? `https://${host}:${h.gatewayPort}`) : `http://${new URL(h.gatewayUrl ?? `http://${host}`).hostname}:${h.gatewayPort}`,
+      ...(tls && h.gatewayTls ? { tls: { certFile: h.gatewayTls.certificate, keyFile: h.gatewayTls.privateKey } } : {}),
       dataDir: resolve(dataDir, h.key),
       fabric: {
         ...peerConfig(h.peer),
@@ -174,13 +177,15 @@ export interface LoadOptions {
 export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, options: LoadOptions = {}): GatewayConfig {
   const file: FileConfig = env.MEDREC_CONFIG ? readConfigFile(env.MEDREC_CONFIG) : {};
   const dataDir = resolve(env.MEDREC_DATA_DIR ?? overrides.dataDir ?? file.dataDir ?? 'data');
+  const tls = (env.MEDREC_TLS ?? String(overrides.tls ?? file.tls ?? true)) !== 'false';
   const network = env.MEDREC_FABRIC_NETWORK
-    ? fabricNetworkConfig(env.MEDREC_FABRIC_NETWORK, dataDir, env.MEDREC_HOST ?? '127.0.0.1', options.demoSeeds)
+    ? fabricNetworkConfig(env.MEDREC_FABRIC_NETWORK, dataDir, env.MEDREC_HOST ?? '127.0.0.1', options.demoSeeds, tls)
     : {};
   const merged: FileConfig = { ...network, ...file, ...overrides };
   const basePort = positiveInt(env.MEDREC_PORT ?? 3001, 'MEDREC_PORT');
   const host = env.MEDREC_HOST ?? '127.0.0.1';
-  const defaults = defaultHospitals(dataDir, host, basePort);
+  const scheme = tls ? 'https' : 'http';
+  const defaults = defaultHospitals(dataDir, host, basePort, scheme);
   const hospitals = (merged.hospitals ?? defaults).map((h, i) => {
     const base = defaults[i] ?? defaults[0]!;
     const port = h.port ?? base.port;
@@ -188,7 +193,7 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
       ...base,
       ...h,
       port,
-      publicUrl: h.publicUrl ?? `http://${h.host ?? base.host}:${port}`,
+      publicUrl: h.publicUrl ?? `${scheme}://${h.host ?? base.host}:${port}`,
       dataDir: resolve(h.dataDir ?? base.dataDir),
       identity: h.identity ?? base.identity,
       ehr: { ...base.ehr, ...h.ehr },
@@ -226,6 +231,7 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
     loginThrottle: loginThrottle(env, merged.loginThrottle),
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...merged.rateLimits },
     seedDemo: (env.MEDREC_SEED_DEMO ?? String(merged.seedDemo ?? true)) !== 'false',
+    tls,
     hospitals,
   }, 'the merged configuration (defaults, network.json, MEDREC_CONFIG file, environment)');
 }

@@ -19,6 +19,8 @@ export interface HospitalCa {
   caAdmin: (accounts: AccountStore, sealer: KeySealer) => Promise<Credentials>;
   /** This organisation as a channel member, for the embedded ledger's configuration. */
   member: () => Promise<ChannelMember>;
+  /** The embedded TLS CA's root (system/tls.ts), listed in this member's entry of the embedded channel. */
+  tlsRoot?: string;
   /** Staff identities enrolled by the network's own scripts (Fabric): imported, not enrolled again. */
   provisioned: Record<string, Credentials>;
   /** After a revocation at the CA: how its CRL reaches the channel (see ChannelUpdate). */
@@ -37,10 +39,10 @@ async function openEmbeddedIdentity(hospital: HospitalConfig, sealCost?: ScryptC
     bootstrapAdmin: { enrollmentId: 'admin', secret: adminSecret },
     ...(sealCost ? { sealCost } : {}),
   });
-  return {
+  const part: HospitalCa = {
     config: hospital,
     identity: ca,
-    member: () => ca.channelMember(),
+    member: async () => ({ ...(await ca.channelMember()), ...(part.tlsRoot ? { tlsRootCertificates: [part.tlsRoot] } : {}) }),
     provisioned: {},
     onRevoke: (listener) => ca.onRevoke(listener),
     // revoke() resolves after the embedded ledger committed the CA's new CRL (its onRevoke listener).
@@ -57,6 +59,7 @@ async function openEmbeddedIdentity(hospital: HospitalConfig, sealCost?: ScryptC
       return admin;
     },
   };
+  return part;
 }
 
 function openFabricCaIdentity(hospital: HospitalConfig): HospitalCa {

@@ -31,6 +31,14 @@ export async function openLedgers(
       contracts,
       ...(tuning.batchTimeoutMs !== undefined ? { batchTimeoutMs: tuning.batchTimeoutMs } : {}),
     });
+    // A hospital whose TLS root the channel does not list yet (an installation from before HTTPS, a
+    // new TLS CA) is brought up to date by a configuration update, as a Fabric MSP would be.
+    const current = new Map((await ledger.channelMembers()).map((m) => [m.mspId, m]));
+    for (const [i, member] of members.entries()) {
+      const listed = current.get(member.mspId)?.tlsRootCertificates ?? [];
+      const wanted = member.tlsRootCertificates ?? [];
+      if (current.has(member.mspId) && wanted.join() !== listed.join()) await ledger.updateMember(await parts[i]!.member());
+    }
     // A revocation at a hospital's CA is a channel configuration update: awaited by revoke().
     for (const p of parts) p.onRevoke?.(async () => ledger.updateMember(await p.member()));
     return { shared: ledger, byMsp: new Map(parts.map((p) => [p.config.mspId, ledger as LedgerPort])) };

@@ -43,6 +43,7 @@ import { openIdentity, type HospitalCa } from './identity.js';
 import { openLedgers } from './ledger.js';
 import { openResearch } from './research.js';
 import { persistentSecret } from './secrets.js';
+import { GatekeeperTls, openHospitalTls, writeTlsRoots, type HospitalTls } from './tls.js';
 import { ledgerTrust } from './trust.js';
 
 /** The first admin's one-time activation code, written at first start (0600) into the hospital's data directory. */
@@ -82,6 +83,8 @@ export interface MedrecSystem {
   config: GatewayConfig;
   /** The shared embedded ledger, or (Fabric) the first hospital's connection to its peer. */
   ledger: LedgerPort;
+  /** `<dataDir>/tls-ca.pem`: every channel member's TLS roots, for curl (--cacert) and the CLI (NODE_EXTRA_CA_CERTS); undefined with tls: false. */
+  tlsRootsFile?: string;
   hospitals: HospitalRuntime[];
   /** Each hospital's CA, as the identity port (tests revoke through it). */
   identities: Map<string, HospitalCa>;
@@ -104,7 +107,6 @@ function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: S
     rateLimits: config.rateLimits,
     changePollMs: tuning.changePollMs ?? config.changePollSeconds * 1000,
     ...(tuning.anchoring !== undefined ? { anchoring: tuning.anchoring } : {}),
-    ...(tuning.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: tuning.fetchTimeoutMs } : {}),
   };
 }
 
@@ -122,20 +124,33 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
   try {
     privateDataDir(config.dataDir);
     const parts: HospitalCa[] = [];
+    const tls = new Map<string, HospitalTls>();
     for (const hospital of config.hospitals) {
       privateDataDir(hospital.dataDir);
       const p = await openIdentity(hospital, tuning.sealCost);
       closers.push(() => p.identity.close?.());
+      if (config.tls) {
+        const own = await openHospitalTls(hospital);
+        tls.set(hospital.mspId, own);
+        // The embedded channel lists each hospital's TLS CA with its identity CA, as an MSP does.
+        if (own.root) p.tlsRoot = own.root;
+      }
       parts.push(p);
     }
     const ledgers = await openLedgers(config, parts, tuning);
     for (const ledger of new Set(ledgers.byMsp.values())) closers.push(() => ledger.close());
     const trusts = new Map<LedgerPort, TrustStore>();
+    const outbound = new Map<LedgerPort, GatekeeperTls>();
     for (const ledger of new Set(ledgers.byMsp.values())) {
       const { trust, stop } = await ledgerTrust(ledger);
       closers.push(stop);
       trusts.set(ledger, trust);
+      const followed = await GatekeeperTls.follow(ledger);
+      closers.push(followed.stop);
+      outbound.set(ledger, followed.tls);
     }
+    const tlsRootsFile = config.tls ? writeTlsRoots(config, [...outbound.values()].flatMap((o) => o.trustedRoots)) : undefined;
+    const fetchTimeoutMs = tuning.fetchTimeoutMs ?? 10_000;
 
     const sealer = vaultSealer(tuning.sealCost);
     const hospitals: HospitalRuntime[] = [];
@@ -203,7 +218,13 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         }),
         trust: trusts.get(ledger)!,
         audit,
-        research: new ResearchService({ mspId: hospital.mspId, client, records, links, timeoutMs: RESEARCH_TIMEOUT_MS }),
+        research: new ResearchService({
+          mspId: hospital.mspId,
+          client,
+          records,
+          links,
+          transport: { fetch: outbound.get(ledger)!.fetch, timeoutMs: RESEARCH_TIMEOUT_MS },
+        }),
         researchGatekeeper: new ResearchGatekeeper({ client, service, mspId: hospital.mspId, ...research, links, inclusions: new InclusionStore(db) }),
         service,
         pointers: new PointerWatcher({ mspId: hospital.mspId, ehr, records, links, client, service, db, categories: tracked }),
@@ -218,11 +239,14 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         }),
         devices: new DeviceAuth({ mspId: hospital.mspId, accounts, trust: trusts.get(ledger)!, audience: () => new URL(hospital.publicUrl).origin }),
         offline: new OfflineTransactions(ledger),
+        gatekeepers: { fetch: outbound.get(ledger)!.fetch, timeoutMs: fetchTimeoutMs },
+        ...(tls.has(hospital.mspId) ? { tls: tls.get(hospital.mspId)!.server } : {}),
       });
     }
     return {
       config,
       ledger: ledgers.shared ?? hospitals[0]!.ledger,
+      ...(tlsRootsFile ? { tlsRootsFile } : {}),
       hospitals,
       identities: new Map(parts.map((p) => [p.config.mspId, p])),
       provisioned,
@@ -259,7 +283,7 @@ export async function startGateways(system: MedrecSystem): Promise<RunningGatewa
       await app.listen({ host: hospital.host, port: hospital.port });
       const address = app.server.address();
       if (hospital.port === 0 && address && typeof address === 'object') {
-        hospital.publicUrl = `http://${hospital.host}:${address.port}`;
+        hospital.publicUrl = `${runtime.tls ? 'https' : 'http'}://${hospital.host}:${address.port}`;
       }
       running.at(-1)!.url = hospital.publicUrl;
     }

@@ -27,8 +27,33 @@ t.test('a JSON file, then the environment, override the defaults', async (t) => 
   const c = loadConfig({ MEDREC_CONFIG: file, MEDREC_LOG_LEVEL: 'debug', MEDREC_JWT_SECRET_HOSPITAL2MSP: 's'.repeat(32) });
   t.equal(c.sessionTtlSeconds, 60);
   t.equal(c.logLevel, 'debug', 'env beats the file');
-  t.same(c.hospitals.map((h) => h.publicUrl), ['http://127.0.0.1:4000', 'http://127.0.0.1:4001']);
+  t.same(c.hospitals.map((h) => h.publicUrl), ['https://127.0.0.1:4000', 'https://127.0.0.1:4001'], 'HTTPS by default');
+  t.equal(c.tls, true);
   t.equal(c.hospitals[1]!.jwtSecret, 's'.repeat(32));
+  const plain = loadConfig({ MEDREC_CONFIG: file, MEDREC_TLS: 'false' });
+  t.equal(plain.tls, false);
+  t.same(plain.hospitals.map((h) => h.publicUrl), ['http://127.0.0.1:4000', 'http://127.0.0.1:4001'], 'MEDREC_TLS=false: plain HTTP');
+});
+
+t.test("a network.json hospital's gateway serves the TLS certificate its Fabric CA issued", async (t) => {
+  const file = join(dir, 'network.json');
+  const peer = { endpoint: '127.0.0.1:7051', tlsCaCert: '/n/tlsca.pem' };
+  writeFileSync(file, JSON.stringify({
+    channel: 'medrec',
+    chaincode: 'medrec',
+    hospitals: [{
+      name: 'Hospital1', key: 'hospital1', mspId: 'Hospital1MSP', gatewayPort: 3001, gatewayUrl: 'https://gateway.hospital1.medrec.test:3001', peer,
+      ca: { url: 'https://127.0.0.1:7054', caName: 'ca-hospital1', tlsCaCert: '/n/ca.pem' },
+      gatewayTls: { certificate: '/n/gateway/server.crt', privateKey: '/n/gateway/server.key' },
+      users: {},
+    }],
+  }));
+  const c = loadConfig({ MEDREC_FABRIC_NETWORK: file, MEDREC_DATA_DIR: dir });
+  t.equal(c.hospitals[0]!.publicUrl, 'https://gateway.hospital1.medrec.test:3001');
+  t.same(c.hospitals[0]!.tls, { certFile: '/n/gateway/server.crt', keyFile: '/n/gateway/server.key' });
+  const plain = loadConfig({ MEDREC_FABRIC_NETWORK: file, MEDREC_DATA_DIR: dir, MEDREC_TLS: 'false' });
+  t.equal(plain.hospitals[0]!.publicUrl, 'http://gateway.hospital1.medrec.test:3001');
+  t.equal(plain.hospitals[0]!.tls, undefined);
 });
 
 t.test('bad configuration is refused at start', async (t) => {

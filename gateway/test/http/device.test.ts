@@ -331,6 +331,19 @@ t.test('a device-signed change ordered but its outcome not learnt: 202 UNKNOWN, 
   t.match(status, { status: 200, json: { txId: outcome.txId, status: 'committed', validationCode: 'VALID' } }, 'the status route of an OUTCOME_UNKNOWN answers the same');
 });
 
+t.test('refusals of the /tx routes themselves: no session, a malformed or unknown txId', async (t) => {
+  const session = await login(me, gateway);
+  const unknownTx = 'ab'.repeat(32);
+  t.match(await api(h1, 'GET', `/tx/${unknownTx}`, { token: session.token }), { status: 404, json: { code: 'TX_NOT_FOUND' } }, 'a transaction the ledger does not hold');
+  t.match(await api(h1, 'GET', '/tx/not-a-txid', { token: session.token }), { status: 400 }, 'a malformed txId');
+  t.match(await api(h1, 'GET', `/tx/${unknownTx}`), { status: 401 }, 'no session');
+  t.match(await api(h1, 'POST', '/tx/prepare', { body: { contract: 'Relationship', transaction: 'accept', args: [rel] } }), { status: 401 }, 'prepare needs a session');
+  t.match(await api(h1, 'POST', `/tx/${unknownTx}/endorse`, { token: session.token, body: { signature: 'AAAA' } }), { status: 404, json: { code: 'TX_UNKNOWN' } });
+  t.match(await api(h1, 'POST', `/tx/${unknownTx}/evaluate`, { token: session.token, body: { signature: 'AAAA' } }), { status: 404, json: { code: 'TX_UNKNOWN' } });
+  t.match(await api(h1, 'POST', `/tx/${unknownTx}/submit`, { token: session.token, body: { signature: 'not base64!' } }), { status: 400 }, 'a signature that is not base64');
+  t.match(await api(h1, 'POST', `/tx/${unknownTx}/submit`, { token: session.token, body: { signature: 'AAB=' } }), { status: 400, json: { code: 'SIGNATURE_MALFORMED' } }, 'non-canonical base64');
+});
+
 t.test('device login refusals', async (t) => {
   const stranger = (await Wallet.fromPhrase(Wallet.newPhrase())).addIdentity('x', { kind: 'identity', mspId: 'Hospital1MSP' });
   const res = await api(h1, 'POST', '/auth/device', { body: { jws: 'not.a.jws' } });

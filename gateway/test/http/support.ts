@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultHospitals, loadConfig, type FileConfig } from '../../src/system/config.js';
 import { demoProvisioner, DEMO_HOSPITALS } from '../../demo/index.js';
+import { trustTlsRoots } from '../../demo/trust.js';
 import { openSystem, startGateways, type MedrecSystem, type RunningGateway, type SystemTuning } from '../../src/system/system.js';
 
 /** A fresh two-hospital system on real sockets (port 0), in a temporary directory. */
@@ -13,6 +14,8 @@ export interface TestSystem {
   gateways: RunningGateway[];
   h1: string;
   h2: string;
+  /** The environment a child process (the CLI) needs to trust the gateways: NODE_EXTRA_CA_CERTS=<dataDir>/tls-ca.pem. */
+  clientEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -20,12 +23,14 @@ export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-h
   const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0), ...overrides }, { demoSeeds: DEMO_HOSPITALS });
   const system = await openSystem(config, { provisioner: demoProvisioner(), tuning });
   const gateways = await startGateways(system);
+  trustTlsRoots(system.tlsRootsFile);
   return {
     dir,
     system,
     gateways,
     h1: gateways[0]!.url,
     h2: gateways[1]!.url,
+    clientEnv: system.tlsRootsFile ? { NODE_EXTRA_CA_CERTS: system.tlsRootsFile } : {},
     close: async () => {
       for (const g of gateways) await g.app.close();
       await system.close();

@@ -27,19 +27,24 @@ if (!existsSync(CONFIGTXGEN)) {
   const h1 = await testCa('Hospital1MSP');
   const h2 = await testCa('Hospital2MSP');
   const orderer = await testCa('OrdererMSP');
+  const h1Tls = await testCa('Hospital1MSP', 'tls.hospital1');
   const revoked = await h1.issue('viewer.gone', 'viewer');
   const kept = await h1.issue('viewer.kept', 'viewer');
   const crl = await h1.crl([revoked]);
 
-  const msp = (name: string, ca: TestCa, crls: string[] = []) => {
+  const msp = (name: string, ca: TestCa, crls: string[] = [], tlsCa?: TestCa) => {
     mkdirSync(join(dir, name, 'cacerts'), { recursive: true });
     writeFileSync(join(dir, name, 'cacerts', 'ca.pem'), ca.certificate);
+    if (tlsCa) {
+      mkdirSync(join(dir, name, 'tlscacerts'), { recursive: true });
+      writeFileSync(join(dir, name, 'tlscacerts', 'ca.pem'), tlsCa.certificate);
+    }
     if (crls.length > 0) {
       mkdirSync(join(dir, name, 'crls'), { recursive: true });
       crls.forEach((c, i) => writeFileSync(join(dir, name, 'crls', `crl${i}.pem`), c));
     }
   };
-  msp('h1', h1, [crl]);
+  msp('h1', h1, [crl], h1Tls);
   msp('h2', h2);
   msp('orderer', orderer);
   const tls = await orderer.issue('orderer0', 'orderer');
@@ -109,6 +114,8 @@ Profiles:
     t.equal(members[0]!.revocationLists!.length, 1, "Hospital 1's revocation_list");
     t.equal(members[0]!.revocationLists![0]!.trim(), crl.trim());
     t.same(members[1]!.revocationLists, []);
+    t.same(members[0]!.tlsRootCertificates!.map((c) => c.trim()), [h1Tls.certificate.trim()], "Hospital 1's tls_root_certs: what its gateway's HTTPS certificate chains to");
+    t.same(members[1]!.tlsRootCertificates, []);
   });
 
   t.test('the gatekeeper trusts what the block says: the revoked certificate is refused, the others are not', async (t) => {

@@ -104,7 +104,7 @@ t.test("a non-consenting patient's values never change any answer; a consenting 
   const before = await exact(h1, researcher, first);
   // Asked of Hospital 1's gatekeeper alone: a collection also releases at Hospital 2, whose release
   // charges the same budget concurrently, and a lost commit race recomputes (more noise drawn).
-  const atH1 = async (queryId: string) => (await requestAnswer(researcher.signer, h1.url, queryId, 60_000)).answer;
+  const atH1 = async (queryId: string) => (await requestAnswer(researcher.signer, h1.url, queryId, { ...h1.runtime.gatekeepers, timeoutMs: 60_000 })).answer;
   h1.runtime.researchGatekeeper.noise = seededNoise('same-noise');
   const a1 = await atH1(first);
 
@@ -231,7 +231,7 @@ t.test('the scripted differencing attack: two overlapping studies, both orders, 
   let n = 0;
   const ask = async (who: Person, queryId: string): Promise<ReleasedAnswer> => {
     h1.runtime.researchGatekeeper.noise = seededNoise(`attack-answer-${n++}`);
-    return requestAnswer(who.signer, h1.url, queryId, 30_000);
+    return requestAnswer(who.signer, h1.url, queryId, { ...h1.runtime.gatekeepers, timeoutMs: 30_000 });
   };
   /** Two pairs, in both orders; a fifth answer spends the rest of the budget. */
   const attack = async (who: Person, first: { a: string; b: string }): Promise<Pair[]> => {

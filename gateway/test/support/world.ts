@@ -30,6 +30,7 @@ import { hashResources, type RecordService } from '../../src/services/records/re
 import type { PatientLinks } from '../../src/services/relationships/links.js';
 import { defaultHospitals, loadConfig, type FileConfig } from '../../src/system/config.js';
 import { openSystem, startGateways, type MedrecSystem, type SystemTuning } from '../../src/system/system.js';
+import { trustTlsRoots } from '../../demo/trust.js';
 
 /** Test costs: scrypt at 2^10 instead of 2^15 for sealed keys, a 5 ms block cutter. */
 export const FAST: SystemTuning = { sealCost: { N: 2 ** 10, r: 8, p: 1 }, batchTimeoutMs: 5, logger: false };
@@ -120,6 +121,7 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
     throw err;
   }
   const gateways = await startGateways(system);
+  trustTlsRoots(system.tlsRootsFile);
   const ledger = system.ledger as EmbeddedLedger;
   const client = new MedrecClient(ledger);
   const hospitals = await Promise.all(

@@ -41,8 +41,7 @@ const callerOf = (request: FastifyRequest): Caller => ({
  */
 export default async function fhirRoutes(app: FastifyInstance, opts: { runtime: HospitalRuntime }): Promise<void> {
   const { runtime } = opts;
-  const timeoutMs = runtime.settings.fetchTimeoutMs ?? 10_000;
-  const deps = { client: runtime.client, publicUrl: () => runtime.hospital.publicUrl, timeoutMs, problemOf: toProblem };
+  const deps = { client: runtime.client, publicUrl: () => runtime.hospital.publicUrl, transport: runtime.gatekeepers, problemOf: toProblem };
   const facade = new FhirFacade(deps);
   // The statement describes this running gateway: it dates from its start.
   const started = new Date().toISOString();

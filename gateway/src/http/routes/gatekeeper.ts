@@ -150,7 +150,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     },
     async (request) => {
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(runtime.client, await requesterKeys(app, request), request.user.identityId, { relationshipId, category, fields }, settings.fetchTimeoutMs ?? 10_000);
+      return fetchRecords(runtime.client, await requesterKeys(app, request), request.user.identityId, { relationshipId, category, fields }, runtime.gatekeepers);
     },
   );
 
@@ -180,7 +180,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
         if (seen !== undefined || !('privateKey' in (app.sessionKeys.signer(owner) ?? {}))) return seen;
         return (await runtime.client.evaluate(await app.signerFor(request), Relationship.get(rel))).endpoint;
       };
-      const jwe = await relay({ jws: request.body.jws, certificate: creator.certificate, endpointOf, timeoutMs: settings.fetchTimeoutMs ?? 10_000 });
+      const jwe = await relay({ jws: request.body.jws, certificate: creator.certificate, endpointOf, transport: runtime.gatekeepers });
       return reply.type(JOSE_MEDIA_TYPE).send(jwe);
     },
   );

@@ -54,7 +54,7 @@ export async function searchAuditEvents(
   const answers = await inPool(pending, 4, async (t) => {
     try {
       const spec = { rels: t.rels, requester: q.requester, since: q.since, until: q.until, before: q.cursor[t.origin] ?? null, limit: q.count };
-      return { target: t, answer: await queryAuditLog(keys, new URL(t.origin), spec, deps.timeoutMs) };
+      return { target: t, answer: await queryAuditLog(keys, new URL(t.origin), spec, deps.transport) };
     } catch (err) {
       const problem: Problem = deps.problemOf(err);
       if (problem.status >= 500) throw problem;

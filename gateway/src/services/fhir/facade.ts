@@ -9,13 +9,14 @@ import type { Problem } from '../problem.js';
 import { toConsent, type ConsentSource } from './consent.js';
 import { issue } from './outcome.js';
 import { recordsBundle, searchset } from './records-bundle.js';
+import type { GatekeeperTransport } from '../gatekeeper/transport.js';
 
 export interface FacadeDeps {
   client: MedrecClient;
   /** this gateway's public URL, read on use (it may be settled after listen) */
   publicUrl: () => string;
-  /** how long to wait for each gatekeeper */
-  timeoutMs: number;
+  /** how gatekeepers are reached (HTTPS trusting the channel's TLS roots) and how long to wait for each */
+  transport: GatekeeperTransport;
   /** the HTTP layer's mapping of anything thrown to a problem with a status and stable code */
   problemOf: (err: unknown) => Problem;
 }
@@ -56,7 +57,7 @@ export class FhirFacade {
           ((e.role === 'patient' && PATIENT_READS.has(e.status)) || (e.role === 'viewer' && e.status === 'granted')),
       )
       .map((e) => ({ relationshipId: e.relationshipId, categories, pointedOnly: true }));
-    const fetched = await fetchAsUser(this.deps.client, keys, plans, { timeoutMs: this.deps.timeoutMs });
+    const fetched = await fetchAsUser(this.deps.client, keys, plans, { transport: this.deps.transport });
     return recordsBundle(fetched, { selfUrl, problemOf: this.deps.problemOf });
   }
 

@@ -3,6 +3,7 @@ import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
 import { forbidden, notFound } from '../problem.js';
 import { fetchAsUser, type FetchResult, type RequesterKeys } from './requester.js';
+import type { GatekeeperTransport } from './transport.js';
 
 export type { FetchResult } from './requester.js';
 
@@ -22,7 +23,7 @@ export async function fetchRecords(
   keys: RequesterKeys,
   requesterIdentityId: string,
   req: FetchRequest,
-  timeoutMs: number,
+  transport: GatekeeperTransport,
 ): Promise<FetchResult> {
   // The requester asks the ledger's access rule itself first: a refusal then carries the decision's
   // own code (GRANT_REVOKED, GRANT_EXPIRED, NOT_A_PARTY, …), as the gatekeeper would answer, rather
@@ -32,7 +33,7 @@ export async function fetchRecords(
     throw decision.code === 'NO_POINTER' ? notFound(decision.code, decision.reason) : forbidden(decision.code, decision.reason);
   }
   const [fetched] = await fetchAsUser(client, keys, [{ relationshipId: req.relationshipId, categories: [req.category], fields: req.fields }], {
-    timeoutMs,
+    transport,
   });
   if (fetched!.error !== undefined) throw fetched!.error;
   const outcome = fetched!.answers[0]!;

@@ -7,6 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { JOSE_MEDIA_TYPE } from '@medrec/client/protocol';
 import { Problem, badRequest, forbidden } from '../problem.js';
+import { transportProblem, type GatekeeperTransport } from './transport.js';
 
 export interface RelayRequest {
   jws: string;
@@ -14,7 +15,7 @@ export interface RelayRequest {
   certificate: string;
   /** The endpoint of a relationship as the ledger says, read for this caller; undefined when it could not be. */
   endpointOf(relationshipId: string): Promise<string | undefined>;
-  timeoutMs: number;
+  transport: GatekeeperTransport;
 }
 
 const malformed = () => badRequest('MALFORMED_REQUEST', 'the body must be one compact JWS naming rel and aud');
@@ -52,16 +53,15 @@ export async function relay(request: RelayRequest): Promise<string> {
   if (target.origin !== claims['aud']) throw forbidden('RELAY_AUDIENCE', "aud is not the origin of the relationship's endpoint on the ledger");
   let res: Response;
   try {
-    res = await fetch(new URL(`${target.pathname.replace(/\/+$/, '')}/gatekeeper/query`, target), {
+    res = await request.transport.fetch(new URL(`${target.pathname.replace(/\/+$/, '')}/gatekeeper/query`, target), {
       method: 'POST',
       headers: { 'content-type': JOSE_MEDIA_TYPE, accept: JOSE_MEDIA_TYPE },
       body: request.jws,
       redirect: 'error',
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: AbortSignal.timeout(request.transport.timeoutMs),
     });
   } catch (err) {
-    if ((err as Error).name === 'TimeoutError') throw new Problem(504, 'GATEKEEPER_TIMEOUT', 'the gatekeeper did not answer in time');
-    throw new Problem(502, 'GATEKEEPER_UNREACHABLE', 'the gatekeeper could not be reached');
+    throw transportProblem(err);
   }
   const text = await res.text();
   if (res.ok && (res.headers.get('content-type') ?? '').startsWith(JOSE_MEDIA_TYPE)) return text;

@@ -8,6 +8,7 @@ import { isAuditAnswer, type AuditAnswer } from './audit-answer.js';
 import { AUDIT_QUERY_TYP, type AuditQueryClaims } from './audit-claims.js';
 import { inPool } from './pool.js';
 import { JOSE_MEDIA_TYPE, REQUEST_TYP, freshClaims, signJws, type RequestSpec } from './signed-request.js';
+import { transportProblem, type GatekeeperTransport } from './transport.js';
 
 /**
  * How the gateway signs for a logged-in user when it asks gatekeepers (data requests and audit
@@ -55,7 +56,8 @@ export interface RelationshipFetch {
 }
 
 export interface FetchOptions {
-  timeoutMs: number;
+  /** how gatekeepers are reached (HTTPS trusting the channel's TLS roots) and how long each may take */
+  transport: GatekeeperTransport;
   /** gatekeeper requests in flight at once for one call */
   concurrency?: number;
 }
@@ -90,7 +92,7 @@ export async function fetchAsUser(
   });
   await inPool(jobs, options.concurrency ?? 4, async ({ fetched, view, category, fields }) => {
     try {
-      fetched.answers.push({ category, result: await fetchCategory(keys, view, category, fields, options.timeoutMs) });
+      fetched.answers.push({ category, result: await fetchCategory(keys, view, category, fields, options.transport) });
     } catch (err) {
       fetched.answers.push({ category, error: err });
     }
@@ -104,12 +106,12 @@ async function fetchCategory(
   view: RelationshipView,
   category: Category,
   fields: readonly string[],
-  timeoutMs: number,
+  transport: GatekeeperTransport,
 ): Promise<FetchResult> {
   const endpoint = new URL(view.endpoint);
   const spec: RequestSpec = { rel: view.relationshipId, cat: category, fields: [...fields], aud: endpoint.origin };
   const jws = await keys.sign(REQUEST_TYP, { ...spec });
-  const answer = await postToGatekeeper(gatekeeperUrl(endpoint, 'query'), jws, timeoutMs, isGatekeeperAnswer);
+  const answer = await postToGatekeeper(gatekeeperUrl(endpoint, 'query'), jws, transport, isGatekeeperAnswer);
   const ledgerHash = view.pointers.find((p) => p.category === category)?.hash ?? null;
   return { ...answer, gatekeeper: endpoint.origin, check: checkRecords(answer, ledgerHash) };
 }
@@ -121,24 +123,22 @@ export function gatekeeperUrl(endpoint: URL, route: 'query' | 'audit'): URL {
 
 /**
  * POSTs a signed request to a gatekeeper. A refusal is passed on as it is (same status, same code,
- * `source: "gatekeeper"`); no answer is 502 GATEKEEPER_UNREACHABLE, a slow one 504 GATEKEEPER_TIMEOUT,
+ * `source: "gatekeeper"`); no answer is 502 GATEKEEPER_UNREACHABLE (GATEKEEPER_TLS_UNTRUSTED or
+ * GATEKEEPER_TLS_HOSTNAME when its certificate fails the check), a slow one 504 GATEKEEPER_TIMEOUT,
  * an answer of another shape 502 GATEKEEPER_BAD_RESPONSE.
  */
-export async function postToGatekeeper<T>(url: URL, jws: string, timeoutMs: number, isAnswer: (body: unknown) => body is T): Promise<T> {
+export async function postToGatekeeper<T>(url: URL, jws: string, transport: GatekeeperTransport, isAnswer: (body: unknown) => body is T): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await transport.fetch(url, {
       method: 'POST',
       headers: { 'content-type': JOSE_MEDIA_TYPE, accept: 'application/json' },
       body: jws,
       redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(transport.timeoutMs),
     });
   } catch (err) {
-    if ((err as Error).name === 'TimeoutError') {
-      throw new Problem(504, 'GATEKEEPER_TIMEOUT', 'the gatekeeper did not answer in time');
-    }
-    throw new Problem(502, 'GATEKEEPER_UNREACHABLE', 'the gatekeeper could not be reached');
+    throw transportProblem(err);
   }
   const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   if (!res.ok) {
@@ -157,7 +157,7 @@ export async function postToGatekeeper<T>(url: URL, jws: string, timeoutMs: numb
 export type AuditQuerySpec = Omit<AuditQueryClaims, 'aud' | 'iat' | 'exp' | 'jti'>;
 
 /** Asks one gatekeeper's access log as the user: the same keys and path as a data request, its own `typ`. */
-export async function queryAuditLog(keys: RequesterKeys, gatekeeper: URL, spec: AuditQuerySpec, timeoutMs: number): Promise<AuditAnswer> {
+export async function queryAuditLog(keys: RequesterKeys, gatekeeper: URL, spec: AuditQuerySpec, transport: GatekeeperTransport): Promise<AuditAnswer> {
   const jws = await keys.sign(AUDIT_QUERY_TYP, { ...spec, aud: gatekeeper.origin });
-  return postToGatekeeper(gatekeeperUrl(gatekeeper, 'audit'), jws, timeoutMs, isAuditAnswer);
+  return postToGatekeeper(gatekeeperUrl(gatekeeper, 'audit'), jws, transport, isAuditAnswer);
 }

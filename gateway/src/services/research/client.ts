@@ -1,6 +1,7 @@
 import { isReleasedAnswer, type ReleasedAnswer } from '@medrec/client/protocol';
 import type { Signer } from '../../ports/ledger.js';
 import { postToGatekeeper } from '../gatekeeper/requester.js';
+import type { GatekeeperTransport } from '../gatekeeper/transport.js';
 import { signClaims } from '../gatekeeper/signed-request.js';
 import type { Inclusion } from './inclusions.js';
 
@@ -15,16 +16,16 @@ function gatekeeperUrl(endpoint: string, path: string): URL {
 }
 
 /** One hospital's answer to a study or bounty, for the researcher (or steward) that signs the request. */
-export async function requestAnswer(signer: Signer, endpoint: string, queryId: string, timeoutMs: number): Promise<ReleasedAnswer> {
+export async function requestAnswer(signer: Signer, endpoint: string, queryId: string, transport: GatekeeperTransport): Promise<ReleasedAnswer> {
   const jws = await signClaims(signer, { query: queryId, aud: new URL(endpoint).origin });
-  return postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research'), jws, timeoutMs, isReleasedAnswer);
+  return postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research'), jws, transport, isReleasedAnswer);
 }
 
 const isInclusionList = (body: unknown): body is { inclusions: Inclusion[] } =>
   Array.isArray((body as { inclusions?: unknown } | undefined)?.inclusions);
 
 /** The answers that included the patient on one relationship, from the gatekeeper that holds its records. */
-export async function requestInclusions(signer: Signer, endpoint: string, relationshipId: string, timeoutMs: number): Promise<Inclusion[]> {
+export async function requestInclusions(signer: Signer, endpoint: string, relationshipId: string, transport: GatekeeperTransport): Promise<Inclusion[]> {
   const jws = await signClaims(signer, { rel: relationshipId, aud: new URL(endpoint).origin });
-  return (await postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research/inclusions'), jws, timeoutMs, isInclusionList)).inclusions;
+  return (await postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research/inclusions'), jws, transport, isInclusionList)).inclusions;
 }

@@ -7,6 +7,7 @@ import type { Signer } from '../../ports/ledger.js';
 import { badRequest, notFound, Problem } from '../problem.js';
 import { hashResources, type RecordService } from '../records/records.js';
 import { requestAnswer, requestInclusions } from './client.js';
+import type { GatekeeperTransport } from '../gatekeeper/transport.js';
 import type { Inclusion } from './inclusions.js';
 
 export interface ResearchServiceDeps {
@@ -14,8 +15,8 @@ export interface ResearchServiceDeps {
   client: MedrecClient;
   records: Pick<RecordService, 'fetch'>;
   links: { get(participantId: string): string | undefined };
-  /** how long to wait for another hospital's gatekeeper (a research answer may take seconds) */
-  timeoutMs: number;
+  /** how other hospitals' gatekeepers are reached, and how long to wait (a research answer may take seconds) */
+  transport: GatekeeperTransport;
 }
 
 export interface Receipt {
@@ -94,7 +95,7 @@ export class ResearchService {
 
   /** Asks each hospital holding one of the patient's relationships which released answers included them. */
   async inclusions(signer: Signer): Promise<InclusionReport[]> {
-    const { client, timeoutMs } = this.deps;
+    const { client, transport } = this.deps;
     const mine = (await client.evaluate(signer, Summary.mine())).filter((e) => e.role === 'patient');
     const queries = new Map<string, ResearchQuery | null>();
     const describe = async (queryId: string) => {
@@ -106,7 +107,7 @@ export class ResearchService {
         const base = { relationshipId: entry.relationshipId, providerMspId: entry.providerMspId };
         const view = await client.evaluate(signer, Relationship.get(entry.relationshipId));
         try {
-          const list = await requestInclusions(signer, view.endpoint, entry.relationshipId, timeoutMs);
+          const list = await requestInclusions(signer, view.endpoint, entry.relationshipId, transport);
           return { ...base, inclusions: await Promise.all(list.map(async (i) => ({ ...i, query: await describe(i.queryId) }))) };
         } catch (err) {
           // One hospital's gatekeeper refusing or down does not hide what the others answered.
@@ -129,7 +130,7 @@ export class ResearchService {
    * the user, each answer checked against its release record on the ledger, and combines them.
    */
   async collect(signer: Signer, queryId: string): Promise<Collection> {
-    const { client, timeoutMs } = this.deps;
+    const { client, transport } = this.deps;
     const query = await client.evaluate(signer, Research.query(queryId));
     const gatekeepers = (await client.evaluate(signer, Research.gatekeepers())).filter(
       (g) => g.templates.includes(query.template) && (query.providerMspId === null || g.mspId === query.providerMspId),
@@ -138,7 +139,7 @@ export class ResearchService {
     const outcomes = await Promise.all(
       gatekeepers.map(async (g): Promise<HospitalOutcome> => {
         try {
-          return { mspId: g.mspId, gatekeeper: g.endpoint, outcome: 'released', verified: false, ...(await requestAnswer(signer, g.endpoint, queryId, timeoutMs)) };
+          return { mspId: g.mspId, gatekeeper: g.endpoint, outcome: 'released', verified: false, ...(await requestAnswer(signer, g.endpoint, queryId, transport)) };
         } catch (err) {
           if (!(err instanceof Problem)) throw err;
           // A gatekeeper that did not answer may still have released: the ledger's release records say.

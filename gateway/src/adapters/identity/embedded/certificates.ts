@@ -67,17 +67,18 @@ async function keyIdentifier(publicKey: webcrypto.CryptoKey): Promise<x509.Subje
 /** The root's authority key identifier, computed once per root. */
 const authorityKeyIds = new WeakMap<x509.X509Certificate, Promise<x509.AuthorityKeyIdentifierExtension>>();
 
-export async function issueClient(
+/** An end-entity certificate of `root`: one year, digital signatures, key identifiers, plus `extensions`. */
+async function issueLeaf(
   root: x509.X509Certificate,
   rootKey: webcrypto.CryptoKey,
-  enrollmentId: string,
+  subject: x509.JsonName,
   publicKey: webcrypto.CryptoKey,
-  attrs: Record<string, string>,
+  extensions: x509.Extension[],
 ): Promise<x509.X509Certificate> {
   const now = Date.now();
   return x509.X509CertificateGenerator.create({
     serialNumber: newSerial(),
-    subject: [{ OU: ['client'] }, { CN: [enrollmentId] }],
+    subject,
     issuer: root.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + YEAR),
@@ -89,9 +90,21 @@ export async function issueClient(
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       await keyIdentifier(publicKey),
       await authorityKeyId(root),
-      new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs }))),
+      ...extensions,
     ],
   });
+}
+
+export function issueClient(
+  root: x509.X509Certificate,
+  rootKey: webcrypto.CryptoKey,
+  enrollmentId: string,
+  publicKey: webcrypto.CryptoKey,
+  attrs: Record<string, string>,
+): Promise<x509.X509Certificate> {
+  return issueLeaf(root, rootKey, [{ OU: ['client'] }, { CN: [enrollmentId] }], publicKey, [
+    new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs }))),
+  ]);
 }
 
 function authorityKeyId(root: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
@@ -114,4 +127,18 @@ export async function createCrl(
     signingKey: rootKey as unknown as X509Key,
   });
   return crl.toString('pem');
+}
+
+/** A TLS server certificate for these host names and IP addresses (serverAuth), as Fabric CA's `tls` profile issues. */
+export function issueServer(
+  root: x509.X509Certificate,
+  rootKey: webcrypto.CryptoKey,
+  hosts: readonly string[],
+  publicKey: webcrypto.CryptoKey,
+): Promise<x509.X509Certificate> {
+  const isIp = (h: string) => /^[0-9.]+$/.test(h) || h.includes(':');
+  return issueLeaf(root, rootKey, [{ CN: [hosts[0]!] }], publicKey, [
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    new x509.SubjectAlternativeNameExtension(hosts.map((h) => (isIp(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }))),
+  ]);
 }

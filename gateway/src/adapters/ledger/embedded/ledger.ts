@@ -152,8 +152,10 @@ export class EmbeddedLedger implements LedgerPort {
     if (current && (current.channelId !== this.channelId || current.chaincodeName !== this.chaincodeName)) {
       throw new Error(`the ledger holds channel ${current.channelId}/${current.chaincodeName}`);
     }
-    const meaning = (await TrustStore.fromMembers(members)).fingerprint;
-    if (current && (await TrustStore.fromMembers(current.members)).fingerprint === meaning) return;
+    // What the members mean — identity CAs, revoked serials, TLS roots — whatever the CRLs' bytes.
+    const meaning = async (of: ChannelMember[]) =>
+      JSON.stringify([(await TrustStore.fromMembers(of)).fingerprint, of.map((m) => [m.mspId, [...(m.tlsRootCertificates ?? [])].sort()]).sort()]);
+    if (current && (await meaning(current.members)) === (await meaning(members))) return;
     await this.enqueueCommit(() => this.commitConfig(record));
     // Awaited: when a configuration update resolves, every listener (the gatekeepers' trust) has it.
     for (const listener of [...this.configListeners]) await listener(members.map((m) => ({ ...m })));

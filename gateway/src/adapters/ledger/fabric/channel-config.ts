@@ -49,6 +49,7 @@ export function membersOfConfigBlock(blockBytes: Uint8Array): ChannelMember[] {
       mspId: fabric.getName(),
       caCertificates: [...fabric.getRootCertsList_asU8(), ...fabric.getIntermediateCertsList_asU8()].map(text),
       revocationLists: fabric.getRevocationListList_asU8().map(text),
+      tlsRootCertificates: [...fabric.getTlsRootCertsList_asU8(), ...fabric.getTlsIntermediateCertsList_asU8()].map(text),
     });
   });
   return members.sort((a, b) => a.mspId.localeCompare(b.mspId));

@@ -1,0 +1,79 @@
+/**
+ * The `medrec` CLI (client/) as a patient runs it — a child process with its own wallet file —
+ * against the real gateways and the embedded ledger running the real chaincode: enrol by activation
+ * code, list (a device-signed Summary.mine: a device session holds no key for /me/summary), accept.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { demoPatients } from '../../demo/seed/population.js';
+import { api, login, removeDir, startTestSystem } from './support.js';
+
+t.setTimeout(240_000);
+
+const CLI = fileURLToPath(new URL('../../../../client/dist/src/cli/main.js', import.meta.url));
+const sys = await startTestSystem();
+const home = mkdtempSync(join(tmpdir(), 'medrec-cli-home-'));
+t.teardown(async () => {
+  await sys.close();
+  removeDir(sys.dir);
+  removeDir(home);
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function medrec(args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    MEDREC_WALLET: join(home, 'wallet.json'),
+    MEDREC_PASSPHRASE: 'correct horse battery staple',
+    MEDREC_WALLET_KDF_LOGN: '10',
+    ...sys.clientEnv,
+  };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+t.test('a patient with a device-held key enrols, lists and accepts through the CLI', async (t) => {
+  const person = demoPatients('hospital1').filter((p) => p.alsoAt)[2]!;
+  const registrar = await login(sys.h1, 'registrar', 'registrar-demo-pass');
+  const issued = await api(sys.h1, 'POST', '/registrar/activations', {
+    token: registrar,
+    body: { username: 'cli-patient', role: 'patient', externalIdKind: 'national-id', externalId: person.externalId },
+  });
+  t.equal(issued.status, 201);
+
+  t.equal((await medrec(['init'])).code, 0);
+  const enrol = await medrec(['enrol', 'h1', '--code', issued.json.code, '--gateway', sys.h1]);
+  t.equal(enrol.code, 0, enrol.stderr);
+
+  const empty = await medrec(['list']);
+  t.equal(empty.code, 0, empty.stderr);
+  t.same(JSON.parse(empty.stdout), [], 'no relationship yet');
+
+  const grey = await login(sys.h2, 'dr-grey');
+  const resolved = await api(sys.h2, 'POST', '/registrar/resolve', { token: grey, body: { externalIdKind: 'national-id', externalId: person.externalId } });
+  const created = await api(sys.h2, 'POST', '/relationships', { token: grey, body: { patientId: resolved.json.participantId, mrn: person.alsoAt!.mrn } });
+  t.equal(created.status, 201);
+  const rel = created.json.relationshipId as string;
+
+  const listed = await medrec(['list']);
+  t.equal(listed.code, 0, listed.stderr);
+  t.match(JSON.parse(listed.stdout), [{ relationshipId: rel, role: 'patient', status: 'new' }], "the ledger's summary, read with the device's signature");
+
+  const accepted = await medrec(['accept', rel]);
+  t.equal(accepted.code, 0, accepted.stderr);
+  t.match(JSON.parse(accepted.stdout), { status: 'VALID' });
+  const after = await medrec(['list']);
+  t.match(JSON.parse(after.stdout), [{ relationshipId: rel, status: 'accepted' }], 'list shows the committed acceptance');
+});

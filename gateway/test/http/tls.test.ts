@@ -1,0 +1,111 @@
+/**
+ * TLS between hospitals (system/tls.ts): the gateways serve HTTPS with certificates of their
+ * hospital's TLS CA, and a gateway calling a gatekeeper trusts only the channel members' TLS roots,
+ * with the host name checked — against real sockets, the embedded ledger's channel configuration
+ * and servers holding certificates the channel does not vouch for.
+ */
+import { createServer, type Server } from 'node:https';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { isGatekeeperAnswer } from '@medrec/client/protocol';
+import { EmbeddedTlsCa } from '../../src/adapters/identity/embedded/tls-ca.js';
+import { postToGatekeeper } from '../../src/services/gatekeeper/requester.js';
+import type { EmbeddedLedger } from '../../src/adapters/ledger/embedded/index.js';
+import { api, login, removeDir, startTestSystem } from './support.js';
+import { problemOf } from '../support/problem.js';
+
+t.setTimeout(240_000);
+
+const sys = await startTestSystem();
+const scratch = mkdtempSync(join(tmpdir(), 'medrec-tls-'));
+t.teardown(async () => {
+  await sys.close();
+  removeDir(sys.dir);
+  removeDir(scratch);
+});
+const [g1, g2] = sys.gateways as [(typeof sys.gateways)[0], (typeof sys.gateways)[0]];
+const transport = g1.runtime.gatekeepers;
+
+/** An HTTPS server with this certificate that counts the requests that reached it. */
+async function serverWith(credentials: { cert: string; key: string }): Promise<{ url: string; requests: () => number; server: Server }> {
+  let requests = 0;
+  const server = createServer(credentials, (req, res) => {
+    requests++;
+    req.resume();
+    res.writeHead(403, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ code: 'STAND_IN_REACHED', detail: 'the request got through' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.address() as { port: number };
+  return { url: `https://127.0.0.1:${address.port}`, requests: () => requests, server };
+}
+
+
+const ask = (url: string) => postToGatekeeper(new URL(`${url}/gatekeeper/query`), 'a.b.c', transport, isGatekeeperAnswer);
+
+t.test('the gateways serve HTTPS with their hospital TLS CA; the CA file for curl is written', async (t) => {
+  t.match(sys.h1, /^https:\/\/127\.0\.0\.1:\d+$/);
+  t.match(sys.h2, /^https:\/\/127\.0\.0\.1:\d+$/);
+  t.equal((await api(sys.h1, 'GET', '/ready')).status, 200, 'a client trusting tls-ca.pem reaches the gateway');
+  await t.rejects(fetch(sys.h1.replace('https:', 'http:') + '/ready', { signal: AbortSignal.timeout(5_000) }), 'plain HTTP is not served');
+  const file = sys.system.tlsRootsFile!;
+  t.equal(file, join(sys.dir, 'tls-ca.pem'));
+  t.equal(statSync(file).mode & 0o777, 0o600);
+  const bundle = readFileSync(file, 'utf8');
+  const members = await sys.system.ledger.channelMembers();
+  t.equal(members.length, 2);
+  for (const m of members) {
+    t.equal(m.tlsRootCertificates?.length, 1, `${m.mspId}: the channel lists its TLS root`);
+    t.ok(bundle.includes(m.tlsRootCertificates![0]!.trim()), `${m.mspId}: its TLS root is in tls-ca.pem`);
+    t.notOk(m.caCertificates.includes(m.tlsRootCertificates![0]!), 'a TLS CA of its own, not the identity CA');
+  }
+});
+
+t.test('happy path: a patient at Hospital 1 fetches her records from Hospital 2 over verified HTTPS', async (t) => {
+  const grey = await login(sys.h2, 'dr-grey');
+  const alice = await login(sys.h1, 'alice');
+  const me = await api(sys.h1, 'GET', '/me', { token: alice });
+  const aliceUser = sys.system.provisioned['Hospital1MSP']!.find((u) => u.username === 'alice')!;
+  const created = await api(sys.h2, 'POST', '/relationships', { token: grey, body: { patientId: me.json.participantId, mrn: aliceUser.alsoAt!.mrn } });
+  t.equal(created.status, 201, created.text);
+  const rel = created.json.relationshipId as string;
+  t.equal((await api(sys.h1, 'POST', `/relationships/${rel}/accept`, { token: alice })).status, 200);
+  const fetched = await api(sys.h1, 'POST', '/records/fetch', { token: alice, body: { relationshipId: rel, category: 'Observation' } });
+  t.equal(fetched.status, 200, fetched.text);
+  t.equal(fetched.json.gatekeeper, sys.h2, "Hospital 2's gatekeeper, at its https endpoint");
+  t.equal(fetched.json.check.matches, true);
+});
+
+t.test('a gatekeeper whose certificate no channel member issued is refused before any request is sent', async (t) => {
+  const rogueCa = await EmbeddedTlsCa.open(join(scratch, 'rogue'), 'Not a member');
+  const rogue = await serverWith(await rogueCa.issueServer(['127.0.0.1', 'localhost']));
+  const refused = await problemOf(ask(rogue.url));
+  t.same(refused, { status: 502, code: 'GATEKEEPER_TLS_UNTRUSTED' });
+  t.equal(rogue.requests(), 0, 'no request (no signed request, no data) reached it');
+
+  // The trust is the channel's: once a member lists that CA as a TLS root, the same server is trusted.
+  const ledger = sys.system.ledger as EmbeddedLedger;
+  const before = (await ledger.channelMembers()).find((m) => m.mspId === 'Hospital2MSP')!;
+  await ledger.updateMember({ ...before, tlsRootCertificates: [...before.tlsRootCertificates!, rogueCa.certificate] });
+  t.same(await problemOf(ask(rogue.url)), { status: 403, code: 'STAND_IN_REACHED' }, 'trusted after the configuration update');
+  await ledger.updateMember(before);
+  t.same(await problemOf(ask(rogue.url)), { status: 502, code: 'GATEKEEPER_TLS_UNTRUSTED' }, 'and refused again once the channel drops it');
+  t.equal(rogue.requests(), 1, 'only the trusted call reached it');
+});
+
+t.test("a certificate of a member's TLS CA for another host name is refused", async (t) => {
+  const h2Ca = await EmbeddedTlsCa.open(join(sys.system.config.hospitals[1]!.dataDir, 'tls-ca'), g2.runtime.hospital.name);
+  const elsewhere = await serverWith(await h2Ca.issueServer(['gateway.elsewhere.test']));
+  t.same(await problemOf(ask(elsewhere.url)), { status: 502, code: 'GATEKEEPER_TLS_HOSTNAME' });
+  t.equal(elsewhere.requests(), 0);
+  const right = await serverWith(await h2Ca.issueServer(['127.0.0.1']));
+  t.same(await problemOf(ask(right.url)), { status: 403, code: 'STAND_IN_REACHED' }, 'the same CA, the right name: reached');
+});
+
+t.test('a gateway restarted on the same data keeps its TLS CA (the channel entry stays valid)', async (t) => {
+  const again = await EmbeddedTlsCa.open(join(sys.system.config.hospitals[0]!.dataDir, 'tls-ca'), g1.runtime.hospital.name);
+  const listed = (await sys.system.ledger.channelMembers()).find((m) => m.mspId === 'Hospital1MSP')!;
+  t.same(listed.tlsRootCertificates, [again.certificate]);
+});
