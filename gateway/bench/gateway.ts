@@ -24,7 +24,7 @@ import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { JOSE_MEDIA_TYPE, signRequest } from '../src/services/gatekeeper/signed-request.js';
 import { CATEGORY, type Requester } from './support/population.js';
-import type { StageCost } from './support/stages.js';
+import { stageRequesters, type StageCost } from './support/stages.js';
 
 const CONNECTIONS = 16;
 const PAIRS = 6;
@@ -106,6 +106,7 @@ async function serve(): Promise<void> {
 interface Load {
   body: string;
   mrn: string;
+  certificate: string;
 }
 
 interface Window {
@@ -115,6 +116,8 @@ interface Window {
   latencies: number[];
   refused: number;
   errors: number;
+  /** requests whose certificate the gatekeeper had not been sent before: each pays a parse and a chain check */
+  firstSeen: number;
 }
 
 function ask(child: ChildProcess, m: ToChild): Promise<FromChild> {
@@ -136,13 +139,17 @@ async function signedLoad(setup: Setup, count: number): Promise<Load[]> {
   const out: Load[] = [];
   for (let i = 0; i < count; i++) {
     const r = setup.requesters[Math.floor(Math.random() * setup.requesters.length)]!;
-    out.push({ body: await signRequest(r, { rel: r.rel, cat: CATEGORY, fields: [], aud }, { lifetimeSeconds: 120 }), mrn: r.mrn });
+    out.push({ body: await signRequest(r, { rel: r.rel, cat: CATEGORY, fields: [], aud }, { lifetimeSeconds: 120 }), mrn: r.mrn, certificate: r.certificate });
   }
   return out;
 }
 
+/** Certificates the gatekeeper route has been sent (by the stages, then by every window). */
+const sentCertificates = new Set<string>();
+
 async function window(child: ChildProcess, side: Window['side'], url: string, load: Load[], seconds: number): Promise<Window> {
   let next = 0;
+  let firstSeen = 0;
   const latencies: number[] = [];
   const before = await serverCpuUs(child);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -158,6 +165,10 @@ async function window(child: ChildProcess, side: Window['side'], url: string, lo
           {
             setupRequest: (req) => {
               const item = load[next++ % load.length]!;
+              if (side !== 'baseline' && !sentCertificates.has(item.certificate)) {
+                sentCertificates.add(item.certificate);
+                firstSeen++;
+              }
               return side === 'baseline' ? { ...req, path: `/baseline?mrn=${encodeURIComponent(item.mrn)}`, body: item.body } : { ...req, body: item.body };
             },
           },
@@ -172,7 +183,8 @@ async function window(child: ChildProcess, side: Window['side'], url: string, lo
   const cpu = (await serverCpuUs(child)) - before;
   const ok = result['2xx'];
   if (side !== 'baseline' && next > load.length) throw new Error('the signed-request pool ran out: a request would have been replayed');
-  return { side, rps: ok / result.duration, cpuUs: cpu / Math.max(1, result.requests.total), latencies, refused: result.non2xx, errors: result.errors };
+  const sent = Math.max(1, result.requests.total);
+  return { side, rps: ok / result.duration, cpuUs: cpu / sent, latencies, refused: result.non2xx, errors: result.errors, firstSeen: firstSeen / sent };
 }
 
 const median = (xs: number[]) => {
@@ -188,6 +200,7 @@ async function main(): Promise<void> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['serve'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const setup = await new Promise<Setup>((resolve) => child.once('message', (m) => resolve((m as Extract<FromChild, { type: 'setup' }>).setup)));
   const query = `${setup.gatekeeperUrl}/gatekeeper/query`;
+  for (const r of stageRequesters(setup.requesters)) sentCertificates.add(r.certificate);
 
   // Warm both up; size each gatekeeper window's pool from the warm-up rate, with room to spare.
   const warm = await signedLoad(setup, 4_000);
@@ -244,6 +257,10 @@ async function main(): Promise<void> {
       `baseline p50 ${percentile(baseLatency, 50).toFixed(1)} ms p99 ${percentile(baseLatency, 99).toFixed(1)} ms; ` +
       `sealed median ratio ${median(sealedRatios).toFixed(3)}, p50 ${percentile(sealedLatency, 50).toFixed(1)} ms p99 ${percentile(sealedLatency, 99).toFixed(1)} ms`,
   );
+  const firstSeen = median(gatekeeper.map((x) => x.firstSeen));
+  console.log(
+    `gatekeeper requests whose certificate was new to the server (a parse and a chain check, then cached): median ${(100 * firstSeen).toFixed(0)}% per window`,
+  );
   console.log(`audit log: ${stopped.auditRecords} records, chain ${stopped.auditOk ? 'intact' : 'BROKEN'}; refused or failed requests: ${refused}`);
   if (refused > 0) console.log('warning: some requests were refused or failed; the figures are not all authorised fetches');
 
@@ -270,6 +287,7 @@ async function main(): Promise<void> {
       sealed_ratio: round(median(sealedRatios), 3),
       sealed_p50_ms: round(percentile(sealedLatency, 50), 2),
       sealed_p99_ms: round(percentile(sealedLatency, 99), 2),
+      first_seen_certificates: round(firstSeen, 3),
       pairs: PAIRS,
       certificates,
       relationships,

@@ -33,10 +33,15 @@ async function measure(stage: string, run: (i: number) => Promise<unknown> | unk
   return { stage, wallUs, cpuUs: (used.user + used.system) / RUNS };
 }
 
+/** The requesters the stages use, in order (the whole-request stage sends theirs to the gatekeeper route too). */
+export function stageRequesters<R>(requesters: readonly R[]): R[] {
+  return Array.from({ length: RUNS + WARM }, (_, i) => requesters[(i * 7919) % requesters.length]!);
+}
+
 export async function stageCosts(world: World, requesters: readonly Requester[], baselineUrl: string): Promise<StageCost[]> {
   const { h2 } = world;
   const aud = new URL(h2.url).origin;
-  const picked = Array.from({ length: RUNS + WARM }, (_, i) => requesters[(i * 7919) % requesters.length]!);
+  const picked = stageRequesters(requesters);
   const sign = () => Promise.all(picked.map((r) => signRequest(r, { rel: r.rel, cat: CATEGORY, fields: [], aud })));
   const deps = { ...h2.runtime, mspId: h2.mspId };
   const costs: StageCost[] = [];
