@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
 import type { Credentials } from '../src/ports/identity.js';
 
 // fabric-contract-api logs every decorator at info level when it loads: quiet it before it does.
@@ -21,6 +22,7 @@ const { openSystem } = await import('../src/system/system.js');
 const { openEmbeddedLedger } = await import('../src/adapters/ledger/embedded/index.js');
 const { contracts } = await import('@medrec/chaincode');
 const { seedHospital } = await import('../demo/seed/seed.js');
+const { opaqueEnrollmentId } = await import('../src/services/enrolment/opaque-id.js');
 
 const H1 = 'Hospital1MSP';
 const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '1000,10000,100000,1000000').split(',').map(Number);
@@ -150,40 +152,60 @@ async function main(): Promise<void> {
     }
 
     // The realistic workload, at 100k relationships: patients enrolled with real keys walk the flow.
-    const patients: Credentials[] = [];
-    const viewers: Credentials[] = [];
+    // Issue 14's cost, in the same run: half the people carry a username as enrollment id (before),
+    // half an opaque one (after, docs/privacy.md), in alternating chunks so that drift hits both.
+    const kinds = ['named', 'opaque'] as const;
+    type Kind = (typeof kinds)[number];
+    const nameOf = (kind: Kind, role: string, i: number) => (kind === 'named' ? `${role}${i}` : opaqueEnrollmentId());
+    const flows: { kind: Kind; patient: Credentials; viewer: Credentials }[] = [];
+    const roleOf = new Map<string, string>();
     for (let i = 0; i < FLOWS; i++) {
-      patients.push(await enroll(`patient${i}`, 'patient'));
-      viewers.push(await enroll(`viewer${i}`, 'viewer'));
+      const kind = kinds[i % 2]!;
+      const patient = await enroll(nameOf(kind, 'patient', i), 'patient');
+      const viewer = await enroll(nameOf(kind, 'viewer', i), 'viewer');
+      roleOf.set(patient.enrollmentId, 'patient').set(viewer.enrollmentId, 'viewer');
+      flows.push({ kind, patient, viewer });
     }
-    const people = [...patients, ...viewers];
+    const people = flows.flatMap((f) => [f.patient, f.viewer]);
     const pid = new Map<string, string>();
     for (let i = 0; i < people.length; i += BATCH) {
       const slice = people.slice(i, i + BATCH);
       const pids = parse<string[]>((await work.ledger.submit(registrar, 'Registrar', 'registerBatch', [
-        JSON.stringify(slice.map((c) => ({ externalIdHash: hex(`mrn:${c.enrollmentId}`), enrollmentId: c.enrollmentId, role: c.enrollmentId.replace(/\d+$/, '') }))),
+        JSON.stringify(slice.map((c) => ({ externalIdHash: hex(`mrn:${c.enrollmentId}`), enrollmentId: c.enrollmentId, role: roleOf.get(c.enrollmentId)! }))),
       ])).result);
       slice.forEach((c, j) => pid.set(c.enrollmentId, pids[j]!));
     }
     const submitMs: number[] = [];
+    const per = Object.fromEntries(kinds.map((k) => [k, { submits: 0, seconds: 0, blocks: [] as [bigint, bigint][] }])) as Record<Kind, { submits: number; seconds: number; blocks: [bigint, bigint][] }>;
     let denied = 0;
-    const timed = async (signer: Credentials, contract: string, fn: string, args: string[]) => {
+    const timed = async (kind: Kind, signer: Credentials, contract: string, fn: string, args: string[]) => {
       const t0 = performance.now();
       const result = await work.ledger.submit(signer, contract, fn, args, { endorsingOrganizations: [H1] });
       submitMs.push(performance.now() - t0);
+      per[kind].submits++;
       return result;
     };
+    // Many short alternating chunks: on a busy machine the load drifts within seconds.
+    const CHUNKS = 10;
     const started = performance.now();
-    await pool(patients.map((p, i) => [p, viewers[i]!] as const), CONCURRENCY, async ([patient, viewer]) => {
-      const rel = parse<{ relationshipId: string }>((await timed(provider, 'Relationship', 'create', [pid.get(patient.enrollmentId)!, 'https://h1.example/gatekeeper'])).result);
-      await timed(provider, 'Relationship', 'putPointer', [rel.relationshipId, 'Observation', hex(`flow:${patient.enrollmentId}`)]);
-      await timed(patient, 'Relationship', 'accept', [rel.relationshipId]);
-      await timed(patient, 'Relationship', 'grant', [rel.relationshipId, pid.get(viewer.enrollmentId)!, GRANT]);
-      const decision = parse<{ allowed: boolean }>(await work.ledger.evaluate(records, 'Relationship', 'checkAccess', [
-        rel.relationshipId, identityId(H1, viewer.enrollmentId), 'Observation', '["code"]',
-      ]));
-      if (!decision.allowed) denied++;
-    });
+    for (let c = 0; c < CHUNKS; c++) {
+      const kind = kinds[c % 2]!;
+      const chunk = flows.filter((f, i) => f.kind === kind && Math.floor(i / 2) % (CHUNKS / 2) === Math.floor(c / 2));
+      const from = await work.ledger.height();
+      const t0 = performance.now();
+      await pool(chunk, CONCURRENCY, async ({ patient, viewer }) => {
+        const rel = parse<{ relationshipId: string }>((await timed(kind, provider, 'Relationship', 'create', [pid.get(patient.enrollmentId)!, 'https://h1.example/gatekeeper'])).result);
+        await timed(kind, provider, 'Relationship', 'putPointer', [rel.relationshipId, 'Observation', hex(`flow:${patient.enrollmentId}`)]);
+        await timed(kind, patient, 'Relationship', 'accept', [rel.relationshipId]);
+        await timed(kind, patient, 'Relationship', 'grant', [rel.relationshipId, pid.get(viewer.enrollmentId)!, GRANT]);
+        const decision = parse<{ allowed: boolean }>(await work.ledger.evaluate(records, 'Relationship', 'checkAccess', [
+          rel.relationshipId, identityId(H1, viewer.enrollmentId), 'Observation', '["code"]',
+        ]));
+        if (!decision.allowed) denied++;
+      });
+      per[kind].seconds += (performance.now() - t0) / 1000;
+      per[kind].blocks.push([from, await work.ledger.height()]);
+    }
     const elapsed = (performance.now() - started) / 1000;
     submitMs.sort((a, b) => a - b);
     const tps = submitMs.length / elapsed;
@@ -191,6 +213,15 @@ async function main(): Promise<void> {
     await work.ledger.close();
     await system.close();
     if (denied > 0 || !verify.ok) throw new Error(`benchmark flow went wrong: ${denied} denials, verify ${verify.problems.join('; ')}`);
+    // Bytes the blocks of each kind's chunks hold (every peer stores them), per relationship flow.
+    const blocksDb = new Database(join(dir, `size-${work.size}`, 'ledger.sqlite'), { readonly: true });
+    const bytesOf = (range: [bigint, bigint]) =>
+      (blocksDb.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM blocks WHERE number >= ? AND number < ?').get(range[0], range[1]) as { n: number }).n;
+    const privacy = Object.fromEntries(kinds.map((k) => {
+      const flowsOfKind = flows.filter((f) => f.kind === k).length;
+      return [k, { tps: round(per[k].submits / per[k].seconds, 1), bytes_per_relationship: Math.round(per[k].blocks.reduce((n, r) => n + bytesOf(r), 0) / flowsOfKind) }];
+    })) as Record<Kind, { tps: number; bytes_per_relationship: number }>;
+    blocksDb.close();
 
     const cores = (await import('node:os')).cpus().length;
     console.log(`Embedded ledger benchmark (${cores} cores, Node ${process.version}, temp data dir)`);
@@ -201,6 +232,7 @@ async function main(): Promise<void> {
     console.log(`\nWorkload at ${relationshipIds.length.toLocaleString('en')} relationships: ${FLOWS} flows × (create, putPointer, accept, grant, checkAccess), ${CONCURRENCY} concurrent`);
     console.log(`  committed submits   ${submitMs.length} in ${elapsed.toFixed(2)} s = ${tps.toFixed(1)} tx/s`);
     console.log(`  submit latency      p50 ${percentile(submitMs, 50).toFixed(2)} ms   p99 ${percentile(submitMs, 99).toFixed(2)} ms`);
+    console.log(`  issue 14 (same run, alternating chunks): usernames as enrollment ids ${privacy.named.tps} tx/s, ${privacy.named.bytes_per_relationship} block bytes per relationship flow; opaque ids ${privacy.opaque.tps} tx/s, ${privacy.opaque.bytes_per_relationship} bytes (tx/s ratio ${(privacy.opaque.tps / privacy.named.tps).toFixed(3)}, bytes ratio ${(privacy.opaque.bytes_per_relationship / privacy.named.bytes_per_relationship).toFixed(3)})`);
     const spread = Math.max(...Object.values(checkAccess)) / Math.min(...Object.values(checkAccess)) - 1;
     console.log(`  checkAccess (in-process) p50 spread across sizes: ${(spread * 100).toFixed(1)}% (target ≤ 20%)`);
     console.log(JSON.stringify({
@@ -210,6 +242,12 @@ async function main(): Promise<void> {
       submit_p99_ms: round(percentile(submitMs, 99)),
       check_access_p50_ms: checkAccess,
       evaluate_check_access_p50_ms: evaluateP50,
+      privacy: {
+        before: privacy.named,
+        after: privacy.opaque,
+        tps_ratio: round(privacy.opaque.tps / privacy.named.tps),
+        bytes_ratio: round(privacy.opaque.bytes_per_relationship / privacy.named.bytes_per_relationship),
+      },
       load: loadavg().map((l) => Number(l.toFixed(2))),
     }));
   } finally {

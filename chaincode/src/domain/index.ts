@@ -15,7 +15,7 @@ export {
   type CertificateClaims,
   type StateReader,
 } from './decision';
-export { ACCESS_OBJECT_TYPES, isAccessKey, keys } from './keys';
+export { ACCESS_OBJECT_TYPES, OBJECT_TYPES, isAccessKey, keyAttributes, keys } from './keys';
 export { nextStatus, patientMayRead, viewerMayRead } from './status';
 export {
   LIMITS,

@@ -8,12 +8,13 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import t from 'tap';
 import { api, login, removeDir, startTestSystem, type Json } from './support.js';
 
 const sys = await startTestSystem(undefined, {
   activationTtlSeconds: 2,
-  rateLimits: { activation: { max: 12, windowSeconds: 60 } },
+  rateLimits: { activation: { max: 14, windowSeconds: 60 } },
 });
 t.teardown(async () => {
   await sys.close();
@@ -62,6 +63,30 @@ t.test('the person redeems the code with their own password; the code works once
   t.equal((await api(h1, 'POST', '/device/activations/inspect', { body: { code: issued.code } })).json.code, 'ACTIVATION_USED');
   t.equal((await redeem('AAAAA-BBBBB-CCCCC-DDDDD', 'whatever-pass-1')).json.code, 'ACTIVATION_UNKNOWN');
   t.equal((await redeem('not a code at all!!', 'whatever-pass-1')).status, 400, 'a malformed code fails validation');
+});
+
+t.test('the certificate names an opaque enrollment id, never the username (docs/privacy.md)', async (t) => {
+  const issued = await issue();
+  t.match(issued.enrollmentId, /^e[0-9a-f]{32}$/, 'the registrar is told the opaque id');
+  const redeemed = await redeem(issued.code, 'opaque-id-pass-123');
+  t.equal(redeemed.status, 201);
+  const { X509Certificate } = await import('node:crypto');
+  const subject = new X509Certificate(redeemed.json.certificate as string).subject;
+  t.match(subject, new RegExp(`CN=${issued.enrollmentId}`), 'the CN is the opaque id');
+  t.notOk(subject.includes(issued.username as string), 'the username is not in the certificate');
+  t.equal(runtime.accounts.get(issued.username as string)?.enrollmentId, issued.enrollmentId, 'only the gateway maps the username to it');
+});
+
+t.test('an activation issued before opaque ids (migration 10: no enrollment id, the username was it) still redeems', async (t) => {
+  const issued = await issue();
+  // Such a row named its CA registration by the username: make this one look like it.
+  const db = new Database(join(sys.dir, 'hospital1', 'gateway.db'));
+  db.prepare('UPDATE activations SET username = enrollment_id, enrollment_id = NULL WHERE participant_id = ?').run(issued.participantId);
+  db.close();
+  const redeemed = await redeem(issued.code, 'old-row-pass-1234');
+  t.equal(redeemed.status, 201, 'redeemed');
+  t.match(redeemed.json, { username: issued.enrollmentId, enrollmentId: issued.enrollmentId, participantId: issued.participantId });
+  t.ok(await login(h1, issued.enrollmentId as string, 'old-row-pass-1234'), 'and the person logs in');
 });
 
 t.test('a code expires', async (t) => {

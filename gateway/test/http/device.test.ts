@@ -86,15 +86,15 @@ let victorId = '';
 
 t.test('enrolment by CSR: the CA certifies the device key; the code is spent', async (t) => {
   const { certificate, participantId, enrollmentId, caCertificates } = me.enrolled();
-  t.equal(enrollmentId, 'dana');
+  t.match(enrollmentId, /^e[0-9a-f]{32}$/, 'the certificate names an opaque enrollment id, not the username (docs/privacy.md)');
   t.equal(participantId, issued.participantId);
   const cert = new x509.X509Certificate(certificate);
   t.equal(Buffer.from(cert.publicKey.rawData).toString('base64'),
     Buffer.from(await crypto.subtle.exportKey('spki', await me.key.verifyingKey())).toString('base64'), 'the certificate certifies the device key');
   t.ok(await cert.verify({ publicKey: new x509.X509Certificate(caCertificates![0]!) }), "issued by the hospital's CA");
   t.notOk(runtime.accounts.get('dana'), 'no password account, no sealed key');
-  t.match(runtime.accounts.device('dana'), { username: 'dana', role: 'patient', certificate: /BEGIN CERTIFICATE/ });
-  const again = await refusal(gateway.redeemActivation(issued.code, await me.csr('dana')));
+  t.match(runtime.accounts.device(enrollmentId), { username: 'dana', role: 'patient', certificate: /BEGIN CERTIFICATE/ });
+  const again = await refusal(gateway.redeemActivation(issued.code, await me.csr(enrollmentId)));
   t.same(again, { status: 409, code: 'ACTIVATION_USED' }, 'a code redeems once');
 });
 
@@ -215,9 +215,10 @@ t.test("the gateway never holds the patient's private key: sessions, pending tra
 t.test('refusals: bad CSRs, used and expired codes', async (t) => {
   const fresh = await Wallet.fromPhrase(Wallet.newPhrase());
   const id = fresh.addIdentity('h1', { kind: 'identity', mspId: 'Hospital1MSP' }, h1);
-  const code = (await issue()).code;
+  const issuedHere = await issue();
+  const code = issuedHere.code as string;
   const redeem = (csr: string) => api(h1, 'POST', '/device/activations/redeem', { body: { code, csr } });
-  const enrollmentId = `device${n}`;
+  const enrollmentId = issuedHere.enrollmentId as string;
   const p384 = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify']);
   const p384Csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${enrollmentId}`, keys: p384, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-384' } });
   const good = await id.csr(enrollmentId);
@@ -240,9 +241,9 @@ t.test('refusals: bad CSRs, used and expired codes', async (t) => {
   const reused = await redeem(good);
   t.same([reused.status, reused.json.code], [409, 'ACTIVATION_USED']);
 
-  const late = (await issue()).code;
+  const late = await issue();
   await new Promise((resolve) => setTimeout(resolve, TTL_SECONDS * 1000 + 500));
-  const expired = await api(h1, 'POST', '/device/activations/redeem', { body: { code: late, csr: await id.csr(`device${n}`) } });
+  const expired = await api(h1, 'POST', '/device/activations/redeem', { body: { code: late.code, csr: await id.csr(late.enrollmentId as string) } });
   t.same([expired.status, expired.json.code], [410, 'ACTIVATION_EXPIRED']);
 });
 

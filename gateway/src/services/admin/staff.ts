@@ -8,6 +8,7 @@ import { SERVICE_USERNAME, staffExternalId } from '../enrolment/bootstrap.js';
 import type { ActivationService, IssuedActivation } from '../enrolment/activation.js';
 import { externalIdHash } from '../enrolment/external-id.js';
 import { conflict, notFound } from '../problem.js';
+import { opaqueEnrollmentId } from '../enrolment/opaque-id.js';
 
 /** The roles a hospital admin hands out (a registrar cannot: registrars and auditors are the CA admin's). */
 export const STAFF_ROLES = ['registrar', 'provider', 'auditor', 'researcher'] as const;
@@ -105,7 +106,7 @@ export class StaffAdministration {
     const old = accounts.get(SERVICE_USERNAME);
     if (!old) throw notFound('STAFF_UNKNOWN', `${mspId} has no records service`);
     const ca = await this.deps.caAdmin();
-    const enrollmentId = `${SERVICE_USERNAME}-${Date.now().toString(36)}`;
+    const enrollmentId = opaqueEnrollmentId();
     const { secret } = await identity.register(ca, { enrollmentId, role: 'provider' });
     const fresh = await identity.enroll(enrollmentId, secret);
     let record;

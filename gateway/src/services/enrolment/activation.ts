@@ -10,6 +10,7 @@ import { Problem, badRequest, conflict } from '../problem.js';
 import { migrate } from '../store/gateway-db.js';
 import type { EnrolmentDeps, Enroller } from './enroll.js';
 import { externalIdHash } from './external-id.js';
+import { opaqueEnrollmentId } from './opaque-id.js';
 
 /** Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -26,7 +27,7 @@ export interface ActivationDeps extends EnrolmentDeps {
 }
 
 export interface ActivationRequest {
-  /** Chosen by the registrar (it is not a secret) or, when absent, generated. Also the enrollment id. */
+  /** Chosen by the registrar (it is not a secret) or, when absent, generated. Never the enrollment id, which is opaque. */
   username?: string;
   role: Role;
   externalIdKind: string;
@@ -61,6 +62,8 @@ export interface RedeemedActivation extends ActivationInfo {
 interface Row {
   code_hash: string;
   username: string;
+  /** null only in rows issued before migration 10, whose enrollment id was the username */
+  enrollment_id: string | null;
   role: Role;
   participant_id: string;
   identity_id: string;
@@ -132,25 +135,26 @@ export class ActivationService {
     if (this.usernameTaken(username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
     const code = newCode();
     const plain = normaliseCode(code)!;
-    await identity.register(by.ca, { enrollmentId: username, role: request.role, secret: this.caSecret(plain) });
+    const enrollmentId = opaqueEnrollmentId();
+    await identity.register(by.ca, { enrollmentId, role: request.role, secret: this.caSecret(plain) });
     let record;
     try {
       const hash = externalIdHash(consortiumKey, request.externalIdKind, request.externalId);
-      record = await client.submit(by.ledger, Registrar.register(hash, username, request.role));
+      record = await client.submit(by.ledger, Registrar.register(hash, enrollmentId, request.role));
     } catch (err) {
       // No registration may outlive a refused ledger registration.
-      await identity.revoke(by.ca, username, 'ledger registration failed').catch(() => undefined);
+      await identity.revoke(by.ca, enrollmentId, 'ledger registration failed').catch(() => undefined);
       throw err;
     }
     const expiresAt = this.now() + this.deps.ttlSeconds * 1000;
     db.prepare(
-      `INSERT INTO activations (code_hash, username, role, participant_id, identity_id, issued_by, issued_at, expires_at, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'issued')`,
-    ).run(this.codeHash(plain), username, request.role, record.value.participantId, record.value.identityId, by.ledger.enrollmentId, new Date(this.now()).toISOString(), expiresAt);
+      `INSERT INTO activations (code_hash, username, enrollment_id, role, participant_id, identity_id, issued_by, issued_at, expires_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued')`,
+    ).run(this.codeHash(plain), username, enrollmentId, request.role, record.value.participantId, record.value.identityId, by.ledger.enrollmentId, new Date(this.now()).toISOString(), expiresAt);
     return {
       code,
       username,
-      enrollmentId: username,
+      enrollmentId,
       role: request.role,
       participantId: record.value.participantId,
       identityId: record.value.identityId,
@@ -179,7 +183,7 @@ export class ActivationService {
     return this.finish(
       code,
       async (row, secret) => {
-        const credentials: Credentials = await identity.enroll(row.username, secret);
+        const credentials: Credentials = await identity.enroll(enrollmentIdOf(row), secret);
         privateKey = credentials.privateKey;
         return credentials;
       },
@@ -199,12 +203,12 @@ export class ActivationService {
    */
   async redeemWithCsr(code: string, csr: string): Promise<RedeemedActivation> {
     const row = this.live(code);
-    const checked = await checkCsr(csr, row.username).catch((error: unknown) => {
+    const checked = await checkCsr(csr, enrollmentIdOf(row)).catch((error: unknown) => {
       throw error instanceof IdentityError && error.code === 'INVALID_ARGUMENT' ? badRequest('BAD_CSR', error.message) : error;
     });
     return this.finish(
       code,
-      (claimed, secret) => this.deps.identity.enrollCsr(claimed.username, secret, checked.pem),
+      (claimed, secret) => this.deps.identity.enrollCsr(enrollmentIdOf(claimed), secret, checked.pem),
       async (claimed, issued) =>
         this.deps.accounts.insertDevice({ ...this.opened(claimed, issued), keyHash: keyHash(checked.spki) }),
     );
@@ -266,6 +270,8 @@ export class ActivationService {
   }
 
   private info(row: Row): ActivationInfo {
-    return { mspId: this.deps.mspId, username: row.username, enrollmentId: row.username, role: row.role, expiresAt: new Date(row.expires_at).toISOString() };
+    return { mspId: this.deps.mspId, username: row.username, enrollmentId: enrollmentIdOf(row), role: row.role, expiresAt: new Date(row.expires_at).toISOString() };
   }
 }
+
+const enrollmentIdOf = (row: Row): string => row.enrollment_id ?? row.username;

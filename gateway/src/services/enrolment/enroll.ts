@@ -7,6 +7,7 @@ import type { AccountStore } from '../accounts/accounts.js';
 import { hashPassword } from '../accounts/passwords.js';
 import type { KeySealer } from '../accounts/sealer.js';
 import { externalIdHash } from './external-id.js';
+import { opaqueEnrollmentId } from './opaque-id.js';
 
 export interface EnrolmentDeps {
   mspId: string;
@@ -63,13 +64,14 @@ export class EnrolmentService {
    */
   async enrol(by: Enroller, user: NewUser): Promise<EnrolledUser> {
     const { identity } = this.deps;
-    const { secret } = await identity.register(by.ca, { enrollmentId: user.username, role: user.role });
-    const credentials = await identity.enroll(user.username, secret);
+    const enrollmentId = opaqueEnrollmentId();
+    const { secret } = await identity.register(by.ca, { enrollmentId, role: user.role });
+    const credentials = await identity.enroll(enrollmentId, secret);
     try {
       return await this.registerAndOpen(credentials, by.ledger, user);
     } catch (err) {
       // A certificate must not outlive a failed registration: it would be an identity the ledger never knew.
-      await identity.revoke(by.ca, user.username, 'ledger registration failed').catch(() => undefined);
+      await identity.revoke(by.ca, enrollmentId, 'ledger registration failed').catch(() => undefined);
       throw err;
     }
   }

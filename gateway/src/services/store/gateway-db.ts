@@ -140,6 +140,9 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX IF NOT EXISTS device_identities_key ON device_identities (key_hash, created_at);
   CREATE INDEX IF NOT EXISTS device_identities_participant ON device_identities (participant_id);`,
+  // 10: enrollment ids are opaque (docs/privacy.md): an activation records the one it registered;
+  // rows issued before keep NULL, their enrollment id being the username.
+  `ALTER TABLE activations ADD COLUMN enrollment_id TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,130 @@
+/**
+ * The linkage test of issue 14 (docs/privacy.md, "The linkage test"): a curious member hospital
+ * (Hospital 2) takes the whole embedded ledger (blocks, world state, history), the consortium key
+ * and what its own gateway knows of its own patients, and tries to (a) recover usernames and plain
+ * identifiers, (b) link a patient's relationships across hospitals, (c) tell whether a patient it
+ * treats has relationships elsewhere. The people are enrolled by the product's own activation path
+ * and the relationships created by providers enrolled the same way.
+ *
+ * What the attacker must not learn is asserted as such; what docs/privacy.md admits it still learns
+ * ("Still visible") is asserted too, so that the day a fix lands the assertion fails and the
+ * document must be corrected with it.
+ */
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import t from 'tap';
+import type { Role } from '@medrec/chaincode/domain';
+import { Registrar, Relationship } from '../../src/contract/medrec.js';
+import { endorsedBy } from '../../src/contract/request.js';
+import type { Credentials } from '../../src/ports/identity.js';
+import { externalIdHash } from '../../src/services/enrolment/external-id.js';
+import { copyLedger, CuriousHospital } from '../support/curious-hospital.js';
+import { openWorld, type Hospital } from '../support/world.js';
+
+const KIND = 'national-id';
+const PASSWORD = 'linkage-test-password';
+
+interface Enrolled {
+  username: string;
+  participantId: string;
+  enrollmentId: string;
+  signer: Credentials;
+}
+
+t.test('a curious member hospital with the whole ledger', async (t) => {
+  const world = await openWorld({ patients: 6, anchoring: false });
+  let closed = false;
+  t.teardown(async () => {
+    if (!closed) await world.close();
+  });
+  const { h1, h2, client } = world;
+
+  /** The product's path: a registrar (here the CA admin) vouches, the person redeems the code with a password. */
+  async function activate(h: Hospital, username: string, role: Role, externalId: string): Promise<Enrolled> {
+    const issued = await h.runtime.activations.issue({ ca: h.admin, ledger: h.registrar }, { username, role, externalIdKind: KIND, externalId });
+    await h.runtime.activations.redeem(issued.code, PASSWORD);
+    const account = h.runtime.accounts.get(username)!;
+    const privateKey = await h.runtime.sealer.open(account.sealedKey, PASSWORD);
+    return {
+      username,
+      participantId: account.participantId,
+      enrollmentId: account.enrollmentId,
+      signer: { mspId: h.mspId, enrollmentId: account.enrollmentId, certificate: account.certificate, privateKey },
+    };
+  }
+  async function relate(h: Hospital, provider: Enrolled, patientPid: string, mrn: string): Promise<string> {
+    const created = await client.submit(provider.signer, endorsedBy(Relationship.create(patientPid, h.url), h.mspId));
+    h.links.set(patientPid, mrn, provider.enrollmentId);
+    return created.value.relationshipId;
+  }
+
+  const [p1a, p1b] = h1.patients as [typeof h1.patients[0], typeof h1.patients[0]];
+  const [p2a] = h2.patients as [typeof h2.patients[0]];
+  const drHouse = await activate(h1, 'dr.house', 'provider', 'STAFF-H1-0001');
+  const drGrey = await activate(h2, 'dr.grey', 'provider', 'STAFF-H2-0001');
+  // Alice: at home at Hospital 1, treated at both. Carol: Hospital 1 only. Bob: at home at Hospital 2.
+  const alice = await activate(h1, 'alice.smith', 'patient', p1a.externalId);
+  const carol = await activate(h1, 'carol.jones', 'patient', p1b.externalId);
+  const bob = await activate(h2, 'bob.brown', 'patient', p2a.externalId);
+  const aliceRelAtH1 = await relate(h1, drHouse, alice.participantId, p1a.mrn);
+  // She accepts it herself: her own certificate is in a block now.
+  await client.submit(alice.signer, endorsedBy(Relationship.accept(aliceRelAtH1), h1.mspId));
+  await relate(h1, drHouse, carol.participantId, p1b.mrn);
+  // Hospital 2 finds Alice as its registrars do, from the national id on its own chart.
+  const aliceAtH2 = (await client.evaluate(drGrey.signer, Registrar.resolve(externalIdHash(h2.runtime.settings.consortiumKey, KIND, p1a.externalId)))).participantId;
+  const aliceRelAtH2 = await relate(h2, drGrey, aliceAtH2, p1a.mrn.replace(/^H1/, 'H2'));
+  const bobRel = await relate(h2, drGrey, bob.participantId, p2a.mrn);
+
+  const consortiumKey = h2.runtime.settings.consortiumKey;
+  const ledgerFile = join(world.dir, 'ledger', 'ledger.sqlite');
+  // The ledger holds its file exclusively while open: the attacker reads its copy after the network stops.
+  await world.close({ keepData: true });
+  closed = true;
+  t.teardown(() => rmSync(world.dir, { recursive: true, force: true }));
+  const copy = copyLedger(ledgerFile);
+  const attacker = new CuriousHospital(copy, {
+    mspIds: [h1.mspId, h2.mspId],
+    consortiumKey,
+    externalIdKind: KIND,
+    // what Hospital 2's gateway knows: its own account (Bob) and the patients it treats (Alice, Bob)
+    ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId]]),
+    ownRelationships: new Set([aliceRelAtH2, bobRel]),
+  });
+  t.ok(copy.transactions.length > 0 && copy.state.size > 0, 'the attacker holds blocks and world state');
+
+  t.test('(a) usernames: not in any certificate, transaction, state value or identity id', async (t) => {
+    const usernames = [alice, carol, bob, drHouse, drGrey].map((p) => p.username);
+    // The strongest guesser: the dictionary holds every real username (and decoys).
+    const guessed = attacker.guessUsernames([...usernames, 'dave.miller', 'patient1', 'alice', 'carol']);
+    t.same(guessed.inCertificates, [], 'no certificate names a username');
+    t.same(guessed.inTransactions, [], 'no transaction, state value or history row holds a username');
+    t.same(guessed.byIdentityId, [], 'no identity id is sha256(mspId/username) of a guessed username');
+    const names = attacker.certificateNames();
+    t.ok(names.has(alice.enrollmentId) && names.has(drGrey.enrollmentId), 'the signers the blocks name are the opaque enrollment ids');
+    for (const p of [alice, carol, bob, drHouse, drGrey]) t.match(p.enrollmentId, /^e[0-9a-f]{32}$/, `${p.username}'s enrollment id is 128 random bits`);
+  });
+
+  t.test('(a) plain identifiers: the national ids are nowhere in the clear', async (t) => {
+    const everything = Buffer.concat([...copy.transactions, ...copy.state.values(), ...copy.history]).toString('latin1');
+    for (const p of [p1a, p1b, p2a]) t.notOk(everything.includes(p.externalId), `${p.externalId} is not on the ledger in the clear`);
+  });
+
+  t.test('(a) STILL VISIBLE (docs/privacy.md): a member brute-forces the external-id index with the consortium key', async (t) => {
+    const found = attacker.bruteForceNationalIds(10);
+    t.equal(found.get(p1b.externalId), carol.participantId, "Carol's national id, a patient Hospital 2 never treated, is recovered from her keyed hash");
+    t.equal(found.get(p1a.externalId), alice.participantId, "Alice's too");
+  });
+
+  t.test('(b) STILL VISIBLE (docs/privacy.md): a patient has one ledger id, so her relationships at both hospitals are linked', async (t) => {
+    const linked = attacker.linkAcrossHospitals();
+    t.same([...(linked.get(alice.participantId) ?? [])].sort(), [h1.mspId, h2.mspId], "Alice's relationships at Hospital 1 and Hospital 2 name the same participant");
+    t.notOk(linked.has(carol.participantId), 'a patient of one hospital is not linked to another');
+    t.equal(aliceAtH2, alice.participantId, 'the participant id Hospital 2 resolved is her home one');
+  });
+
+  t.test('(c) STILL VISIBLE (docs/privacy.md): Hospital 2 tells that a patient it treats has relationships elsewhere', async (t) => {
+    const elsewhere = attacker.elsewhere(h2.mspId);
+    t.same(elsewhere.get('alice (treated here)'), [h1.mspId], 'Alice is seen to be a patient of Hospital 1 too');
+    t.notOk(elsewhere.has('bob (account here)'), 'Bob, treated here only, is not seen elsewhere');
+  });
+});
