@@ -23,9 +23,10 @@ export interface HospitalTls {
   root?: string;
 }
 
-/** The names a gateway's certificate is for: its public URL's host and the address it binds. */
+/** The names a gateway's certificate is for: its public URL's host and the address it binds (and `localhost` on a loopback address). */
 function serverNames(hospital: HospitalConfig): string[] {
   const names = [new URL(hospital.publicUrl).hostname.replace(/^\[|\]$/g, ''), hospital.host];
+  if (names.some((n) => n === '127.0.0.1' || n === '::1')) names.push('localhost');
   return [...new Set(names.filter((n) => n !== '0.0.0.0' && n !== '::'))];
 }
 
