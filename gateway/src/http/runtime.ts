@@ -22,6 +22,7 @@ import type { PatientLinks } from '../services/relationships/links.js';
 import type { RelationshipService } from '../services/relationships/relationships.js';
 import type { ResearchGatekeeper } from '../services/research/gatekeeper.js';
 import type { ResearchService } from '../services/research/service.js';
+import type { PanelOnboarding } from '../services/onboarding/onboarding.js';
 import type { OfflineTransactions } from '../services/transactions/offline.js';
 
 /** Who this gateway is; `publicUrl` may be settled only after listen (port 0), so it is read on use. */
@@ -92,4 +93,6 @@ export interface HospitalRuntime {
   devices: DeviceAuth;
   /** Transactions signed on the person's device, pending between their steps. */
   offline: OfflineTransactions;
+  /** Patient panels onboarded by the hospital admin (docs/onboarding.md). */
+  panels: PanelOnboarding;
 }
