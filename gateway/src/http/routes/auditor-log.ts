@@ -28,8 +28,8 @@ export const auditorLogRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = asyn
         querystring: Type.Object(
           {
             msp: Type.Optional(MspId),
-            before: Type.Optional(Type.Integer({ minimum: 1, description: 'records below this seq (the previous page’s `next`)' })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_PAGE_MAX })),
+            before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: "records below this seq (the previous page's `next`)" })),
+            limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: `1-${AUDIT_PAGE_MAX} (default ${AUDIT_PAGE_MAX})` })),
             requester: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: "a requester's identity id" })),
             since: Type.Optional(Type.String({ format: 'date-time' })),
             until: Type.Optional(Type.String({ format: 'date-time' })),
@@ -40,7 +40,9 @@ export const auditorLogRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = asyn
       },
     },
     async (request) => {
-      const { msp = hospital.mspId, before = null, limit = AUDIT_PAGE_MAX, requester = null, since = null, until = null } = request.query;
+      const { msp = hospital.mspId, requester = null, since = null, until = null } = request.query;
+      const before = request.query.before === undefined ? null : Number(request.query.before);
+      const limit = Math.min(Number(request.query.limit ?? AUDIT_PAGE_MAX), AUDIT_PAGE_MAX);
       const signer = await app.signerFor(request);
       let origin = hospital.publicUrl;
       if (msp !== hospital.mspId) {
