@@ -96,6 +96,15 @@ t.test('npm run audit -- verify: the access log agrees with the ledger anchors',
   t.equal(listed.code, 0);
   t.equal(listed.stdout.trim().split('\n').length, 2, 'two records, one JSON line each');
 
+  // Another hospital's log: only through its own gatekeeper, as a signed audit query in audra's name.
+  const remote = await cli('audit', ['log', '--gateway', h1, '--user', 'audra', '--msp', 'Hospital2MSP', '--limit', '1'], 'audra-demo-pass');
+  t.equal(remote.code, 0, remote.stderr);
+  const before = sys.system.hospitals[1]!.audit.verify().count;
+  t.ok(before >= 1, "Hospital 2's gatekeeper audited the query itself");
+  const unknown = await cli('audit', ['log', '--gateway', h1, '--user', 'audra', '--msp', 'Hospital9MSP'], 'audra-demo-pass');
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /NO_GATEKEEPER/);
+
   const notAuditor = await cli('audit', ['verify', '--gateway', h1, '--user', 'dr-ada'], 'dr-ada-demo-pass');
   t.equal(notAuditor.code, 2);
   t.match(notAuditor.stderr, /ROLE_FORBIDDEN/);

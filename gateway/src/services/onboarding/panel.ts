@@ -29,23 +29,31 @@ function csvRecords(text: string): string[][] {
   let field = '';
   let record: string[] = [];
   let quoted = false;
+  const endRecord = () => {
+    record.push(field);
+    records.push(record);
+    record = [];
+    field = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
+    else if (c === ',') {
       record.push(field);
-      records.push(record);
-      (record = []), (field = '');
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      endRecord();
     } else field += c;
   }
   if (quoted) throw malformed('the CSV ends inside a quoted field');
-  if (field !== '' || record.length > 0) record.push(field), records.push(record);
+  if (field !== '' || record.length > 0) endRecord();
   return records.filter((r) => !(r.length === 1 && r[0]!.trim() === ''));
 }
 
