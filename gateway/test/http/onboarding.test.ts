@@ -212,7 +212,9 @@ t.test('a job stopped between its ledger transaction and its own records resumes
   const registered = await resolve(rows[0]!.externalId);
   t.equal(registered.role, 'patient', 'the ledger has the patients');
   const height = await runtime.ledger.height();
-  runtime.panels.resume();
+  t.equal((await api(h1, 'POST', `/admin/panels/${job.id}/resume`, { token: registrarToken })).status, 403, 'only the admin resumes');
+  const resumed = await api(h1, 'POST', `/admin/panels/${job.id}/resume`, { token: admin });
+  t.equal(resumed.status, 202);
   const done = await finished(job.id);
   t.match(done, { registered: 2, existing: 0, failed: 0 });
   t.equal((await resolve(rows[0]!.externalId)).participantId, registered.participantId, 'the same participant, not a second one');
@@ -222,4 +224,5 @@ t.test('a job stopped between its ledger transaction and its own records resumes
   const redeemed = await api(h1, 'POST', '/device/activations/redeem', { body: { code: codes[0]!.activation_code, password: 'resumed-pass-1' } });
   t.equal(redeemed.status, 201);
   t.equal(redeemed.json.participantId, registered.participantId);
+  t.equal((await api(h1, 'POST', '/admin/panels/00000000-0000-4000-8000-000000000000/resume', { token: admin })).json.code, 'PANEL_JOB_UNKNOWN');
 });

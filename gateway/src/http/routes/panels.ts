@@ -85,6 +85,22 @@ export const panelRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
     async (request) => panels.job(request.params.id),
   );
 
+  app.post(
+    '/admin/panels/:id/resume',
+    {
+      onRequest: admin,
+      config: { idempotency: false },
+      schema: {
+        tags: ['admin'],
+        summary: 'Resume a job that stopped on a fault (rows already done are not redone; a running or finished job is left as it is)',
+        security: SECURED,
+        params: JobParams,
+        response: { 202: Job, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => reply.code(202).send(panels.resumeJob(request.params.id)),
+  );
+
   app.get(
     '/admin/panels/:id/errors',
     {

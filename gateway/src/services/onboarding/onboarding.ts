@@ -162,6 +162,12 @@ export class PanelOnboarding {
     return LETTER_HEADER + [...byRow.values()].map((l) => `${l}\n`).join('');
   }
 
+  /** Resumes one job that stopped on a fault (the ledger unreachable, say); a finished job is answered as it is. */
+  resumeJob(id: string): PanelJob {
+    if (this.job(id).state === 'running') this.start(id);
+    return this.job(id);
+  }
+
   /** Resumes every job a stopped gateway left running (rows already done are not redone). */
   resume(): void {
     for (const { id } of this.deps.db.prepare("SELECT id FROM panel_jobs WHERE state = 'running'").all() as { id: string }[]) this.start(id);
