@@ -9,6 +9,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import '../../src/system/quiet-chaincode.js';
+import { api, login, removeDir, startTestSystem, type Json } from './support.js';
 import { GatewayClient, Wallet, enrolByActivation, login as deviceLogin } from '@medrec/client';
 import { Registrar } from '../../src/contract/medrec.js';
 import { MedrecClient } from '../../src/contract/client.js';
@@ -17,7 +19,6 @@ import { externalIdHash } from '../../src/services/enrolment/external-id.js';
 import { PanelOnboarding, type PanelJob } from '../../src/services/onboarding/onboarding.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
 import { demoPatients } from '../../demo/seed/population.js';
-import { api, login, removeDir, startTestSystem, type Json } from './support.js';
 
 t.setTimeout(240_000);
 

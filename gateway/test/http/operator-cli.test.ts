@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
+import '../../src/system/quiet-chaincode.js';
+import { api, login, removeDir, startTestSystem } from './support.js';
 import { demoPatients } from '../../demo/seed/population.js';
 import { demoUsersFor } from '../../demo/users.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
-import { api, login, removeDir, startTestSystem } from './support.js';
 
 t.setTimeout(240_000);
 
