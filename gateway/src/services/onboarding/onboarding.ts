@@ -85,6 +85,8 @@ export const panelUsername = (hash: string) => `pt-${hash.slice(0, 24)}`;
 
 export class PanelOnboarding {
   private readonly running = new Map<string, Promise<void>>();
+  /** Jobs run one after another: two panels naming the same patient never race between check and commit. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(readonly deps: OnboardingDeps) {
     migrate(deps.db);
@@ -181,9 +183,11 @@ export class PanelOnboarding {
 
   private start(id: string): void {
     if (this.running.has(id)) return;
-    const run = this.run(id)
+    const run = this.queue
+      .then(() => this.run(id))
       .catch(() => undefined) // a job stopped by a fault stays running and resumes at the next start or resume()
       .finally(() => this.running.delete(id));
+    this.queue = run;
     this.running.set(id, run);
   }
 
