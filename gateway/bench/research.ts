@@ -17,7 +17,8 @@
  * over the largest population.
  *
  * MEDREC_BENCH_RESEARCH_SIZES: patients per hospital, comma-separated (default "1500,50000": the
- * seeded demo population and 100,000 synthetic patients in all); MEDREC_BENCH_RESEARCH_RUNS: studies
+ * seeded demo population and 100,000 synthetic patients in all; sizes above 5,000 are seeded through
+ * the panel onboarding path, demo/panel-population.ts); MEDREC_BENCH_RESEARCH_RUNS: studies
  * per size and measure (default 40).
  */
 import '../src/system/quiet-chaincode.js';
@@ -26,6 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { identityId, type StudyRequest } from '@medrec/chaincode/domain';
 import { Registrar, Research } from '../src/contract/medrec.js';
 import { requestAnswer } from '../src/services/research/client.js';
+import { seedPopulationByPanel } from '../demo/panel-population.js';
 import { seedResearchPopulation } from '../demo/research-population.js';
 import { openWorld, REGISTRAR_PASSWORD, type Hospital, type Person, type World } from '../test/support/world.js';
 
@@ -81,9 +83,13 @@ async function measure(perHospital: number) {
     }),
   );
   try {
-    // The demo's population as npm start seeds it; a large synthetic one without pointers (research reads none).
-    const pointers = perHospital <= 5000;
-    const [seedMs, reports] = await timed(() => seedResearchPopulation(w.system, { patients: perHospital, registrarPassword: REGISTRAR_PASSWORD, pointers }));
+    // The demo's population as npm start seeds it; a large synthetic one onboarded as a hospital onboards
+    // its panel (docs/onboarding.md), without pointers (research reads none).
+    const population = { patients: perHospital, registrarPassword: REGISTRAR_PASSWORD };
+    const [seedMs, reports] = await timed(() =>
+      perHospital <= 5000 ? seedResearchPopulation(w.system, { ...population, pointers: true }) : seedPopulationByPanel(w.system, population),
+    );
+    for (const r of reports) if ('phases' in r) process.stdout.write(`  ${r.mspId} onboarded by panel: ${JSON.stringify(r)}\n`);
     const patients = reports.reduce((sum, r) => sum + r.patients, 0);
     const consented = reports.reduce((sum, r) => sum + r.consented, 0);
     process.stdout.write(`\n${patients.toLocaleString('en')} patients (${consented.toLocaleString('en')} opted in): EHRs seeded and gateways up in ${(openMs / 1000).toFixed(1)} s, ledger population in ${(seedMs / 1000).toFixed(1)} s\n`);

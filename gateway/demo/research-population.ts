@@ -54,13 +54,13 @@ interface Member {
   participantId: string;
 }
 
-async function registrarOf(runtime: HospitalRuntime, password: string): Promise<Credentials> {
+export async function registrarOf(runtime: HospitalRuntime, password: string): Promise<Credentials> {
   const account = runtime.accounts.get(REGISTRAR_USERNAME)!;
   return { mspId: runtime.hospital.mspId, enrollmentId: account.enrollmentId, certificate: account.certificate, privateKey: await runtime.sealer.open(account.sealedKey, password) };
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await work(items[next++]!);
@@ -68,7 +68,7 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
 }
 
 /** Most consent to every category research reads; some to demographics and labs only; the rest never. */
-function consentOf(seed: string, patient: DemoPatient, share: number): ConsentTerms | null {
+export function consentOf(seed: string, patient: DemoPatient, share: number): ConsentTerms | null {
   const rng = new Prng(`${seed}:research-consent:${patient.externalId}`);
   if (!rng.chance(share)) return null;
   return { categories: rng.chance(0.85) ? RESEARCH_CATEGORIES : ['Patient', 'Observation'], studyId: null, validUntil: null };

@@ -45,6 +45,24 @@ export class RegistrarContract extends Contract {
 
   @Transaction()
   @Returns('string')
+  @Param('itemsJson', 'string', 'JSON [{externalIdHash, enrollmentId, role}], at most 500; returns [{participantId, outcome, role}] in item order')
+  async registerPanel(ctx: Context, itemsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = registrarOnly(ctx, 'Registrar.registerPanel');
+    const items = parseRegisterBatch(itemsJson);
+    // Idempotent per patient, so a panel job resumed after a crash (or re-run) never duplicates anyone:
+    // an item already registered is answered (`present` exactly so, `other` as another identity — e.g.
+    // a patient of another hospital — with its role), never written again.
+    const found = await Promise.all(items.map((item) => registeredAs(state, caller.mspId, item)));
+    const records = await registerAll(state, caller.mspId, items.filter((_, i) => found[i] === undefined));
+    if (records.length > 0) state.emit('BatchRegistered', records.map((r) => ({ participantId: r.participantId, status: 'active' })));
+    let next = 0;
+    const results: PanelResult[] = found.map((f, i) => f ?? { participantId: records[next++]!.participantId, outcome: 'created', role: items[i]!.role });
+    return JSON.stringify(results);
+  }
+
+  @Transaction()
+  @Returns('string')
   @Param('externalIdHash', 'string', 'the participant to re-map')
   @Param('newEnrollmentId', 'string', 'the enrollment id of the new certificate identity')
   async remap(ctx: Context, externalIdHash: string, newEnrollmentId: string): Promise<string> {
@@ -112,7 +130,7 @@ export class RegistrarContract extends Contract {
 }
 
 /** Registration is the one step before the caller itself is on the ledger: the certificate's role decides. */
-function registrarOnly(ctx: Context, transaction: 'Registrar.register' | 'Registrar.registerBatch'): { mspId: string } {
+function registrarOnly(ctx: Context, transaction: 'Registrar.register' | 'Registrar.registerBatch' | 'Registrar.registerPanel'): { mspId: string } {
   const caller = certCaller(ctx);
   if (!rolesFor(transaction)?.includes(caller.role)) throw forbidden('only a registrar may register identities');
   return caller;
@@ -125,6 +143,23 @@ async function participantByExternal(state: State, externalIdHash: unknown): Pro
   const participant = await state.get<ParticipantRecord>(keys.participant(ref.participantId));
   if (!participant) throw notFound('no participant is registered for that external id');
   return participant;
+}
+
+/** One panel item: `created` now, `present` (registered exactly so already), `other` (its external id is another identity's). */
+interface PanelResult {
+  participantId: string;
+  outcome: 'created' | 'present' | 'other';
+  role: string;
+}
+
+/** How `item` is registered already, or undefined when it is new. */
+async function registeredAs(state: State, mspId: string, item: RegisterItem): Promise<PanelResult | undefined> {
+  const ref = await state.get<{ participantId: string }>(keys.external(item.externalIdHash));
+  if (!ref) return undefined;
+  const participant = await state.get<ParticipantRecord>(keys.participant(ref.participantId));
+  if (!participant) throw notFound('a registered external id has no participant');
+  const same = participant.mspId === mspId && participant.role === item.role && participant.identityId === identityId(mspId, item.enrollmentId);
+  return { participantId: participant.participantId, outcome: same ? 'present' : 'other', role: participant.role };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Role } from './types';
 export const TRANSACTIONS = {
   'Registrar.register': { params: ['externalIdHash', 'enrollmentId', 'role'], submit: true, roles: ['registrar'] },
   'Registrar.registerBatch': { params: ['itemsJson'], submit: true, roles: ['registrar'] },
+  'Registrar.registerPanel': { params: ['itemsJson'], submit: true, roles: ['registrar'] },
   'Registrar.remap': { params: ['externalIdHash', 'newEnrollmentId'], submit: true, roles: ['registrar'] },
   'Registrar.resolve': { params: ['externalIdHash'], submit: false, roles: ['registrar', 'provider', 'auditor'] },
   'Registrar.whoami': { params: [], submit: false, roles: 'any' },

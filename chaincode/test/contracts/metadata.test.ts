@@ -12,6 +12,7 @@ const DESIGN: Record<string, Record<string, { args: string[]; submit: boolean }>
   Registrar: {
     register: { args: ['externalIdHash', 'enrollmentId', 'role'], submit: true },
     registerBatch: { args: ['itemsJson'], submit: true },
+    registerPanel: { args: ['itemsJson'], submit: true },
     remap: { args: ['externalIdHash', 'newEnrollmentId'], submit: true },
     resolve: { args: ['externalIdHash'], submit: false },
     whoami: { args: [], submit: false },

@@ -182,3 +182,30 @@ t.test('unknown transactions are NOT_FOUND', async (t) => {
     await refused(t, c.w, c.patient, fn, [], 'NOT_FOUND');
   }
 });
+
+t.test('registerPanel is idempotent per patient and names those registered otherwise', async (t) => {
+  const c = await cast();
+  type Result = { participantId: string; outcome: string; role: string };
+  const item = (i: number) => ({ externalIdHash: externalIdHash('mrn', `P-${i}`), enrollmentId: `panel${i}`, role: 'patient' });
+  const first = await c.w.submit<Result[]>(c.registrar1, 'Registrar:registerPanel', JSON.stringify([item(0), item(1)]));
+  t.same(first.map((r) => r.outcome), ['created', 'created']);
+  t.equal(lastEvent(c.w).name, 'BatchRegistered');
+  // a resumed batch: two already there, one new, in item order
+  const again = await c.w.submit<Result[]>(c.registrar1, 'Registrar:registerPanel', JSON.stringify([item(1), item(2), item(0)]));
+  t.same(again.map((r) => r.outcome), ['present', 'created', 'present']);
+  t.equal(again[0]!.participantId, first[1]!.participantId, 'the same participant, not a second one');
+  t.equal(again[2]!.participantId, first[0]!.participantId);
+  const resolved = await c.w.evaluate<ResolveResult>(c.provider1, 'Registrar:resolve', item(2).externalIdHash);
+  t.equal(resolved.participantId, again[1]!.participantId);
+  // the same external id under another enrollment id, or at another hospital: `other`, with its role, and nothing written
+  const other = await c.w.submit<Result[]>(c.registrar2, 'Registrar:registerPanel', JSON.stringify([{ ...item(0), enrollmentId: 'elsewhere0' }, item(3)]));
+  t.same(other.map((r) => [r.outcome, r.role]), [['other', 'patient'], ['created', 'patient']]);
+  t.equal(other[0]!.participantId, first[0]!.participantId);
+  t.same(await c.w.evaluate<ResolveResult>(c.provider1, 'Registrar:resolve', item(0).externalIdHash), { participantId: first[0]!.participantId, role: 'patient', mspId: H1, status: 'active' });
+  const staff = await c.w.submit<Result[]>(c.registrar1, 'Registrar:registerPanel', JSON.stringify([{ externalIdHash: c.provider1.hash, enrollmentId: 'x1', role: 'patient' }]));
+  t.same(staff.map((r) => [r.outcome, r.role]), [['other', 'provider']]);
+  // an enrollment id taken by another external id refuses the batch; so does a non-registrar
+  await refused(t, c.w, c.registrar1, 'Registrar:registerPanel', [JSON.stringify([item(5), { ...item(4), enrollmentId: 'panel0' }])], 'CONFLICT');
+  await refused(t, c.w, c.provider1, 'Registrar:resolve', [item(5).externalIdHash], 'NOT_FOUND');
+  await refused(t, c.w, c.provider1, 'Registrar:registerPanel', [JSON.stringify([item(4)])], 'FORBIDDEN');
+});

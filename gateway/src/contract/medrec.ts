@@ -25,6 +25,13 @@ import { Research } from './research.js';
 
 export { Research } from './research.js';
 
+/** One panel item: `created` by this transaction, `present` already exactly so, `other` another identity's external id (with its role). */
+export interface PanelRegistration {
+  participantId: string;
+  outcome: 'created' | 'present' | 'other';
+  role: Role;
+}
+
 export interface RegisterItem {
   externalIdHash: string;
   enrollmentId: string;
@@ -43,6 +50,9 @@ export const Registrar = {
   /** The new participant ids, in item order. */
   registerBatch: (items: readonly RegisterItem[]) =>
     request<string[], 'Registrar.registerBatch'>('Registrar.registerBatch', [JSON.stringify(items)]),
+  /** Idempotent per patient: items already registered come back `present` or `other`, unwritten. */
+  registerPanel: (items: readonly RegisterItem[]) =>
+    request<PanelRegistration[], 'Registrar.registerPanel'>('Registrar.registerPanel', [JSON.stringify(items)]),
   remap: (externalIdHash: string, newEnrollmentId: string) =>
     request<IdentityRecord, 'Registrar.remap'>('Registrar.remap', [externalIdHash, newEnrollmentId]),
   resolve: (externalIdHash: string) => request<ResolveResult, 'Registrar.resolve'>('Registrar.resolve', [externalIdHash]),

@@ -14,6 +14,7 @@ import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditorRoutes } from './routes/auditor.js';
+import { auditorLogRoutes } from './routes/auditor-log.js';
 import { activationRoutes } from './routes/activations.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/device.js';
@@ -23,6 +24,7 @@ import gatekeeperAudit from './routes/gatekeeper-audit.js';
 import { grantRoutes } from './routes/grants.js';
 import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { panelRoutes } from './routes/panels.js';
 import { registrarRoutes } from './routes/registrar.js';
 import { relationshipRoutes } from './routes/relationships.js';
 import { researchRoutes } from './routes/research.js';
@@ -84,7 +86,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   await app.register(gatekeeperAudit, { runtime });
   await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
-  for (const routes of [activationRoutes, deviceRoutes, adminRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, researchRoutes, transactionRoutes]) {
+  for (const routes of [activationRoutes, deviceRoutes, adminRoutes, panelRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, auditorLogRoutes, researchRoutes, transactionRoutes]) {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });

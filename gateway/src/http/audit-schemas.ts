@@ -18,6 +18,7 @@ export const AuditRecordSchema = Type.Object({
   hashMatches: Type.Union([Type.Boolean(), Type.Null()]),
   jti: Nullable(Str),
   exp: Type.Union([Type.Integer(), Type.Null()]),
+  queryId: Type.Optional(Nullable(Type.String({ description: 'the study or bounty a research answer was for (covered by the hash when present)' }))),
   prevHash: Str,
   hash: Str,
   patientId: Nullable(Type.String({ description: "the relationship's patient (pid)" })),

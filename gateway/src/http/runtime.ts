@@ -24,6 +24,7 @@ import type { PatientLinks } from '../services/relationships/links.js';
 import type { RelationshipService } from '../services/relationships/relationships.js';
 import type { ResearchGatekeeper } from '../services/research/gatekeeper.js';
 import type { ResearchService } from '../services/research/service.js';
+import type { PanelOnboarding } from '../services/onboarding/onboarding.js';
 import type { OfflineTransactions } from '../services/transactions/offline.js';
 
 /** Who this gateway is; `publicUrl` may be settled only after listen (port 0), so it is read on use. */
@@ -96,4 +97,6 @@ export interface HospitalRuntime {
   gatekeepers: GatekeeperTransport;
   /** The gateway's HTTPS server certificate and key; undefined: plain HTTP (configuration tls: false). */
   tls?: ServerCredentials;
+  /** Patient panels onboarded by the hospital admin (docs/onboarding.md). */
+  panels: PanelOnboarding;
 }

@@ -18,6 +18,7 @@ import { AccountStore } from '../services/accounts/accounts.js';
 import { DeviceAuth } from '../services/accounts/device.js';
 import { certificateProblem, LoginService } from '../services/accounts/login.js';
 import { OfflineTransactions } from '../services/transactions/offline.js';
+import { PanelOnboarding } from '../services/onboarding/onboarding.js';
 import { vaultSealer } from '../services/accounts/sealer.js';
 import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
@@ -173,18 +174,32 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const links = new PatientLinks(db);
       const enrolling = { mspId: hospital.mspId, identity: p.identity, client, accounts, sealer, consortiumKey: settings.consortiumKey };
       const enrolment = new EnrolmentService(enrolling);
-      const activations = new ActivationService({
-        ...enrolling,
-        db,
-        activationKey: persistentSecret(join(hospital.dataDir, 'activation.key')),
-        ttlSeconds: config.activationTtlSeconds,
-      });
       const serviceSecret = persistentSecret(join(hospital.dataDir, 'service.secret'));
       const users = config.seedDemo && hospital.ehr.demoSeed ? (provisioner.users?.(hospital) ?? []) : [];
       const registrarPassword =
         config.seedDemo && provisioner.registrarPassword
           ? provisioner.registrarPassword
           : persistentSecret(join(hospital.dataDir, 'registrar.password'));
+      const registrar = () => registrarCredentials(enrolment, registrarPassword);
+      const activations = new ActivationService({
+        ...enrolling,
+        db,
+        activationKey: persistentSecret(join(hospital.dataDir, 'activation.key')),
+        ttlSeconds: config.activationTtlSeconds,
+        caRegistrar: registrar,
+      });
+      const chartProof = new ChartProof({ client, ehr, chart, consortiumKey: settings.consortiumKey });
+      const panels = new PanelOnboarding({
+        mspId: hospital.mspId,
+        db,
+        client,
+        activations,
+        links,
+        chart: chartProof,
+        consortiumKey: settings.consortiumKey,
+        registrar,
+        dir: join(hospital.dataDir, 'panels'),
+      });
       const caAdmin = () => p.caAdmin(accounts, sealer);
       const adminCodeFile = join(hospital.dataDir, FIRST_ADMIN_CODE_FILE);
       await bootstrapHospital(enrolment, activations, caAdmin, { registrarPassword, serviceSecret, adminCodeFile }, users, p.provisioned);
@@ -213,7 +228,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
           client,
           records,
           links,
-          chart: new ChartProof({ client, ehr, chart, consortiumKey: settings.consortiumKey }),
+          chart: chartProof,
           grantMaxDays: config.grantMaxDays,
         }),
         trust: trusts.get(ledger)!,
@@ -232,7 +247,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
           ...enrolling,
           activations,
           caAdmin,
-          registrar: () => registrarCredentials(enrolment, registrarPassword),
+          registrar,
           publishCrl: p.publishCrl,
           serviceSecret,
           service,
@@ -241,7 +256,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         offline: new OfflineTransactions(ledger),
         gatekeepers: { fetch: outbound.get(ledger)!.fetch, timeoutMs: fetchTimeoutMs },
         ...(tls.has(hospital.mspId) ? { tls: tls.get(hospital.mspId)!.server } : {}),
+        panels,
       });
+      panels.resume();
     }
     return {
       config,

@@ -24,6 +24,19 @@ export interface ActivationDeps extends EnrolmentDeps {
   activationKey: string;
   ttlSeconds: number;
   now?: () => number;
+  /**
+   * Registers at the CA, at redemption, the people onboarded with a panel (their CA registration
+   * waits until then, so onboarding does no per-patient CA work): the hospital's registrar.
+   */
+  caRegistrar?: () => Promise<Credentials>;
+}
+
+/** A person already registered on the ledger (a panel's patient) who gets a code; the CA registration waits for its redemption. */
+export interface DeferredActivation {
+  username: string;
+  role: Role;
+  participantId: string;
+  identityId: string;
 }
 
 export interface ActivationRequest {
@@ -69,6 +82,7 @@ interface Row {
   identity_id: string;
   expires_at: number;
   state: 'issued' | 'redeeming' | 'used' | 'failed';
+  ca_registered: 0 | 1;
 }
 
 export const activationUnknown = () => new Problem(404, 'ACTIVATION_UNKNOWN', 'no such activation code');
@@ -163,6 +177,24 @@ export class ActivationService {
     };
   }
 
+  /**
+   * Codes for people already on the ledger (a panel job), in the caller's database transaction:
+   * nothing is asked of the CA now; it registers each person when their code is redeemed.
+   */
+  issueDeferred(people: readonly DeferredActivation[], issuedBy: string, ttlSeconds: number): { code: string; expiresAt: string }[] {
+    const insert = this.deps.db.prepare(
+      `INSERT INTO activations (code_hash, username, role, participant_id, identity_id, issued_by, issued_at, expires_at, state, ca_registered)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'issued', 0)`,
+    );
+    const issuedAt = new Date(this.now()).toISOString();
+    const expiresAt = this.now() + ttlSeconds * 1000;
+    return people.map((p) => {
+      const code = newCode();
+      insert.run(this.codeHash(normaliseCode(code)!), p.username, p.role, p.participantId, p.identityId, issuedBy, issuedAt, expiresAt);
+      return { code, expiresAt: new Date(expiresAt).toISOString() };
+    });
+  }
+
   /** The CA certificates the person's certificate chains to. */
   trustAnchors(): Promise<string[]> {
     return this.deps.identity.trustAnchors();
@@ -230,8 +262,10 @@ export class ActivationService {
       .run(row.code_hash, this.now()).changes;
     if (claimed !== 1) throw used();
     let issued: IssuedCertificate;
+    const secret = this.caSecret(normaliseCode(code)!);
     try {
-      issued = await enrol(row, this.caSecret(normaliseCode(code)!));
+      if (row.ca_registered === 0) await this.registerDeferred(row, secret);
+      issued = await enrol(row, secret);
     } catch (err) {
       db.prepare("UPDATE activations SET state = 'issued' WHERE code_hash = ? AND state = 'redeeming'").run(row.code_hash);
       throw err;
@@ -245,6 +279,21 @@ export class ActivationService {
     }
     db.prepare("UPDATE activations SET state = 'used', used_at = ? WHERE code_hash = ?").run(new Date(this.now()).toISOString(), row.code_hash);
     return { ...this.info(row), participantId: row.participant_id, identityId: row.identity_id, certificate: issued.certificate };
+  }
+
+  /**
+   * A panel patient's CA registration, with the secret derived from their code. A registration left
+   * by an earlier attempt whose enrolment failed (same code, so same secret) is kept.
+   */
+  private async registerDeferred(row: Row, secret: string): Promise<void> {
+    const registrar = this.deps.caRegistrar;
+    if (!registrar) throw new Problem(503, 'CA_REGISTRAR_UNAVAILABLE', 'this gateway cannot register panel patients at its CA');
+    try {
+      await this.deps.identity.register(await registrar(), { enrollmentId: enrollmentIdOf(row), role: row.role, secret });
+    } catch (err) {
+      if (!(err instanceof IdentityError && err.code === 'CONFLICT')) throw err;
+    }
+    this.deps.db.prepare('UPDATE activations SET ca_registered = 1 WHERE code_hash = ?').run(row.code_hash);
   }
 
   /** What every opened identity records: who it is on the ledger and its certificate. */

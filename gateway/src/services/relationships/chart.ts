@@ -27,13 +27,24 @@ const unproven = (detail: string) => new Problem(422, 'CHART_NOT_PATIENT', detai
 export class ChartProof {
   constructor(private readonly deps: ChartProofDeps) {}
 
-  async prove(signer: Signer, mrn: string, participantId: string): Promise<void> {
-    const { chart, ehr, client, consortiumKey } = this.deps;
+  /** The keyed hash of the chart's own identifier (what the patient is registered under); 422 when it holds none. */
+  async identifierHash(mrn: string): Promise<string> {
+    const { chart, ehr, consortiumKey } = this.deps;
     if (!chart) throw new Problem(501, 'CHART_IDENTIFIER_NOT_MAPPED', "this hospital's mapping declares no chart identifier, so no chart can be linked");
     const rows = await ehr.query(CHART_IDENTIFIER_QUERY, mrn);
     const values = [...new Set(rows.map((row) => row[chart.column]).filter((v) => v !== null && v !== undefined && String(v).trim() !== ''))];
     if (values.length !== 1) throw unproven("the chart holds no single identifier of the person to prove the link with");
-    const hash = externalIdHash(consortiumKey, chart.externalIdKind, String(values[0]).trim());
+    return externalIdHash(consortiumKey, chart.externalIdKind, String(values[0]).trim());
+  }
+
+  /** The external-id kind the chart identifier is registered under (the mapping's), if any. */
+  get externalIdKind(): string | undefined {
+    return this.deps.chart?.externalIdKind;
+  }
+
+  async prove(signer: Signer, mrn: string, participantId: string): Promise<void> {
+    const { client } = this.deps;
+    const hash = await this.identifierHash(mrn);
     let resolved;
     try {
       resolved = await client.evaluate(signer, Registrar.resolve(hash));

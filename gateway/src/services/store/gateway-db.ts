@@ -143,6 +143,39 @@ export const MIGRATIONS: readonly string[] = [
   // 10: enrollment ids are opaque (docs/privacy.md): an activation records the one it registered;
   // rows issued before keep NULL, their enrollment id being the username.
   `ALTER TABLE activations ADD COLUMN enrollment_id TEXT;`,
+  // 11: panel onboarding (services/onboarding): activation codes whose CA registration waits for the
+  // redemption, jobs and their rows, and each onboarded patient (what makes a re-run change nothing).
+  `ALTER TABLE activations ADD COLUMN ca_registered INTEGER NOT NULL DEFAULT 1;
+  CREATE TABLE IF NOT EXISTS panel_jobs (
+    id TEXT PRIMARY KEY,
+    format TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'done')),
+    batch_size INTEGER NOT NULL,
+    ttl_seconds INTEGER NOT NULL,
+    finished_at TEXT
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS panel_rows (
+    job_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    mrn TEXT,
+    stated_hash TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'registered', 'linked', 'existing', 'error')),
+    code TEXT,
+    status INTEGER,
+    detail TEXT,
+    PRIMARY KEY (job_id, row)
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS panel_rows_pending ON panel_rows (job_id, state, row);
+  CREATE TABLE IF NOT EXISTS panel_patients (
+    external_hash TEXT PRIMARY KEY,
+    mrn TEXT NOT NULL UNIQUE,
+    participant_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    onboarded_at TEXT NOT NULL
+  ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

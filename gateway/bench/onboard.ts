@@ -1,0 +1,124 @@
+/**
+ * npm run bench:onboard — how fast a hospital onboards its patient panel, against registering its
+ * patients one at a time, in one run on 127.0.0.1 with production costs (scrypt, block cutter).
+ *
+ * Two hospitals on the embedded ledger (real chaincode, CAs, a seeded SQLite EHR of
+ * MEDREC_BENCH_ONBOARD_PATIENTS charts at Hospital 1, default 10,000):
+ * - baseline: MEDREC_BENCH_ONBOARD_SINGLE patients (default 100) registered the way a registrar does
+ *   one person, POST /registrar/activations each (CA registration with its scrypt-hashed secret, one
+ *   ledger transaction, one code), sequentially;
+ * - panel: every other chart as one CSV panel, POST /admin/panels as the hospital admin, polled to
+ *   the end (chart proof, Registrar.registerPanel per batch of MEDREC_BENCH_ONBOARD_BATCH (500),
+ *   links, one code each; the CA registers each patient only when their code is redeemed).
+ * Ends with {"bench":"onboard","patients_per_s","single_per_s","ratio",…}: ratio = panel / single.
+ * The Fabric network's figure is not measured here (docs/onboarding.md).
+ */
+import '../src/system/quiet-chaincode.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
+import { demoPatients } from '../demo/seed/population.js';
+import { demoUsersFor } from '../demo/users.js';
+import { defaultHospitals, loadConfig } from '../src/system/config.js';
+import { FIRST_ADMIN_CODE_FILE, openSystem, startGateways } from '../src/system/system.js';
+
+const PATIENTS = Number(process.env.MEDREC_BENCH_ONBOARD_PATIENTS ?? 10_000);
+const SINGLE = Number(process.env.MEDREC_BENCH_ONBOARD_SINGLE ?? 100);
+const BATCH = Number(process.env.MEDREC_BENCH_ONBOARD_BATCH ?? 500);
+
+async function call(base: string, method: string, path: string, token: string | undefined, body?: string, type = 'application/json') {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': type } : {}) },
+    ...(body !== undefined ? { body } : {}),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+const login = async (base: string, username: string, password: string) =>
+  (await call(base, 'POST', '/auth/login', undefined, JSON.stringify({ username, password }))).token as string;
+
+const dir = mkdtempSync(join(tmpdir(), 'medrec-bench-onboard-'));
+try {
+  const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', hospitals: defaultHospitals(dir, '127.0.0.1', 0) }, { demoSeeds: DEMO_HOSPITALS });
+  let started = performance.now();
+  const system = await openSystem(config, { provisioner: demoProvisioner({ patients: PATIENTS }), tuning: { logger: false, anchoring: false } });
+  const gateways = await startGateways(system);
+  process.stdout.write(`Two hospitals up (Hospital 1's EHR: ${PATIENTS.toLocaleString('en')} charts) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  try {
+    const h1 = gateways[0]!.url;
+    const dataDir = config.hospitals[0]!.dataDir;
+    const { code } = JSON.parse(readFileSync(join(dataDir, FIRST_ADMIN_CODE_FILE), 'utf8')) as { code: string };
+    await call(h1, 'POST', '/device/activations/redeem', undefined, JSON.stringify({ code, password: 'bench-admin-password' }));
+    const admin = await login(h1, 'hospital-admin', 'bench-admin-password');
+    const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
+    const taken = new Set(demoUsersFor('hospital1', PATIENTS).flatMap((u) => (u.mrn ? [u.mrn] : [])));
+    const people = demoPatients('hospital1', { patients: PATIENTS }).filter((p) => !taken.has(p.mrn));
+    const single = people.slice(0, SINGLE);
+    const panel = people.slice(SINGLE);
+
+    started = performance.now();
+    for (const p of single) {
+      await call(h1, 'POST', '/registrar/activations', registrar, JSON.stringify({ role: 'patient', externalIdKind: 'national-id', externalId: p.externalId }));
+    }
+    const singleS = (performance.now() - started) / 1000;
+    const singlePerS = single.length / singleS;
+    process.stdout.write(`One at a time: ${single.length} patients in ${singleS.toFixed(1)} s = ${singlePerS.toFixed(1)} patients/s\n`);
+
+    const csv = ['mrn', ...panel.map((p) => p.mrn)].join('\n');
+    started = performance.now();
+    const job = await call(h1, 'POST', `/admin/panels?batchSize=${BATCH}`, admin, csv, 'text/csv');
+    let state = job;
+    for (let i = 0; state.state !== 'done'; i++) {
+      if (i > 36_000) throw new Error('the panel job did not finish within an hour');
+      await new Promise((r) => setTimeout(r, 100));
+      state = await call(h1, 'GET', `/admin/panels/${String(job.id)}`, admin);
+    }
+    const panelS = (performance.now() - started) / 1000;
+    if (state.registered !== panel.length || state.failed !== 0) throw new Error(`panel job: ${JSON.stringify(state)}`);
+    const lettersRes = await fetch(`${h1}/admin/panels/${String(job.id)}/letters`, { headers: { authorization: `Bearer ${admin}` } });
+    const letters = (await lettersRes.text()).trim().split('\n').length - 1;
+    if (letters !== panel.length) throw new Error(`${letters} letters for ${panel.length} patients`);
+    const perS = panel.length / panelS;
+    process.stdout.write(`Panel: ${panel.length.toLocaleString('en')} patients in ${panelS.toFixed(1)} s = ${perS.toFixed(1)} patients/s (batches of ${BATCH}), ${letters.toLocaleString('en')} activation codes\n`);
+    process.stdout.write(`100,000 patients at that rate: ${(100_000 / perS / 60).toFixed(1)} min\n`);
+
+    // Re-running the same panel: every row already onboarded, no transaction.
+    const height = await system.hospitals[0]!.ledger.height();
+    started = performance.now();
+    const rerun = await call(h1, 'POST', `/admin/panels?batchSize=${BATCH}`, admin, csv, 'text/csv');
+    let again = rerun;
+    while (again.state !== 'done') {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await call(h1, 'GET', `/admin/panels/${String(rerun.id)}`, admin);
+    }
+    const rerunS = (performance.now() - started) / 1000;
+    const blocks = Number((await system.hospitals[0]!.ledger.height()) - height);
+    process.stdout.write(`Re-run: ${String(again.existing)} already onboarded in ${rerunS.toFixed(1)} s, ${blocks} blocks written\n`);
+
+    const [l1, l5, l15] = loadavg();
+    console.log(
+      JSON.stringify({
+        bench: 'onboard',
+        ledger: 'embedded',
+        patients_per_s: Math.round(perS * 10) / 10,
+        single_per_s: Math.round(singlePerS * 10) / 10,
+        ratio: Math.round((perS / singlePerS) * 10) / 10,
+        patients: panel.length,
+        single_patients: single.length,
+        batch_size: BATCH,
+        minutes_per_100k: Math.round((100_000 / perS / 60) * 10) / 10,
+        rerun_blocks: blocks,
+        load: [l1, l5, l15].map((x) => Math.round(x! * 100) / 100),
+      }),
+    );
+  } finally {
+    for (const g of gateways) await g.app.close();
+    await system.close();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,95 @@
+/**
+ * A large research population seeded the way a hospital onboards its panel (docs/onboarding.md):
+ * each demo hospital's charts go through its panel job (chart proofs, Registrar.registerPanel in
+ * batches of 500, links, activation codes — no CA work), then the records service opens their
+ * relationships in batches (createBatch, no pointers: research reads none), and the patients who opt
+ * in sign their own consent. Their devices are stood in for by the embedded CA's batch enrolment of
+ * the panel's enrollment ids (a device would redeem its code with a CSR instead). bench:research uses
+ * it for its 100,000-patient population.
+ */
+import { EmbeddedCa } from '../src/adapters/identity/embedded/index.js';
+import { Relationship, Research } from '../src/contract/medrec.js';
+import { endorsedBy } from '../src/contract/request.js';
+import type { Credentials } from '../src/ports/identity.js';
+import type { MedrecSystem } from '../src/system/system.js';
+import { consentOf, pool, registrarOf, type PopulationOptions, type PopulationReport } from './research-population.js';
+import { demoPatients } from './seed/population.js';
+
+const BATCH = 500;
+
+export interface PanelPopulationReport extends PopulationReport {
+  /** seconds: the panel job, the relationships, the stand-in devices' certificates, the consents */
+  phases: { panel_s: number; relationships_s: number; certificates_s: number; consents_s: number };
+  linked: number;
+  failed: number;
+}
+
+const since = (start: number) => Math.round((performance.now() - start) / 100) / 10;
+
+export async function seedPopulationByPanel(system: MedrecSystem, options: PopulationOptions): Promise<PanelPopulationReport[]> {
+  const seed = options.seed ?? 'medrec-demo-v1';
+  /** people who already act (enrolled at an earlier hospital): their one identity serves everywhere */
+  const devices = new Map<string, Credentials>();
+  const reports: PanelPopulationReport[] = [];
+  for (const runtime of system.hospitals) {
+    const key = system.config.hospitals.find((h) => h.mspId === runtime.hospital.mspId)?.ehr.demoSeed;
+    const ca = system.identities.get(runtime.hospital.mspId)?.identity;
+    if (!key || !(ca instanceof EmbeddedCa)) continue;
+    const people = demoPatients(key, { patients: options.patients, seed }).filter((p) => !options.skip?.has(p.mrn));
+    const byMrn = new Map(people.map((p) => [p.mrn, p]));
+
+    let start = performance.now();
+    const submitted = runtime.panels.submit('csv', ['mrn', ...people.map((p) => p.mrn)].join('\n'), 'bench:research', { batchSize: BATCH });
+    const job = await runtime.panels.settled(submitted.id);
+    if (job.state !== 'done') throw new Error(`${runtime.hospital.mspId}: the panel job stopped: ${JSON.stringify(job)}`);
+    const panelS = since(start);
+    const { db } = runtime.panels.deps;
+    const onboarded = db.prepare('SELECT participant_id AS pid, mrn, username FROM panel_patients WHERE job_id = ? ORDER BY rowid').all(job.id) as { pid: string; mrn: string; username: string }[];
+
+    start = performance.now();
+    const relationships = new Map<string, string>();
+    for (let at = 0; at < onboarded.length; at += BATCH) {
+      const chunk = onboarded.slice(at, at + BATCH);
+      const creates = chunk.map((o) => ({ patientId: o.pid, endpoint: runtime.hospital.publicUrl, pointers: [] }));
+      const rels = await runtime.client.submit(runtime.service, endorsedBy(Relationship.createBatch(creates), runtime.hospital.mspId));
+      chunk.forEach((o, i) => {
+        runtime.links.setRelationship(o.pid, rels.value[i]!);
+        relationships.set(o.pid, rels.value[i]!);
+      });
+    }
+    const relationshipsS = since(start);
+
+    start = performance.now();
+    const registrar = await registrarOf(runtime, options.registrarPassword);
+    const consenting = onboarded.flatMap((o) => {
+      const person = byMrn.get(o.mrn)!;
+      const terms = consentOf(seed, person, options.optIn ?? 0.8);
+      return terms ? [{ o, person, terms }] : [];
+    });
+    const newDevices = consenting.filter((c) => c.o.username !== '' && !devices.has(c.person.externalId));
+    for (let at = 0; at < newDevices.length; at += BATCH) {
+      const chunk = newDevices.slice(at, at + BATCH);
+      const credentials = await ca.enrollBatch(registrar, chunk.map((c) => ({ enrollmentId: c.o.username, role: 'patient' })));
+      chunk.forEach((c, i) => devices.set(c.person.externalId, credentials[i]!));
+    }
+    const certificatesS = since(start);
+
+    start = performance.now();
+    const signed = consenting.filter((c) => devices.has(c.person.externalId));
+    await pool(signed, options.concurrency ?? 48, async ({ o, person, terms }) => {
+      const batch = Research.consentBatch([{ relationshipId: relationships.get(o.pid)!, consent: terms }]);
+      await runtime.client.submit(devices.get(person.externalId)!, endorsedBy(batch, runtime.hospital.mspId));
+    });
+    const consentsS = since(start);
+    options.progress?.(runtime.hospital.mspId, people.length, people.length);
+    reports.push({
+      mspId: runtime.hospital.mspId,
+      patients: onboarded.length,
+      consented: signed.length,
+      linked: job.linked,
+      failed: job.failed,
+      phases: { panel_s: panelS, relationships_s: relationshipsS, certificates_s: certificatesS, consents_s: consentsS },
+    });
+  }
+  return reports;
+}

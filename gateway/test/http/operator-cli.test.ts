@@ -1,0 +1,112 @@
+/**
+ * The operator CLIs as their users run them, as child processes against a running system over HTTP:
+ * `npm run onboard` (a hospital admin's panel upload, progress, refused rows, the 0600 letters file,
+ * exit codes) and `npm run audit` (an auditor's verify of a gatekeeper's access log against the
+ * ledger's anchors, its relationship report, and its log listing), with their refusals.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import t from 'tap';
+import '../../src/system/quiet-chaincode.js';
+import { api, login, removeDir, startTestSystem } from './support.js';
+import { demoPatients } from '../../demo/seed/population.js';
+import { demoUsersFor } from '../../demo/users.js';
+import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
+
+t.setTimeout(240_000);
+
+const bin = (name: string) => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url));
+const run = promisify(execFile);
+
+async function cli(name: string, args: string[], password: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin(name), ...args], { env: { ...process.env, MEDREC_PASSWORD: password }, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const sys = await startTestSystem(undefined, {}, { anchoring: { everyRecords: 3, intervalMs: 60_000, retryMs: 200 } });
+t.teardown(async () => {
+  await sys.close();
+  removeDir(sys.dir);
+});
+const { h1 } = sys;
+const dataDir = sys.system.config.hospitals[0]!.dataDir;
+const { code } = JSON.parse(readFileSync(join(dataDir, FIRST_ADMIN_CODE_FILE), 'utf8')) as { code: string };
+await api(h1, 'POST', '/device/activations/redeem', { body: { code, password: 'cli-admin-password' } });
+
+t.test('npm run onboard: upload, progress, refused rows, a 0600 letters file', async (t) => {
+  const people = demoPatients('hospital1').slice(40, 45);
+  const panel = join(sys.dir, 'panel.csv');
+  writeFileSync(panel, ['mrn', ...people.map((p) => p.mrn), 'H1-NOBODY'].join('\n'));
+  const out = join(sys.dir, 'letters.csv');
+  const first = await cli('onboard', [panel, '--gateway', h1, '--user', 'hospital-admin', '--out', out, '--batch', '2', '--poll-ms', '50'], 'cli-admin-password');
+  t.equal(first.code, 3, 'exit 3: a row was refused');
+  t.match(first.stderr, /row 6: 422 CHART_NOT_PATIENT/);
+  t.match(first.stderr, /\[#+\] 6\/6/, 'a progress bar');
+  t.match(JSON.parse(first.stdout), { state: 'done', registered: 5, failed: 1 });
+  t.equal(statSync(out).mode & 0o777, 0o600);
+  t.equal(readFileSync(out, 'utf8').trim().split('\n').length, 6, 'a header and five letters');
+
+  writeFileSync(panel, ['mrn', ...people.map((p) => p.mrn)].join('\n'));
+  const again = await cli('onboard', [panel, '--gateway', h1, '--user', 'hospital-admin', '--out', out, '--poll-ms', '50'], 'cli-admin-password');
+  t.equal(again.code, 0);
+  t.match(JSON.parse(again.stdout), { registered: 0, existing: 5, failed: 0 });
+
+  const notAdmin = await cli('onboard', [panel, '--gateway', h1, '--user', 'registrar', '--out', out], 'registrar-demo-pass');
+  t.equal(notAdmin.code, 2);
+  t.match(notAdmin.stderr, /medrec: ROLE_FORBIDDEN/);
+  const wrong = await cli('onboard', [panel, '--gateway', h1, '--user', 'hospital-admin', '--out', out], 'not-the-password');
+  t.equal(wrong.code, 2);
+  const usage = await cli('onboard', ['--gateway', h1], 'x');
+  t.match(usage.stderr, /medrec: USAGE/);
+});
+
+t.test('npm run audit -- verify: the access log agrees with the ledger anchors', async (t) => {
+  // Some gatekeeper traffic to audit and anchor: dr-ada opens a relationship with bob, who reads his records.
+  const bob = await login(h1, 'bob');
+  const bobId = (await api(h1, 'GET', '/me', { token: bob })).json.participantId as string;
+  const mrn = demoUsersFor('hospital1').find((u) => u.username === 'bob')!.mrn!;
+  const created = await api(h1, 'POST', '/relationships', { token: await login(h1, 'dr-ada'), body: { patientId: bobId, mrn } });
+  const rel = (created.json.relationshipId ?? created.json.extensions?.relationshipId) as string;
+  t.match(rel, /^[0-9a-f]{64}$/, `a relationship (${created.status})`);
+  await api(h1, 'POST', `/relationships/${rel}/accept`, { token: bob });
+  for (let i = 0; i < 4; i++) await api(h1, 'POST', '/records/fetch', { token: bob, body: { relationshipId: rel, category: 'Observation' } });
+  // The anchor is written in the background once three records are in: wait for it (bounded).
+  let verified = await cli('audit', ['verify', '--gateway', h1, '--user', 'audra', '--relationship', rel], 'audra-demo-pass');
+  for (let i = 0; i < 40 && (JSON.parse(verified.stdout || '{}') as { anchors?: number }).anchors === 0; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    verified = await cli('audit', ['verify', '--gateway', h1, '--user', 'audra', '--relationship', rel], 'audra-demo-pass');
+  }
+  t.equal(verified.code, 0, verified.stderr);
+  const report = JSON.parse(verified.stdout) as { ok: boolean; records: number; anchors: number; anchoredTo: number; relationship: { accesses: unknown[]; ledgerChanges: number } };
+  t.ok(report.ok);
+  t.ok(report.records >= 4, 'the reads are in the log');
+  t.ok(report.anchors >= 1 && report.anchoredTo >= 3, 'and anchored on the ledger');
+  t.ok(report.relationship.accesses.length >= 4, "the relationship's accesses");
+  t.ok(report.relationship.ledgerChanges >= 1, 'and its ledger history');
+  t.match(verified.stderr, /agrees with its \d+ ledger anchors/);
+
+  const listed = await cli('audit', ['log', '--gateway', h1, '--user', 'audra', '--limit', '2'], 'audra-demo-pass');
+  t.equal(listed.code, 0);
+  t.equal(listed.stdout.trim().split('\n').length, 2, 'two records, one JSON line each');
+
+  // Another hospital's log: only through its own gatekeeper, as a signed audit query in audra's name.
+  const remote = await cli('audit', ['log', '--gateway', h1, '--user', 'audra', '--msp', 'Hospital2MSP', '--limit', '1'], 'audra-demo-pass');
+  t.equal(remote.code, 0, remote.stderr);
+  const before = sys.system.hospitals[1]!.audit.verify().count;
+  t.ok(before >= 1, "Hospital 2's gatekeeper audited the query itself");
+  const unknown = await cli('audit', ['log', '--gateway', h1, '--user', 'audra', '--msp', 'Hospital9MSP'], 'audra-demo-pass');
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /NO_GATEKEEPER/);
+
+  const notAuditor = await cli('audit', ['verify', '--gateway', h1, '--user', 'dr-ada'], 'dr-ada-demo-pass');
+  t.equal(notAuditor.code, 2);
+  t.match(notAuditor.stderr, /ROLE_FORBIDDEN/);
+});
