@@ -23,7 +23,7 @@ const run = promisify(execFile);
 
 async function cli(name: string, args: string[], password: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin(name), ...args], { env: { ...process.env, MEDREC_PASSWORD: password }, timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin(name), ...args], { env: { ...process.env, ...sys.clientEnv, MEDREC_PASSWORD: password }, timeout: 120_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
