@@ -30,6 +30,7 @@ t.test('the field catalogue: every grantable field of every category, the coded 
   );
   t.same(res.json.purposes.map((p: { code: string }) => p.code), PURPOSES);
   t.ok(res.json.purposes.every((p: { label: string }) => p.label.length > 0), 'each purpose has a plain name');
+  t.match(await api(h1, 'GET', '/app-api/catalogue?patient=x'), { status: 400 }, 'a parameter it does not take is refused');
 });
 
 t.test('share codes: a short code stands for the viewer, a new one replaces the old, unknown codes are refused', async (t) => {

@@ -59,12 +59,15 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
       schema: {
         tags: ['app'],
         summary: 'The categories and fields a grant may name, the coded purposes, and this hospital',
+        description: 'Public (no session): the recovery page reads the hospital from it before any key is known. Takes no parameters.',
+        querystring: Type.Object({}, { additionalProperties: false }),
         response: {
           200: Type.Object({
             hospital: Type.Object({ mspId: Type.String(), name: Type.String() }),
             categories: Type.Array(Type.Object({ category: Type.String(), fields: Type.Array(Type.String()) })),
             purposes: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
           }),
+          ...problems(400),
         },
       },
     },
