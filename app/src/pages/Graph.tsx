@@ -15,7 +15,7 @@ interface Edge {
   status: string;
 }
 
-const W = 720;
+const W = 800;
 const H = 480;
 const EDGE_TEXT: Record<string, string> = { new: 'waiting', accepted: 'accepted', update_available: 'update', rejected: 'rejected', deleted: 'deleted', granted: 'granted', revoked: 'revoked' };
 
@@ -25,15 +25,15 @@ function layout(rels: Awaited<ReturnType<typeof loadPatientView>>['rels']): { no
   const edges: Edge[] = [];
   const viewers = new Map<string, Node>();
   rels.forEach((rel, i) => {
-    const a = (2 * Math.PI * i) / Math.max(rels.length, 1) - Math.PI / 2;
-    const provider: Node = { id: rel.relationshipId, label: hospitalName(rel.providerMspId), kind: 'provider', x: W / 2 + 150 * Math.cos(a), y: H / 2 + 130 * Math.sin(a) };
+    const a = Math.PI + (2 * Math.PI * i) / Math.max(rels.length, 1);
+    const provider: Node = { id: rel.relationshipId, label: hospitalName(rel.providerMspId), kind: 'provider', x: W / 2 + 190 * Math.cos(a), y: H / 2 + 150 * Math.sin(a) };
     nodes.push(provider);
     edges.push({ from: 'me', to: provider.id, status: rel.status });
     rel.grants.forEach((g, j) => {
       let v = viewers.get(g.viewerId);
       if (!v) {
         const b = a + (j - (rel.grants.length - 1) / 2) * 0.5;
-        v = { id: g.viewerId, label: `Viewer ${short(g.viewerId)}`, kind: 'viewer', x: W / 2 + 290 * Math.cos(b), y: H / 2 + 200 * Math.sin(b) };
+        v = { id: g.viewerId, label: `Viewer ${short(g.viewerId)}`, kind: 'viewer', x: W / 2 + 310 * Math.cos(b), y: H / 2 + 200 * Math.sin(b) };
         viewers.set(g.viewerId, v);
         nodes.push(v);
       }
