@@ -11,6 +11,8 @@ function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
   for (const g of gateways) {
     lines.push(`  ${g.mspId.padEnd(14)} ${g.url}   API docs: ${g.url}/docs   health: ${g.url}/ready`);
   }
+  lines.push('', 'The MedRec app (patients and viewers; each hospital serves it):');
+  for (const g of gateways) lines.push(`  ${g.mspId.padEnd(14)} ${g.url}/app/`);
   lines.push('', `  Data: ${system.config.dataDir} (delete it to start over)`);
   const cacert = system.tlsRootsFile ? ` --cacert ${system.tlsRootsFile}` : '';
   if (system.tlsRootsFile) {

@@ -4,6 +4,7 @@ import { Registrar } from '../contract/medrec.js';
 import { ChaincodeError } from '../ports/ledger.js';
 import { accountDisabled, certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
+import appStatic from './plugins/app-static.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
 import idempotency from './plugins/idempotency.js';
@@ -13,6 +14,7 @@ import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
 import { adminRoutes } from './routes/admin.js';
+import { appApiRoutes } from './routes/app-api.js';
 import { auditorRoutes } from './routes/auditor.js';
 import { auditorLogRoutes } from './routes/auditor-log.js';
 import { activationRoutes } from './routes/activations.js';
@@ -90,5 +92,8 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
     await app.register(routes, runtime);
   }
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });
+  // The MedRec app (app/) and the few routes only it needs.
+  await app.register(appApiRoutes, runtime);
+  await app.register(appStatic);
   return app;
 }

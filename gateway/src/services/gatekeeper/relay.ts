@@ -20,7 +20,8 @@ export interface RelayRequest {
 
 const malformed = () => badRequest('MALFORMED_REQUEST', 'the body must be one compact JWS naming rel and aud');
 
-function part(jws: string, index: 0 | 1): Record<string, unknown> {
+/** A compact JWS's header (0) or claims (1), as an object; MALFORMED_REQUEST otherwise. */
+export function part(jws: string, index: 0 | 1): Record<string, unknown> {
   const parts = jws.split('.');
   if (parts.length !== 3) throw malformed();
   try {
@@ -38,31 +39,14 @@ export async function relay(request: RelayRequest): Promise<string> {
   const claims = part(request.jws, 1);
   const x5c = header['x5c'];
   if (!Array.isArray(x5c) || typeof x5c[0] !== 'string' || typeof claims['rel'] !== 'string' || typeof claims['aud'] !== 'string') throw malformed();
-  let mine = false;
-  try {
-    mine = new X509Certificate(Buffer.from(x5c[0], 'base64')).raw.equals(new X509Certificate(request.certificate).raw);
-  } catch {
-    mine = false;
-  }
-  if (!mine) throw forbidden('RELAY_NOT_YOURS', 'only requests signed with your own certificate are relayed');
+  if (!signedWith(x5c[0], request.certificate)) throw forbidden('RELAY_NOT_YOURS', 'only requests signed with your own certificate are relayed');
   const endpoint = await request.endpointOf(claims['rel']);
   if (endpoint === undefined) {
     throw forbidden('RELAY_UNKNOWN_RELATIONSHIP', 'read the relationship first (a device reads it with a device-signed Relationship.get)');
   }
   const target = new URL(endpoint);
   if (target.origin !== claims['aud']) throw forbidden('RELAY_AUDIENCE', "aud is not the origin of the relationship's endpoint on the ledger");
-  let res: Response;
-  try {
-    res = await request.transport.fetch(new URL(`${target.pathname.replace(/\/+$/, '')}/gatekeeper/query`, target), {
-      method: 'POST',
-      headers: { 'content-type': JOSE_MEDIA_TYPE, accept: JOSE_MEDIA_TYPE },
-      body: request.jws,
-      redirect: 'error',
-      signal: AbortSignal.timeout(request.transport.timeoutMs),
-    });
-  } catch (err) {
-    throw transportProblem(err);
-  }
+  const res = await postSigned(request.transport, target, 'query', request.jws, JOSE_MEDIA_TYPE);
   const text = await res.text();
   if (res.ok && (res.headers.get('content-type') ?? '').startsWith(JOSE_MEDIA_TYPE)) return text;
   let body: Record<string, unknown> | undefined;
@@ -75,4 +59,28 @@ export async function relay(request: RelayRequest): Promise<string> {
     throw new Problem(res.status, body['code'], typeof body['detail'] === 'string' ? body['detail'] : 'refused by the gatekeeper', { source: 'gatekeeper' });
   }
   throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper did not answer with a sealed answer');
+}
+
+/** Whether the JWS's x5c leaf is exactly this certificate (PEM): only a caller's own requests are relayed. */
+export function signedWith(x5cLeaf: string, certificate: string): boolean {
+  try {
+    return new X509Certificate(Buffer.from(x5cLeaf, 'base64')).raw.equals(new X509Certificate(certificate).raw);
+  } catch {
+    return false;
+  }
+}
+
+/** POSTs a signed request unchanged to a gatekeeper route under the endpoint, through the hospital's TLS transport. */
+export async function postSigned(transport: GatekeeperTransport, endpoint: URL, route: 'query' | 'audit', jws: string, accept: string): Promise<Response> {
+  try {
+    return await transport.fetch(new URL(`${endpoint.pathname.replace(/\/+$/, '')}/gatekeeper/${route}`, endpoint), {
+      method: 'POST',
+      headers: { 'content-type': JOSE_MEDIA_TYPE, accept },
+      body: jws,
+      redirect: 'error',
+      signal: AbortSignal.timeout(transport.timeoutMs),
+    });
+  } catch (err) {
+    throw transportProblem(err);
+  }
 }

@@ -1,0 +1,167 @@
+import { randomInt } from 'node:crypto';
+import { CATEGORY_FIELDS, PURPOSES } from '@medrec/chaincode/domain';
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import { part, postSigned, signedWith } from '../../services/gatekeeper/relay.js';
+import { Problem, badRequest, forbidden, notFound } from '../../services/problem.js';
+import { AuditAnswerSchema } from '../audit-schemas.js';
+import { JWS_PATTERN } from '../gatekeeper-schemas.js';
+import type { HospitalRuntime } from '../runtime.js';
+import { SECURED, problems } from '../schemas.js';
+
+/** Plain-language names of the coded purposes (HL7 v3 PurposeOfUse), for the app's grant form. */
+const PURPOSE_LABELS: Record<(typeof PURPOSES)[number], string> = {
+  TREAT: 'Treatment',
+  ETREAT: 'Emergency treatment',
+  HPAYMT: 'Payment',
+  HOPERAT: 'Healthcare operations',
+  FAMRQT: 'Family request',
+  PATRQT: 'My own request',
+  PWATRNY: 'Power of attorney',
+  HRESCH: 'Research',
+  PUBHLTH: 'Public health',
+  CAREMGT: 'Care management',
+};
+
+/** Share codes: 8 characters from an alphabet without look-alikes, living a day, one per participant. */
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const CODE_TTL_MS = 24 * 3600_000;
+const CODE_MAX = 10_000;
+const ShareCode = Type.String({ pattern: '^[A-HJKMNP-Z2-9]{4}-?[A-HJKMNP-Z2-9]{4}$', description: 'XXXX-XXXX' });
+
+interface Shared {
+  participantId: string;
+  role: string;
+  mspId: string;
+  expiresAt: number;
+}
+
+/**
+ * What the MedRec app (app/) needs beyond the device routes: the grant form's field catalogue, short
+ * share codes that stand for a viewer's participant id, and a relay for the patient's own signed
+ * audit queries ("who looked") to the gatekeeper of each of their relationships.
+ */
+export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, runtime) => {
+  const { hospital, offline, gatekeepers } = runtime;
+
+  app.get(
+    '/app-api/catalogue',
+    {
+      schema: {
+        tags: ['app'],
+        summary: 'The categories and fields a grant may name, the coded purposes, and this hospital',
+        description: 'Public (no session): the recovery page reads the hospital from it before any key is known. Takes no parameters.',
+        querystring: Type.Object({}, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            hospital: Type.Object({ mspId: Type.String(), name: Type.String() }),
+            categories: Type.Array(Type.Object({ category: Type.String(), fields: Type.Array(Type.String()) })),
+            purposes: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
+          }),
+          ...problems(400),
+        },
+      },
+    },
+    async () => ({
+      hospital: { mspId: hospital.mspId, name: hospital.name },
+      categories: Object.entries(CATEGORY_FIELDS).map(([category, fields]) => ({ category, fields: [...fields] })),
+      purposes: PURPOSES.map((code) => ({ code, label: PURPOSE_LABELS[code] })),
+    }),
+  );
+
+  const codes = new Map<string, Shared>();
+  const sweep = () => {
+    const now = Date.now();
+    for (const [code, s] of codes) if (s.expiresAt <= now) codes.delete(code);
+  };
+  const normal = (code: string) => code.replace('-', '');
+
+  app.post(
+    '/app-api/share-codes',
+    {
+      onRequest: app.requireRole(),
+      schema: {
+        tags: ['app'],
+        summary: 'A short code that stands for your participant id for a day, to show to a patient who wants to share with you',
+        security: SECURED,
+        response: { 201: Type.Object({ code: ShareCode, expiresAt: Type.String() }), ...problems(401, 503) },
+      },
+    },
+    async (request, reply) => {
+      sweep();
+      const { participantId, role } = request.user;
+      for (const [code, s] of codes) if (s.participantId === participantId) codes.delete(code);
+      if (codes.size >= CODE_MAX) throw new Problem(503, 'SHARE_CODES_FULL', 'too many live share codes; try again later');
+      let code = '';
+      do code = Array.from({ length: 8 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+      while (codes.has(code));
+      const expiresAt = Date.now() + CODE_TTL_MS;
+      codes.set(code, { participantId, role, mspId: hospital.mspId, expiresAt });
+      return reply.code(201).send({ code: `${code.slice(0, 4)}-${code.slice(4)}`, expiresAt: new Date(expiresAt).toISOString() });
+    },
+  );
+
+  app.post(
+    '/app-api/share-codes/resolve',
+    {
+      onRequest: app.requireRole(),
+      config: { limit: 'login' },
+      schema: {
+        tags: ['app'],
+        summary: "The participant a share code stands for (codes are made at this hospital's gateway)",
+        security: SECURED,
+        body: Type.Object({ code: ShareCode }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ participantId: Type.String(), role: Type.String(), mspId: Type.String() }),
+          ...problems(400, 401, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      sweep();
+      const shared = codes.get(normal(request.body.code));
+      if (!shared) throw notFound('SHARE_CODE_UNKNOWN', 'no live share code like this one');
+      return { participantId: shared.participantId, role: shared.role, mspId: shared.mspId };
+    },
+  );
+
+  app.post(
+    '/app-api/audit/relay',
+    {
+      onRequest: app.requireRole(),
+      config: { idempotency: false },
+      schema: {
+        tags: ['app'],
+        summary: 'Relay your own signed audit query (medrec-audit+jws) to the gatekeeper of the relationships it names',
+        description:
+          "Forwards only queries signed with the session's certificate, naming at least one relationship whose endpoint " +
+          'the device has read (device-signed Relationship.get) and whose origin is the query\'s `aud`: no open proxy.',
+        security: SECURED,
+        body: Type.Object({ jws: Type.String({ pattern: JWS_PATTERN, maxLength: 16 * 1024 }) }, { additionalProperties: false }),
+        response: { 200: AuditAnswerSchema, ...problems(400, 401, 403, 502, 504) },
+      },
+    },
+    async (request, reply) => {
+      const { jws } = request.body;
+      const x5c = part(jws, 0)['x5c'];
+      const { rels, aud } = part(jws, 1);
+      if (!Array.isArray(x5c) || typeof x5c[0] !== 'string' || !Array.isArray(rels) || rels.length === 0 || typeof aud !== 'string') {
+        throw badRequest('MALFORMED_REQUEST', 'an audit query names its relationships (rels) and its gatekeeper (aud)');
+      }
+      if (!signedWith(x5c[0], app.creatorFor(request).certificate)) throw forbidden('RELAY_NOT_YOURS', 'only queries signed with your own certificate are relayed');
+      const endpoints = rels.map((rel) => (typeof rel === 'string' ? offline.endpointSeen(request.user.jti, rel) : undefined));
+      if (endpoints.some((e) => e === undefined)) {
+        throw forbidden('RELAY_UNKNOWN_RELATIONSHIP', 'read the relationship first (a device reads it with a device-signed Relationship.get)');
+      }
+      const target = new URL(endpoints[0]!);
+      if (endpoints.some((e) => new URL(e!).origin !== aud)) throw forbidden('RELAY_AUDIENCE', "aud is not the origin of the relationships' endpoint on the ledger");
+      const res = await postSigned(gatekeepers, target, 'audit', jws, 'application/json');
+      const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+      // The gatekeeper's answer as it came; the response schema passes on only what it names.
+      if (res.ok && body) return reply.send(body as Static<typeof AuditAnswerSchema>);
+      if (typeof body?.['code'] === 'string') {
+        throw new Problem(res.status, body['code'], typeof body['detail'] === 'string' ? body['detail'] : 'refused by the gatekeeper', { source: 'gatekeeper' });
+      }
+      throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper did not answer');
+    },
+  );
+};
