@@ -8,6 +8,7 @@ import type { ChannelMember } from '../ports/ledger.js';
 import type { ChannelUpdate } from '../services/admin/staff.js';
 import type { AccountStore } from '../services/accounts/accounts.js';
 import type { KeySealer } from '../services/accounts/sealer.js';
+import { unavailable } from '../services/problem.js';
 import { ConfigError, type HospitalConfig } from './config.js';
 import { persistentSecret } from './secrets.js';
 
@@ -15,8 +16,13 @@ import { persistentSecret } from './secrets.js';
 export interface HospitalCa {
   config: HospitalConfig;
   identity: IdentityPort & { close?(): void | Promise<void> };
-  /** The CA admin's credentials (registers registrars and auditors). */
+  /**
+   * The CA admin's credentials (registers registrars, auditors and admins; revokes). A Fabric gateway
+   * started without them (plain `fabric:up`: never the CA admin's key) rejects with 503
+   * `CA_ADMIN_UNAVAILABLE`, and `hasCaAdmin` is false so that nothing asks for them at start.
+   */
   caAdmin: (accounts: AccountStore, sealer: KeySealer) => Promise<Credentials>;
+  hasCaAdmin: boolean;
   /** This organisation as a channel member, for the embedded ledger's configuration. */
   member: () => Promise<ChannelMember>;
   /** The embedded TLS CA's root (system/tls.ts), listed in this member's entry of the embedded channel. */
@@ -44,6 +50,7 @@ async function openEmbeddedIdentity(hospital: HospitalConfig, sealCost?: ScryptC
     identity: ca,
     member: async () => ({ ...(await ca.channelMember()), ...(part.tlsRoot ? { tlsRootCertificates: [part.tlsRoot] } : {}) }),
     provisioned: {},
+    hasCaAdmin: true,
     onRevoke: (listener) => ca.onRevoke(listener),
     // revoke() resolves after the embedded ledger committed the CA's new CRL (its onRevoke listener).
     publishCrl: async () => ({ channel: 'updated' }),
@@ -88,11 +95,14 @@ function openFabricCaIdentity(hospital: HospitalConfig): HospitalCa {
     identity: ca,
     member: async () => ({ mspId: hospital.mspId, caCertificates: await ca.trustAnchors() }),
     provisioned,
+    hasCaAdmin: Boolean(provisioned['ca-admin']),
     // A Fabric channel update needs the hospital's channel admin: network/push-crl.sh (or @medrec/channel-admin's pushCrl).
     publishCrl: async (crl) => (crl ? { channel: 'pending', crl } : { channel: 'updated' }),
     caAdmin: async () => {
       const admin = provisioned['ca-admin'];
-      if (!admin) throw new ConfigError(`${hospital.mspId}: identity.options.staff needs the CA's "ca-admin" identity`);
+      if (!admin) {
+        throw unavailable('CA_ADMIN_UNAVAILABLE', `${hospital.mspId}'s gateway holds no CA admin identity: staff administration is done at the hospital's CA`);
+      }
       return admin;
     },
   };

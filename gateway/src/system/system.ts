@@ -201,8 +201,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         dir: join(hospital.dataDir, 'panels'),
       });
       const caAdmin = () => p.caAdmin(accounts, sealer);
-      const adminCodeFile = join(hospital.dataDir, FIRST_ADMIN_CODE_FILE);
-      await bootstrapHospital(enrolment, activations, caAdmin, { registrarPassword, serviceSecret, adminCodeFile }, users, p.provisioned);
+      // The first admin is vouched for by the CA admin: without its identity there is none (admin routes answer 503).
+      const adminCodeFile = p.hasCaAdmin ? join(hospital.dataDir, FIRST_ADMIN_CODE_FILE) : undefined;
+      await bootstrapHospital(enrolment, activations, caAdmin, { registrarPassword, serviceSecret, ...(adminCodeFile ? { adminCodeFile } : {}) }, users, p.provisioned);
       const service = await serviceSigner(enrolment, serviceSecret);
       const throttle = new LoginThrottle(settings.loginThrottle);
       provisioned[hospital.mspId] = users;
