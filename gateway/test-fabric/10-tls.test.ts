@@ -54,7 +54,7 @@ t.test("the gateways' HTTPS certificates chain to the channel's TLS roots, and o
     t.ok(served.verify(new X509Certificate(orgTlsCa).publicKey), `${h.mspId}: its gateway's certificate is issued by its Fabric CA's TLS root`);
   }
 
-  const { tls, stop } = await GatekeeperTls.follow(ledger);
+  const { tls, stop } = await GatekeeperTls.follow(ledger, true);
   t.teardown(stop);
   const transport = { fetch: tls.fetch, timeoutMs: 10_000 };
   const ask = (url: string) => postToGatekeeper(new URL(`${url}/gatekeeper/query`), 'a.b.c', transport, isGatekeeperAnswer);

@@ -198,6 +198,10 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
       identity: h.identity ?? base.identity,
       ehr: { ...base.ehr, ...h.ehr },
     } as HospitalConfig;
+    // Its endpoint goes on the ledger for every relationship; with TLS on, other gateways refuse a plain one.
+    if (tls && /^http:/i.test(hospital.publicUrl)) {
+      throw new ConfigError(`${hospital.mspId} publicUrl must be https:// while TLS is on (MEDREC_TLS=false serves plain HTTP)`);
+    }
     oneOf(hospital.identity.adapter, IDENTITIES, `${hospital.mspId} identity adapter`);
     oneOf(hospital.ehr.adapter, EHRS, `${hospital.mspId} ehr adapter`);
     if (hospital.identity.adapter === 'fabric-ca' && !hospital.identity.options) {

@@ -146,7 +146,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const { trust, stop } = await ledgerTrust(ledger);
       closers.push(stop);
       trusts.set(ledger, trust);
-      const followed = await GatekeeperTls.follow(ledger);
+      const followed = await GatekeeperTls.follow(ledger, config.tls);
       closers.push(followed.stop);
       outbound.set(ledger, followed.tls);
     }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { EmbeddedTlsCa, type ServerCredentials } from '../adapters/identity/embedded/tls-ca.js';
 import type { ChannelMember, LedgerPort } from '../ports/ledger.js';
-import type { GatekeeperFetch } from '../services/gatekeeper/transport.js';
+import { plainHttpProblem, type GatekeeperFetch } from '../services/gatekeeper/transport.js';
 import type { GatewayConfig, HospitalConfig } from './config.js';
 
 /** The file, in the installation's data directory, holding every channel member's TLS roots (curl --cacert, NODE_EXTRA_CA_CERTS). */
@@ -53,7 +53,10 @@ export class GatekeeperTls {
   private agent: Agent;
   private roots: string[];
 
-  private constructor(members: readonly ChannelMember[]) {
+  private constructor(
+    members: readonly ChannelMember[],
+    private readonly httpsOnly: boolean,
+  ) {
     this.roots = rootsOf(members);
     this.agent = GatekeeperTls.agentFor(this.roots);
   }
@@ -64,8 +67,8 @@ export class GatekeeperTls {
   }
 
   /** Follows the ledger's channel configuration; `stop` ends following and closes the client's connections. */
-  static async follow(ledger: LedgerPort): Promise<{ tls: GatekeeperTls; stop: () => Promise<void> }> {
-    const tls = new GatekeeperTls(await ledger.channelMembers());
+  static async follow(ledger: LedgerPort, httpsOnly: boolean): Promise<{ tls: GatekeeperTls; stop: () => Promise<void> }> {
+    const tls = new GatekeeperTls(await ledger.channelMembers(), httpsOnly);
     const unsubscribe = ledger.onChannelConfig((members) => tls.update(members));
     return {
       tls,
@@ -91,10 +94,15 @@ export class GatekeeperTls {
     void old.close();
   }
 
-  /** fetch, through the client that trusts the channel's TLS roots only. */
-  readonly fetch: GatekeeperFetch = (url, init) =>
+  /**
+   * fetch, through the client that trusts the channel's TLS roots only. With TLS on (`httpsOnly`) an
+   * http:// URL is refused before a connection is made: the roots would never be asked.
+   */
+  readonly fetch: GatekeeperFetch = (url, init) => {
+    if (this.httpsOnly && url.protocol !== 'https:') return Promise.reject(plainHttpProblem());
     // undici's own fetch with its own client (Node's global fetch is an older undici); its types are its own too.
-    undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: this.agent }) as unknown as Promise<Response>;
+    return undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: this.agent }) as unknown as Promise<Response>;
+  };
 }
 
 /** Writes every channel member's TLS roots to `<dataDir>/tls-ca.pem`, for curl and CLI users; answers the path. */

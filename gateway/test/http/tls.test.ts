@@ -4,6 +4,7 @@
  * with the host name checked — against real sockets, the embedded ledger's channel configuration
  * and servers holding certificates the channel does not vouch for.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import t from 'tap';
 import { isGatekeeperAnswer } from '@medrec/client/protocol';
 import { EmbeddedTlsCa } from '../../src/adapters/identity/embedded/tls-ca.js';
 import { postToGatekeeper } from '../../src/services/gatekeeper/requester.js';
+import { loadConfig } from '../../src/system/config.js';
 import type { EmbeddedLedger } from '../../src/adapters/ledger/embedded/index.js';
 import { api, login, removeDir, startTestSystem } from './support.js';
 import { problemOf } from '../support/problem.js';
@@ -93,6 +95,31 @@ t.test('a gatekeeper whose certificate no channel member issued is refused befor
   await ledger.updateMember(before);
   t.same(await problemOf(ask(rogue.url)), { status: 502, code: 'GATEKEEPER_TLS_UNTRUSTED' }, 'and refused again once the channel drops it');
   t.equal(rogue.requests(), 1, 'only the trusted call reached it');
+});
+
+t.test('with TLS on, a plain http:// endpoint on the ledger is refused (502) and no request is sent', async (t) => {
+  let requests = 0;
+  const plain = createHttpServer((req, res) => {
+    requests++;
+    req.resume();
+    res.writeHead(403, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ code: 'STAND_IN_REACHED', detail: 'the request got through' }));
+  });
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+  const url = `http://127.0.0.1:${(plain.address() as { port: number }).port}`;
+  t.same(await problemOf(ask(url)), { status: 502, code: 'GATEKEEPER_NOT_HTTPS' });
+  t.equal(requests, 0, 'no signed request reached the plain server');
+  const direct = await problemOf(transport.fetch(new URL(`${url}/gatekeeper/query`), { method: 'POST', body: 'a.b.c' }));
+  t.same(direct, { status: 502, code: 'GATEKEEPER_NOT_HTTPS' }, 'the transport itself refuses, for every caller (relay, research, audit)');
+  t.equal(requests, 0);
+});
+
+t.test('with TLS on, a hospital may not publish a plain http:// endpoint', async (t) => {
+  t.throws(() => loadConfig({}, { hospitals: [{ publicUrl: 'http://gateway.hospital1.test:3001' }] }), { name: 'ConfigError', message: /publicUrl must be https/ });
+  t.match(loadConfig({ MEDREC_TLS: 'false' }, { hospitals: [{ publicUrl: 'http://gateway.hospital1.test:3001' }] }).hospitals[0], {
+    publicUrl: 'http://gateway.hospital1.test:3001',
+  }, 'plain HTTP stays possible with TLS off');
+  t.equal(g1.runtime.hospital.publicUrl.startsWith('https://'), true, 'the running gateway publishes https');
 });
 
 t.test("a certificate of a member's TLS CA for another host name is refused", async (t) => {

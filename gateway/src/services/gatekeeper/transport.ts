@@ -34,12 +34,18 @@ function tlsCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** With TLS on, a gatekeeper endpoint the ledger names as plain http:// is refused before any request is sent. */
+export const plainHttpProblem = () =>
+  new Problem(502, 'GATEKEEPER_NOT_HTTPS', "the gatekeeper's endpoint on the ledger is not https:// and this gateway requires TLS");
+
 /**
- * What a failed request to a gatekeeper means for the caller: too slow (504), a server certificate
+ * What a failed request to a gatekeeper means for the caller: a problem the transport raised itself
+ * (GATEKEEPER_NOT_HTTPS) as it is, too slow (504), a server certificate
  * no channel member's TLS CA issued or one for another host name (502, named: the connection was
  * refused before any request was sent), or nothing reachable (502).
  */
 export function transportProblem(err: unknown): Problem {
+  if (err instanceof Problem) return err;
   if ((err as Error).name === 'TimeoutError') return new Problem(504, 'GATEKEEPER_TIMEOUT', 'the gatekeeper did not answer in time');
   const code = tlsCode(err);
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
