@@ -17,6 +17,7 @@ import type { AuditLog } from '../services/audit/log.js';
 import type { ActivationService } from '../services/enrolment/activation.js';
 import type { EnrolmentService } from '../services/enrolment/enroll.js';
 import type { IdempotencyStore } from '../services/idempotency/store.js';
+import type { ShareCodeStore } from '../services/sharing/share-codes.js';
 import type { NotificationStore } from '../services/notifications/store.js';
 import type { RecordService } from '../services/records/records.js';
 import type { PointerWatcher } from '../services/records/watcher.js';
@@ -73,6 +74,8 @@ export interface HospitalRuntime {
   notifications: NotificationStore;
   /** Idempotency-Key answers, replayed to a client's retry. */
   idempotency: IdempotencyStore;
+  /** The app's share codes (gateway.db: they survive a restart). */
+  shareCodes: ShareCodeStore;
   enrolment: EnrolmentService;
   /** One-time activation codes: how people are enrolled and set their own password. */
   activations: ActivationService;

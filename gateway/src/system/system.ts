@@ -32,6 +32,7 @@ import { ChartProof } from '../services/relationships/chart.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { PointerWatcher } from '../services/records/watcher.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
+import { ShareCodeStore } from '../services/sharing/share-codes.js';
 import { IdempotencyStore } from '../services/idempotency/store.js';
 import { ResearchGatekeeper } from '../services/research/gatekeeper.js';
 import { InclusionStore } from '../services/research/inclusions.js';
@@ -221,6 +222,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         passwords: new PasswordChange(accounts, sealer, throttle),
         notifications: new NotificationStore(db),
         idempotency: new IdempotencyStore(db),
+        shareCodes: new ShareCodeStore(db, { key: persistentSecret(join(hospital.dataDir, 'share-code.key')) }),
         enrolment,
         activations,
         relationships: new RelationshipService({

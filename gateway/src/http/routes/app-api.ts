@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { CATEGORY_FIELDS, PURPOSES } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import { part, postSigned, signedWith } from '../../services/gatekeeper/relay.js';
@@ -22,18 +21,8 @@ const PURPOSE_LABELS: Record<(typeof PURPOSES)[number], string> = {
   CAREMGT: 'Care management',
 };
 
-/** Share codes: 8 characters from an alphabet without look-alikes, living a day, one per participant. */
-const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-const CODE_TTL_MS = 24 * 3600_000;
-const CODE_MAX = 10_000;
+/** XXXX-XXXX from the share-code alphabet (services/sharing/share-codes.ts). */
 const ShareCode = Type.String({ pattern: '^[A-HJKMNP-Z2-9]{4}-?[A-HJKMNP-Z2-9]{4}$', description: 'XXXX-XXXX' });
-
-interface Shared {
-  participantId: string;
-  role: string;
-  mspId: string;
-  expiresAt: number;
-}
 
 /**
  * What the MedRec app (app/) needs beyond the device routes: the grant form's field catalogue, short
@@ -41,7 +30,7 @@ interface Shared {
  * audit queries ("who looked") to the gatekeeper of each of their relationships.
  */
 export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, runtime) => {
-  const { hospital, offline, gatekeepers } = runtime;
+  const { hospital, offline, gatekeepers, shareCodes } = runtime;
 
   app.get(
     '/app-api/catalogue',
@@ -68,13 +57,6 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
     }),
   );
 
-  const codes = new Map<string, Shared>();
-  const sweep = () => {
-    const now = Date.now();
-    for (const [code, s] of codes) if (s.expiresAt <= now) codes.delete(code);
-  };
-  const normal = (code: string) => code.replace('-', '');
-
   app.post(
     '/app-api/share-codes',
     {
@@ -87,16 +69,8 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
       },
     },
     async (request, reply) => {
-      sweep();
       const { participantId, role } = request.user;
-      for (const [code, s] of codes) if (s.participantId === participantId) codes.delete(code);
-      if (codes.size >= CODE_MAX) throw new Problem(503, 'SHARE_CODES_FULL', 'too many live share codes; try again later');
-      let code = '';
-      do code = Array.from({ length: 8 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
-      while (codes.has(code));
-      const expiresAt = Date.now() + CODE_TTL_MS;
-      codes.set(code, { participantId, role, mspId: hospital.mspId, expiresAt });
-      return reply.code(201).send({ code: `${code.slice(0, 4)}-${code.slice(4)}`, expiresAt: new Date(expiresAt).toISOString() });
+      return reply.code(201).send(shareCodes.issue({ participantId, role, mspId: hospital.mspId }));
     },
   );
 
@@ -117,10 +91,9 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
       },
     },
     async (request) => {
-      sweep();
-      const shared = codes.get(normal(request.body.code));
+      const shared = shareCodes.resolve(request.body.code);
       if (!shared) throw notFound('SHARE_CODE_UNKNOWN', 'no live share code like this one');
-      return { participantId: shared.participantId, role: shared.role, mspId: shared.mspId };
+      return shared;
     },
   );
 

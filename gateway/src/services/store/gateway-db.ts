@@ -1,6 +1,6 @@
 /**
  * gateway.db, one per hospital: accounts and sealed keys, patient links, notifications and their
- * event checkpoint, the audit log, idempotency keys' answers. Its schema is versioned (PRAGMA user_version) and migrated at
+ * event checkpoint, the audit log, idempotency keys' answers, share codes. Its schema is versioned (PRAGMA user_version) and migrated at
  * open, in order, each step in one transaction: a file from an older gateway is brought up to date
  * with its data kept, and a file from a newer one is refused rather than misread.
  */
@@ -176,6 +176,16 @@ export const MIGRATIONS: readonly string[] = [
     job_id TEXT NOT NULL,
     onboarded_at TEXT NOT NULL
   ) STRICT;`,
+  // 12: the app's share codes (services/sharing), kept across restarts; only a keyed hash of the code.
+  `CREATE TABLE IF NOT EXISTS share_codes (
+    code_hash TEXT PRIMARY KEY,
+    participant_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    msp_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS share_codes_participant ON share_codes (participant_id);
+  CREATE INDEX IF NOT EXISTS share_codes_expiry ON share_codes (expires_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
