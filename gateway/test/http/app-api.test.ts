@@ -93,3 +93,17 @@ t.test('the app under /app/: its pages, its files, its headers', async (t) => {
   t.equal(unbuilt.statusCode, 503);
   t.match(unbuilt.body, /npm run build/, 'says how to build it');
 });
+
+t.test('a share code still resolves after the gateway restarts (gateway.db, not memory)', async (t) => {
+  const victor = await login(sys.h1, 'victor');
+  const victorId = (await api(sys.h1, 'GET', '/me', { token: victor })).json.participantId;
+  const issued = await api(sys.h1, 'POST', '/app-api/share-codes', { token: victor });
+  t.equal(issued.status, 201);
+  await sys.close();
+  const again = await startTestSystem(sys.dir);
+  sys.close = () => again.close();
+  const alice = await login(again.h1, 'alice');
+  const resolved = await api(again.h1, 'POST', '/app-api/share-codes/resolve', { token: alice, body: { code: issued.json.code } });
+  t.equal(resolved.status, 200, resolved.text);
+  t.same(resolved.json, { participantId: victorId, role: 'viewer', mspId: 'Hospital1MSP' });
+});
