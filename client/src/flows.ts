@@ -79,8 +79,13 @@ export interface TransactionOutcome {
 }
 
 /** prepare → sign proposal → endorse → sign envelope → submit (→ sign commit-status request). */
-export async function submitTransaction(client: GatewayClient, signer: OfflineSigner, intent: TransactionIntent): Promise<TransactionOutcome> {
-  const prepared = await client.prepare(intent.contract, intent.transaction, intent.args);
+export async function submitTransaction(
+  client: GatewayClient,
+  signer: OfflineSigner,
+  intent: TransactionIntent,
+  endorsingOrganizations?: readonly string[],
+): Promise<TransactionOutcome> {
+  const prepared = await client.prepare(intent.contract, intent.transaction, intent.args, endorsingOrganizations);
   const proposal = await signer.signProposal(prepared.proposal, intent, prepared.digest);
   if (proposal.txId !== prepared.txId) throw new WalletError('TRANSACTION_MISMATCH', 'the gateway named another transaction id than the proposal');
   const endorsed = await client.endorse(proposal.txId, proposal.signature);

@@ -53,3 +53,4 @@ export {
   type TransactionOutcome,
   type FetchedRecords,
 } from './flows.js';
+export { researchOptIn, researchOptOut, researchInclusions, type ConsentTerms, type ConsentChange, type InclusionReport } from './research/consent.js';

@@ -142,6 +142,7 @@ export async function walkFigure2(): Promise<void> {
       h2,
       patients,
       patient: { relationshipId: rel.relationshipId },
+      dana: { phone, identity: me },
       skip: new Set([...skip].filter((m): m is string => m !== undefined)),
       step,
       say,

@@ -2,12 +2,12 @@ import type { MedrecSystem } from '../src/system/system.js';
 import { DEMO_REGISTRAR_PASSWORD, DEMO_STEWARDS } from './index.js';
 import { call, login, ok, type Json } from './json-client.js';
 import { seedResearchPopulation } from './research-population.js';
-import { demoUsersFor } from './users.js';
+import { researchInclusions, researchOptIn, researchOptOut, type GatewayClient, type InclusionReport, type WalletIdentity } from '@medrec/client';
 
 /**
  * `npm run demo`, part two: research answers (white paper §2.6) over HTTP on the same system — a
  * population that opted in with its own keys, a study collected from both hospitals and combined,
- * a patient opting out and asking which studies used her data, and a bounty query riding on a
+ * dana opting in and out and asking which studies used her data, all signed on her phone, and a bounty query riding on a
  * provider's pointer update, collected once by the steward it was assigned to.
  */
 export interface ResearchWalk {
@@ -17,6 +17,8 @@ export interface ResearchWalk {
   patients: number;
   /** the figure-2 patient (a relationship at Hospital 2, accepted) */
   patient: { relationshipId: string };
+  /** her phone: the client library with her device-held key, logged in to Hospital 1 */
+  dana: { phone: GatewayClient; identity: WalletIdentity };
   /** MRNs the population leaves alone (demo users, the figure-2 patient) */
   skip: ReadonlySet<string>;
   step(title: string): void;
@@ -77,22 +79,9 @@ export async function walkResearch(w: ResearchWalk): Promise<void> {
     w.say(`${msp}: ${username} (${short(named.participantId)}) in block ${named.blockNumber}`);
   }
 
-  // Research consent and the inclusions question are not device-signed yet (Research.consentBatch is not
-  // among the device's transactions, and /research/inclusions signs a gatekeeper request with the
-  // session's key): dana's phone holds her key, so these routes refuse her with 403 DEVICE_SIGNS. alice,
-  // whose key her hospital keeps (she logs in with a password), walks the research part.
-  w.step('alice (a patient whose key Hospital 1 keeps) is treated at Hospital 2: dr-grey opens a relationship, she accepts');
-  const alice = await login(h1, 'alice', 'alice-demo-pass');
-  const aliceId = (await ok(h1, 'GET', '/me', alice)).participantId as string;
-  const aliceAt2 = demoUsersFor('hospital1', w.patients).find((u) => u.username === 'alice')!.alsoAt!;
-  const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
-  const aliceRel = (await ok(h2, 'POST', '/relationships', grey, { patientId: aliceId, mrn: aliceAt2.mrn })).relationshipId as string;
-  const accepted = await ok(h1, 'POST', `/relationships/${aliceRel}/accept`, alice);
-  w.say(`relationship ${short(aliceRel)} accepted in block ${accepted.blockNumber}`);
-
-  w.step('alice opts in to research on her relationships (per relationship: it links none of her hospitals to another)');
-  const consent = await ok(h1, 'POST', '/research/consents', alice, { categories: ['Patient', 'Observation', 'Condition', 'MedicationRequest'] });
-  w.say(`consent on ${consent.relationshipIds.length} relationship(s), block ${consent.blockNumber}, endorsed by the hospital that keeps the records`);
+  w.step("dana opts in to research on her relationship: her phone signs Research.consentBatch, endorsed by Hospital 2, which keeps her records");
+  const consent = await researchOptIn(w.dana.phone, w.dana.identity, { categories: ['Patient', 'Observation', 'Condition', 'MedicationRequest'] });
+  w.say(`consent on ${consent.relationshipIds.length} relationship(s): ${consent.status} in block ${consent.blockNumber} (per relationship: it links none of her hospitals to another)`);
 
   w.step('rhea (researcher, Hospital 1) submits a study: mean glucose (LOINC 2345-7) 2020–2024 of women and men, by sex, epsilon 1');
   const rhea = await login(h1, 'rhea', 'rhea-demo-pass');
@@ -114,22 +103,20 @@ export async function walkResearch(w: ResearchWalk): Promise<void> {
   });
   printCollection(w, await ok(h1, 'POST', `/research/queries/${diabetes.queryId}/collect`, rhea));
 
-  w.step('alice asks each hospital which studies used her data (the gatekeepers keep it; the ledger does not)');
-  const listed = await ok(h1, 'GET', '/research/inclusions', alice);
-  for (const r of listed.relationships as Json[]) {
-    const names = (r.inclusions as Json[] | null)?.map((i) => `${i.kind} ${short(i.queryId)} (${i.query?.template ?? '?'})`) ?? [];
-    w.say(`${r.providerMspId}: ${names.length > 0 ? names.join(', ') : 'none'}`);
-  }
+  w.step("dana's phone asks each hospital which studies used her data (the gatekeepers keep it; the ledger does not), with requests signed on the phone");
+  const describe = (r: InclusionReport) => r.inclusions?.map((i) => `${i.kind} ${short(i.queryId)}`).join(', ') || (r.problem ? `${r.problem.status} ${r.problem.code}` : 'none');
+  for (const r of await researchInclusions(w.dana.phone, w.dana.identity)) w.say(`${r.providerMspId}: ${describe(r)}`);
 
-  w.step('alice opts out; the very next answer leaves her out');
-  const out = await ok(h1, 'DELETE', '/research/consents', alice);
-  w.say(`withdrawn on ${out.relationshipIds.length} relationship(s) in block ${out.blockNumber}`);
+  w.step('dana opts out on her phone; the very next answer leaves her out');
+  const out = await researchOptOut(w.dana.phone, w.dana.identity);
+  w.say(`withdrawn on ${out?.relationshipIds.length ?? 0} relationship(s) in block ${out?.blockNumber}`);
   const next = await ok(h1, 'POST', '/research/studies', rhea, { template: 'patient-count', groupBy: ['sex'], epsilon: 0.5, validUntil: until });
   await ok(h1, 'POST', `/research/queries/${next.queryId}/collect`, rhea);
-  const after = await ok(h1, 'GET', '/research/inclusions', alice);
-  const inNext = (after.relationships as Json[]).some((r) => (r.inclusions as Json[] | null)?.some((i) => i.queryId === next.queryId));
-  w.say(`a new study collected after the opt-out included alice: ${inNext}`);
+  const after = await researchInclusions(w.dana.phone, w.dana.identity);
+  const inNext = after.some((r) => r.inclusions?.some((i) => i.queryId === next.queryId));
+  w.say(`a new study collected after the opt-out included dana: ${inNext}`);
 
+  const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
   w.step("dr-grey (provider, Hospital 2) updates dana's lab pointer and attaches a bounty query: mean hemoglobin (718-7) over 2024");
   const bounty = await ok(h2, 'POST', '/research/bounties', grey, {
     relationshipId: w.patient.relationshipId, category: 'Observation', template: 'lab-mean', code: '718-7',

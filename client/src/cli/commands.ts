@@ -18,6 +18,9 @@ import {
   listRelationships,
   login,
   recoverEnrollment,
+  researchInclusions,
+  researchOptIn,
+  researchOptOut,
   signerFor,
   submitTransaction,
   type KeyScope,
@@ -52,6 +55,10 @@ Remote (gateway routes of docs/device-keys.md):
   revoke <relationshipId> <viewerPid>
   fetch <relationshipId> <category> [--fields <a,b>]
   verify <relationshipId> <category>           exit 3 when the records do not match the ledger hash
+  research opt-in --categories <A,B> [--study <queryId>] [--until <ISO date>] [<relationshipId>…]
+                                               research consent, signed on the device (default: every open relationship)
+  research opt-out [<relationshipId>…]          withdraw it (default: every active consent)
+  research inclusions                          which studies' released answers included you (asked of each gatekeeper)
 
 Options: --wallet <file> (default $MEDREC_WALLET or ~/.local/share/medrec/wallet.json),
          --identity <name> (default: the first), --gateway <url> (default: the identity's).
@@ -73,6 +80,8 @@ const OPTIONS = {
   fields: { type: 'string' },
   until: { type: 'string' },
   purpose: { type: 'string' },
+  categories: { type: 'string' },
+  study: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -160,6 +169,8 @@ class Cli {
       case 'fetch':
       case 'verify':
         return this.fetch(command === 'verify');
+      case 'research':
+        return this.research(this.arg(0, 'opt-in|opt-out|inclusions'));
       default:
         throw new UsageError(`unknown command ${command} (try: medrec help)`);
     }
@@ -284,6 +295,21 @@ class Cli {
       purpose: this.need('purpose'),
     };
     return this.transaction('Relationship', 'grant', [this.arg(0, 'relationshipId'), this.arg(1, 'viewerPid'), JSON.stringify(grant)]);
+  }
+
+  private async research(action: string): Promise<number> {
+    if (!['opt-in', 'opt-out', 'inclusions'].includes(action)) throw new UsageError(`unknown research action ${action} (opt-in, opt-out, inclusions)`);
+    const named = this.args.slice(1);
+    const relationshipIds = named.length > 0 ? named : undefined;
+    const until = this.values.until === undefined ? null : new Date(this.values.until).toISOString().replace(/\.\d+Z$/, 'Z');
+    const categories = action === 'opt-in' ? this.need('categories').split(',').filter(Boolean) : [];
+    const { identity, client } = await this.session();
+    if (action === 'inclusions') return this.print(await researchInclusions(client, identity));
+    const outcome =
+      action === 'opt-in'
+        ? await researchOptIn(client, identity, { categories, studyId: this.values.study ?? null, validUntil: until }, relationshipIds)
+        : await researchOptOut(client, identity, relationshipIds);
+    return this.print(outcome ? { txId: outcome.txId, status: outcome.status, blockNumber: outcome.blockNumber, relationshipIds: outcome.relationshipIds } : { relationshipIds: [] });
   }
 
   private async fetch(verify: boolean): Promise<number> {

@@ -104,8 +104,9 @@ export class GatewayClient {
     return this.json('GET', `/relationships/${encodeURIComponent(id)}`);
   }
 
-  async prepare(contract: string, transaction: string, args: readonly string[]): Promise<Prepared> {
-    const r = await this.json<Json>('POST', '/tx/prepare', { contract, transaction, args });
+  /** `endorsingOrganizations` is not signed: it only tells the gateway which hospitals' peers to ask. */
+  async prepare(contract: string, transaction: string, args: readonly string[], endorsingOrganizations?: readonly string[]): Promise<Prepared> {
+    const r = await this.json<Json>('POST', '/tx/prepare', { contract, transaction, args, ...(endorsingOrganizations ? { endorsingOrganizations } : {}) });
     return { txId: String(r['txId']), proposal: bytes(r['proposal']), digest: bytes(r['digest']) };
   }
 
@@ -134,6 +135,11 @@ export class GatewayClient {
   async relay(jws: string): Promise<string> {
     const res = await this.send('POST', '/records/relay', JSON.stringify({ jws }), 'application/jose');
     return res.text();
+  }
+
+  /** Sends a device-signed inclusions request through the home gateway to its relationship's gatekeeper. */
+  relayInclusions(jws: string): Promise<{ inclusions: { queryId: string; kind: string; releasedAt: string }[] }> {
+    return this.json('POST', '/research/inclusions/relay', { jws });
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {

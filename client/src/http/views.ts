@@ -3,6 +3,7 @@ export interface SummaryEntry {
   relationshipId: string;
   role: string;
   status: string;
+  providerMspId: string;
   [more: string]: unknown;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The `medrec` CLI (client/) as a patient runs it — a child process with its own wallet file —
  * against the real gateways and the embedded ledger running the real chaincode: enrol by activation
- * code, list (a device-signed Summary.mine: a device session holds no key for /me/summary), accept.
+ * code, list (a device-signed Summary.mine: a device session holds no key for /me/summary), accept,
+ * opt in and out of research and ask which studies used the data.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -76,4 +77,17 @@ t.test('a patient with a device-held key enrols, lists and accepts through the C
   t.match(JSON.parse(accepted.stdout), { status: 'VALID' });
   const after = await medrec(['list']);
   t.match(JSON.parse(after.stdout), [{ relationshipId: rel, status: 'accepted' }], 'list shows the committed acceptance');
+
+  // Research (issue 12) with the key on the device: consent endorsed by Hospital 2, inclusions relayed to its gatekeeper.
+  const optIn = await medrec(['research', 'opt-in', '--categories', 'Patient,Observation']);
+  t.equal(optIn.code, 0, optIn.stderr);
+  t.match(JSON.parse(optIn.stdout), { status: 'VALID', relationshipIds: [rel] });
+  const included = await medrec(['research', 'inclusions']);
+  t.equal(included.code, 0, included.stderr);
+  t.match(JSON.parse(included.stdout), [{ relationshipId: rel, providerMspId: 'Hospital2MSP', inclusions: [] }], "asked of Hospital 2's gatekeeper: no study yet");
+  const optOut = await medrec(['research', 'opt-out']);
+  t.match(JSON.parse(optOut.stdout), { status: 'VALID', relationshipIds: [rel] });
+  t.same(JSON.parse((await medrec(['research', 'opt-out'])).stdout), { relationshipIds: [] }, 'nothing left to withdraw');
+  t.equal((await medrec(['research', 'opt-in'])).code, 64, 'opt-in names its categories');
+  t.equal((await medrec(['research', 'sideways'])).code, 64, 'an unknown research action');
 });

@@ -17,6 +17,8 @@ export interface ResearchWorld {
   stewards: { h1: Person; h2: Person };
   /** named patients of Hospital 1 (not in the seeded population), with their MRN and relationship */
   patients: { person: Person; mrn: string; relationshipId: string; token: string }[];
+  /** MRNs of Hospital 1 left unseeded and unlinked, for patients a test enrols its own way */
+  spare: string[];
   token(h: Hospital, p: Person): Promise<string>;
   as(h: Hospital, p: Person, method: string, path: string, body?: unknown): Promise<Answer>;
   registrar(h: Hospital): Promise<Person>;
@@ -29,7 +31,7 @@ export interface ResearchWorld {
 
 export const POPULATION = 150;
 
-export async function openResearchWorld(named = 3, researchers = 5): Promise<ResearchWorld> {
+export async function openResearchWorld(named = 3, researchers = 5, spareCount = 0): Promise<ResearchWorld> {
   const w = await openWorld({ patients: POPULATION });
   const tokens = new Map<string, string>();
   const token = async (h: Hospital, p: Person) => {
@@ -42,13 +44,14 @@ export async function openResearchWorld(named = 3, researchers = 5): Promise<Res
   for (let i = 0; i < researchers; i++) people.push(await w.enrol(w.h1, `researcher-${i}`, 'researcher'));
   const stewards = { h1: await w.enrol(w.h1, 'steward-one', 'researcher'), h2: await w.enrol(w.h2, 'steward-two', 'researcher') };
   const local = w.h1.patients.filter((p) => !p.alsoAt).slice(0, named);
+  const spare = w.h1.patients.filter((p) => !p.alsoAt).slice(named, named + spareCount).map((p) => p.mrn);
   const patients = [];
   for (const [i, p] of local.entries()) {
     const person = await w.enrol(w.h1, `named-${i}`, 'patient');
     const relationshipId = await w.relationship(w.h1, provider, person, p.mrn, ['Observation']);
     patients.push({ person, mrn: p.mrn, relationshipId, token: await token(w.h1, person) });
   }
-  await seedResearchPopulation(w.system, { patients: POPULATION, registrarPassword: REGISTRAR_PASSWORD, skip: new Set(local.map((p) => p.mrn)) });
+  await seedResearchPopulation(w.system, { patients: POPULATION, registrarPassword: REGISTRAR_PASSWORD, skip: new Set([...local.map((p) => p.mrn), ...spare]) });
   const registrar = async (h: Hospital): Promise<Person> => {
     const record = await w.client.evaluate(h.registrar, Registrar.whoami());
     return { signer: h.registrar, enrollmentId: h.registrar.enrollmentId, role: 'registrar', mspId: h.mspId, participantId: record.participantId, identityId: record.identityId };
@@ -60,6 +63,7 @@ export async function openResearchWorld(named = 3, researchers = 5): Promise<Res
     researchers: people,
     stewards,
     patients,
+    spare,
     token,
     as: async (h, p, method, path, body) => api(h.url, method, path, { token: await token(h, p), ...(body === undefined ? {} : { body }) }),
     registrar,

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest, notFound } from '../../services/problem.js';
 import type { HospitalRuntime } from '../runtime.js';
-import { DeviceJws, SECURED, problems } from '../schemas.js';
+import { DeviceJws, MspId, SECURED, problems } from '../schemas.js';
 
 const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 200_000 });
 const Signature = Type.Object({ signature: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', minLength: 1, maxLength: 200, description: 'DER ECDSA P-256, low S, standard base64' }) }, { additionalProperties: false });
@@ -53,15 +53,22 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
         summary: 'Step 1 of a device-signed transaction: the proposal (fabric-gateway Proposal.getBytes()) and the digest to sign',
         security: SECURED,
         body: Type.Object(
-          { contract: Name, transaction: Name, args: Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 8 }) },
+          {
+            contract: Name,
+            transaction: Name,
+            args: Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 8 }),
+            // Not signed by the device: which peers are asked to endorse (a research consent needs each provider's hospital).
+            endorsingOrganizations: Type.Optional(Type.Array(MspId, { minItems: 1, maxItems: 16, uniqueItems: true })),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Type.Object({ txId: TxId, proposal: Base64, digest: Base64 }), ...problems(400, 401, 403, 429, 503) },
       },
     },
     async (request, reply) => {
-      const { contract, transaction, args } = request.body;
-      return reply.code(201).send(await offline.prepare(owner(request), app.creatorFor(request), contract, transaction, args));
+      const { contract, transaction, args, endorsingOrganizations } = request.body;
+      const options = endorsingOrganizations ? { endorsingOrganizations } : {};
+      return reply.code(201).send(await offline.prepare(owner(request), app.creatorFor(request), contract, transaction, args, options));
     },
   );
 

@@ -1,6 +1,8 @@
 import { rolesFor, type Category as CategoryName, type QuerySpec } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import { Research } from '../../contract/medrec.js';
+import { relay } from '../../services/gatekeeper/relay.js';
+import { JWS_PATTERN } from '../gatekeeper-schemas.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
   Budget,
@@ -9,6 +11,7 @@ import {
   ConsentBody,
   ConsentView,
   GatekeeperEntry,
+  Inclusions,
   QueryId,
   Release,
   ResearchQuery,
@@ -36,7 +39,7 @@ function querySpec(body: Static<typeof StudyBody> | Static<typeof BountyBody>): 
  * Research (docs/research.md): thin routes over services/research/service.ts; every ledger call is
  * signed by the user, roles from the chaincode's transaction table.
  */
-export const researchRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { research, client }) => {
+export const researchRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { research, client, offline, gatekeepers }) => {
   const as = async (request: Parameters<typeof app.signerFor>[0]) => app.signerFor(request);
 
   app.get(
@@ -127,6 +130,37 @@ export const researchRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async 
       },
     },
     async (request) => ({ relationships: await research.inclusions(await as(request)) }),
+  );
+
+  app.post(
+    '/research/inclusions/relay',
+    {
+      // A read: nothing changes, nothing is stored.
+      config: { idempotency: false },
+      onRequest: app.requireRole(...rolesFor('Research.consents')!),
+      schema: {
+        tags,
+        summary: 'Patient with a device-held key: relay your device-signed inclusions request to the gatekeeper of its relationship',
+        description:
+          'Body {jws}: a compact ES256 JWS (typ medrec-request+jws, x5c = [your certificate]) with claims {rel, aud, iat, exp, jti}, ' +
+          "signed on your device. `aud` must be the origin of the relationship's endpoint, read first with a device-signed " +
+          'Relationship.get. Forwarded unchanged to POST <aud>/gatekeeper/research/inclusions; its answer or refusal comes back as is.',
+        security: SECURED,
+        body: Type.Object({ jws: Type.String({ pattern: JWS_PATTERN, maxLength: 16_384 }) }, { additionalProperties: false }),
+        response: { 200: Inclusions, ...problems(400, 401, 403, 404, 502, 503) },
+      },
+    },
+    async (request) => {
+      const owner = request.user.jti;
+      const answer = await relay({
+        jws: request.body.jws,
+        certificate: app.creatorFor(request).certificate,
+        endpointOf: async (rel) => offline.endpointSeen(owner, rel),
+        transport: gatekeepers,
+        target: { route: 'research/inclusions', accept: 'application/json' },
+      });
+      return JSON.parse(answer) as Static<typeof Inclusions>;
+    },
   );
 
   app.get(

@@ -16,7 +16,11 @@ export interface RelayRequest {
   /** The endpoint of a relationship as the ledger says, read for this caller; undefined when it could not be. */
   endpointOf(relationshipId: string): Promise<string | undefined>;
   transport: GatekeeperTransport;
+  /** Which gatekeeper route, and the media type its answer must have: a sealed data answer by default. */
+  target?: { route: GatekeeperRoute; accept: string };
 }
+
+export type GatekeeperRoute = 'query' | 'audit' | 'research/inclusions';
 
 const malformed = () => badRequest('MALFORMED_REQUEST', 'the body must be one compact JWS naming rel and aud');
 
@@ -33,7 +37,7 @@ export function part(jws: string, index: 0 | 1): Record<string, unknown> {
   throw malformed();
 }
 
-/** Forwards the request; answers the sealed JWE, or throws the gatekeeper's own refusal (same status and code). */
+/** Forwards the request; answers the gatekeeper's answer (the sealed JWE for a data request), or throws the gatekeeper's own refusal (same status and code). */
 export async function relay(request: RelayRequest): Promise<string> {
   const header = part(request.jws, 0);
   const claims = part(request.jws, 1);
@@ -46,9 +50,10 @@ export async function relay(request: RelayRequest): Promise<string> {
   }
   const target = new URL(endpoint);
   if (target.origin !== claims['aud']) throw forbidden('RELAY_AUDIENCE', "aud is not the origin of the relationship's endpoint on the ledger");
-  const res = await postSigned(request.transport, target, 'query', request.jws, JOSE_MEDIA_TYPE);
+  const { route, accept } = request.target ?? { route: 'query', accept: JOSE_MEDIA_TYPE };
+  const res = await postSigned(request.transport, target, route, request.jws, accept);
   const text = await res.text();
-  if (res.ok && (res.headers.get('content-type') ?? '').startsWith(JOSE_MEDIA_TYPE)) return text;
+  if (res.ok && (res.headers.get('content-type') ?? '').startsWith(accept)) return text;
   let body: Record<string, unknown> | undefined;
   try {
     body = JSON.parse(text) as Record<string, unknown>;
@@ -58,7 +63,7 @@ export async function relay(request: RelayRequest): Promise<string> {
   if (!res.ok && typeof body?.['code'] === 'string') {
     throw new Problem(res.status, body['code'], typeof body['detail'] === 'string' ? body['detail'] : 'refused by the gatekeeper', { source: 'gatekeeper' });
   }
-  throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper did not answer with a sealed answer');
+  throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', `the gatekeeper did not answer with ${accept}`);
 }
 
 /** Whether the JWS's x5c leaf is exactly this certificate (PEM): only a caller's own requests are relayed. */
@@ -71,7 +76,7 @@ export function signedWith(x5cLeaf: string, certificate: string): boolean {
 }
 
 /** POSTs a signed request unchanged to a gatekeeper route under the endpoint, through the hospital's TLS transport. */
-export async function postSigned(transport: GatekeeperTransport, endpoint: URL, route: 'query' | 'audit', jws: string, accept: string): Promise<Response> {
+export async function postSigned(transport: GatekeeperTransport, endpoint: URL, route: GatekeeperRoute, jws: string, accept: string): Promise<Response> {
   try {
     return await transport.fetch(new URL(`${endpoint.pathname.replace(/\/+$/, '')}/gatekeeper/${route}`, endpoint), {
       method: 'POST',

@@ -14,10 +14,11 @@ import {
   type LedgerPort,
   type OfflineProposal,
   type OfflineTransaction,
+  type SubmitOptions,
 } from '../../ports/ledger.js';
 import { Problem, badRequest, conflict, forbidden, notFound } from '../problem.js';
 
-/** What a person's device may submit: its consent decisions (issue 10, item 2). */
+/** What a person's device may submit: its consent decisions (issue 10, item 2), research consents included (issue 12). */
 export const DEVICE_SUBMITS: readonly string[] = [
   'Relationship:accept',
   'Relationship:reject',
@@ -25,9 +26,10 @@ export const DEVICE_SUBMITS: readonly string[] = [
   'Relationship:grant',
   'Relationship:revoke',
   'Summary:acknowledge',
+  'Research:consentBatch',
 ];
 /** What it may evaluate with its own signature: its own views. */
-export const DEVICE_EVALUATES: readonly string[] = ['Summary:mine', 'Relationship:get', 'Relationship:history', 'Registrar:whoami'];
+export const DEVICE_EVALUATES: readonly string[] = ['Summary:mine', 'Relationship:get', 'Relationship:history', 'Registrar:whoami', 'Research:consents'];
 
 type Step = 'proposed' | 'endorsing' | 'endorsed' | 'submitting';
 
@@ -85,7 +87,7 @@ export class OfflineTransactions {
   }
 
   /** Step 1: the proposal for `creator` to sign. `owner` is the session; no other may continue it. */
-  async prepare(owner: string, creator: Creator, contract: string, transaction: string, args: string[]) {
+  async prepare(owner: string, creator: Creator, contract: string, transaction: string, args: string[], options: SubmitOptions = {}) {
     const name = `${contract}:${transaction}`;
     if (!DEVICE_SUBMITS.includes(name) && !DEVICE_EVALUATES.includes(name)) {
       throw badRequest('TX_NOT_ALLOWED', `a device may submit ${DEVICE_SUBMITS.join(', ')} and evaluate ${DEVICE_EVALUATES.join(', ')}`);
@@ -94,7 +96,7 @@ export class OfflineTransactions {
     if ([...this.pending.values()].filter((p) => p.owner === owner).length >= this.maxPerOwner) {
       throw new Problem(429, 'TX_TOO_MANY', `at most ${this.maxPerOwner} transactions may wait for a signature per session`);
     }
-    const proposal = await this.ledger.propose(creator, contract, transaction, args);
+    const proposal = await this.ledger.propose(creator, contract, transaction, args, options);
     const key = new X509Certificate(creator.certificate).publicKey;
     this.pending.set(proposal.txId, { owner, key, name, step: 'proposed', proposal, expiresAt: this.now() + this.ttlMs });
     return { txId: proposal.txId, proposal: b64(proposal.bytes), digest: b64(proposal.digest) };
