@@ -55,12 +55,23 @@ cc_install() { # HOSPITAL NAME [SEQUENCE]: on each of the hospital's peers
 # cc_approve HOSPITAL NAME [SEQUENCE]: the hospital's admin approves the definition with its own package.
 cc_approve() {
   local h="$1" name="$2" seq="${3:-$(cc_sequence "$2")}"
-  # shellcheck disable=SC2046
-  as_admin "$h" peer lifecycle chaincode approveformyorg $(orderer_args "$h") --channelID "$FABRIC_CHANNEL" \
-    --name "$name" --version "$(cc_version "$name")" --sequence "$seq" --package-id "$(cc_package_id "$name" "$h" "$seq")" \
-    --waitForEvent --waitForEventTimeout 120s 2>&1 | grep -v -e '^$' -e 'keepalive ping interval' >&2 || true
-  as_admin "$h" peer lifecycle chaincode queryapproved --channelID "$FABRIC_CHANNEL" --name "$name" \
-    --sequence "$seq" >/dev/null 2>&1 || die "approval of $name by $h failed"
+  local via tries=0
+  # The peer CLI hands the transaction to one orderer. One that has just restarted (or lost the BFT
+  # leader) can accept it and never get it ordered, so an approval not seen on the peer is sent again
+  # through the next hospitals' orderers (at most three in all); approving is the same definition
+  # each time, and queryapproved is the one test of success.
+  for via in "$h" $(hospitals | grep -vx "$h"); do
+    [ "$tries" -lt 3 ] || break
+    tries=$((tries + 1))
+    # shellcheck disable=SC2046
+    as_admin "$h" peer lifecycle chaincode approveformyorg $(orderer_args "$h" "$via") --channelID "$FABRIC_CHANNEL" \
+      --name "$name" --version "$(cc_version "$name")" --sequence "$seq" --package-id "$(cc_package_id "$name" "$h" "$seq")" \
+      --waitForEvent --waitForEventTimeout 90s 2>&1 | grep -v -e '^$' -e 'keepalive ping interval' >&2 || true
+    as_admin "$h" peer lifecycle chaincode queryapproved --channelID "$FABRIC_CHANNEL" --name "$name" \
+      --sequence "$seq" >/dev/null 2>&1 && return 0
+    log "approval of $name by $h not seen after ordering through $via's orderer; sending it again"
+  done
+  die "approval of $name by $h failed"
 }
 
 # cc_commit NAME [SEQUENCE]: one hospital's admin commits, endorsed by every hospital's peer.

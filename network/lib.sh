@@ -339,9 +339,11 @@ as_admin() {
     CORE_PEER_TLS_ROOTCERT_FILE="$FABRIC_DATA/orgs/$org/msp/tlscacerts/ca.pem" "$@"
 }
 
-# orderer_args HOSPITAL: the hospital's own orderer, trusted through its own TLS CA.
+# orderer_args HOSPITAL: the hospital's own orderer, trusted through its own TLS CA (any hospital's
+# orderer, the second argument's, through that hospital's TLS CA).
 orderer_args() {
-  echo "-o $(orderer_endpoint "$1") --tls --cafile $FABRIC_DATA/orgs/$(lower "$1")/msp/tlscacerts/ca.pem"
+  local via="${1}"; via="${2:-$via}"
+  echo "-o $(orderer_endpoint "$via") --tls --cafile $FABRIC_DATA/orgs/$(lower "$via")/msp/tlscacerts/ca.pem"
 }
 
 # ---- orderers: every hospital runs one, with identities from its own CA (NodeOU orderer) --------
