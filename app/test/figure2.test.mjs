@@ -123,13 +123,13 @@ async function figure2(t) {
     t.equal(asked.length, 3, 'three words are asked back');
     const ask = asked.map((label) => Number(label.replace('Word ', '')));
     // A wrong word first: refused, and the phrase is not shown on this step.
-    await dana.getByLabel(`Word ${ask[0]}`).fill('not-a-word');
-    for (const n of ask.slice(1)) await dana.getByLabel(`Word ${n}`).fill(words[n - 1]);
+    await dana.getByLabel(`Word ${ask[0]}`, { exact: true }).fill('not-a-word');
+    for (const n of ask.slice(1)) await dana.getByLabel(`Word ${n}`, { exact: true }).fill(words[n - 1]);
     await dana.getByRole('button', { name: 'Check' }).click();
     t.match(await dana.getByRole('alert').textContent(), /do not match/);
     t.equal(await dana.locator('ol.phrase').count(), 0, 'the phrase is not on the confirmation step');
     await check(t, dana, '04-activate-confirm');
-    await dana.getByLabel(`Word ${ask[0]}`).fill(words[ask[0] - 1]);
+    await dana.getByLabel(`Word ${ask[0]}`, { exact: true }).fill(words[ask[0] - 1]);
     await dana.getByRole('button', { name: 'Check' }).click();
     await dana.getByLabel('Device passphrase (at least 8 characters)').fill('short');
     await dana.getByLabel('Device passphrase again').fill('short');
@@ -236,7 +236,7 @@ async function figure2(t) {
     const words = await vera.locator('ol.phrase li').allTextContents();
     await vera.getByRole('button', { name: 'I have written them down' }).click();
     for (const label of await vera.locator('label[for^="word-"]').allTextContents()) {
-      await vera.getByLabel(label).fill(words[Number(label.replace('Word ', '')) - 1]);
+      await vera.getByLabel(label, { exact: true }).fill(words[Number(label.replace('Word ', '')) - 1]);
     }
     await vera.getByRole('button', { name: 'Check' }).click();
     await vera.getByLabel('Device passphrase (at least 8 characters)').fill('vera passphrase');
