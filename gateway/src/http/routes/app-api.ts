@@ -1,7 +1,9 @@
 import { CATEGORY_FIELDS, PURPOSES } from '@medrec/chaincode/domain';
-import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
-import { part, postSigned, signedWith } from '../../services/gatekeeper/relay.js';
-import { Problem, badRequest, forbidden, notFound } from '../../services/problem.js';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { part, signedWith } from '../../services/gatekeeper/relay.js';
+import { gatekeeperUrl, postToGatekeeper } from '../../services/gatekeeper/requester.js';
+import { isAuditAnswer } from '../../services/gatekeeper/audit-answer.js';
+import { badRequest, forbidden, notFound } from '../../services/problem.js';
 import { AuditAnswerSchema } from '../audit-schemas.js';
 import { JWS_PATTERN } from '../gatekeeper-schemas.js';
 import type { HospitalRuntime } from '../runtime.js';
@@ -113,7 +115,7 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
         response: { 200: AuditAnswerSchema, ...problems(400, 401, 403, 502, 504) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { jws } = request.body;
       const x5c = part(jws, 0)['x5c'];
       const { rels, aud } = part(jws, 1);
@@ -127,14 +129,7 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
       }
       const target = new URL(endpoints[0]!);
       if (endpoints.some((e) => new URL(e!).origin !== aud)) throw forbidden('RELAY_AUDIENCE', "aud is not the origin of the relationships' endpoint on the ledger");
-      const res = await postSigned(gatekeepers, target, 'audit', jws, 'application/json');
-      const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-      // The gatekeeper's answer as it came; the response schema passes on only what it names.
-      if (res.ok && body) return reply.send(body as Static<typeof AuditAnswerSchema>);
-      if (typeof body?.['code'] === 'string') {
-        throw new Problem(res.status, body['code'], typeof body['detail'] === 'string' ? body['detail'] : 'refused by the gatekeeper', { source: 'gatekeeper' });
-      }
-      throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper did not answer');
+      return postToGatekeeper(gatekeeperUrl(target, 'audit'), jws, gatekeepers, isAuditAnswer);
     },
   );
 };

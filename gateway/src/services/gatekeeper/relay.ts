@@ -7,7 +7,8 @@
 import { X509Certificate } from 'node:crypto';
 import { JOSE_MEDIA_TYPE } from '@medrec/client/protocol';
 import { Problem, badRequest, forbidden } from '../problem.js';
-import { transportProblem, type GatekeeperTransport } from './transport.js';
+import { gatekeeperUrl, sendSigned, type GatekeeperRoute } from './requester.js';
+import type { GatekeeperTransport } from './transport.js';
 
 export interface RelayRequest {
   jws: string;
@@ -19,8 +20,6 @@ export interface RelayRequest {
   /** Which gatekeeper route, and the media type its answer must have: a sealed data answer by default. */
   target?: { route: GatekeeperRoute; accept: string };
 }
-
-export type GatekeeperRoute = 'query' | 'audit' | 'research/inclusions';
 
 const malformed = () => badRequest('MALFORMED_REQUEST', 'the body must be one compact JWS naming rel and aud');
 
@@ -51,7 +50,7 @@ export async function relay(request: RelayRequest): Promise<string> {
   const target = new URL(endpoint);
   if (target.origin !== claims['aud']) throw forbidden('RELAY_AUDIENCE', "aud is not the origin of the relationship's endpoint on the ledger");
   const { route, accept } = request.target ?? { route: 'query', accept: JOSE_MEDIA_TYPE };
-  const res = await postSigned(request.transport, target, route, request.jws, accept);
+  const res = await sendSigned(gatekeeperUrl(target, route), request.jws, request.transport, accept);
   const text = await res.text();
   if (res.ok && (res.headers.get('content-type') ?? '').startsWith(accept)) return text;
   let body: Record<string, unknown> | undefined;
@@ -72,20 +71,5 @@ export function signedWith(x5cLeaf: string, certificate: string): boolean {
     return new X509Certificate(Buffer.from(x5cLeaf, 'base64')).raw.equals(new X509Certificate(certificate).raw);
   } catch {
     return false;
-  }
-}
-
-/** POSTs a signed request unchanged to a gatekeeper route under the endpoint, through the hospital's TLS transport. */
-export async function postSigned(transport: GatekeeperTransport, endpoint: URL, route: GatekeeperRoute, jws: string, accept: string): Promise<Response> {
-  try {
-    return await transport.fetch(new URL(`${endpoint.pathname.replace(/\/+$/, '')}/gatekeeper/${route}`, endpoint), {
-      method: 'POST',
-      headers: { 'content-type': JOSE_MEDIA_TYPE, accept },
-      body: jws,
-      redirect: 'error',
-      signal: AbortSignal.timeout(transport.timeoutMs),
-    });
-  } catch (err) {
-    throw transportProblem(err);
   }
 }

@@ -117,7 +117,10 @@ async function fetchCategory(
 }
 
 /** `<endpoint>/gatekeeper/<route>`, keeping a path prefix the endpoint may have. */
-export function gatekeeperUrl(endpoint: URL, route: 'query' | 'audit'): URL {
+/** The gatekeeper's routes a requester (or a relay) posts a signed request to. */
+export type GatekeeperRoute = 'query' | 'audit' | 'research' | 'research/inclusions';
+
+export function gatekeeperUrl(endpoint: URL, route: GatekeeperRoute): URL {
   return new URL(`${endpoint.pathname.replace(/\/+$/, '')}/gatekeeper/${route}`, endpoint);
 }
 
@@ -128,18 +131,7 @@ export function gatekeeperUrl(endpoint: URL, route: 'query' | 'audit'): URL {
  * an answer of another shape 502 GATEKEEPER_BAD_RESPONSE.
  */
 export async function postToGatekeeper<T>(url: URL, jws: string, transport: GatekeeperTransport, isAnswer: (body: unknown) => body is T): Promise<T> {
-  let res: Response;
-  try {
-    res = await transport.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': JOSE_MEDIA_TYPE, accept: 'application/json' },
-      body: jws,
-      redirect: 'error',
-      signal: AbortSignal.timeout(transport.timeoutMs),
-    });
-  } catch (err) {
-    throw transportProblem(err);
-  }
+  const res = await sendSigned(url, jws, transport, 'application/json');
   const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   if (!res.ok) {
     if (body && typeof body['code'] === 'string' && res.status >= 400 && res.status < 600) {
@@ -151,6 +143,21 @@ export async function postToGatekeeper<T>(url: URL, jws: string, transport: Gate
   }
   if (!isAnswer(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
   return body;
+}
+
+/** POSTs a signed request unchanged through the hospital's TLS transport; no answer is the transport's problem (502/504). */
+export async function sendSigned(url: URL, jws: string, transport: GatekeeperTransport, accept: string): Promise<Response> {
+  try {
+    return await transport.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': JOSE_MEDIA_TYPE, accept },
+      body: jws,
+      redirect: 'error',
+      signal: AbortSignal.timeout(transport.timeoutMs),
+    });
+  } catch (err) {
+    throw transportProblem(err);
+  }
 }
 
 /** One audit query's filters (audit-claims.ts), without the envelope. */

@@ -1,6 +1,6 @@
 import { isReleasedAnswer, type ReleasedAnswer } from '@medrec/client/protocol';
 import type { Signer } from '../../ports/ledger.js';
-import { postToGatekeeper } from '../gatekeeper/requester.js';
+import { gatekeeperUrl, postToGatekeeper } from '../gatekeeper/requester.js';
 import type { GatekeeperTransport } from '../gatekeeper/transport.js';
 import { signClaims } from '../gatekeeper/signed-request.js';
 import type { Inclusion } from './inclusions.js';
@@ -10,15 +10,10 @@ import type { Inclusion } from './inclusions.js';
  * request) and posts them to a hospital's gatekeeper, which answers only after its own checks.
  */
 
-function gatekeeperUrl(endpoint: string, path: string): URL {
-  const base = new URL(endpoint);
-  return new URL(`${base.pathname.replace(/\/+$/, '')}${path}`, base);
-}
-
 /** One hospital's answer to a study or bounty, for the researcher (or steward) that signs the request. */
 export async function requestAnswer(signer: Signer, endpoint: string, queryId: string, transport: GatekeeperTransport): Promise<ReleasedAnswer> {
   const jws = await signClaims(signer, { query: queryId, aud: new URL(endpoint).origin });
-  return postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research'), jws, transport, isReleasedAnswer);
+  return postToGatekeeper(gatekeeperUrl(new URL(endpoint), 'research'), jws, transport, isReleasedAnswer);
 }
 
 const isInclusionList = (body: unknown): body is { inclusions: Inclusion[] } =>
@@ -27,5 +22,5 @@ const isInclusionList = (body: unknown): body is { inclusions: Inclusion[] } =>
 /** The answers that included the patient on one relationship, from the gatekeeper that holds its records. */
 export async function requestInclusions(signer: Signer, endpoint: string, relationshipId: string, transport: GatekeeperTransport): Promise<Inclusion[]> {
   const jws = await signClaims(signer, { rel: relationshipId, aud: new URL(endpoint).origin });
-  return (await postToGatekeeper(gatekeeperUrl(endpoint, '/gatekeeper/research/inclusions'), jws, transport, isInclusionList)).inclusions;
+  return (await postToGatekeeper(gatekeeperUrl(new URL(endpoint), 'research/inclusions'), jws, transport, isInclusionList)).inclusions;
 }
