@@ -1,18 +1,20 @@
 import '../src/system/quiet-chaincode.js';
 import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD, DEMO_STEWARDS } from '../demo/index.js';
+import { appPatient, invitationLines, inviteAppUsers, type AppInvitation } from '../demo/app-invitation.js';
 import { populateOnFirstStart } from '../demo/research-population.js';
 import { loadConfig } from '../src/system/config.js';
 import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../src/system/system.js';
 
 /** `npm start`: every configured hospital's gateway on one ledger, in this process. */
 
-function banner(system: MedrecSystem, gateways: RunningGateway[]): string {
+function banner(system: MedrecSystem, gateways: RunningGateway[], invitation: AppInvitation | null): string {
   const lines = ['', 'MedRec is running.', ''];
   for (const g of gateways) {
     lines.push(`  ${g.mspId.padEnd(14)} ${g.url}   API docs: ${g.url}/docs   health: ${g.url}/ready`);
   }
   lines.push('', 'The MedRec app (patients and viewers; each hospital serves it):');
   for (const g of gateways) lines.push(`  ${g.mspId.padEnd(14)} ${g.url}/app/`);
+  if (invitation) lines.push(...invitationLines(invitation));
   lines.push('', `  Data: ${system.config.dataDir} (delete it to start over)`);
   const cacert = system.tlsRootsFile ? ` --cacert ${system.tlsRootsFile}` : '';
   if (system.tlsRootsFile) {
@@ -58,11 +60,21 @@ async function main(): Promise<void> {
     await system.close();
     throw err;
   }
-  process.stdout.write(`${banner(system, gateways)}\n\n`);
+  let invitation: AppInvitation | null;
+  try {
+    invitation = await inviteAppUsers(system, gateways, { patients, registrarPassword: DEMO_REGISTRAR_PASSWORD });
+  } catch (err) {
+    for (const g of gateways) await g.app.close();
+    await system.close();
+    throw err;
+  }
+  process.stdout.write(`${banner(system, gateways, invitation)}\n\n`);
   let stopping = false;
   process.stdout.write(`Gateways ready in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
   // The research population fills in behind the running gateways (it takes a minute or so).
-  const skip = new Set(Object.values(system.provisioned).flat().flatMap((u) => [u.mrn, u.alsoAt?.mrn]).filter((m): m is string => m !== undefined));
+  const dana = appPatient(patients);
+  const people = [...Object.values(system.provisioned).flat(), dana];
+  const skip = new Set(people.flatMap((u) => [u.mrn, u.alsoAt?.mrn]).filter((m): m is string => m !== undefined));
   void populateOnFirstStart(system, {
     patients,
     registrarPassword: DEMO_REGISTRAR_PASSWORD,
