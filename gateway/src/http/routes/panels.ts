@@ -22,6 +22,7 @@ const Job = Type.Object({
   linked: Type.Integer({ description: 'registered already as a patient (e.g. by another hospital): linked to the chart, no new code' }),
   existing: Type.Integer({ description: 'already onboarded (by an earlier run of the panel): nothing done, no new code' }),
   failed: Type.Integer({ description: 'refused rows: see /errors' }),
+  relationships: Type.Integer({ description: "onboarded rows whose patient has their relationship with this hospital, with the chart's current pointers" }),
 });
 
 const JobParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
