@@ -219,6 +219,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         pointersFor: (mrn) => relationships.pointersFor(mrn),
         dir: join(hospital.dataDir, 'panels'),
       });
+      closers.push(() => panels.close());
       provisioned[hospital.mspId] = users;
       hospitals.push({
         hospital,

@@ -4,7 +4,7 @@
  * letter-merge CSV of activation codes, each patient's relationship opened with the chart's current
  * pointers (a device's gatekeeper read verifies the hash), a re-run that writes no block and issues
  * no code, a job stopped after a ledger transaction (registrations, or relationships) and resumed
- * without duplicates, and codes redeemed by the device flow (the CA registers the patient only then)
+ * without duplicates, a job stopped by a ledger outage that retries by itself (bounded), and codes redeemed by the device flow (the CA registers the patient only then)
  * — and every refusal: no session, each non-admin role, a panel that cannot be read.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { api, login, removeDir, startTestSystem, type Json } from './support.js'
 import { GatewayClient, Wallet, enrolByActivation, fetchRecords, login as deviceLogin } from '@medrec/client';
 import { Registrar, Relationship } from '../../src/contract/medrec.js';
 import { MedrecClient } from '../../src/contract/client.js';
+import { LedgerUnavailableError, type LedgerPort } from '../../src/ports/ledger.js';
 import { registrarCredentials } from '../../src/services/enrolment/bootstrap.js';
 import { externalIdHash } from '../../src/services/enrolment/external-id.js';
 import { PanelOnboarding, type PanelJob } from '../../src/services/onboarding/onboarding.js';
@@ -39,7 +40,7 @@ const registrarToken = await login(h1, 'registrar', 'registrar-demo-pass');
 
 const people = demoPatients('hospital1');
 const bob = people.find((p) => !p.alsoAt)!; // the demo user bob's chart: registered already, as bob
-const panel = people.filter((p) => p !== bob && p !== people.find((q) => q.alsoAt)).slice(10, 40);
+const panel = people.filter((p) => p !== bob && p !== people.find((q) => q.alsoAt)).slice(10, 50);
 
 const csv = (rows: string[]) => ['mrn,national_id', ...rows].join('\r\n');
 const upload = (body: string, type = 'text/csv', token = admin, query = '') =>
@@ -270,4 +271,53 @@ t.test('a job stopped between its relationship transaction and its own records r
   const again = await runtime.panels.settled(runtime.panels.submit('csv', csv(rows.map((p) => `${p.mrn},`)), 'hospital-admin').id);
   t.match(again, { existing: 6, relationships: 6 });
   t.equal(await runtime.ledger.height(), rerunHeight, 'a re-run writes no block');
+});
+
+/** The hospital's ledger, its submits failing as a peer that is down fails them while `down` > 0. */
+function flakyLedger(state: { down: number; calls: number }, onCall: () => void = () => undefined): LedgerPort {
+  const ledger = runtime.ledger;
+  return new Proxy(ledger, {
+    get(target, prop) {
+      if (prop === 'submit') {
+        return async (...args: Parameters<LedgerPort['submit']>) => {
+          state.calls++;
+          onCall();
+          if (state.down > 0) {
+            state.down--;
+            throw new LedgerUnavailableError('peer down');
+          }
+          return target.submit(...args);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+t.test('a job stopped by a ledger outage runs again by itself after a backoff, a bounded number of times', async (t) => {
+  const retry = { attempts: 3, firstDelayMs: 20, maxDelayMs: 100 };
+  const rows = panel.slice(30, 33);
+  const passing = { down: 2, calls: 0 };
+  const seen: (PanelJob['fault'] | undefined)[] = [];
+  let jobId = '';
+  const recovering = new PanelOnboarding({ ...runtime.panels.deps, client: new MedrecClient(flakyLedger(passing, () => seen.push(jobId ? recovering.job(jobId).fault : undefined))), retry });
+  jobId = recovering.submit('csv', csv(rows.map((p) => `${p.mrn},`)), 'hospital-admin').id;
+  const done = await recovering.settled(jobId);
+  t.match(done, { state: 'done', registered: 3, relationships: 3, failed: 0, fault: null }, 'finished without a resume');
+  t.equal(passing.calls, 4, 'two refused submits, then the registration and the relationships');
+  t.match(seen[1], { code: 'LEDGER_UNAVAILABLE', retries: 0, waiting: 'retry' }, 'while it waits, the job says why and that it will retry');
+
+  const outage = { down: 1_000, calls: 0 };
+  const more = panel.slice(33, 35);
+  const stuck = new PanelOnboarding({ ...runtime.panels.deps, client: new MedrecClient(flakyLedger(outage)), retry });
+  const stopped = await stuck.settled(stuck.submit('csv', csv(more.map((p) => `${p.mrn},`)), 'hospital-admin').id);
+  t.match(stopped, { state: 'running', pending: 2, registered: 0, relationships: 0, fault: { code: 'LEDGER_UNAVAILABLE', retries: 3, waiting: 'resume' } }, 'a longer outage: it waits for resume');
+  t.equal(outage.calls, 4, 'the first run and three retries, no more');
+  await t.rejects(resolve(more[0]!.externalId), { code: 'NOT_FOUND' }, 'nothing was written');
+  outage.down = 0;
+  const resumed = await stuck.settled(stuck.resumeJob(stopped.id).id);
+  t.match(resumed, { state: 'done', registered: 2, relationships: 2, fault: null }, 'and resumes once the ledger is back');
+  await stuck.close();
+  await recovering.close();
 });

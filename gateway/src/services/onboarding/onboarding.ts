@@ -15,7 +15,7 @@ import type { MedrecClient } from '../../contract/client.js';
 import { Registrar, Relationship, type PanelRegistration, type RegisterItem } from '../../contract/medrec.js';
 import { endorsedBy } from '../../contract/request.js';
 import type { Credentials } from '../../ports/identity.js';
-import { ChaincodeError, type Signer } from '../../ports/ledger.js';
+import { ChaincodeError, LedgerUnavailableError, type Signer } from '../../ports/ledger.js';
 import type { ActivationService } from '../enrolment/activation.js';
 import { externalIdHash } from '../enrolment/external-id.js';
 import { notFound, Problem } from '../problem.js';
@@ -53,6 +53,24 @@ export interface OnboardingDeps {
   pointersFor: (mrn: string) => Promise<{ category: Category; hash: string }[]>;
   /** Where each job's 0600 letter-merge file of activation codes is written. */
   dir: string;
+  /** A job stopped by a transient fault runs again by itself this often, after doubling waits. */
+  retry?: RetryPolicy;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** 1 + 2 + 4 + 8 + 16 s: a peer's restart or a short outage passes; a longer one waits for resume. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, firstDelayMs: 1_000, maxDelayMs: 30_000 };
+
+/** Why a job is not moving: a transient fault it is retrying, or one it gave up on (POST …/resume). */
+export interface JobFault {
+  code: string;
+  retries: number;
+  waiting: 'retry' | 'resume';
 }
 
 export interface PanelJob {
@@ -71,6 +89,8 @@ export interface PanelJob {
   failed: number;
   /** rows whose patient has their relationship with this hospital (opened by the job or before) */
   relationships: number;
+  /** the fault that stopped the job in this process, if it is stopped */
+  fault: JobFault | null;
 }
 
 export interface RowProblem {
@@ -103,6 +123,9 @@ export class PanelOnboarding {
   private readonly running = new Map<string, Promise<void>>();
   /** Jobs run one after another: two panels naming the same patient never race between check and commit. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly faults = new Map<string, JobFault>();
+  private readonly sleepers = new Set<() => void>();
+  private closed = false;
 
   constructor(readonly deps: OnboardingDeps) {
     migrate(deps.db);
@@ -159,6 +182,7 @@ export class PanelOnboarding {
       existing: n('existing'),
       failed: n('error'),
       relationships: related,
+      fault: this.faults.get(id) ?? null,
     };
   }
 
@@ -204,11 +228,53 @@ export class PanelOnboarding {
   private start(id: string): void {
     if (this.running.has(id)) return;
     const run = this.queue
-      .then(() => this.run(id))
+      .then(() => this.retrying(id))
       .catch(() => undefined) // a job stopped by a fault stays running and resumes at the next start or resume()
       .finally(() => this.running.delete(id));
     this.queue = run;
     this.running.set(id, run);
+  }
+
+  /**
+   * Runs the job; after a transient fault (the ledger or the EHR answering 503) runs it again after
+   * doubling waits, a bounded number of times — safe, as every step is idempotent — then leaves it
+   * for `resume`. Any other error stops it at once.
+   */
+  private async retrying(id: string): Promise<void> {
+    const policy = this.deps.retry ?? DEFAULT_RETRY;
+    for (let retries = 0; ; retries++) {
+      try {
+        await this.run(id);
+        this.faults.delete(id);
+        return;
+      } catch (err) {
+        const code = transientCode(err);
+        const again = code !== undefined && retries < policy.attempts && !this.closed;
+        this.faults.set(id, { code: code ?? 'JOB_FAILED', retries, waiting: again ? 'retry' : 'resume' });
+        if (!again) throw err;
+        await this.sleep(Math.min(policy.firstDelayMs * 2 ** retries, policy.maxDelayMs));
+        if (this.closed) throw err;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Stops waiting to retry (the gateway is closing); a job left running resumes at the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of [...this.sleepers]) wake();
+    await this.queue;
   }
 
   private lettersFile(id: string): string {
@@ -378,6 +444,13 @@ export class PanelOnboarding {
       closeSync(fd);
     }
   }
+}
+
+/** A fault worth retrying: a component answering 503, as the ledger does when a peer is down. */
+function transientCode(err: unknown): string | undefined {
+  if (err instanceof LedgerUnavailableError) return 'LEDGER_UNAVAILABLE';
+  if (err instanceof Problem && err.status === 503) return err.code;
+  return undefined;
 }
 
 /** Rows whose patient is on the ledger and linked to the chart: each gets a relationship here. */
