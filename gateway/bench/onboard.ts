@@ -99,6 +99,7 @@ try {
     let state = job;
     for (let i = 0; state.state !== 'done'; i++) {
       if (i > 36_000) throw new Error('the panel job did not finish within an hour');
+      if ((state.fault as { waiting?: string } | null)?.waiting === 'resume') throw new Error(`the panel job stopped: ${JSON.stringify(state)}`);
       await new Promise((r) => setTimeout(r, 100));
       state = await call(h1, 'GET', `/admin/panels/${String(job.id)}`, admin);
     }

@@ -112,6 +112,12 @@ t.test('npm run audit -- verify: the access log agrees with the ledger anchors',
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /NO_GATEKEEPER/);
 
+  for (const username of ['dr-ada', 'bob', 'registrar']) {
+    const res = await api(h1, 'GET', '/auditor/ledger/verify', { token: await login(h1, username) });
+    t.equal(res.status, 403, `the ledger check is the auditor's: ${username} → 403`);
+    t.equal(res.json.code, 'ROLE_FORBIDDEN');
+  }
+  t.equal((await api(h1, 'GET', '/auditor/ledger/verify')).status, 401, 'no session');
   const notAuditor = await cli('audit', ['verify', '--gateway', h1, '--user', 'dr-ada'], 'dr-ada-demo-pass');
   t.equal(notAuditor.code, 2);
   t.match(notAuditor.stderr, /ROLE_FORBIDDEN/);
