@@ -5,12 +5,21 @@
  *       Reads the hospital's whole gatekeeper access log (its own, or another hospital's through that
  *       hospital's gatekeeper as a signed audit query) and the anchors its gatekeeper wrote on the
  *       ledger; recomputes every record's hash and link and checks each anchor against the log.
+ *       Then the ledger's own integrity as the gateway checks it (/auditor/ledger/verify: the
+ *       embedded ledger's whole file, or a Fabric peer's block hash chain).
  *       With --relationship, also the relationship's ledger history and its access records, each
  *       said to be anchored or not yet. Exit 0: the log and the ledger agree; 3: findings; 2: error.
+ *   verify --ledger <ledger.sqlite>
+ *       Offline, no gateway: an embedded ledger's file (a copy, or a stopped gateway's
+ *       <data dir>/ledger/ledger.sqlite), opened read only: every block's number, data hash and
+ *       previous-hash link, each creator's signature, and the state, history and transaction index
+ *       replayed from the blocks. Exit 0: intact; 3: findings, each naming its block; 2: error.
  *   log [--msp <mspId>] [--requester <identity id>] [--since <ISO>] [--until <ISO>] [--limit n]
  *       The access records matching, newest first (one JSON line each).
  */
 import { parseArgs } from 'node:util';
+import { verifyLedgerFile } from '../src/adapters/ledger/embedded/index.js';
+import type { LedgerVerifyReport } from '../src/ports/ledger.js';
 import type { AuditRecord } from '../src/services/audit/record.js';
 import { verifyAgainstAnchors, type AnchorRange } from '../src/services/audit/verify-anchors.js';
 import { CliProblem, Session, readPassword, run } from './cli-http.js';
@@ -38,6 +47,28 @@ async function readLog(session: Session, filters: Record<string, string>, max = 
   return { mspId, records };
 }
 
+function reportLedger(where: string, report: LedgerVerifyReport): void {
+  const what = report.checked === 'file' ? 'every block, signature and state entry' : 'the block hash chain';
+  process.stderr.write(
+    report.ok
+      ? `${where}: ${what} verified (${report.height} blocks)\n`
+      : `${where} is NOT intact: ${report.problems.length} finding(s), first: ${report.problems[0]}\n`,
+  );
+}
+
+/** The offline check of an embedded ledger file; a file that is not one (or is in use) is an error, not a finding. */
+function verifyFile(file: string): number {
+  let report: LedgerVerifyReport;
+  try {
+    report = verifyLedgerFile(file);
+  } catch (err) {
+    throw new CliProblem('LEDGER_UNREADABLE', `${file} cannot be read as an embedded ledger (a gateway holding it open locks it: verify a copy): ${(err as Error).message}`);
+  }
+  process.stdout.write(`${JSON.stringify({ ledger: file, ...report }, null, 2)}\n`);
+  reportLedger(`the ledger file ${file}`, report);
+  return report.ok ? 0 : 3;
+}
+
 run(async () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -50,11 +81,13 @@ run(async () => {
       since: { type: 'string' },
       until: { type: 'string' },
       limit: { type: 'string' },
+      ledger: { type: 'string' },
     },
   });
   const [command] = positionals;
+  if (command === 'verify' && values.ledger) return verifyFile(values.ledger);
   if (!values.gateway || !values.user || (command !== 'verify' && command !== 'log')) {
-    throw new CliProblem('USAGE', 'npm run audit -- verify|log --gateway <url> --user <auditor> [--msp <mspId>] [--relationship <id>]');
+    throw new CliProblem('USAGE', 'npm run audit -- verify|log --gateway <url> --user <auditor> [--msp <mspId>] [--relationship <id>], or verify --ledger <ledger.sqlite>');
   }
   const session = await Session.open(values.gateway, values.user, await readPassword());
   const msp: Record<string, string> = values.msp ? { msp: values.msp } : {};
@@ -80,11 +113,14 @@ run(async () => {
       accesses: accesses.map((r) => ({ seq: r.seq, at: r.at, requester: r.requester, category: r.category, decision: r.decision, status: r.status, anchored: r.seq <= report.anchoredTo })),
     };
   }
+  const ledger = await session.json<LedgerVerifyReport>('GET', '/auditor/ledger/verify');
+  out.ledger = ledger;
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(
     report.ok
       ? `the access log of ${mspId} (${report.records} records, head ${report.head.seq}) agrees with its ${report.anchors} ledger anchors (anchored to ${report.anchoredTo})\n`
       : `the access log of ${mspId} does NOT agree with the ledger: ${report.findings.length} finding(s)\n`,
   );
-  return report.ok ? 0 : 3;
+  reportLedger('the ledger', ledger);
+  return report.ok && ledger.ok ? 0 : 3;
 });

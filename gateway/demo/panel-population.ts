@@ -1,14 +1,14 @@
 /**
  * A large research population seeded the way a hospital onboards its panel (docs/onboarding.md):
  * each demo hospital's charts go through its panel job (chart proofs, Registrar.registerPanel in
- * batches of 500, links, activation codes — no CA work), then the records service opens their
- * relationships in batches (createBatch, no pointers: research reads none), and the patients who opt
- * in sign their own consent. Their devices are stood in for by the embedded CA's batch enrolment of
+ * batches of 500, links, activation codes — no CA work — and the relationships with the charts'
+ * current pointers, createBatch signed by the records service), and the patients who opt in sign
+ * their own consent. Their devices are stood in for by the embedded CA's batch enrolment of
  * the panel's enrollment ids (a device would redeem its code with a CSR instead). bench:research uses
  * it for its 100,000-patient population.
  */
 import { EmbeddedCa } from '../src/adapters/identity/embedded/index.js';
-import { Relationship, Research } from '../src/contract/medrec.js';
+import { Research } from '../src/contract/medrec.js';
 import { endorsedBy } from '../src/contract/request.js';
 import type { Credentials } from '../src/ports/identity.js';
 import type { MedrecSystem } from '../src/system/system.js';
@@ -18,8 +18,8 @@ import { demoPatients } from './seed/population.js';
 const BATCH = 500;
 
 export interface PanelPopulationReport extends PopulationReport {
-  /** seconds: the panel job, the relationships, the stand-in devices' certificates, the consents */
-  phases: { panel_s: number; relationships_s: number; certificates_s: number; consents_s: number };
+  /** seconds: the panel job (registrations and relationships), the stand-in devices' certificates, the consents */
+  phases: { panel_s: number; certificates_s: number; consents_s: number };
   linked: number;
   failed: number;
 }
@@ -44,20 +44,12 @@ export async function seedPopulationByPanel(system: MedrecSystem, options: Popul
     if (job.state !== 'done') throw new Error(`${runtime.hospital.mspId}: the panel job stopped: ${JSON.stringify(job)}`);
     const panelS = since(start);
     const { db } = runtime.panels.deps;
-    const onboarded = db.prepare('SELECT participant_id AS pid, mrn, username FROM panel_patients WHERE job_id = ? ORDER BY rowid').all(job.id) as { pid: string; mrn: string; username: string }[];
-
-    start = performance.now();
-    const relationships = new Map<string, string>();
-    for (let at = 0; at < onboarded.length; at += BATCH) {
-      const chunk = onboarded.slice(at, at + BATCH);
-      const creates = chunk.map((o) => ({ patientId: o.pid, endpoint: runtime.hospital.publicUrl, pointers: [] }));
-      const rels = await runtime.client.submit(runtime.service, endorsedBy(Relationship.createBatch(creates), runtime.hospital.mspId));
-      chunk.forEach((o, i) => {
-        runtime.links.setRelationship(o.pid, rels.value[i]!);
-        relationships.set(o.pid, rels.value[i]!);
-      });
-    }
-    const relationshipsS = since(start);
+    const onboarded = db
+      .prepare(
+        'SELECT p.participant_id AS pid, p.mrn, p.username, l.relationship_id AS rel FROM panel_patients p JOIN patient_links l ON l.participant_id = p.participant_id WHERE p.job_id = ? ORDER BY p.rowid',
+      )
+      .all(job.id) as { pid: string; mrn: string; username: string; rel: string }[];
+    const relationships = new Map(onboarded.map((o) => [o.pid, o.rel]));
 
     start = performance.now();
     const registrar = await registrarOf(runtime, options.registrarPassword);
@@ -88,7 +80,7 @@ export async function seedPopulationByPanel(system: MedrecSystem, options: Popul
       consented: signed.length,
       linked: job.linked,
       failed: job.failed,
-      phases: { panel_s: panelS, relationships_s: relationshipsS, certificates_s: certificatesS, consents_s: consentsS },
+      phases: { panel_s: panelS, certificates_s: certificatesS, consents_s: consentsS },
     });
   }
   return reports;

@@ -17,6 +17,7 @@ import type {
 } from '../domain/types';
 import {
   parseCreateBatch,
+  parsePatientIds,
   parseGrantJson,
   parsePointerBatch,
   requireCreateItem,
@@ -72,6 +73,22 @@ export class RelationshipContract extends Contract {
     state.emit('RelationshipsCreated', rels.map(patientNotification));
     // Ids only, in item order: the result is stored in the block, and callers know the rest.
     return JSON.stringify(rels.map((r) => r.relationshipId));
+  }
+
+  /**
+   * Which of these patients already have a relationship with the caller's hospital that a new one
+   * would be refused for (any but a deleted one): lets a batch job skip them, so that a resumed or
+   * repeated job submits nothing for them.
+   */
+  @Transaction(false)
+  @Returns('string')
+  @Param('patientIdsJson', 'string', "JSON [patientId], at most 500; returns in order each one's relationship id with the caller's hospital, or null")
+  async ofPatients(ctx: Context, patientIdsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, rolesFor('Relationship.ofPatients'));
+    const found: (string | null)[] = [];
+    for (const patientId of parsePatientIds(patientIdsJson)) found.push((await blockingRelationship(state, patientId, caller.mspId))?.relationshipId ?? null);
+    return JSON.stringify(found);
   }
 
   @Transaction()
@@ -326,9 +343,8 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
     patients.set(item.patientId, patient);
   }
   for (const item of items) {
-    const link = await state.get<{ r: string }>(keys.patientLink(item.patientId, caller.mspId));
-    const existing = link ? await loadRelationship(state, link.r) : null;
-    if (!mayOpenRelationship(existing)) throw relationshipExists(existing!.relationshipId);
+    const existing = await blockingRelationship(state, item.patientId, caller.mspId);
+    if (existing) throw relationshipExists(existing.relationshipId);
   }
   const rels: RelationshipRecord[] = [];
   for (const [index, item] of items.entries()) {
@@ -355,4 +371,11 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
     rels.push(rel);
   }
   return rels;
+}
+
+/** The patient's relationship with this hospital that stands in the way of a new one, if any. */
+async function blockingRelationship(state: State, patientId: string, mspId: string): Promise<RelationshipRecord | null> {
+  const link = await state.get<{ r: string }>(keys.patientLink(patientId, mspId));
+  const existing = link ? await loadRelationship(state, link.r) : null;
+  return mayOpenRelationship(existing) ? null : existing;
 }

@@ -16,6 +16,7 @@ export const TRANSACTIONS = {
   'Registrar.history': { params: ['externalIdHash'], submit: false, roles: ['auditor'] },
   'Relationship.create': { params: ['patientId', 'endpoint'], submit: true, roles: ['provider'] },
   'Relationship.createBatch': { params: ['itemsJson'], submit: true, roles: ['provider'] },
+  'Relationship.ofPatients': { params: ['patientIdsJson'], submit: false, roles: ['provider'] },
   'Relationship.putPointer': { params: ['relationshipId', 'category', 'sha256'], submit: true, roles: ['provider'] },
   'Relationship.putPointers': { params: ['itemsJson'], submit: true, roles: ['provider'] },
   'Relationship.accept': { params: ['relationshipId'], submit: true, roles: ['patient'] },

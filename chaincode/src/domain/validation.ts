@@ -207,6 +207,12 @@ export function parseCreateBatch(text: unknown): CreateItem[] {
   return items;
 }
 
+/** Patient ids to look up together: 1 to LIMITS.batchItems of them. */
+export function parsePatientIds(text: unknown): string[] {
+  const list = requireArray(parseJson(text, 'patientIdsJson', LIMITS.batchJsonBytes), 'patientIdsJson', 1, LIMITS.batchItems, 'LIMIT_EXCEEDED');
+  return list.map((id, index) => requireHex64(id, `patientIdsJson[${index}]`));
+}
+
 export interface PointerItem {
   relationshipId: string;
   category: Category;

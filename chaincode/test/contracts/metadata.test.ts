@@ -21,6 +21,7 @@ const DESIGN: Record<string, Record<string, { args: string[]; submit: boolean }>
   Relationship: {
     create: { args: ['patientId', 'endpoint'], submit: true },
     createBatch: { args: ['itemsJson'], submit: true },
+    ofPatients: { args: ['patientIdsJson'], submit: false },
     putPointer: { args: ['relationshipId', 'category', 'sha256'], submit: true },
     putPointers: { args: ['itemsJson'], submit: true },
     accept: { args: ['relationshipId'], submit: true },

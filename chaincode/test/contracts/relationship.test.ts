@@ -375,3 +375,16 @@ t.test('history: every version of the relationship, its pointers and grants, for
   }
   await refused(t, c.w, c.auditor, 'Relationship:history', [H('6')], 'NOT_FOUND');
 });
+
+t.test("ofPatients: each patient's relationship with the caller's hospital that blocks a new one, for providers only", async (t) => {
+  const c = await cast();
+  const [id] = await c.w.submit<string[]>(c.provider1, 'Relationship:createBatch', JSON.stringify([{ patientId: c.patient.pid, endpoint: EP }]));
+  t.same(await c.w.evaluate<(string | null)[]>(c.provider1, 'Relationship:ofPatients', JSON.stringify([c.patient2.pid, c.patient.pid])), [null, id], 'in order; null where none');
+  t.same(await c.w.evaluate<(string | null)[]>(c.provider2, 'Relationship:ofPatients', JSON.stringify([c.patient.pid])), [null], "another hospital's relationship is not this one's");
+  await c.w.submit(c.patient, 'Relationship:remove', id!);
+  t.same(await c.w.evaluate<(string | null)[]>(c.provider1, 'Relationship:ofPatients', JSON.stringify([c.patient.pid])), [null], 'a deleted one no longer blocks');
+  await refused(t, c.w, c.patient, 'Relationship:ofPatients', [JSON.stringify([c.patient.pid])], 'FORBIDDEN');
+  await refused(t, c.w, c.provider1, 'Relationship:ofPatients', ['[]'], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:ofPatients', [JSON.stringify(['x'])], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.provider1, 'Relationship:ofPatients', [JSON.stringify(Array.from({ length: 501 }, () => c.patient.pid))], 'LIMIT_EXCEEDED');
+});

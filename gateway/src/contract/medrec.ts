@@ -66,6 +66,9 @@ export const Relationship = {
   /** The new relationship ids, in item order. */
   createBatch: (items: readonly CreateItem[]) =>
     request<string[], 'Relationship.createBatch'>('Relationship.createBatch', [JSON.stringify(items)]),
+  /** In order, each patient's relationship with the caller's hospital that blocks a new one, or null. */
+  ofPatients: (patientIds: readonly string[]) =>
+    request<(string | null)[], 'Relationship.ofPatients'>('Relationship.ofPatients', [JSON.stringify(patientIds)]),
   putPointer: (relationshipId: string, category: Category, sha256: string) =>
     request<Pointer, 'Relationship.putPointer'>('Relationship.putPointer', [relationshipId, category, sha256]),
   /** How many pointers changed (an item with the pointer's current hash changes nothing). */

@@ -110,6 +110,16 @@ export interface OfflineTransaction {
   submit(signature: Uint8Array): Promise<SubmitResult>;
 }
 
+export interface LedgerVerifyReport {
+  ok: boolean;
+  /** blocks read */
+  height: number;
+  /** each finding, naming its block ("block 7: data hash does not match its transactions") */
+  problems: string[];
+  /** what was checked: the embedded ledger's whole file, or a Fabric peer's block hash chain */
+  checked: 'file' | 'hash-chain';
+}
+
 export interface LedgerPort {
   /** Prepares a proposal for `creator` to sign elsewhere (offline signing); nothing is sent yet. */
   propose(creator: Creator, contract: string, transaction: string, args: string[], options?: SubmitOptions): Promise<OfflineProposal>;
@@ -135,6 +145,12 @@ export interface LedgerPort {
   events(options: EventOptions): AsyncIterable<ChaincodeEvent>;
   /** Number of blocks on the ledger. */
   height(): Promise<bigint>;
+  /**
+   * The ledger's own integrity, as far as this client can check it: the embedded ledger replays its
+   * whole file (hash chain, creators' signatures, state, history, index); a Fabric client checks the
+   * peer's block hash chain (each block read through qscc).
+   */
+  verify(): Promise<LedgerVerifyReport>;
   getTransaction(txId: string): Promise<TransactionInfo | undefined>;
   /**
    * The ordering service as this ledger client can reach it (absent: ordering is part of the ledger

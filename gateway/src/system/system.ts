@@ -190,6 +190,21 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         caRegistrar: registrar,
       });
       const chartProof = new ChartProof({ client, ehr, chart, consortiumKey: settings.consortiumKey });
+      const caAdmin = () => p.caAdmin(accounts, sealer);
+      // The first admin is vouched for by the CA admin: without its identity there is none (admin routes answer 503).
+      const adminCodeFile = p.hasCaAdmin ? join(hospital.dataDir, FIRST_ADMIN_CODE_FILE) : undefined;
+      await bootstrapHospital(enrolment, activations, caAdmin, { registrarPassword, serviceSecret, ...(adminCodeFile ? { adminCodeFile } : {}) }, users, p.provisioned);
+      const service = await serviceSigner(enrolment, serviceSecret);
+      const throttle = new LoginThrottle(settings.loginThrottle);
+      const relationships = new RelationshipService({
+        mspId: hospital.mspId,
+        publicUrl: () => hospital.publicUrl,
+        client,
+        records,
+        links,
+        chart: chartProof,
+        grantMaxDays: config.grantMaxDays,
+      });
       const panels = new PanelOnboarding({
         mspId: hospital.mspId,
         db,
@@ -199,14 +214,12 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         chart: chartProof,
         consortiumKey: settings.consortiumKey,
         registrar,
+        service,
+        publicUrl: () => hospital.publicUrl,
+        pointersFor: (mrn) => relationships.pointersFor(mrn),
         dir: join(hospital.dataDir, 'panels'),
       });
-      const caAdmin = () => p.caAdmin(accounts, sealer);
-      // The first admin is vouched for by the CA admin: without its identity there is none (admin routes answer 503).
-      const adminCodeFile = p.hasCaAdmin ? join(hospital.dataDir, FIRST_ADMIN_CODE_FILE) : undefined;
-      await bootstrapHospital(enrolment, activations, caAdmin, { registrarPassword, serviceSecret, ...(adminCodeFile ? { adminCodeFile } : {}) }, users, p.provisioned);
-      const service = await serviceSigner(enrolment, serviceSecret);
-      const throttle = new LoginThrottle(settings.loginThrottle);
+      closers.push(() => panels.close());
       provisioned[hospital.mspId] = users;
       hospitals.push({
         hospital,
@@ -225,15 +238,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         shareCodes: new ShareCodeStore(db, { key: persistentSecret(join(hospital.dataDir, 'share-code.key')) }),
         enrolment,
         activations,
-        relationships: new RelationshipService({
-          mspId: hospital.mspId,
-          publicUrl: () => hospital.publicUrl,
-          client,
-          records,
-          links,
-          chart: chartProof,
-          grantMaxDays: config.grantMaxDays,
-        }),
+        relationships,
         trust: trusts.get(ledger)!,
         audit,
         research: new ResearchService({

@@ -2,10 +2,12 @@
  * The operator CLIs as their users run them, as child processes against a running system over HTTP:
  * `npm run onboard` (a hospital admin's panel upload, progress, refused rows, the 0600 letters file,
  * exit codes) and `npm run audit` (an auditor's verify of a gatekeeper's access log against the
- * ledger's anchors, its relationship report, and its log listing), with their refusals.
+ * ledger's anchors and of the ledger itself, its relationship report, its log listing, and the
+ * offline verify of an embedded ledger file that finds a tampered block), with their refusals.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -92,6 +94,10 @@ t.test('npm run audit -- verify: the access log agrees with the ledger anchors',
   t.ok(report.relationship.accesses.length >= 4, "the relationship's accesses");
   t.ok(report.relationship.ledgerChanges >= 1, 'and its ledger history');
   t.match(verified.stderr, /agrees with its \d+ ledger anchors/);
+  const ledger = (JSON.parse(verified.stdout) as { ledger: { ok: boolean; height: number; problems: string[]; checked: string } }).ledger;
+  t.match(ledger, { ok: true, problems: [], checked: 'file' }, "and the ledger's own file verifies");
+  t.ok(ledger.height > 1);
+  t.match(verified.stderr, /the ledger: every block, signature and state entry verified \(\d+ blocks\)/);
 
   const listed = await cli('audit', ['log', '--gateway', h1, '--user', 'audra', '--limit', '2'], 'audra-demo-pass');
   t.equal(listed.code, 0);
@@ -106,7 +112,51 @@ t.test('npm run audit -- verify: the access log agrees with the ledger anchors',
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /NO_GATEKEEPER/);
 
+  for (const username of ['dr-ada', 'bob', 'registrar']) {
+    const res = await api(h1, 'GET', '/auditor/ledger/verify', { token: await login(h1, username) });
+    t.equal(res.status, 403, `the ledger check is the auditor's: ${username} → 403`);
+    t.equal(res.json.code, 'ROLE_FORBIDDEN');
+  }
+  t.equal((await api(h1, 'GET', '/auditor/ledger/verify')).status, 401, 'no session');
   const notAuditor = await cli('audit', ['verify', '--gateway', h1, '--user', 'dr-ada'], 'dr-ada-demo-pass');
   t.equal(notAuditor.code, 2);
   t.match(notAuditor.stderr, /ROLE_FORBIDDEN/);
+});
+
+t.test('npm run audit -- verify --ledger: an embedded ledger file offline; a tampered block is named and fails', async (t) => {
+  const live = join(sys.system.config.dataDir, 'ledger', 'ledger.sqlite');
+  const inUse = await cli('audit', ['verify', '--ledger', live], '');
+  t.equal(inUse.code, 2, 'the running gateway holds its ledger file: an error, not a finding');
+  t.match(inUse.stderr, /LEDGER_UNREADABLE/);
+  const missing = await cli('audit', ['verify', '--ledger', join(sys.dir, 'no-such.sqlite')], '');
+  t.equal(missing.code, 2);
+  t.notOk(existsSync(join(sys.dir, 'no-such.sqlite')), 'and creates no file');
+
+  // The auditor's copy: the database and its write-ahead log, taken while nothing commits.
+  const dir = join(sys.dir, 'ledger-copy');
+  mkdirSync(dir);
+  const copy = join(dir, 'ledger.sqlite');
+  copyFileSync(live, copy);
+  if (existsSync(`${live}-wal`)) copyFileSync(`${live}-wal`, `${copy}-wal`);
+  const intact = await cli('audit', ['verify', '--ledger', copy], '');
+  t.equal(intact.code, 0, intact.stderr);
+  const report = JSON.parse(intact.stdout) as { ok: boolean; height: number; problems: string[] };
+  t.match(report, { ok: true, problems: [] });
+  t.ok(report.height > 3);
+  t.match(intact.stderr, /every block, signature and state entry verified/);
+
+  // One byte of one block's stored transactions changed.
+  const db = new Database(copy);
+  const victim = Math.floor(report.height / 2);
+  const row = db.prepare('SELECT data FROM blocks WHERE number = ?').get(victim) as { data: Buffer };
+  const data = Buffer.from(row.data);
+  data[Math.floor(data.length / 2)] ^= 0x01;
+  db.prepare('UPDATE blocks SET data = ? WHERE number = ?').run(data, victim);
+  db.close();
+  const tampered = await cli('audit', ['verify', '--ledger', copy], '');
+  t.equal(tampered.code, 3, 'exit 3: findings');
+  const found = JSON.parse(tampered.stdout) as { ok: boolean; problems: string[] };
+  t.equal(found.ok, false);
+  t.match(found.problems[0], new RegExp(`^block ${victim}: data hash does not match its transactions`), 'the first finding names the edited block');
+  t.match(tampered.stderr, new RegExp(`NOT intact: \\d+ finding\\(s\\), first: block ${victim}: data hash`));
 });

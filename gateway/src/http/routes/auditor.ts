@@ -14,7 +14,7 @@ import {
   problems,
 } from '../schemas.js';
 
-export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { client, settings }) => {
+export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { client, settings, ledger }) => {
   // The auditor's own area: the chaincode lets providers list their own anchors too, but not here.
   const auditor = app.requireRole('auditor');
 
@@ -77,6 +77,28 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
     async (request) => ({
       entries: await client.evaluate(await app.signerFor(request), Summary.of(request.params.pid)),
     }),
+  );
+
+  app.get(
+    '/auditor/ledger/verify',
+    {
+      onRequest: auditor,
+      schema: {
+        tags: ['auditor'],
+        summary: "Checks the ledger's own integrity: the embedded ledger's whole file (hash chain, signatures, state), or a Fabric peer's block hash chain",
+        security: SECURED,
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            height: Type.Integer({ description: 'blocks read' }),
+            problems: Type.Array(Type.String(), { description: 'each finding, naming its block' }),
+            checked: Type.Union([Type.Literal('file'), Type.Literal('hash-chain')]),
+          }),
+          ...problems(401, 403, 503),
+        },
+      },
+    },
+    () => ledger.verify(),
   );
 
   app.get(

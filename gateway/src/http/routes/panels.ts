@@ -22,6 +22,15 @@ const Job = Type.Object({
   linked: Type.Integer({ description: 'registered already as a patient (e.g. by another hospital): linked to the chart, no new code' }),
   existing: Type.Integer({ description: 'already onboarded (by an earlier run of the panel): nothing done, no new code' }),
   failed: Type.Integer({ description: 'refused rows: see /errors' }),
+  relationships: Type.Integer({ description: "onboarded rows whose patient has their relationship with this hospital, with the chart's current pointers" }),
+  fault: Type.Union([
+    Type.Object({
+      code: Type.String({ description: 'e.g. LEDGER_UNAVAILABLE' }),
+      retries: Type.Integer(),
+      waiting: Type.Union([Type.Literal('retry'), Type.Literal('resume')], { description: 'retry: the job runs again by itself; resume: it waits for POST …/resume or a restart' }),
+    }),
+    Type.Null(),
+  ]),
 });
 
 const JobParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });

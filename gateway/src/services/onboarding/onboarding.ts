@@ -2,22 +2,26 @@
  * Panel onboarding (issue 15 §2, docs/onboarding.md): a hospital admin uploads its patient panel;
  * a job registers the patients on the ledger in bounded batches (Registrar.registerPanel, idempotent
  * per patient), links each to its chart after the chart proof, and issues each a one-time activation
- * code. No per-patient CA work: the CA registers a patient when their device redeems the code.
+ * code; then it opens each patient's relationship with this hospital, with the current pointers of
+ * the chart (Relationship.createBatch, signed by the records service). No per-patient CA work: the
+ * CA registers a patient when their device redeems the code.
  */
 import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { identityId } from '@medrec/chaincode/domain';
+import { existingRelationshipOf, identityId, type Category } from '@medrec/chaincode/domain';
 import type { MedrecClient } from '../../contract/client.js';
-import { Registrar, type PanelRegistration, type RegisterItem } from '../../contract/medrec.js';
+import { Registrar, Relationship, type PanelRegistration, type RegisterItem } from '../../contract/medrec.js';
+import { endorsedBy } from '../../contract/request.js';
 import type { Credentials } from '../../ports/identity.js';
-import { ChaincodeError } from '../../ports/ledger.js';
+import { ChaincodeError, LedgerUnavailableError, type Signer } from '../../ports/ledger.js';
 import type { ActivationService } from '../enrolment/activation.js';
 import { externalIdHash } from '../enrolment/external-id.js';
 import { notFound, Problem } from '../problem.js';
 import type { ChartProof } from '../relationships/chart.js';
 import type { PatientLinks } from '../relationships/links.js';
+import { isCommitConflict } from '../relationships/settle.js';
 import { migrate } from '../store/gateway-db.js';
 import { parsePanel, type PanelFormat } from './panel.js';
 
@@ -37,8 +41,36 @@ export interface OnboardingDeps {
   consortiumKey: string;
   /** Signs the ledger registrations (only a registrar may). */
   registrar: () => Promise<Credentials>;
+  /**
+   * Opens the relationships: the records service, the hospital's provider identity that already
+   * moves their pointers (the change watcher) — no person's signature is behind a panel's
+   * relationships, the hospital's is.
+   */
+  service: Signer;
+  /** This hospital's gatekeeper URL, the relationships' endpoint (read on use: port 0 settles late). */
+  publicUrl: () => string;
+  /** The chart's current pointers, hashed as every pointer is (RelationshipService.pointersFor). */
+  pointersFor: (mrn: string) => Promise<{ category: Category; hash: string }[]>;
   /** Where each job's 0600 letter-merge file of activation codes is written. */
   dir: string;
+  /** A job stopped by a transient fault runs again by itself this often, after doubling waits. */
+  retry?: RetryPolicy;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** 1 + 2 + 4 + 8 + 16 s: a peer's restart or a short outage passes; a longer one waits for resume. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, firstDelayMs: 1_000, maxDelayMs: 30_000 };
+
+/** Why a job is not moving: a transient fault it is retrying, or one it gave up on (POST …/resume). */
+export interface JobFault {
+  code: string;
+  retries: number;
+  waiting: 'retry' | 'resume';
 }
 
 export interface PanelJob {
@@ -55,6 +87,10 @@ export interface PanelJob {
   linked: number;
   existing: number;
   failed: number;
+  /** rows whose patient has their relationship with this hospital (opened by the job or before) */
+  relationships: number;
+  /** the fault that stopped the job in this process, if it is stopped */
+  fault: JobFault | null;
 }
 
 export interface RowProblem {
@@ -87,6 +123,9 @@ export class PanelOnboarding {
   private readonly running = new Map<string, Promise<void>>();
   /** Jobs run one after another: two panels naming the same patient never race between check and commit. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly faults = new Map<string, JobFault>();
+  private readonly sleepers = new Set<() => void>();
+  private closed = false;
 
   constructor(readonly deps: OnboardingDeps) {
     migrate(deps.db);
@@ -126,6 +165,9 @@ export class PanelOnboarding {
       (this.deps.db.prepare('SELECT state, COUNT(*) AS n FROM panel_rows WHERE job_id = ? GROUP BY state').all(id) as { state: string; n: number }[]).map((c) => [c.state, c.n]),
     ) as Record<string, number>;
     const n = (s: string) => counts[s] ?? 0;
+    const { related } = this.deps.db
+      .prepare('SELECT COUNT(*) AS related FROM panel_rows r JOIN patient_links l ON l.mrn = r.mrn WHERE r.job_id = ? AND r.state IN (?, ?, ?) AND l.relationship_id IS NOT NULL')
+      .get(id, ...ONBOARDED) as { related: number };
     return {
       id: job.id,
       format: job.format,
@@ -139,6 +181,8 @@ export class PanelOnboarding {
       linked: n('linked'),
       existing: n('existing'),
       failed: n('error'),
+      relationships: related,
+      fault: this.faults.get(id) ?? null,
     };
   }
 
@@ -184,11 +228,53 @@ export class PanelOnboarding {
   private start(id: string): void {
     if (this.running.has(id)) return;
     const run = this.queue
-      .then(() => this.run(id))
+      .then(() => this.retrying(id))
       .catch(() => undefined) // a job stopped by a fault stays running and resumes at the next start or resume()
       .finally(() => this.running.delete(id));
     this.queue = run;
     this.running.set(id, run);
+  }
+
+  /**
+   * Runs the job; after a transient fault (the ledger or the EHR answering 503) runs it again after
+   * doubling waits, a bounded number of times — safe, as every step is idempotent — then leaves it
+   * for `resume`. Any other error stops it at once.
+   */
+  private async retrying(id: string): Promise<void> {
+    const policy = this.deps.retry ?? DEFAULT_RETRY;
+    for (let retries = 0; ; retries++) {
+      try {
+        await this.run(id);
+        this.faults.delete(id);
+        return;
+      } catch (err) {
+        const code = transientCode(err);
+        const again = code !== undefined && retries < policy.attempts && !this.closed;
+        this.faults.set(id, { code: code ?? 'JOB_FAILED', retries, waiting: again ? 'retry' : 'resume' });
+        if (!again) throw err;
+        await this.sleep(Math.min(policy.firstDelayMs * 2 ** retries, policy.maxDelayMs));
+        if (this.closed) throw err;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Stops waiting to retry (the gateway is closing); a job left running resumes at the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of [...this.sleepers]) wake();
+    await this.queue;
   }
 
   private lettersFile(id: string): string {
@@ -208,6 +294,16 @@ export class PanelOnboarding {
       const batch = next.all(id, size) as PendingRow[];
       if (batch.length === 0) break;
       await this.batch(id, batch, registrar, ttl, by);
+    }
+    // Then the relationships, in row order (a row refused here keeps none; the cursor passes it).
+    const unrelated = db.prepare(
+      'SELECT r.row, r.mrn, l.participant_id AS pid FROM panel_rows r JOIN patient_links l ON l.mrn = r.mrn WHERE r.job_id = ? AND r.state IN (?, ?, ?) AND l.relationship_id IS NULL AND r.row > ? ORDER BY r.row LIMIT ?',
+    );
+    for (let after = 0; ; ) {
+      const batch = unrelated.all(id, ...ONBOARDED, after, size) as Unrelated[];
+      if (batch.length === 0) break;
+      await this.relate(id, batch);
+      after = batch.at(-1)!.row;
     }
     db.prepare("UPDATE panel_jobs SET state = 'done', finished_at = ? WHERE id = ?").run(new Date().toISOString(), id);
   }
@@ -267,6 +363,44 @@ export class PanelOnboarding {
     })();
   }
 
+  /**
+   * Opens the relationships of one batch of onboarded rows in one createBatch transaction, with the
+   * charts' current pointers. The ledger is asked first which patients have one here already (opened
+   * by a provider, or by this job before a crash): those are recorded, not created, so a resumed or
+   * repeated job submits nothing for them and never a second relationship. The relationship ids are
+   * recorded in one database transaction after the ledger's commit.
+   */
+  private async relate(id: string, rows: Unrelated[], attempt = 1): Promise<void> {
+    const { client, service, mspId, links, db } = this.deps;
+    const open = await client.evaluate(service, Relationship.ofPatients(rows.map((r) => r.pid)));
+    const fresh = rows.filter((_, i) => open[i] === null);
+    const items = [];
+    for (const r of fresh) items.push({ patientId: r.pid, endpoint: this.deps.publicUrl(), pointers: await this.deps.pointersFor(r.mrn) });
+    let created: string[] = [];
+    if (items.length > 0) {
+      try {
+        created = (await client.submit(service, endorsedBy(Relationship.createBatch(items), mspId))).value;
+      } catch (err) {
+        // A provider opened one of them since the question (the ledger names it), or a concurrent write: ask again.
+        const raced = (err instanceof ChaincodeError && existingRelationshipOf(err.message) !== undefined) || isCommitConflict(err);
+        if (raced && attempt < RELATE_ATTEMPTS) return this.relate(id, rows, attempt + 1);
+        if (!(err instanceof ChaincodeError)) throw err;
+        if (fresh.length === 1) {
+          db.prepare("UPDATE panel_rows SET state = 'error', status = 409, code = 'RELATIONSHIP_REFUSED', detail = ? WHERE job_id = ? AND row = ?").run(err.message, id, fresh[0]!.row);
+          return;
+        }
+        for (const r of rows) await this.relate(id, [r]);
+        return;
+      }
+    }
+    db.transaction(() => {
+      rows.forEach((r, i) => {
+        if (open[i] !== null) links.setRelationship(r.pid, open[i]!);
+      });
+      fresh.forEach((r, i) => links.setRelationship(r.pid, created[i]!));
+    })();
+  }
+
   /** The chart's identifier hash (the chart proof), or why the row cannot be onboarded. */
   private async prove(r: PendingRow): Promise<{ hash: string } | RowProblem> {
     try {
@@ -310,6 +444,24 @@ export class PanelOnboarding {
       closeSync(fd);
     }
   }
+}
+
+/** A fault worth retrying: a component answering 503, as the ledger does when a peer is down. */
+function transientCode(err: unknown): string | undefined {
+  if (err instanceof LedgerUnavailableError) return 'LEDGER_UNAVAILABLE';
+  if (err instanceof Problem && err.status === 503) return err.code;
+  return undefined;
+}
+
+/** Rows whose patient is on the ledger and linked to the chart: each gets a relationship here. */
+const ONBOARDED = ['registered', 'linked', 'existing'] as const;
+/** A relationship batch that raced a provider's create is asked about again at most this often. */
+const RELATE_ATTEMPTS = 3;
+
+interface Unrelated {
+  row: number;
+  mrn: string;
+  pid: string;
 }
 
 const LETTER_HEADER = 'row,mrn,username,activation_code,expires_at\n';

@@ -50,3 +50,16 @@ export function headerBytes(header: BlockHeader): Buffer {
 export function headerHash(header: BlockHeader): Buffer {
   return createHash('sha256').update(headerBytes(header)).digest();
 }
+
+/**
+ * One link of the hash chain, checked as a peer checks it: the block's number, its data hash over
+ * its data, its previous hash against the header hash of the block before. Appends what is wrong to
+ * `problems`; returns this block's header hash, the next block's previous hash.
+ */
+export function checkLink(header: BlockHeader, data: readonly Uint8Array[], expected: { number: bigint; previousHash: Buffer }, problems: string[]): Buffer {
+  const n = header.number;
+  if (n !== expected.number) problems.push(`block ${n}: expected block number ${expected.number}`);
+  if (!dataHash(data).equals(header.dataHash)) problems.push(`block ${n}: data hash does not match its transactions`);
+  if (!header.previousHash.equals(expected.previousHash)) problems.push(`block ${n}: previous hash does not match block ${n - 1n}`);
+  return headerHash(header);
+}

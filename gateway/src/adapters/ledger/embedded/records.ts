@@ -58,6 +58,7 @@ export function decodeBlockData(data: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let at = 0; at < data.length; ) {
     const length = data.readUInt32BE(at);
+    if (at + 4 + length > data.length) throw new RangeError('block data: a transaction runs past the end');
     out.push(data.subarray(at + 4, at + 4 + length));
     at += 4 + length;
   }

@@ -166,15 +166,19 @@ export class LedgerStore {
   private readonly db: Database.Database;
   private readonly statements;
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    // State and history keys are hashes, so inserts land all over the B-trees: keep them cached.
-    this.db.pragma('cache_size = -65536');
-    // One process owns a ledger: the block cutter and the commit order live in it.
-    this.db.pragma('locking_mode = EXCLUSIVE');
-    this.db.exec(SCHEMA);
+  /** `readOnly`: an existing ledger file opened for inspection (an auditor's copy); nothing is written. */
+  constructor(file: string, options: { readOnly?: boolean } = {}) {
+    this.db = new Database(file, { fileMustExist: options.readOnly === true });
+    if (options.readOnly) this.db.pragma('query_only = ON');
+    else {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      // State and history keys are hashes, so inserts land all over the B-trees: keep them cached.
+      this.db.pragma('cache_size = -65536');
+      // One process owns a ledger: the block cutter and the commit order live in it.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.exec(SCHEMA);
+    }
     const db = this.db;
     this.statements = {
       get: db.prepare('SELECT key, value, block, tx_num, metadata FROM state WHERE key = ?'),

@@ -4,18 +4,14 @@
  * with the stored state, history and transaction index. Any edit of the SQLite file shows up here.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { dataHash, headerHash } from './block.js';
-import type { ChannelMember } from '../../../ports/ledger.js';
+import { checkLink } from './block.js';
+import type { ChannelMember, LedgerVerifyReport } from '../../../ports/ledger.js';
 import { decodeSignedProposal } from './proposal.js';
 import { configTxId, decodeBlockData, sameVersion, type TransactionRecord, type Version } from './records.js';
 import { verifyLowS } from '../../../pki/ecdsa.js';
-import type { LedgerStore } from './store.js';
+import { LedgerStore } from './store.js';
 
-export interface VerifyReport {
-  ok: boolean;
-  height: number;
-  problems: string[];
-}
+export type VerifyReport = LedgerVerifyReport;
 
 const digest = (data: Uint8Array | string) => createHash('sha256').update(data).digest('base64');
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -46,13 +42,15 @@ export function verifyLedger(store: LedgerStore): VerifyReport {
 
   for (const block of store.allBlocks()) {
     const n = block.number;
-    if (n !== height) problems.push(`block ${n}: expected block number ${height}`);
+    let transactions: Buffer[] = [];
+    try {
+      transactions = decodeBlockData(block.data);
+    } catch {
+      problems.push(`block ${n}: its data does not decode into transactions`);
+    }
+    const header = { number: BigInt(n), previousHash: block.previousHash, dataHash: block.dataHash };
+    const hash = checkLink(header, transactions, { number: BigInt(height), previousHash: previous }, problems);
     height = n + 1;
-    const transactions = decodeBlockData(block.data);
-    const expectedData = dataHash(transactions);
-    if (!expectedData.equals(block.dataHash)) problems.push(`block ${n}: data hash does not match its transactions`);
-    if (!block.previousHash.equals(previous)) problems.push(`block ${n}: previous hash does not match block ${n - 1}`);
-    const hash = headerHash({ number: BigInt(n), previousHash: block.previousHash, dataHash: expectedData });
     if (!hash.equals(block.headerHash)) problems.push(`block ${n}: header hash does not match its header`);
     previous = block.headerHash;
     if (block.validation.length !== transactions.length) problems.push(`block ${n}: validation codes do not match`);
@@ -137,5 +135,15 @@ export function verifyLedger(store: LedgerStore): VerifyReport {
   }
   if (i !== index.length) problems.push(`transaction index: ${i} rows stored, ${index.length} in the blocks`);
 
-  return { ok: problems.length === 0, height, problems };
+  return { ok: problems.length === 0, height, problems, checked: 'file' };
+}
+
+/** Verifies a ledger file offline (an auditor's copy, or a stopped gateway's): opened read only, nothing written. */
+export function verifyLedgerFile(file: string): VerifyReport {
+  const store = new LedgerStore(file, { readOnly: true });
+  try {
+    return verifyLedger(store);
+  } finally {
+    store.close();
+  }
 }

@@ -9,6 +9,20 @@ export function validationCodeName(code: number): string {
   return CODE_NAMES.get(code) ?? String(code);
 }
 
+/** A block's header and data (qscc GetBlockByNumber's answer), for checking its hash-chain link. */
+export function decodeBlock(bytes: Uint8Array): { header: { number: bigint; previousHash: Buffer; dataHash: Buffer }; data: Uint8Array[] } {
+  const block = common.Block.deserializeBinary(bytes);
+  const header = block.getHeader();
+  return {
+    header: {
+      number: BigInt(header?.getNumber() ?? 0),
+      previousHash: Buffer.from(header?.getPreviousHash_asU8() ?? []),
+      dataHash: Buffer.from(header?.getDataHash_asU8() ?? []),
+    },
+    data: block.getData()?.getDataList_asU8() ?? [],
+  };
+}
+
 /** Decodes qscc GetChainInfo's answer. */
 export function chainHeight(bytes: Uint8Array): bigint {
   return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());

@@ -30,6 +30,7 @@ import {
   type Creator,
   type EventOptions,
   type LedgerPort,
+  type LedgerVerifyReport,
   type OfflineProposal,
   type OfflineTransaction,
   type OrderingState,
@@ -45,7 +46,8 @@ import {
 } from '../../../ports/ledger.js';
 import { decideAs } from '../decision.js';
 import { AccessIndex, Height, PeerHeight } from './access-index.js';
-import { chainHeight, transactionInBlock, validationCodeName } from './blocks.js';
+import { checkLink } from '../embedded/block.js';
+import { chainHeight, decodeBlock, transactionInBlock, validationCodeName } from './blocks.js';
 import { lastConfigIndex, membersOfConfigBlock, orderingOfConfigBlock } from './channel-config.js';
 import { toPortError } from './errors.js';
 
@@ -453,6 +455,18 @@ export class FabricLedger implements LedgerPort {
 
   async height(): Promise<bigint> {
     return chainHeight(await this.query('GetChainInfo', []));
+  }
+
+  /** The peer's block hash chain, every block read through qscc and its link checked as a peer does. */
+  async verify(): Promise<LedgerVerifyReport> {
+    const height = await this.height();
+    const problems: string[] = [];
+    let previousHash: Buffer = Buffer.alloc(0);
+    for (let n = 0n; n < height; n++) {
+      const block = decodeBlock(await this.query('GetBlockByNumber', [String(n)]));
+      previousHash = checkLink(block.header, block.data, { number: n, previousHash }, problems);
+    }
+    return { ok: problems.length === 0, height: Number(height), problems, checked: 'hash-chain' };
   }
 
   async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
