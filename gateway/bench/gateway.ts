@@ -48,6 +48,8 @@ type FromChild = { type: 'setup'; setup: Setup } | { type: 'cpu'; us: number } |
 
 async function serve(): Promise<void> {
   const started = performance.now();
+  // A report process that failed leaves no server behind.
+  process.on('disconnect', () => process.exit(1));
   // Loaded here only: the chaincode's decorators log at load time, and the report process should stay quiet.
   const { openWorld } = await import('../test/support/world.js');
   const { populate } = await import('./support/population.js');
