@@ -6,12 +6,12 @@
  * This process drives both with autocannon, in several short windows that alternate baseline and
  * gatekeeper and rotate which goes first, so that a neighbour's burst on this shared machine hits
  * both sides alike; the figure is the median of the per-pair ratios. Requests come from thousands of
- * requesters holding more certificates than any cache keeps, over thousands of relationships and
- * charts; the baseline reads the same charts in the same order. The population recurs, as a
- * hospital's requesters do: before the measured windows every certificate is sent once (the state of
- * a gatekeeper that has been serving them), and the gatekeeper keeps them all (its default
- * certificate cache is larger than the population); `first_seen_certificates` says how many measured
- * requests still brought a new one, and the stage table gives what a new one costs. Every gatekeeper request pays for
+ * requesters holding 11,000 certificates, over thousands of relationships and charts; the baseline
+ * reads the same charts in the same order. The population recurs, as a hospital's requesters do:
+ * before the measured windows every certificate is sent once (the state of a gatekeeper that has been
+ * serving them), and the gatekeeper keeps them all (its default certificate cache is larger than the
+ * population); `first_seen_certificates` says how many measured requests still brought a new one, and
+ * the stage table gives what a new one costs. Every gatekeeper request pays for
  * its signature and chain checks, the replay cache, the ledger's access decision, the SQL read,
  * hashing, projection and a durable audit record (fsync; group-committed). The server's CPU per
  * request (all its threads, process.cpuUsage) is reported beside the rates: it is less sensitive to
