@@ -41,6 +41,8 @@ export interface HttpSettings {
   jwtSecret: string;
   sessionTtlSeconds: number;
   bodyLimitBytes: number;
+  /** certificates whose verified chain the gatekeeper keeps (default DEFAULT_CERTIFICATE_CACHE_SIZE) */
+  certificateCacheSize?: number;
   logLevel: string;
   loginThrottle: LoginThrottleSettings;
   rateLimits: RateLimits;

@@ -111,7 +111,12 @@ export class TrustStore {
 
   /** Checked on every use: a revocation takes effect at once, whatever was cached. */
   isRevoked(mspId: string, cert: X509Certificate): boolean {
-    return this.msps.get(mspId)?.revoked.has(normalSerial(cert.serialNumber)) ?? false;
+    return this.isRevokedSerial(mspId, normalSerial(cert.serialNumber));
+  }
+
+  /** isRevoked for a serial already read (normalSerial): what a cache of certificates keeps. */
+  isRevokedSerial(mspId: string, serial: string): boolean {
+    return this.msps.get(mspId)?.revoked.has(serial) ?? false;
   }
 
   /** The MSP whose CA issued `leaf` and the chain's validity window, or undefined if no member CA did. */

@@ -149,6 +149,8 @@ export const GatewayConfigSchema = Type.Object(
     /** How often each gateway's pointer watcher reads its EHR's changes (services/records/watcher.ts). */
     changePollSeconds: Positive,
     bodyLimitBytes: Count,
+    /** Certificates whose chain the gatekeeper keeps verified (services/gatekeeper/signed-request.ts): size it for the requesters. */
+    certificateCacheSize: Positive,
     logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
     /** Failed-login limits of each gateway (services/accounts/throttle.ts). */
     loginThrottle: LoginThrottleSchema,

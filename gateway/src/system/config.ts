@@ -3,6 +3,7 @@ import { LIMITS } from '@medrec/chaincode/domain';
 import { resolve } from 'node:path';
 import { DEFAULT_RATE_LIMITS } from '../http/plugins/limits.js';
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../services/accounts/throttle.js';
+import { DEFAULT_CERTIFICATE_CACHE_SIZE } from '../services/gatekeeper/signed-request.js';
 import { mappingFile } from '../services/records/hospitals.js';
 
 /**
@@ -231,6 +232,7 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
     grantMaxDays: grantMaxDays(env.MEDREC_GRANT_MAX_DAYS ?? merged.grantMaxDays),
     changePollSeconds: positiveInt(env.MEDREC_CHANGE_POLL ?? merged.changePollSeconds ?? 30, 'change poll interval'),
     bodyLimitBytes: positiveInt(env.MEDREC_BODY_LIMIT ?? merged.bodyLimitBytes ?? 64 * 1024, 'body limit'),
+    certificateCacheSize: positiveInt(env.MEDREC_CERTIFICATE_CACHE ?? merged.certificateCacheSize ?? DEFAULT_CERTIFICATE_CACHE_SIZE, 'certificate cache size'),
     logLevel: env.MEDREC_LOG_LEVEL ?? merged.logLevel ?? 'info',
     loginThrottle: loginThrottle(env, merged.loginThrottle),
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...merged.rateLimits },

@@ -104,6 +104,7 @@ function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: S
     channel: config.ledger.options?.channel ?? 'medrec',
     chaincode: config.ledger.options?.chaincode ?? 'medrec',
     bodyLimitBytes: config.bodyLimitBytes,
+    certificateCacheSize: config.certificateCacheSize,
     logLevel: config.logLevel,
     loginThrottle: config.loginThrottle,
     rateLimits: config.rateLimits,

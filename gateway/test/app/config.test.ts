@@ -18,6 +18,7 @@ t.test('defaults: two embedded hospitals with seeded SQLite EHRs', async (t) => 
   ]);
   t.match(c.hospitals[0]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital1\/mapping\.json$/);
   t.equal(c.sessionTtlSeconds, 900);
+  t.equal(c.certificateCacheSize, 50_000, 'the gatekeeper keeps 50,000 verified certificates unless told otherwise');
   t.equal(c.consortiumKey, undefined, 'generated at start, never a built-in default');
 });
 
@@ -30,6 +31,10 @@ t.test('a JSON file, then the environment, override the defaults', async (t) => 
   t.same(c.hospitals.map((h) => h.publicUrl), ['https://127.0.0.1:4000', 'https://127.0.0.1:4001'], 'HTTPS by default');
   t.equal(c.tls, true);
   t.equal(c.hospitals[1]!.jwtSecret, 's'.repeat(32));
+  const sized = join(dir, 'sized.json');
+  writeFileSync(sized, JSON.stringify({ certificateCacheSize: 20_000 }));
+  t.equal(loadConfig({ MEDREC_CONFIG: sized }).certificateCacheSize, 20_000);
+  t.equal(loadConfig({ MEDREC_CONFIG: sized, MEDREC_CERTIFICATE_CACHE: '200000' }).certificateCacheSize, 200_000, 'env beats the file');
   const plain = loadConfig({ MEDREC_CONFIG: file, MEDREC_TLS: 'false' });
   t.equal(plain.tls, false);
   t.same(plain.hospitals.map((h) => h.publicUrl), ['http://127.0.0.1:4000', 'http://127.0.0.1:4001'], 'MEDREC_TLS=false: plain HTTP');
@@ -61,6 +66,7 @@ t.test('bad configuration is refused at start', async (t) => {
   t.throws(() => loadConfig({ MEDREC_CONSORTIUM_KEY: 'short' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_JWT_SECRET_HOSPITAL1MSP: 'short' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_PORT: '-1' }), ConfigError);
+  t.throws(() => loadConfig({ MEDREC_CERTIFICATE_CACHE: '0' }), ConfigError, 'a certificate cache of nothing');
   t.throws(() => loadConfig({}, { hospitals: [{ mspId: 'A' }, { mspId: 'A' }] }), ConfigError, 'duplicate mspIds');
   t.throws(() => loadConfig({}, { hospitals: [{ identity: { adapter: 'fabric-ca' } as never }] }), ConfigError, 'fabric-ca without options');
 });

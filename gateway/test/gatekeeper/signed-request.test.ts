@@ -114,6 +114,33 @@ t.test('a revoked certificate is refused at once, even when its chain was cached
   await t.rejects(store.setRevocationLists('Hospital1MSP', [await rogue.crl([alice])]), /not signed by its CA/);
 });
 
+t.test('the certificate cache keeps what it is sized for, and never keeps a revocation or a trust change out', async (t) => {
+  const store = await TrustStore.fromMembers([
+    { mspId: 'Hospital1MSP', caCertificates: [ca1.certificate] },
+    { mspId: 'Hospital2MSP', caCertificates: [ca2.certificate] },
+  ]);
+  const names = ['p1', 'p2', 'p3'];
+  const people = await Promise.all(names.map((name) => ca1.issue(name, 'patient')));
+  const small = new RequestVerifier(store, new ReplayCache(), () => AUD, 2);
+  const sized = new RequestVerifier(store, new ReplayCache(), () => AUD, 3);
+  for (let round = 0; round < 2; round++) {
+    for (const [i, p] of people.entries()) {
+      t.equal((await small.verify(await signRequest(p, spec))).enrollmentId, names[i]);
+      t.equal((await sized.verify(await signRequest(p, spec))).enrollmentId, names[i]);
+    }
+  }
+  t.equal(small.cachedCertificates, 2, 'a cache smaller than the population keeps only its size');
+  t.equal(sized.cachedCertificates, 3, 'a cache sized for the population keeps every certificate');
+
+  // Revoked while cached: the very next request is refused; its colleagues are still served from the cache.
+  await store.setRevocationLists('Hospital1MSP', [await ca1.crl([people[1]!])]);
+  await refused(t, sized.verify(await signRequest(people[1]!, spec)), 401, 'CERTIFICATE_REVOKED');
+  t.ok(await sized.verify(await signRequest(people[0]!, spec)), 'an unrevoked colleague is still served');
+  // A new channel configuration without the issuing CA: the cached chain is not trusted any more.
+  await store.update([{ mspId: 'Hospital2MSP', caCertificates: [ca2.certificate] }]);
+  await refused(t, sized.verify(await signRequest(people[0]!, spec)), 401, 'CERTIFICATE_UNTRUSTED');
+});
+
 t.test('algorithm refusals: alg none, HS256 (a session token) and RS/PS', async (t) => {
   const v = verifier();
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');

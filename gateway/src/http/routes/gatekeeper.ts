@@ -42,7 +42,7 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
   const { audit, hospital, settings } = runtime;
   const nowSeconds = () => Math.floor(Date.now() / 1000);
   const replay = new ReplayCache(audit.liveJtis(nowSeconds()));
-  const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin);
+  const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin, settings.certificateCacheSize);
   const proven = new WeakMap<FastifyRequest, Proven>();
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
 

@@ -1,11 +1,11 @@
-import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { identityId, type Category } from '@medrec/chaincode/domain';
 import { DEFAULT_LIFETIME_SECONDS, REQUEST_TYP } from '@medrec/client/protocol';
 import { badRequest, unauthorized } from '../problem.js';
 import type { Signer } from '../../ports/ledger.js';
-import { certificateSubject } from '../../pki/certificate.js';
+import { certificateSubject, normalSerial } from '../../pki/certificate.js';
 import { parseClaims, type RequestClaims } from './claims.js';
 import { compactParts, verifyCompact, type CompactParts } from './jws.js';
 import type { ReplayCache } from './replay.js';
@@ -83,11 +83,19 @@ interface KnownCertificate {
   identityId: string;
   notBefore: number;
   notAfter: number;
+  /** normalSerial of the certificate: what the CRLs name, read once */
+  serial: string;
   /** The trust store's version the chain was checked against: a new channel configuration re-checks it. */
   trustVersion: number;
 }
 
-const MAX_CACHED_CERTIFICATES = 10_000;
+/**
+ * Certificates whose chain was verified, kept by default (the gateway's `certificateCacheSize`). A
+ * gatekeeper serves a large but recurring population of requesters; a cache smaller than the
+ * certificates in use, under round-robin access, misses every time. One entry is a parsed certificate,
+ * its key and a few strings, ~1–2 kB: 50,000 hold ~50–100 MB at most.
+ */
+export const DEFAULT_CERTIFICATE_CACHE_SIZE = 50_000;
 const MAX_X5C_CHARS = 8_192;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -95,18 +103,27 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * Verifies signed gatekeeper requests: ES256 only, the signature by the key of the x5c certificate,
  * that certificate chaining to a channel member's CA (which decides the MSP), inside its validity,
  * the claims' shape, audience and lifetime, and finally a never-seen jti. Chain verification is
- * cached per certificate, least recently used first out (validity and revocation are still checked
- * on every request); the signature never is, and it is verified on libuv's thread pool (./jws.ts).
+ * cached per certificate (keyed by the SHA-256 of its x5c text, `cacheSize` entries, least recently
+ * used first out; validity and revocation are still checked on every request, against the trust as it
+ * is then); the signature never is, and it is verified on libuv's thread pool (./jws.ts).
  */
 export class RequestVerifier {
-  private readonly known = new LRUCache<string, KnownCertificate>({ max: MAX_CACHED_CERTIFICATES });
+  private readonly known: LRUCache<string, KnownCertificate>;
   private readonly certificates = new WeakMap<object, KnownCertificate>();
 
   constructor(
     private readonly trust: TrustStore,
     private readonly replay: ReplayCache,
     private readonly audience: () => string,
-  ) {}
+    cacheSize = DEFAULT_CERTIFICATE_CACHE_SIZE,
+  ) {
+    this.known = new LRUCache<string, KnownCertificate>({ max: cacheSize });
+  }
+
+  /** How many certificates' verified chains are kept now. */
+  get cachedCertificates(): number {
+    return this.known.size;
+  }
 
   /**
    * `seen` is filled in as far as verification gets (who, once the signature holds; what, once the
@@ -165,7 +182,7 @@ export class RequestVerifier {
   }
 
   private stillValid(cert: KnownCertificate, nowMs: number): void {
-    if (this.trust.isRevoked(cert.mspId, cert.cert)) {
+    if (this.trust.isRevokedSerial(cert.mspId, cert.serial)) {
       throw unauthorized('CERTIFICATE_REVOKED', 'the certificate has been revoked by its CA');
     }
     if (nowMs < cert.notBefore || nowMs > cert.notAfter) {
@@ -174,7 +191,9 @@ export class RequestVerifier {
   }
 
   private certificate(b64: string): KnownCertificate {
-    const cached = this.known.get(b64);
+    // The digest, not the ~1.2 kB text, is what the cache keeps.
+    const id = createHash('sha256').update(b64).digest('base64');
+    const cached = this.known.get(id);
     if (cached && cached.trustVersion === this.trust.version) return cached;
     let cert: X509Certificate;
     try {
@@ -199,9 +218,10 @@ export class RequestVerifier {
       identityId: identityId(chain.mspId, subject.enrollmentId),
       notBefore: chain.notBefore,
       notAfter: chain.notAfter,
+      serial: normalSerial(cert.serialNumber),
       trustVersion: this.trust.version,
     };
-    this.known.set(b64, known);
+    this.known.set(id, known);
     return known;
   }
 }
