@@ -76,7 +76,6 @@ function issuerOf(root: x509.X509Certificate, rootKey: webcrypto.CryptoKey): Pro
 
 export interface IssuedClient {
   pem: string;
-  der: Buffer;
   /** hex, as the serial was drawn */
   serialNumber: string;
   notAfter: Date;
@@ -125,15 +124,14 @@ export async function issueClientDer(
   root: x509.X509Certificate,
   rootKey: webcrypto.CryptoKey,
   enrollmentId: string,
-  publicKey: webcrypto.CryptoKey | KeyObject,
+  publicKey: webcrypto.CryptoKey,
   extensions: x509.Extension[],
 ): Promise<IssuedClient> {
   const issuer = await issuerOf(root, rootKey);
   const now = Date.now();
   const fields = { serialNumber: newSerial(), notBefore: new Date(now - 60_000), notAfter: new Date(now + YEAR) };
-  const key = publicKey instanceof KeyObject ? publicKey : KeyObject.from(publicKey);
-  const tbs = clientTbs(issuer, fields, enrollmentId, key.export({ type: 'spki', format: 'der' }), extensions);
+  const tbs = clientTbs(issuer, fields, enrollmentId, KeyObject.from(publicKey).export({ type: 'spki', format: 'der' }), extensions);
   const signature = sign('sha256', tbs, { key: issuer.key, dsaEncoding: 'der' });
   const der = tlv(SEQUENCE, tbs, ECDSA_SHA256, tlv(0x03, Buffer.from([0]), signature));
-  return { pem: x509.PemConverter.encode(der, 'CERTIFICATE'), der, serialNumber: fields.serialNumber, notAfter: new Date(Math.floor(fields.notAfter.getTime() / 1000) * 1000) };
+  return { pem: x509.PemConverter.encode(der, 'CERTIFICATE'), serialNumber: fields.serialNumber, notAfter: new Date(Math.floor(fields.notAfter.getTime() / 1000) * 1000) };
 }
