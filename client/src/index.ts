@@ -34,7 +34,7 @@ export {
   type RequestClaims,
   type SignedRequest,
 } from './gatekeeper/request.js';
-export { openSealedAnswer, SEALED_ANSWER_CTY } from './gatekeeper/sealed.js';
+export { openSealedAnswer, openSealedInclusions, SEALED_ANSWER_CTY, SEALED_INCLUSIONS_CTY, type Inclusion } from './gatekeeper/sealed.js';
 export { canonicalJson, hashResources, checkRecords, isGatekeeperAnswer, type FhirResource, type GatekeeperAnswer, type RecordCheck } from './protocol.js';
 export { GatewayClient, GatewayProblem, type ActivationInfo, type ActivationResult, type Prepared, type Endorsed, type Submitted, type Session } from './http/gateway-client.js';
 export type { RelationshipView, SummaryEntry } from './http/views.js';

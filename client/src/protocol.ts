@@ -7,7 +7,7 @@
 export { canonicalJson } from './canonical.js';
 export { canonicalResources, hashResources, sha256Hex, type FhirResource, type Sha256Hex } from './fhir/hash.js';
 export { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
-export { DEFAULT_LIFETIME_SECONDS, JOSE_MEDIA_TYPE, LOGIN_TYP, MAX_LIFETIME_SECONDS, RECOVER_TYP, REQUEST_TYP, SEALED_ANSWER_CTY } from './gatekeeper/wire.js';
+export { DEFAULT_LIFETIME_SECONDS, JOSE_MEDIA_TYPE, LOGIN_TYP, MAX_LIFETIME_SECONDS, RECOVER_TYP, REQUEST_TYP, SEALED_ANSWER_CTY, SEALED_INCLUSIONS_CTY } from './gatekeeper/wire.js';
 export {
   answerHash,
   combineAnswers,

@@ -18,8 +18,10 @@
  *
  * MEDREC_BENCH_RESEARCH_SIZES: patients per hospital, comma-separated (default "1500,50000": the
  * seeded demo population and 100,000 synthetic patients in all; sizes above 5,000 are seeded through
- * the panel onboarding path, demo/panel-population.ts); MEDREC_BENCH_RESEARCH_RUNS: studies
- * per size and measure (default 40).
+ * the panel onboarding path, demo/panel-population.ts: per patient a ledger identity and a
+ * relationship in batches of 500, and per opted-in patient a device certificate from the hospital's
+ * CA and a consent transaction signed with that patient's own key); MEDREC_BENCH_RESEARCH_RUNS:
+ * studies per size and measure (default 40; docs/research.md's 100,000-patient figure used 10).
  */
 import '../src/system/quiet-chaincode.js';
 import { randomBytes } from 'node:crypto';

@@ -15,3 +15,5 @@ export const LOGIN_TYP = 'medrec-login+jws';
 export const RECOVER_TYP = 'medrec-recover+jws';
 /** `cty` of a sealed gatekeeper answer (the JWE's protected header): its plaintext is the answer's JSON. */
 export const SEALED_ANSWER_CTY = 'medrec-answer+json';
+/** `cty` of a sealed inclusions answer: its plaintext is {inclusions: [{queryId, kind, releasedAt}]}. */
+export const SEALED_INCLUSIONS_CTY = 'medrec-inclusions+json';

@@ -137,9 +137,10 @@ export class GatewayClient {
     return res.text();
   }
 
-  /** Sends a device-signed inclusions request through the home gateway to its relationship's gatekeeper. */
-  relayInclusions(jws: string): Promise<{ inclusions: { queryId: string; kind: string; releasedAt: string }[] }> {
-    return this.json('POST', '/research/inclusions/relay', { jws });
+  /** Sends a device-signed inclusions request through the home gateway to its relationship's gatekeeper; the answer comes back sealed (JWE). */
+  async relayInclusions(jws: string): Promise<string> {
+    const res = await this.send('POST', '/research/inclusions/relay', JSON.stringify({ jws }), 'application/jose');
+    return res.text();
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -8,6 +8,7 @@ import { utf8 } from '../bytes.js';
 import { WalletError } from '../errors.js';
 import { evaluateTransaction, intentFor, signerFor, submitTransaction, type TransactionOutcome } from '../flows.js';
 import { freshClaims, signJws } from '../gatekeeper/request.js';
+import { openSealedInclusions, type Inclusion } from '../gatekeeper/sealed.js';
 import { REQUEST_TYP } from '../gatekeeper/wire.js';
 import { GatewayProblem, type GatewayClient } from '../http/gateway-client.js';
 import type { RelationshipView, SummaryEntry } from '../http/views.js';
@@ -28,7 +29,7 @@ export interface InclusionReport {
   relationshipId: string;
   providerMspId: string;
   /** null when that hospital's gatekeeper refused or could not be reached (problem says why) */
-  inclusions: { queryId: string; kind: string; releasedAt: string }[] | null;
+  inclusions: Inclusion[] | null;
   problem?: { status: number; code: string };
 }
 
@@ -78,9 +79,11 @@ export async function researchInclusions(client: GatewayClient, identity: Wallet
   for (const entry of mine) {
     const base = { relationshipId: entry.relationshipId, providerMspId: entry.providerMspId };
     const view = await read<RelationshipView>(client, identity, 'Relationship', 'get', [entry.relationshipId]);
-    const jws = await signJws(identity.key, certificate, REQUEST_TYP, { rel: entry.relationshipId, aud: new URL(view.endpoint).origin, ...freshClaims() });
+    const claims = { rel: entry.relationshipId, aud: new URL(view.endpoint).origin, ...freshClaims() };
+    const jws = await signJws(identity.key, certificate, REQUEST_TYP, claims);
     try {
-      reports.push({ ...base, inclusions: (await client.relayInclusions(jws)).inclusions });
+      // Sealed to this device by the gatekeeper: the home gateway relaying it sees which studies only as ciphertext.
+      reports.push({ ...base, inclusions: await openSealedInclusions(await client.relayInclusions(jws), identity.key, { jti: claims.jti }) });
     } catch (err) {
       // One hospital refusing or down does not hide what the others answered.
       if (!(err instanceof GatewayProblem)) throw err;

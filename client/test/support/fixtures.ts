@@ -36,7 +36,7 @@ export async function testCa(mspId: string, hospital = mspId.replace(/MSP$/, '')
         'hf.Type': 'client',
         'hf.Affiliation': '',
       });
-      return cert.toString('pem');
+      return cert.pem;
     },
   };
 }

@@ -29,7 +29,7 @@ export async function caIssuer(hospital: { mspId: string; name: string; dataDir:
       const keys = await generateKeys();
       const attrs = { role, hospital: hospital.name, 'hf.EnrollmentID': enrollmentId, 'hf.Type': 'client', 'hf.Affiliation': '' };
       const cert = await issueClient(root, rootKey, enrollmentId, keys.publicKey, attrs);
-      return { mspId: hospital.mspId, enrollmentId, certificate: cert.toString('pem'), privateKey: await privateKeyPem(keys.privateKey) };
+      return { mspId: hospital.mspId, enrollmentId, certificate: cert.pem, privateKey: await privateKeyPem(keys.privateKey) };
     },
   };
 }

@@ -10,10 +10,20 @@ function privateKeyOf(pem: string): KeyObject {
   let key = keyCache.get(pem);
   if (!key) {
     key = createPrivateKey(pem);
-    if (keyCache.size >= 1024) keyCache.delete(keyCache.keys().next().value!);
-    keyCache.set(pem, key);
+    rememberPrivateKey(pem, key);
   }
   return key;
+}
+
+/**
+ * Hands the signer a key it already holds as an object (one just generated), so that its first
+ * signature does not parse the PEM again: OpenSSL 3 spends ~1.5 ms decoding a PKCS#8 PEM, more than
+ * the signature itself, and a device signs with the key it has just made.
+ */
+export function rememberPrivateKey(pem: string, key: KeyObject): void {
+  if (keyCache.has(pem)) return;
+  if (keyCache.size >= 1024) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(pem, key);
 }
 
 export function signLowS(data: Uint8Array, privateKeyPem: string): Buffer {

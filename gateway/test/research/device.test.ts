@@ -15,6 +15,7 @@ import {
   freshClaims,
   intentFor,
   login,
+  openSealedInclusions,
   researchInclusions,
   researchOptIn,
   researchOptOut,
@@ -117,10 +118,16 @@ t.test('refusals: wrong key, wrong signature, another audience, someone else’s
   // A fresh session has read no relationship yet: the relay will not guess where to send.
   const fresh = new GatewayClient(h1.url);
   await login(me, fresh);
-  const own = await signJws(me.key, certificate, REQUEST_TYP, claims());
+  const ownClaims = claims();
+  const own = await signJws(me.key, certificate, REQUEST_TYP, ownClaims);
   t.same(await refusal(fresh.relayInclusions(own)), { status: 403, code: 'RELAY_UNKNOWN_RELATIONSHIP' }, 'read the relationship first');
   await evaluateTransaction(fresh, signerFor(me), intentFor(me, 'Relationship', 'get', [rel]));
-  t.equal((await fresh.relayInclusions(own)).inclusions.length, 1, 'after the read, relayed');
+  const sealed = await fresh.relayInclusions(own);
+  t.match(sealed, /^[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+$/, 'after the read, relayed: a compact JWE');
+  t.notOk(sealed.includes(counted) || Buffer.from(sealed.split('.')[3]!, 'base64url').includes(counted), 'the home gateway relays ciphertext: no study id in it');
+  t.same((await openSealedInclusions(sealed, me.key, { jti: ownClaims.jti })).map((i) => i.queryId), [counted], 'her device opens it: the study that included her');
+  await t.rejects(openSealedInclusions(sealed, me.key, { jti: 'another-request' }), { code: 'SEALED_ANSWER_INVALID' }, 'bound to its request');
+  await t.rejects(openSealedInclusions(sealed, stranger.key), { code: 'SEALED_ANSWER_INVALID' }, 'another key cannot open it');
 
   const forged = await signJws(stranger.key, certificate, REQUEST_TYP, claims());
   t.same(await refusal(fresh.relayInclusions(forged)), { status: 401, code: 'SIGNATURE_INVALID' }, 'her certificate, another key: the gatekeeper refuses');

@@ -1,6 +1,7 @@
-import { REQUEST_TYP } from '@medrec/client/protocol';
+import { JOSE_MEDIA_TYPE, REQUEST_TYP, SEALED_INCLUSIONS_CTY } from '@medrec/client/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sealTo, wantsSealed } from '../../services/gatekeeper/sealed.js';
 import type { RequestVerifier, Verified } from '../../services/gatekeeper/signed-request.js';
 import { parseInclusionClaims, parseResearchClaims, type InclusionClaims, type ResearchClaims } from '../../services/research/claims.js';
 import { JWS_PATTERN } from '../gatekeeper-schemas.js';
@@ -80,18 +81,20 @@ export function researchGatekeeperRoutes(scope: FastifyInstance, s: GatekeeperSc
         summary: 'Tell a patient which released research answers included them (never the answers)',
         description:
           "Body: a compact ES256 JWS signed by the relationship's patient with claims {rel, aud, iat, exp, jti}. " +
-          'Kept at this gatekeeper only, never on the ledger.',
+          'Kept at this gatekeeper only, never on the ledger. With `Accept: application/jose` the answer is a compact JWE ' +
+          '(ECDH-ES, A256GCM, cty medrec-inclusions+json, jti of the request) sealed to the key of the x5c certificate.',
         tags: ['gatekeeper', 'research'],
         consumes: ['application/jose'],
         body,
         response: { 200: Inclusions, '4xx': ProblemSchema, '5xx': ProblemSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const verified = await verify(request, parseInclusionClaims);
       const inclusions = await runtime.researchGatekeeper.inclusionsFor(verified);
       await served(request, 'INCLUSIONS_LISTED', null);
-      return { inclusions };
+      if (!wantsSealed(request.headers.accept)) return { inclusions };
+      return reply.type(JOSE_MEDIA_TYPE).send(await sealTo({ inclusions }, SEALED_INCLUSIONS_CTY, verified.certificate, verified.claims.jti));
     },
   );
 }

@@ -1,6 +1,7 @@
 import { rolesFor, type Category as CategoryName, type QuerySpec } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import { Research } from '../../contract/medrec.js';
+import { JOSE_MEDIA_TYPE } from '@medrec/client/protocol';
 import { relay } from '../../services/gatekeeper/relay.js';
 import { JWS_PATTERN } from '../gatekeeper-schemas.js';
 import type { HospitalRuntime } from '../runtime.js';
@@ -11,7 +12,6 @@ import {
   ConsentBody,
   ConsentView,
   GatekeeperEntry,
-  Inclusions,
   QueryId,
   Release,
   ResearchQuery,
@@ -144,22 +144,23 @@ export const researchRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async 
         description:
           'Body {jws}: a compact ES256 JWS (typ medrec-request+jws, x5c = [your certificate]) with claims {rel, aud, iat, exp, jti}, ' +
           "signed on your device. `aud` must be the origin of the relationship's endpoint, read first with a device-signed " +
-          'Relationship.get. Forwarded unchanged to POST <aud>/gatekeeper/research/inclusions; its answer or refusal comes back as is.',
+          'Relationship.get. Forwarded unchanged with Accept: application/jose to POST <aud>/gatekeeper/research/inclusions; its answer, ' +
+          'sealed to your key (this gateway sees ciphertext only), or its refusal comes back as is.',
         security: SECURED,
         body: Type.Object({ jws: Type.String({ pattern: JWS_PATTERN, maxLength: 16_384 }) }, { additionalProperties: false }),
-        response: { 200: Inclusions, ...problems(400, 401, 403, 404, 502, 503) },
+        response: { 200: Type.String({ description: 'compact JWE (application/jose)' }), ...problems(400, 401, 403, 404, 502, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const owner = request.user.jti;
-      const answer = await relay({
+      const jwe = await relay({
         jws: request.body.jws,
         certificate: app.creatorFor(request).certificate,
         endpointOf: async (rel) => offline.endpointSeen(owner, rel),
         transport: gatekeepers,
-        target: { route: 'research/inclusions', accept: 'application/json' },
+        target: { route: 'research/inclusions', accept: JOSE_MEDIA_TYPE },
       });
-      return JSON.parse(answer) as Static<typeof Inclusions>;
+      return reply.type(JOSE_MEDIA_TYPE).send(jwe);
     },
   );
 

@@ -23,6 +23,7 @@ import { checkCsr } from '../../../pki/csr.js';
 import { DEFAULT_COST, seal, unseal, type ScryptCost } from '../../../pki/vault.js';
 import { checkRegistration, requireRegistrarMay } from '../registration.js';
 import { createCrl, createRoot, generateKeys, importPrivateKey, issueClient, privateKeyPem } from './certificates.js';
+import type { IssuedClient } from './client-certificate.js';
 
 /** How the CA's own table keys an issued certificate: lower-case hex without leading zeros. */
 const serialKey = (cert: { serialNumber: string }) => normalSerial(cert.serialNumber).toLowerCase();
@@ -222,11 +223,11 @@ export class EmbeddedCa implements IdentityPort {
     this.db
       .prepare('INSERT INTO certificates (serial, enrollment_id, not_after) VALUES (?, ?, ?)')
       .run(serialKey(cert), enrollmentId, cert.notAfter.getTime());
-    return { mspId: this.mspId, enrollmentId, certificate: cert.toString('pem') };
+    return { mspId: this.mspId, enrollmentId, certificate: cert.pem };
   }
 
   /** A certificate for `publicKey` carrying the person's attributes (not yet recorded). */
-  private async certify(enrollmentId: string, role: string, extra: Record<string, string>, publicKey: webcrypto.CryptoKey): Promise<x509.X509Certificate> {
+  private async certify(enrollmentId: string, role: string, extra: Record<string, string>, publicKey: webcrypto.CryptoKey): Promise<IssuedClient> {
     const attrs = { ...extra, role, hospital: this.hospital, 'hf.EnrollmentID': enrollmentId, 'hf.Type': 'client', 'hf.Affiliation': '' };
     return issueClient(this.root, this.rootKey, enrollmentId, publicKey, attrs);
   }
@@ -242,11 +243,11 @@ export class EmbeddedCa implements IdentityPort {
       checkRegistration(request);
       requireRegistrarMay(by.role, request.role);
     }
-    const issued: { request: (typeof requests)[number]; cert: x509.X509Certificate; credentials: Credentials }[] = [];
+    const issued: { request: (typeof requests)[number]; cert: IssuedClient; credentials: Credentials }[] = [];
     for (const request of requests) {
       const keys = await generateKeys();
       const cert = await this.certify(request.enrollmentId, request.role, request.attrs ?? {}, keys.publicKey);
-      const credentials: Credentials = { mspId: this.mspId, enrollmentId: request.enrollmentId, certificate: cert.toString('pem'), privateKey: await privateKeyPem(keys.privateKey) };
+      const credentials: Credentials = { mspId: this.mspId, enrollmentId: request.enrollmentId, certificate: cert.pem, privateKey: await privateKeyPem(keys.privateKey) };
       issued.push({ request, cert, credentials });
     }
     const register = this.db.prepare(

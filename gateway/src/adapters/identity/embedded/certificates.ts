@@ -1,8 +1,10 @@
 /** X.509 issuance as Fabric CA does it: ECDSA P-256, Fabric's attribute extension, OU=client. */
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 // Also sets @peculiar/x509's crypto provider to node's WebCrypto.
 import { FABRIC_ATTRS_OID } from '../../../pki/certificate.js';
+import { rememberPrivateKey } from '../../../pki/ecdsa.js';
+import { issueClientDer, type IssuedClient } from './client-certificate.js';
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const YEAR = 365 * 24 * 3600 * 1000;
@@ -19,9 +21,12 @@ export interface KeyPair {
 export const generateKeys = () =>
   webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<KeyPair>;
 
+/** The key as its holder keeps it (PKCS#8 PEM); the signer is handed the key object too (pki/ecdsa.ts). */
 export async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  const pem = x509.PemConverter.encode(der, 'PRIVATE KEY');
+  rememberPrivateKey(pem, KeyObject.from(key));
+  return pem;
 }
 
 export const importPrivateKey = (pem: string) =>
@@ -95,17 +100,19 @@ async function issueLeaf(
   });
 }
 
+/** A person's certificate (OU=client, CN=enrollment id) with Fabric's attribute extension: ./client-certificate.ts. */
 export function issueClient(
   root: x509.X509Certificate,
   rootKey: webcrypto.CryptoKey,
   enrollmentId: string,
   publicKey: webcrypto.CryptoKey,
   attrs: Record<string, string>,
-): Promise<x509.X509Certificate> {
-  return issueLeaf(root, rootKey, [{ OU: ['client'] }, { CN: [enrollmentId] }], publicKey, [
-    new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs }))),
-  ]);
+): Promise<IssuedClient> {
+  return issueClientDer(root, rootKey, enrollmentId, publicKey, [fabricAttributesExtension(attrs)]);
 }
+
+export const fabricAttributesExtension = (attrs: Record<string, string>) =>
+  new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs })));
 
 function authorityKeyId(root: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
   let id = authorityKeyIds.get(root);
