@@ -18,7 +18,6 @@ t.test('defaults: two embedded hospitals with seeded SQLite EHRs', async (t) => 
   ]);
   t.match(c.hospitals[0]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital1\/mapping\.json$/);
   t.equal(c.sessionTtlSeconds, 900);
-  t.equal(c.consortiumKey, undefined, 'generated at start, never a built-in default');
 });
 
 t.test('a JSON file, then the environment, override the defaults', async (t) => {
@@ -58,7 +57,6 @@ t.test("a network.json hospital's gateway serves the TLS certificate its Fabric 
 
 t.test('bad configuration is refused at start', async (t) => {
   t.throws(() => loadConfig({ MEDREC_LEDGER: 'ethereum' }), ConfigError);
-  t.throws(() => loadConfig({ MEDREC_CONSORTIUM_KEY: 'short' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_JWT_SECRET_HOSPITAL1MSP: 'short' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_PORT: '-1' }), ConfigError);
   t.throws(() => loadConfig({}, { hospitals: [{ mspId: 'A' }, { mspId: 'A' }] }), ConfigError, 'duplicate mspIds');
