@@ -23,3 +23,4 @@ export {
   type SuppressedCell,
 } from './research/answer.js';
 export { blindLookup, EXTERNAL_ID_LOOKUP_TYP, POINT_B64, type BlindedLookup } from './registrar/external-id.js';
+export { IndexKey, type EcdhX } from './registrar/index-key.js';

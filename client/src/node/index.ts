@@ -1,4 +1,3 @@
 /** @medrec/client/node — the Node-only parts of the wallet. */
 export { FileStore } from './file-store.js';
 export { defaultWalletPath } from './paths.js';
-export { IndexKey } from './index-key.js';

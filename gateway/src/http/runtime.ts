@@ -2,7 +2,7 @@ import type { MedrecClient } from '../contract/client.js';
 import type { ServerCredentials } from '../adapters/identity/embedded/tls-ca.js';
 import type { GatekeeperTransport } from '../services/gatekeeper/transport.js';
 import type { RateLimits } from './plugins/limits.js';
-import type { IndexKey } from '@medrec/client/node';
+import type { IndexKey } from '@medrec/client/protocol';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { ExternalIds } from '../services/registrar/external-ids.js';
 import type { EhrStore } from '../ports/ehr.js';

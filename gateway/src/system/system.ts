@@ -1,4 +1,4 @@
-import { IndexKey } from '@medrec/client/node';
+import { IndexKey } from '@medrec/client/protocol';
 /**
  * The composition root: the one place that builds a running MedRec installation from validated
  * configuration — each hospital's identity port, the ledger (one embedded ledger, or each
@@ -31,6 +31,7 @@ import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
 import { ExternalIds } from '../services/registrar/external-ids.js';
+import { opensslEcdhX } from '../services/registrar/native-ecdh.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { PointerWatcher } from '../services/records/watcher.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
@@ -176,7 +177,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const links = new PatientLinks(db);
       // Only this hospital holds its external-id index key: no other member can enumerate its entries (docs/privacy.md §2).
       const indexSeed = persistentSecret(join(hospital.dataDir, 'external-id.key'));
-      const indexKey = new IndexKey(indexSeed);
+      const indexKey = new IndexKey(indexSeed, opensslEcdhX);
       const gatekeepers = { fetch: outbound.get(ledger)!.fetch, timeoutMs: fetchTimeoutMs };
       const externalIds = new ExternalIds({ mspId: hospital.mspId, key: indexKey, seed: indexSeed, client, transport: gatekeepers });
       const enrolling = { mspId: hospital.mspId, identity: p.identity, client, accounts, sealer, externalIds };

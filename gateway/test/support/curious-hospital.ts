@@ -6,7 +6,7 @@
  * docs/privacy.md admits. Reads only: the attacker does not transact.
  */
 import { X509Certificate } from 'node:crypto';
-import type { IndexKey } from '@medrec/client/node';
+import type { IndexKey } from '@medrec/client/protocol';
 import Database from 'better-sqlite3';
 import { identityId, keyAttributes, OBJECT_TYPES } from '@medrec/chaincode/domain';
 

@@ -1,6 +1,6 @@
 import type { ResolveResult } from '@medrec/chaincode/domain';
 import { blindLookup, EXTERNAL_ID_LOOKUP_TYP, POINT_B64 } from '@medrec/client/protocol';
-import type { IndexKey } from '@medrec/client/node';
+import type { IndexKey } from '@medrec/client/protocol';
 import { createHmac } from 'node:crypto';
 import type { MedrecClient } from '../../contract/client.js';
 import { Registrar, Research } from '../../contract/medrec.js';
