@@ -7,6 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { IndexKey } from '@medrec/client/protocol';
+import { common, ledger, peer } from '@hyperledger/fabric-protos';
 import Database from 'better-sqlite3';
 import { identityId, keyAttributes, OBJECT_TYPES } from '@medrec/chaincode/domain';
 
@@ -135,4 +136,45 @@ export class CuriousHospital {
     }
     return result;
   }
+}
+
+/**
+ * Everything a Fabric peer of the channel stores, from the blocks alone (as read from the peer by
+ * qscc GetBlockByNumber): each block's bytes (every certificate and argument of every transaction),
+ * and the world state and its history rebuilt from the write sets of the valid transactions on
+ * `chaincode`, applied in order, exactly as the peer builds its state database.
+ */
+export function copyFabricBlocks(blocks: readonly Uint8Array[], chaincode: string): LedgerCopy {
+  const transactions: Buffer[] = [];
+  const state = new Map<string, Buffer>();
+  const history: Buffer[] = [];
+  for (const bytes of blocks) {
+    transactions.push(Buffer.from(bytes));
+    const block = common.Block.deserializeBinary(bytes);
+    const filter = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER];
+    for (const [index, envelope] of (block.getData()?.getDataList_asU8() ?? []).entries()) {
+      const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelope).getPayload_asU8());
+      const header = payload.getHeader();
+      if (!header || filter?.[index] !== peer.TxValidationCode.VALID) continue;
+      if (common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8()).getType() !== common.HeaderType.ENDORSER_TRANSACTION) continue;
+      for (const action of peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList()) {
+        const endorsed = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8()).getAction();
+        if (!endorsed) continue;
+        const response = peer.ProposalResponsePayload.deserializeBinary(endorsed.getProposalResponsePayload_asU8());
+        const results = peer.ChaincodeAction.deserializeBinary(response.getExtension_asU8()).getResults_asU8();
+        for (const ns of ledger.rwset.TxReadWriteSet.deserializeBinary(results).getNsRwsetList()) {
+          if (ns.getNamespace() !== chaincode) continue;
+          for (const write of ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8()).getWritesList()) {
+            const value = Buffer.from(write.getValue_asU8());
+            if (write.getIsDelete() || value.length === 0) state.delete(write.getKey());
+            else {
+              state.set(write.getKey(), value);
+              history.push(value);
+            }
+          }
+        }
+      }
+    }
+  }
+  return { transactions, state, history };
 }
