@@ -148,13 +148,13 @@ async function privacyCost(medrec: LedgerPort, provider: Signer, run: string): P
   const flows: { kind: Kind; patient: Credentials; viewer: Credentials; pid?: string; viewerPid?: string }[] = [];
   for (let i = 0; i < PRIVACY_FLOWS; i++) {
     const kind = kinds[i % 2]!;
-    const [patient, viewer] = await Promise.all(
-      (['patient', 'viewer'] as const).map(async (role) => {
-        const enrollmentId = kind === 'named' ? `${role}${i}-${run}` : opaqueEnrollmentId();
-        return ca.enroll(enrollmentId, (await ca.register(registrar, { enrollmentId, role })).secret);
-      }),
-    );
-    flows.push({ kind, patient: patient!, viewer: viewer! });
+    // One at a time: the Fabric CA answers concurrent registrations with errors under load.
+    const person = async (role: 'patient' | 'viewer') => {
+      const enrollmentId = kind === 'named' ? `${role}${i}-${run}` : opaqueEnrollmentId();
+      return ca.enroll(enrollmentId, (await ca.register(registrar, { enrollmentId, role })).secret);
+    };
+    const patient = await person('patient');
+    flows.push({ kind, patient, viewer: await person('viewer') });
   }
   const people = flows.flatMap((f) => [f.patient, f.viewer]);
   const items = people.map((c, i) => ({ externalIdHash: hex64(i, `p${run}`), enrollmentId: c.enrollmentId, role: i % 2 === 0 ? 'patient' : 'viewer' }));

@@ -7,9 +7,10 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { IndexKey } from '@medrec/client/protocol';
-import { common, ledger, peer } from '@hyperledger/fabric-protos';
+import { common } from '@hyperledger/fabric-protos';
 import Database from 'better-sqlite3';
 import { identityId, keyAttributes, OBJECT_TYPES } from '@medrec/chaincode/domain';
+import { accessWrites } from '../../src/adapters/ledger/fabric/access-index.js';
 
 const SEP = '\u0000';
 const PEM = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
@@ -150,29 +151,12 @@ export function copyFabricBlocks(blocks: readonly Uint8Array[], chaincode: strin
   const history: Buffer[] = [];
   for (const bytes of blocks) {
     transactions.push(Buffer.from(bytes));
-    const block = common.Block.deserializeBinary(bytes);
-    const filter = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER];
-    for (const [index, envelope] of (block.getData()?.getDataList_asU8() ?? []).entries()) {
-      const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelope).getPayload_asU8());
-      const header = payload.getHeader();
-      if (!header || filter?.[index] !== peer.TxValidationCode.VALID) continue;
-      if (common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8()).getType() !== common.HeaderType.ENDORSER_TRANSACTION) continue;
-      for (const action of peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList()) {
-        const endorsed = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8()).getAction();
-        if (!endorsed) continue;
-        const response = peer.ProposalResponsePayload.deserializeBinary(endorsed.getProposalResponsePayload_asU8());
-        const results = peer.ChaincodeAction.deserializeBinary(response.getExtension_asU8()).getResults_asU8();
-        for (const ns of ledger.rwset.TxReadWriteSet.deserializeBinary(results).getNsRwsetList()) {
-          if (ns.getNamespace() !== chaincode) continue;
-          for (const write of ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8()).getWritesList()) {
-            const value = Buffer.from(write.getValue_asU8());
-            if (write.getIsDelete() || value.length === 0) state.delete(write.getKey());
-            else {
-              state.set(write.getKey(), value);
-              history.push(value);
-            }
-          }
-        }
+    // The adapter's own reading of a block's valid write sets, for every key rather than the access records only.
+    for (const [key, value] of accessWrites(common.Block.deserializeBinary(bytes), chaincode, () => true).writes) {
+      if (value === null) state.delete(key);
+      else {
+        state.set(key, Buffer.from(value));
+        history.push(Buffer.from(value));
       }
     }
   }
