@@ -8,10 +8,10 @@ import { blindLookup, IndexKey, POINT_B64, type EcdhX } from '../src/protocol.js
  * evaluation, a blinded lookup and @noble/curves' reference implementation give the same output,
  * with the pure-JS and the native (OpenSSL) multiplication alike.
  */
-const openssl: EcdhX = (privateKey, point) => {
+const openssl: EcdhX = (privateKey) => {
   const ecdh = createECDH('prime256v1');
   ecdh.setPrivateKey(privateKey);
-  return ecdh.computeSecret(point);
+  return (point) => ecdh.computeSecret(point);
 };
 const text = new TextEncoder();
 const SEED = 'a-home-hospitals-seed';

@@ -157,7 +157,7 @@ async function privacyCost(medrec: LedgerPort, provider: Signer, run: string): P
     flows.push({ kind, patient, viewer: await person('viewer') });
   }
   const people = flows.flatMap((f) => [f.patient, f.viewer]);
-  const items = people.map((c, i) => ({ externalIdHash: hex64(i, `p${run}`), enrollmentId: c.enrollmentId, role: i % 2 === 0 ? 'patient' : 'viewer' }));
+  const items = people.map((c, i) => ({ externalIdHash: hex64(i, `d${run}`), enrollmentId: c.enrollmentId, role: i % 2 === 0 ? 'patient' : 'viewer' }));
   const pids = JSON.parse(Buffer.from((await medrec.submit(signer('registrar'), 'Registrar', 'registerBatch', [JSON.stringify(items)])).result).toString()) as string[];
   flows.forEach((f, i) => Object.assign(f, { pid: pids[2 * i], viewerPid: pids[2 * i + 1] }));
   const orgs = { endorsingOrganizations: [h1.mspId] };
