@@ -39,7 +39,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const PRIVACY_FLOWS = Number(process.env.BENCH_PRIVACY_FLOWS ?? 40);
 const PRIVACY_CHUNKS = 4;
-const GRANT = JSON.stringify({ items: [{ category: 'Observation', fields: ['code'] }], validUntil: '2099-01-01T00:00:00Z', purpose: 'TREAT' });
+const GRANT = JSON.stringify({
+  items: [{ category: 'Observation', fields: ['code'] }],
+  validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+  purpose: 'TREAT',
+});
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const DATA = process.env.FABRIC_DATA ?? join(ROOT, '.fabric', 'network');
 
