@@ -58,10 +58,7 @@ case "$action" in
     [ -f "$main" ] || (cd "$ROOT" && npx tsc -b gateway >/dev/null 2>&1) || true
     [ -f "$main" ] || die "the gateway is not built (npx tsc -b gateway)"
     [ ${#names[@]} -gt 0 ] || die "no hospital of network.json has an EHR mapping"
-    # The consortium's key for external id hashes: one for every hospital (in a real consortium it is
-    # handed to each hospital's gateway; here the processes share the gateway data folder).
     mkdir -p "$FABRIC_DATA/gateway" && chmod 700 "$FABRIC_DATA/gateway"
-    [ -f "$FABRIC_DATA/gateway/consortium.key" ] || (umask 077 && random_secret >"$FABRIC_DATA/gateway/consortium.key")
     for h in "${names[@]}"; do
       has_mapping "$h" || die "$h has no EHR mapping"
       gateway_start "$h"

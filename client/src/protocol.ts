@@ -22,3 +22,5 @@ export {
   type ResearchAnswer,
   type SuppressedCell,
 } from './research/answer.js';
+export { blindLookup, EXTERNAL_ID_LOOKUP_TYP, POINT_B64, type BlindedLookup } from './registrar/external-id.js';
+export { IndexKey, type EcdhX } from './registrar/index-key.js';

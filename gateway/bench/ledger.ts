@@ -23,6 +23,7 @@ const { openEmbeddedLedger } = await import('../src/adapters/ledger/embedded/ind
 const { contracts } = await import('@medrec/chaincode');
 const { seedHospital } = await import('../demo/seed/seed.js');
 const { opaqueEnrollmentId } = await import('../src/services/enrolment/opaque-id.js');
+const { externalIdCost } = await import('./support/external-id.js');
 
 const H1 = 'Hospital1MSP';
 const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '1000,10000,100000,1000000').split(',').map(Number);
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
     })) as Record<Kind, { tps: number; bytes_per_relationship: number }>;
     blocksDb.close();
 
+    // Issue 14's external-id index (docs/privacy.md §2): its cost is off the ledger, per index entry.
+    const externalId = externalIdCost();
     const cores = (await import('node:os')).cpus().length;
     console.log(`Embedded ledger benchmark (${cores} cores, Node ${process.version}, temp data dir)`);
     console.log(`Preload: ${SIZES.map((n) => n.toLocaleString('en')).join(' + ')} relationships (one ledger each) via createBatch(${BATCH}) in ${(preloadMs / 1000).toFixed(1)} s\n`);
@@ -233,6 +236,7 @@ async function main(): Promise<void> {
     console.log(`  committed submits   ${submitMs.length} in ${elapsed.toFixed(2)} s = ${tps.toFixed(1)} tx/s`);
     console.log(`  submit latency      p50 ${percentile(submitMs, 50).toFixed(2)} ms   p99 ${percentile(submitMs, 99).toFixed(2)} ms`);
     console.log(`  issue 14 (same run, alternating chunks): usernames as enrollment ids ${privacy.named.tps} tx/s, ${privacy.named.bytes_per_relationship} block bytes per relationship flow; opaque ids ${privacy.opaque.tps} tx/s, ${privacy.opaque.bytes_per_relationship} bytes (tx/s ratio ${(privacy.opaque.tps / privacy.named.tps).toFixed(3)}, bytes ratio ${(privacy.opaque.bytes_per_relationship / privacy.named.bytes_per_relationship).toFixed(3)})`);
+    console.log(`  issue 14 external-id index (same run, alternating chunks): HMAC ${externalId.before_hmac_per_s}/s before; home's own OPRF entry ${externalId.after_own_per_s}/s, a blinded lookup (no HTTP) ${externalId.after_lookup_per_s}/s after (ratios ${externalId.own_ratio}, ${externalId.lookup_ratio}); entry on the ledger ${externalId.entry_hex_chars.before} → ${externalId.entry_hex_chars.after} hex`);
     const spread = Math.max(...Object.values(checkAccess)) / Math.min(...Object.values(checkAccess)) - 1;
     console.log(`  checkAccess (in-process) p50 spread across sizes: ${(spread * 100).toFixed(1)}% (target ≤ 20%)`);
     console.log(JSON.stringify({
@@ -247,6 +251,7 @@ async function main(): Promise<void> {
         after: privacy.opaque,
         tps_ratio: round(privacy.opaque.tps / privacy.named.tps),
         bytes_ratio: round(privacy.opaque.bytes_per_relationship / privacy.named.bytes_per_relationship),
+        external_id: externalId,
       },
       load: loadavg().map((l) => Number(l.toFixed(2))),
     }));

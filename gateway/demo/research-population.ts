@@ -14,7 +14,6 @@ import { endorsedBy } from '../src/contract/request.js';
 import type { HospitalRuntime } from '../src/http/runtime.js';
 import type { Credentials } from '../src/ports/identity.js';
 import { REGISTRAR_USERNAME } from '../src/services/enrolment/bootstrap.js';
-import { externalIdHash } from '../src/services/enrolment/external-id.js';
 import type { MedrecSystem } from '../src/system/system.js';
 import { demoPatients, type DemoPatient } from './seed/population.js';
 import { Prng } from './seed/prng.js';
@@ -95,7 +94,7 @@ export async function seedResearchPopulation(system: MedrecSystem, options: Popu
       if (fresh.length > 0) {
         const credentials = await ca.enrollBatch(registrar, fresh.map((p) => ({ enrollmentId: `pop-${p.mrn.toLowerCase()}`, role: 'patient' })));
         const items = fresh.map((p, i) => ({
-          externalIdHash: externalIdHash(runtime.settings.consortiumKey, 'national-id', p.externalId),
+          externalIdHash: runtime.externalIds.own('national-id', p.externalId),
           enrollmentId: credentials[i]!.enrollmentId,
           role: 'patient' as const,
         }));

@@ -16,7 +16,7 @@ export class RegistrarContract extends Contract {
 
   @Transaction()
   @Returns('string')
-  @Param('externalIdHash', 'string', 'HMAC-SHA256 of kind:externalId, 64 lowercase hex')
+  @Param('externalIdHash', 'string', "the home hospital's index entry of kind:externalId (keyed, docs/privacy.md §2), 64 lowercase hex")
   @Param('enrollmentId', 'string', "the person's enrollment id at the registrar's CA")
   @Param('role', 'string', 'patient | provider | registrar | viewer | researcher | auditor | admin')
   async register(ctx: Context, externalIdHash: string, enrollmentId: string, role: string): Promise<string> {

@@ -23,6 +23,7 @@ import { deviceRoutes } from './routes/device.js';
 import fhirRoutes from './routes/fhir.js';
 import gatekeeper from './routes/gatekeeper.js';
 import gatekeeperAudit from './routes/gatekeeper-audit.js';
+import gatekeeperExternalId from './routes/gatekeeper-external-id.js';
 import { grantRoutes } from './routes/grants.js';
 import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -86,6 +87,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
 
   await app.register(gatekeeper, { runtime });
   await app.register(gatekeeperAudit, { runtime });
+  await app.register(gatekeeperExternalId, { runtime });
   await app.register(fhirRoutes, { runtime, prefix: '/fhir' });
   await app.register(authRoutes, runtime);
   for (const routes of [activationRoutes, deviceRoutes, adminRoutes, panelRoutes, registrarRoutes, relationshipRoutes, grantRoutes, meRoutes, auditorRoutes, auditorLogRoutes, researchRoutes, transactionRoutes]) {

@@ -8,7 +8,7 @@ const UNAUDITED = 'medrec_gatekeeper_unaudited_refusals_total';
 
 export interface RefusalOptions {
   /** which gatekeeper route, for the metrics */
-  route: 'query' | 'audit';
+  route: 'query' | 'audit' | 'external-id';
   /** whether the request was signed with a valid certificate of the channel (then it is audited) */
   verified(request: FastifyRequest): boolean;
   /** appends the refusal's audit record(s) */

@@ -2,7 +2,9 @@ import type { MedrecClient } from '../contract/client.js';
 import type { ServerCredentials } from '../adapters/identity/embedded/tls-ca.js';
 import type { GatekeeperTransport } from '../services/gatekeeper/transport.js';
 import type { RateLimits } from './plugins/limits.js';
+import type { IndexKey } from '@medrec/client/protocol';
 import type { TrustStore } from '../pki/trust-store.js';
+import type { ExternalIds } from '../services/registrar/external-ids.js';
 import type { EhrStore } from '../ports/ehr.js';
 import type { LedgerPort, Signer } from '../ports/ledger.js';
 import type { StaffAdministration } from '../services/admin/staff.js';
@@ -49,8 +51,6 @@ export interface HttpSettings {
   /** The ledger's channel and chaincode names (told to a person at activation). */
   channel: string;
   chaincode: string;
-  /** HMAC key for external id hashes (consortium-wide). */
-  consortiumKey: string;
   /** when the gatekeeper's audit log is anchored; false: someone else anchors it */
   anchoring?: Pick<AnchorOptions, 'everyRecords' | 'intervalMs' | 'retryMs'> | false;
   /** how often the pointer watcher reads the EHR's changes, ms; false: it does not poll */
@@ -98,6 +98,10 @@ export interface HospitalRuntime {
   devices: DeviceAuth;
   /** Transactions signed on the person's device, pending between their steps. */
   offline: OfflineTransactions;
+  /** This hospital's external-id index key: its own people's ledger index entries, other hospitals' blinded lookups. */
+  indexKey: IndexKey;
+  /** Finding a participant from an external id, here or at its home (docs/privacy.md §2). */
+  externalIds: ExternalIds;
   /** How this gateway reaches other hospitals' gatekeepers (HTTPS trusting the channel's TLS roots) and how long it waits. */
   gatekeepers: GatekeeperTransport;
   /** The gateway's HTTPS server certificate and key; undefined: plain HTTP (configuration tls: false). */

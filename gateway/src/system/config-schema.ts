@@ -28,7 +28,7 @@ export const LoginThrottleSchema = Type.Object(
 );
 
 const LimitSchema = Type.Object({ max: Positive, windowSeconds: Positive }, { additionalProperties: false });
-const LIMIT_NAMES = ['unauthenticated', 'login', 'activation', 'resolve', 'gatekeeperUnverified', 'gatekeeperCertificate', 'gatekeeperAudit'] as const;
+const LIMIT_NAMES = ['unauthenticated', 'login', 'activation', 'resolve', 'gatekeeperUnverified', 'gatekeeperCertificate', 'gatekeeperAudit', 'externalIdLookup'] as const;
 export const RateLimitsSchema = Type.Object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, LimitSchema])) as Record<(typeof LIMIT_NAMES)[number], typeof LimitSchema>, {
   additionalProperties: false,
 });
@@ -139,8 +139,6 @@ export const GatewayConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    /** HMAC key for external id hashes; shared by the consortium, never on the ledger. */
-    consortiumKey: Type.Optional(Secret),
     sessionTtlSeconds: Count,
     /** How long a registrar's activation code may be redeemed. */
     activationTtlSeconds: Positive,

@@ -8,7 +8,7 @@ import { mappingFile } from '../services/records/hospitals.js';
 
 /**
  * Gateway configuration: defaults, then an optional JSON file (`MEDREC_CONFIG`), then environment
- * variables. Secrets (JWT secrets, consortium key) may be left out: the runtime then generates them
+ * variables. Secrets (JWT secrets) may be left out: the runtime then generates them
  * once and keeps them in the data directory, so a fresh clone starts with nothing to configure.
  */
 
@@ -218,15 +218,10 @@ export function loadConfig(env: Env = process.env, overrides: FileConfig = {}, o
   if (new Set(hospitals.map((h) => h.mspId)).size !== hospitals.length) {
     throw new ConfigError('hospital mspIds must be unique');
   }
-  const consortiumKey = env.MEDREC_CONSORTIUM_KEY ?? merged.consortiumKey;
-  if (consortiumKey !== undefined && consortiumKey.length < 32) {
-    throw new ConfigError('consortiumKey must be at least 32 characters');
-  }
   const ledgerAdapter = oneOf(env.MEDREC_LEDGER ?? merged.ledger?.adapter ?? 'embedded', LEDGERS, 'ledger adapter');
   return checkConfig(GatewayConfigSchema, {
     dataDir,
     ledger: { ...merged.ledger, adapter: ledgerAdapter },
-    ...(consortiumKey ? { consortiumKey } : {}),
     sessionTtlSeconds: positiveInt(env.MEDREC_SESSION_TTL ?? merged.sessionTtlSeconds ?? 900, 'session TTL'),
     activationTtlSeconds: positiveInt(env.MEDREC_ACTIVATION_TTL ?? merged.activationTtlSeconds ?? 72 * 3600, 'activation TTL'),
     grantMaxDays: grantMaxDays(env.MEDREC_GRANT_MAX_DAYS ?? merged.grantMaxDays),

@@ -1,3 +1,4 @@
+import { IndexKey } from '@medrec/client/protocol';
 /**
  * The composition root: the one place that builds a running MedRec installation from validated
  * configuration — each hospital's identity port, the ledger (one embedded ledger, or each
@@ -29,6 +30,8 @@ import { bootstrapHospital, registrarCredentials, serviceSigner, type Provisione
 import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
+import { ExternalIds } from '../services/registrar/external-ids.js';
+import { opensslEcdhX } from '../services/registrar/native-ecdh.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { PointerWatcher } from '../services/records/watcher.js';
 import { RelationshipService } from '../services/relationships/relationships.js';
@@ -98,7 +101,6 @@ export interface MedrecSystem {
 
 function httpSettings(config: GatewayConfig, hospital: HospitalConfig, tuning: SystemTuning): HttpSettings {
   return {
-    consortiumKey: persistentSecret(join(config.dataDir, 'consortium.key'), config.consortiumKey),
     jwtSecret: persistentSecret(join(hospital.dataDir, 'jwt.secret'), hospital.jwtSecret),
     sessionTtlSeconds: config.sessionTtlSeconds,
     channel: config.ledger.options?.channel ?? 'medrec',
@@ -174,7 +176,12 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const client = new MedrecClient(ledger);
       const accounts = new AccountStore(db);
       const links = new PatientLinks(db);
-      const enrolling = { mspId: hospital.mspId, identity: p.identity, client, accounts, sealer, consortiumKey: settings.consortiumKey };
+      // Only this hospital holds its external-id index key: no other member can enumerate its entries (docs/privacy.md §2).
+      const indexSeed = persistentSecret(join(hospital.dataDir, 'external-id.key'));
+      const indexKey = new IndexKey(indexSeed, opensslEcdhX);
+      const gatekeepers = { fetch: outbound.get(ledger)!.fetch, timeoutMs: fetchTimeoutMs };
+      const externalIds = new ExternalIds({ mspId: hospital.mspId, key: indexKey, seed: indexSeed, client, transport: gatekeepers });
+      const enrolling = { mspId: hospital.mspId, identity: p.identity, client, accounts, sealer, externalIds };
       const enrolment = new EnrolmentService(enrolling);
       const serviceSecret = persistentSecret(join(hospital.dataDir, 'service.secret'));
       const users = config.seedDemo && hospital.ehr.demoSeed ? (provisioner.users?.(hospital) ?? []) : [];
@@ -190,7 +197,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         ttlSeconds: config.activationTtlSeconds,
         caRegistrar: registrar,
       });
-      const chartProof = new ChartProof({ client, ehr, chart, consortiumKey: settings.consortiumKey });
+      const chartProof = new ChartProof({ ehr, chart, externalIds });
       const caAdmin = () => p.caAdmin(accounts, sealer);
       // The first admin is vouched for by the CA admin: without its identity there is none (admin routes answer 503).
       const adminCodeFile = p.hasCaAdmin ? join(hospital.dataDir, FIRST_ADMIN_CODE_FILE) : undefined;
@@ -213,7 +220,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         activations,
         links,
         chart: chartProof,
-        consortiumKey: settings.consortiumKey,
+        externalIds,
         registrar,
         service,
         publicUrl: () => hospital.publicUrl,
@@ -263,7 +270,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         }),
         devices: new DeviceAuth({ mspId: hospital.mspId, accounts, trust: trusts.get(ledger)!, audience: () => new URL(hospital.publicUrl).origin }),
         offline: new OfflineTransactions(ledger),
-        gatekeepers: { fetch: outbound.get(ledger)!.fetch, timeoutMs: fetchTimeoutMs },
+        gatekeepers,
+        indexKey,
+        externalIds,
         ...(tls.has(hospital.mspId) ? { tls: tls.get(hospital.mspId)!.server } : {}),
         panels,
       });
@@ -324,11 +333,11 @@ export async function startGateways(system: MedrecSystem): Promise<RunningGatewa
 /**
  * Tells the ledger where this hospital's gatekeeper answers research requests and which templates its
  * catalogue implements (once its public URL is known); a ledger that cannot be reached now is only
- * logged: researchers then do not see this hospital until the next start.
+ * logged: researchers (and other hospitals' external-id lookups) then do not see this hospital until the next start.
  */
 async function publishGatekeeper(runtime: HospitalRuntime, app: FastifyInstance): Promise<void> {
+  // Published even without templates: other hospitals also find it to look up an external id (§2 of docs/privacy.md).
   const templates = runtime.researchGatekeeper.templates();
-  if (templates.length === 0) return;
   try {
     await runtime.research.publishGatekeeper(runtime.service, runtime.hospital.publicUrl, templates);
   } catch (err) {

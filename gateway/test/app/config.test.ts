@@ -19,7 +19,6 @@ t.test('defaults: two embedded hospitals with seeded SQLite EHRs', async (t) => 
   t.match(c.hospitals[0]!.ehr.mappingFile, /gateway\/config\/hospitals\/hospital1\/mapping\.json$/);
   t.equal(c.sessionTtlSeconds, 900);
   t.equal(c.certificateCacheSize, 50_000, 'the gatekeeper keeps 50,000 verified certificates unless told otherwise');
-  t.equal(c.consortiumKey, undefined, 'generated at start, never a built-in default');
 });
 
 t.test('a JSON file, then the environment, override the defaults', async (t) => {
@@ -63,7 +62,6 @@ t.test("a network.json hospital's gateway serves the TLS certificate its Fabric 
 
 t.test('bad configuration is refused at start', async (t) => {
   t.throws(() => loadConfig({ MEDREC_LEDGER: 'ethereum' }), ConfigError);
-  t.throws(() => loadConfig({ MEDREC_CONSORTIUM_KEY: 'short' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_JWT_SECRET_HOSPITAL1MSP: 'short' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_PORT: '-1' }), ConfigError);
   t.throws(() => loadConfig({ MEDREC_CERTIFICATE_CACHE: '0' }), ConfigError, 'a certificate cache of nothing');

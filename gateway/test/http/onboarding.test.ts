@@ -17,7 +17,6 @@ import { Registrar, Relationship } from '../../src/contract/medrec.js';
 import { MedrecClient } from '../../src/contract/client.js';
 import { LedgerUnavailableError, type LedgerPort } from '../../src/ports/ledger.js';
 import { registrarCredentials } from '../../src/services/enrolment/bootstrap.js';
-import { externalIdHash } from '../../src/services/enrolment/external-id.js';
 import { PanelOnboarding, type PanelJob } from '../../src/services/onboarding/onboarding.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
 import { demoPatients } from '../../demo/seed/population.js';
@@ -62,7 +61,7 @@ function letters(text: string): Json[] {
 }
 
 const resolve = (nationalId: string) =>
-  runtime.client.evaluate(runtime.service, Registrar.resolve(externalIdHash(runtime.settings.consortiumKey, 'national-id', nationalId)));
+  runtime.client.evaluate(runtime.service, Registrar.resolve(runtime.externalIds.own('national-id', nationalId)));
 const relationshipOf = (mrn: string) => runtime.links.relationshipsOf([mrn]).get(mrn);
 
 t.test('only the hospital admin onboards a panel', async (t) => {

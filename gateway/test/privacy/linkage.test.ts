@@ -1,7 +1,7 @@
 /**
  * The linkage test of issue 14 (docs/privacy.md, "The linkage test"): a curious member hospital
- * (Hospital 2) takes the whole embedded ledger (blocks, world state, history), the consortium key
- * and what its own gateway knows of its own patients, and tries to (a) recover usernames and plain
+ * (Hospital 2) takes the whole embedded ledger (blocks, world state, history), its own external-id
+ * index key and what its own gateway knows of its own patients, and tries to (a) recover usernames and plain
  * identifiers, (b) link a patient's relationships across hospitals, (c) tell whether a patient it
  * treats has relationships elsewhere. The people are enrolled by the product's own activation path
  * and the relationships created by providers enrolled the same way.
@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import t from 'tap';
 import type { Role } from '@medrec/chaincode/domain';
-import { Registrar, Relationship } from '../../src/contract/medrec.js';
+import { Relationship } from '../../src/contract/medrec.js';
 import { endorsedBy } from '../../src/contract/request.js';
 import type { Credentials } from '../../src/ports/identity.js';
-import { externalIdHash } from '../../src/services/enrolment/external-id.js';
+import { sessionKeys } from '../../src/services/gatekeeper/requester.js';
 import { copyLedger, CuriousHospital } from '../support/curious-hospital.js';
 import { openWorld, type Hospital } from '../support/world.js';
 
@@ -70,12 +70,11 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
   // She accepts it herself: her own certificate is in a block now.
   await client.submit(alice.signer, endorsedBy(Relationship.accept(aliceRelAtH1), h1.mspId));
   await relate(h1, drHouse, carol.participantId, p1b.mrn);
-  // Hospital 2 finds Alice as its registrars do, from the national id on its own chart.
-  const aliceAtH2 = (await client.evaluate(drGrey.signer, Registrar.resolve(externalIdHash(h2.runtime.settings.consortiumKey, KIND, p1a.externalId)))).participantId;
+  // Hospital 2 finds Alice as its registrars do, from the national id on its own chart (a blinded lookup at her home).
+  const aliceAtH2 = (await h2.runtime.externalIds.resolve(sessionKeys(drGrey.signer), KIND, p1a.externalId)).result.participantId;
   const aliceRelAtH2 = await relate(h2, drGrey, aliceAtH2, p1a.mrn.replace(/^H1/, 'H2'));
   const bobRel = await relate(h2, drGrey, bob.participantId, p2a.mrn);
 
-  const consortiumKey = h2.runtime.settings.consortiumKey;
   const ledgerFile = join(world.dir, 'ledger', 'ledger.sqlite');
   // The ledger holds its file exclusively while open: the attacker reads its copy after the network stops.
   await world.close({ keepData: true });
@@ -84,7 +83,7 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
   const copy = copyLedger(ledgerFile);
   const attacker = new CuriousHospital(copy, {
     mspIds: [h1.mspId, h2.mspId],
-    consortiumKey,
+    indexKey: h2.runtime.indexKey,
     externalIdKind: KIND,
     // what Hospital 2's gateway knows: its own account (Bob) and the patients it treats (Alice, Bob)
     ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId]]),
@@ -109,10 +108,14 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
     for (const p of [p1a, p1b, p2a]) t.notOk(everything.includes(p.externalId), `${p.externalId} is not on the ledger in the clear`);
   });
 
-  t.test('(a) STILL VISIBLE (docs/privacy.md): a member brute-forces the external-id index with the consortium key', async (t) => {
-    const found = attacker.bruteForceNationalIds(10);
-    t.equal(found.get(p1b.externalId), carol.participantId, "Carol's national id, a patient Hospital 2 never treated, is recovered from her keyed hash");
-    t.equal(found.get(p1a.externalId), alice.participantId, "Alice's too");
+  t.test('(a) national ids: the external-id index cannot be brute-forced offline by another member', async (t) => {
+    // The strongest guesser: the demo format's first ids of every area, and every real patient's id.
+    const format = Array.from({ length: 900 }, (_, area) => `SYN-${area + 100}-000001`);
+    const found = attacker.bruteForceNationalIds([...format, ...[...h1.patients, ...h2.patients].map((p) => p.externalId)]);
+    t.notOk(found.has(p1b.externalId), "Carol's national id (a patient of Hospital 1 only) is not recovered");
+    t.notOk(found.has(p1a.externalId), "nor Alice's: her index entry is under her home's key, not Hospital 2's");
+    t.equal(found.get(p2a.externalId), bob.participantId, 'only its own patients, registered under its own key, are found (it holds their ids anyway)');
+    t.same([...found.keys()], [p2a.externalId], 'nothing else');
   });
 
   t.test('(b) STILL VISIBLE (docs/privacy.md): a patient has one ledger id, so her relationships at both hospitals are linked', async (t) => {

@@ -1,13 +1,16 @@
 /**
  * The curious member hospital of docs/privacy.md: it holds the whole channel (every block and the
- * world state, here the embedded ledger's SQLite file, as its peer would), the consortium key every
- * gateway is configured with, and what its own gateway knows of its own patients. Each method is one
+ * world state, here the embedded ledger's SQLite file, as its peer would), its own gateway's
+ * external-id index key, and what its own gateway knows of its own patients. Each method is one
  * attack; it answers what the attacker learnt, so a test can assert that it learnt nothing more than
  * docs/privacy.md admits. Reads only: the attacker does not transact.
  */
-import { createHmac, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import type { IndexKey } from '@medrec/client/protocol';
+import { common } from '@hyperledger/fabric-protos';
 import Database from 'better-sqlite3';
 import { identityId, keyAttributes, OBJECT_TYPES } from '@medrec/chaincode/domain';
+import { accessWrites } from '../../src/adapters/ledger/fabric/access-index.js';
 
 const SEP = '\u0000';
 const PEM = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
@@ -47,8 +50,8 @@ const ofType = (copy: LedgerCopy, type: string) => [...copy.state.entries()].fil
 
 export interface Knowledge {
   mspIds: string[];
-  /** the consortium's HMAC key for external ids: every member gateway is configured with it */
-  consortiumKey: string;
+  /** its own external-id index key (docs/privacy.md §2): the only index key a member holds */
+  indexKey: IndexKey;
   externalIdKind: string;
   /** the participant ids of the patients this hospital treats (its relationships, its own accounts) */
   ownPatients: Map<string, string>;
@@ -88,19 +91,16 @@ export class CuriousHospital {
   }
 
   /**
-   * (a) The national ids behind the external-id index, by trying every id of a format (the demo's
-   * `SYN-ddd-nnnnnn`) under the consortium key: the ones found, with the participant each names.
+   * (a) The national ids behind the external-id index, by trying every candidate (a format's
+   * enumeration, or the strongest guesser's dictionary holding the real ids) under every index key
+   * the attacker holds: the ones found, with the participant each names.
    */
-  bruteForceNationalIds(numbers: number): Map<string, string> {
+  bruteForceNationalIds(candidates: Iterable<string>): Map<string, string> {
     const index = new Map(ofType(this.copy, OBJECT_TYPES.external).map(([k, v]) => [keyAttributes(k)[0]!, (JSON.parse(v.toString()) as { participantId: string }).participantId]));
     const found = new Map<string, string>();
-    for (let area = 100; area <= 999; area++) {
-      for (let n = 1; n <= numbers; n++) {
-        const id = `SYN-${area}-${String(n).padStart(6, '0')}`;
-        const hash = createHmac('sha256', this.knows.consortiumKey).update(`${this.knows.externalIdKind}:${id}`).digest('hex');
-        const pid = index.get(hash);
-        if (pid) found.set(id, pid);
-      }
+    for (const id of candidates) {
+      const pid = index.get(this.knows.indexKey.ownHash(this.knows.externalIdKind, id));
+      if (pid) found.set(id, pid);
     }
     return found;
   }
@@ -137,4 +137,28 @@ export class CuriousHospital {
     }
     return result;
   }
+}
+
+/**
+ * Everything a Fabric peer of the channel stores, from the blocks alone (as read from the peer by
+ * qscc GetBlockByNumber): each block's bytes (every certificate and argument of every transaction),
+ * and the world state and its history rebuilt from the write sets of the valid transactions on
+ * `chaincode`, applied in order, exactly as the peer builds its state database.
+ */
+export function copyFabricBlocks(blocks: readonly Uint8Array[], chaincode: string): LedgerCopy {
+  const transactions: Buffer[] = [];
+  const state = new Map<string, Buffer>();
+  const history: Buffer[] = [];
+  for (const bytes of blocks) {
+    transactions.push(Buffer.from(bytes));
+    // The adapter's own reading of a block's valid write sets, for every key rather than the access records only.
+    for (const [key, value] of accessWrites(common.Block.deserializeBinary(bytes), chaincode, () => true).writes) {
+      if (value === null) state.delete(key);
+      else {
+        state.set(key, Buffer.from(value));
+        history.push(Buffer.from(value));
+      }
+    }
+  }
+  return { transactions, state, history };
 }

@@ -27,7 +27,7 @@ t.test('a fresh data directory holds no file or folder that anyone but the owner
   await world.enrol(world.h1, 'files.patient', 'patient');
   const entries = scan(world.dir);
   const names = entries.map((e) => e.path.slice(world.dir.length + 1));
-  for (const expected of ['consortium.key', 'ledger/ledger.sqlite', 'hospital1/gateway.db', 'hospital1/gateway.db-wal', 'hospital1/ehr.sqlite', 'hospital1/ca/ca.sqlite', 'hospital1/jwt.secret', 'hospital1/service.secret']) {
+  for (const expected of ['hospital1/external-id.key', 'ledger/ledger.sqlite', 'hospital1/gateway.db', 'hospital1/gateway.db-wal', 'hospital1/ehr.sqlite', 'hospital1/ca/ca.sqlite', 'hospital1/jwt.secret', 'hospital1/service.secret']) {
     t.ok(names.includes(expected), `${expected} exists`);
   }
   const loose = entries.filter((e) => e.mode !== (e.dir ? 0o700 : 0o600)).map((e) => `${e.path} ${e.mode.toString(8)}`);

@@ -29,6 +29,8 @@ export interface RateLimits {
   gatekeeperCertificate: Limit;
   /** Signed audit queries (POST /gatekeeper/audit) with a valid certificate, per certificate identity. */
   gatekeeperAudit: Limit;
+  /** Blinded external-id lookups (POST /gatekeeper/external-id) with a valid certificate, per certificate identity: each tests one guess. */
+  externalIdLookup: Limit;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -40,6 +42,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   gatekeeperCertificate: { max: 600, windowSeconds: 60 },
   // A patient's "who looked" page asks each holding gatekeeper once per page; auditors page through logs.
   gatekeeperAudit: { max: 120, windowSeconds: 60 },
+  // A registrar resolving a patient at the desk, a provider proving a chart: a few per minute.
+  externalIdLookup: { max: 30, windowSeconds: 60 },
 };
 
 export type LimitName = keyof RateLimits;

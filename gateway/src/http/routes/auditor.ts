@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { externalIdHash } from '../../services/enrolment/external-id.js';
 import { Audit, Registrar, Relationship, Summary } from '../../contract/medrec.js';
+import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
   ExternalId,
@@ -14,7 +14,7 @@ import {
   problems,
 } from '../schemas.js';
 
-export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { client, settings, ledger }) => {
+export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { client, externalIds, ledger }) => {
   // The auditor's own area: the chaincode lets providers list their own anchors too, but not here.
   const auditor = app.requireRole('auditor');
 
@@ -51,15 +51,15 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
         summary: "History of a person's identity mapping (external id in the body, hashed before use)",
         security: SECURED,
         body: Type.Object({ externalIdKind: ExternalIdKind, externalId: ExternalId }, { additionalProperties: false }),
-        response: { 200: Type.Object({ history: Type.Array(HistoryEntry) }), ...problems(400, 401, 403, 404, 503) },
+        response: { 200: Type.Object({ history: Type.Array(HistoryEntry) }), ...problems(400, 401, 403, 404, 502, 503, 504) },
       },
     },
-    async (request) => ({
-      history: await client.evaluate(
-        await app.signerFor(request),
-        Registrar.history(externalIdHash(settings.consortiumKey, request.body.externalIdKind, request.body.externalId)),
-      ),
-    }),
+    async (request) => {
+      // The entry is found as a registrar's would be: here, or by a blinded lookup at the person's home (audited there).
+      const keys = await requesterKeys(app, request);
+      const { hash } = await externalIds.resolve(keys, request.body.externalIdKind, request.body.externalId);
+      return { history: await client.evaluate(keys.ledger, Registrar.history(hash)) };
+    },
   );
 
   app.get(

@@ -1,7 +1,6 @@
 import { rolesFor } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Registrar } from '../../contract/medrec.js';
-import { externalIdHash } from '../../services/enrolment/external-id.js';
+import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
   EnrollableRole,
@@ -16,7 +15,7 @@ import {
 
 const ExternalRef = { externalIdKind: ExternalIdKind, externalId: ExternalId };
 
-export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { activations, client, settings }) => {
+export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { activations, externalIds }) => {
   app.post(
     '/registrar/activations',
     {
@@ -65,14 +64,13 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
             mspId: Type.String(),
             status: Type.String(),
           }),
-          ...problems(400, 401, 403, 404, 503),
+          ...problems(400, 401, 403, 404, 502, 503, 504),
         },
       },
     },
     async (request) => {
       const { externalIdKind, externalId } = request.body;
-      const hash = externalIdHash(settings.consortiumKey, externalIdKind, externalId);
-      return client.evaluate(await app.signerFor(request), Registrar.resolve(hash));
+      return (await externalIds.resolve(await requesterKeys(app, request), externalIdKind, externalId)).result;
     },
   );
 };

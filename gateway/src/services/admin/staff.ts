@@ -6,7 +6,7 @@ import type { Account, AccountStore } from '../accounts/accounts.js';
 import type { KeySealer } from '../accounts/sealer.js';
 import { SERVICE_USERNAME, staffExternalId } from '../enrolment/bootstrap.js';
 import type { ActivationService, IssuedActivation } from '../enrolment/activation.js';
-import { externalIdHash } from '../enrolment/external-id.js';
+import type { ExternalIds } from '../registrar/external-ids.js';
 import { conflict, notFound } from '../problem.js';
 import { opaqueEnrollmentId } from '../enrolment/opaque-id.js';
 
@@ -31,7 +31,7 @@ export interface StaffAdminDeps {
   accounts: AccountStore;
   sealer: KeySealer;
   activations: ActivationService;
-  consortiumKey: string;
+  externalIds: Pick<ExternalIds, 'own'>;
   /** The CA admin (registers registrars and auditors, revokes anyone of the CA). */
   caAdmin: () => Promise<Credentials>;
   /** The hospital's registrar: signs the ledger registrations (only a registrar may). */
@@ -102,7 +102,7 @@ export class StaffAdministration {
    * the gatekeepers' signer, and then the old certificate is revoked.
    */
   async rotateService(): Promise<{ enrollmentId: string; identityId: string; revoked: string } & ChannelUpdate> {
-    const { identity, client, accounts, sealer, mspId, consortiumKey, serviceSecret, service } = this.deps;
+    const { identity, client, accounts, sealer, mspId, externalIds, serviceSecret, service } = this.deps;
     const old = accounts.get(SERVICE_USERNAME);
     if (!old) throw notFound('STAFF_UNKNOWN', `${mspId} has no records service`);
     const ca = await this.deps.caAdmin();
@@ -111,7 +111,7 @@ export class StaffAdministration {
     const fresh = await identity.enroll(enrollmentId, secret);
     let record;
     try {
-      const hash = externalIdHash(consortiumKey, 'staff-id', staffExternalId(mspId, SERVICE_USERNAME));
+      const hash = externalIds.own('staff-id', staffExternalId(mspId, SERVICE_USERNAME));
       record = (await client.submit(await this.deps.registrar(), Registrar.remap(hash, enrollmentId))).value;
     } catch (err) {
       // The old identity still serves: the unused new certificate must not outlive the failure.

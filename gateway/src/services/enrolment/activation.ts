@@ -9,7 +9,6 @@ import { hashPassword } from '../accounts/passwords.js';
 import { Problem, badRequest, conflict } from '../problem.js';
 import { migrate } from '../store/gateway-db.js';
 import type { EnrolmentDeps, Enroller } from './enroll.js';
-import { externalIdHash } from './external-id.js';
 import { opaqueEnrollmentId } from './opaque-id.js';
 
 /** Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives. */
@@ -144,7 +143,7 @@ export class ActivationService {
 
   /** A registrar (or, at bootstrap, the CA admin with a registrar) vouches for a person and gets the code to hand over. */
   async issue(by: Enroller & { ledger: Credentials }, request: ActivationRequest): Promise<IssuedActivation> {
-    const { identity, client, consortiumKey, db } = this.deps;
+    const { identity, client, externalIds, db } = this.deps;
     const username = request.username ?? `u-${randomBytes(8).toString('hex')}`;
     if (this.usernameTaken(username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
     const code = newCode();
@@ -153,7 +152,7 @@ export class ActivationService {
     await identity.register(by.ca, { enrollmentId, role: request.role, secret: this.caSecret(plain) });
     let record;
     try {
-      const hash = externalIdHash(consortiumKey, request.externalIdKind, request.externalId);
+      const hash = externalIds.own(request.externalIdKind, request.externalId);
       record = await client.submit(by.ledger, Registrar.register(hash, enrollmentId, request.role));
     } catch (err) {
       // No registration may outlive a refused ledger registration.

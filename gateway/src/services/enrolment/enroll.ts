@@ -6,7 +6,7 @@ import { ChaincodeError, type Signer } from '../../ports/ledger.js';
 import type { AccountStore } from '../accounts/accounts.js';
 import { hashPassword } from '../accounts/passwords.js';
 import type { KeySealer } from '../accounts/sealer.js';
-import { externalIdHash } from './external-id.js';
+import type { ExternalIds } from '../registrar/external-ids.js';
 import { opaqueEnrollmentId } from './opaque-id.js';
 
 export interface EnrolmentDeps {
@@ -15,7 +15,8 @@ export interface EnrolmentDeps {
   client: MedrecClient;
   accounts: AccountStore;
   sealer: KeySealer;
-  consortiumKey: string;
+  /** this hospital's external-id index (it registers its own people under its own key) */
+  externalIds: Pick<ExternalIds, 'own'>;
 }
 
 export interface NewUser {
@@ -92,12 +93,12 @@ export class EnrolmentService {
     user: NewUser,
     alreadyRegistered = false,
   ): Promise<EnrolledUser> {
-    const { client, accounts, sealer, consortiumKey } = this.deps;
+    const { client, accounts, sealer, externalIds } = this.deps;
     const signer = asSigner(ledgerSigner === 'self' ? credentials : ledgerSigner);
     let record: IdentityRecord;
     let txId: string | null = null;
     try {
-      const hash = externalIdHash(consortiumKey, user.externalIdKind, user.externalId);
+      const hash = externalIds.own(user.externalIdKind, user.externalId);
       const result = await client.submit(signer, Registrar.register(hash, credentials.enrollmentId, user.role));
       record = result.value;
       txId = result.txId;

@@ -118,7 +118,7 @@ async function fetchCategory(
 
 /** `<endpoint>/gatekeeper/<route>`, keeping a path prefix the endpoint may have. */
 /** The gatekeeper's routes a requester (or a relay) posts a signed request to. */
-export type GatekeeperRoute = 'query' | 'audit' | 'research' | 'research/inclusions';
+export type GatekeeperRoute = 'query' | 'audit' | 'research' | 'research/inclusions' | 'external-id';
 
 export function gatekeeperUrl(endpoint: URL, route: GatekeeperRoute): URL {
   return new URL(`${endpoint.pathname.replace(/\/+$/, '')}/gatekeeper/${route}`, endpoint);

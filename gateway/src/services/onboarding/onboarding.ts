@@ -17,7 +17,7 @@ import { endorsedBy } from '../../contract/request.js';
 import type { Credentials } from '../../ports/identity.js';
 import { ChaincodeError, LedgerUnavailableError, type Signer } from '../../ports/ledger.js';
 import type { ActivationService } from '../enrolment/activation.js';
-import { externalIdHash } from '../enrolment/external-id.js';
+import type { ExternalIds } from '../registrar/external-ids.js';
 import { notFound, Problem } from '../problem.js';
 import type { ChartProof } from '../relationships/chart.js';
 import type { PatientLinks } from '../relationships/links.js';
@@ -38,7 +38,7 @@ export interface OnboardingDeps {
   activations: ActivationService;
   links: PatientLinks;
   chart: ChartProof;
-  consortiumKey: string;
+  externalIds: Pick<ExternalIds, 'own' | 'panelEnrollmentId'>;
   /** Signs the ledger registrations (only a registrar may). */
   registrar: () => Promise<Credentials>;
   /**
@@ -116,8 +116,6 @@ interface Ready {
 
 const rowFailure = (status: number, code: string, detail: string) => ({ status, code, detail });
 
-/** A panel patient's enrollment id: from the keyed hash of their external id (non-identifying), so a retry names the same one. */
-export const panelUsername = (hash: string) => `pt-${hash.slice(0, 24)}`;
 
 export class PanelOnboarding {
   private readonly running = new Map<string, Promise<void>>();
@@ -147,7 +145,7 @@ export class PanelOnboarding {
         if ('error' in r) insert.run(id, r.row, null, null, 'error', r.error.code, 400, r.error.detail);
         else {
           // The stated national id is kept only as its keyed hash, to compare with the chart's.
-          const stated = r.nationalId && kind ? externalIdHash(this.deps.consortiumKey, kind, r.nationalId) : null;
+          const stated = r.nationalId && kind ? this.deps.externalIds.own(kind, r.nationalId) : null;
           insert.run(id, r.row, r.mrn, stated, 'pending', null, null, null);
         }
       }
@@ -327,7 +325,7 @@ export class PanelOnboarding {
       else if (onboarded || seen.has(outcome.hash)) fail.run(409, 'PATIENT_HAS_OTHER_CHART', 'this person is onboarded with another chart of this hospital', id, r.row);
       else {
         seen.add(outcome.hash);
-        ready.push({ row: r.row, mrn: r.mrn, hash: outcome.hash, username: panelUsername(outcome.hash) });
+        ready.push({ row: r.row, mrn: r.mrn, hash: outcome.hash, username: this.deps.externalIds.panelEnrollmentId(outcome.hash) });
       }
     }
     if (ready.length === 0) return;

@@ -21,8 +21,8 @@ export interface BlockWrites {
   config: boolean;
 }
 
-/** What a block changes of the access records: the write sets of its valid transactions on `chaincode`. */
-export function accessWrites(block: common.Block, chaincode: string): BlockWrites {
+/** What a block changes of the access records (or of the keys `keep` keeps): the write sets of its valid transactions on `chaincode`. */
+export function accessWrites(block: common.Block, chaincode: string, keep: (key: string) => boolean = isAccessKey): BlockWrites {
   const number = BigInt(block.getHeader()?.getNumber() ?? 0);
   const filter = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER];
   const writes: BlockWrites['writes'] = [];
@@ -43,7 +43,7 @@ export function accessWrites(block: common.Block, chaincode: string): BlockWrite
         if (ns.getNamespace() !== chaincode) continue;
         for (const write of ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8()).getWritesList()) {
           const key = write.getKey();
-          if (!isAccessKey(key)) continue;
+          if (!keep(key)) continue;
           const value = write.getValue_asU8();
           // As the peer applies it: a delete, or an empty value, removes the key.
           writes.push([key, write.getIsDelete() || value.length === 0 ? null : Buffer.from(value).toString('utf8')]);

@@ -1,0 +1,108 @@
+import type { ResolveResult } from '@medrec/chaincode/domain';
+import { blindLookup, EXTERNAL_ID_LOOKUP_TYP, POINT_B64 } from '@medrec/client/protocol';
+import type { IndexKey } from '@medrec/client/protocol';
+import { createHmac } from 'node:crypto';
+import type { MedrecClient } from '../../contract/client.js';
+import { Registrar, Research } from '../../contract/medrec.js';
+import { ChaincodeError } from '../../ports/ledger.js';
+import { gatekeeperUrl, postToGatekeeper, type RequesterKeys } from '../gatekeeper/requester.js';
+import type { GatekeeperTransport } from '../gatekeeper/transport.js';
+import { Problem } from '../problem.js';
+
+export interface ExternalIdsDeps {
+  mspId: string;
+  /** this hospital's secret OPRF key: the index entries of the people it registers */
+  key: IndexKey;
+  /** the same seed, for the panel's enrollment ids */
+  seed: string;
+  client: MedrecClient;
+  transport: GatekeeperTransport;
+}
+
+/** A participant found from an external id: the ledger's answer and the index entry it was found under. */
+export interface Resolved {
+  hash: string;
+  result: ResolveResult;
+}
+
+/** What a home's gatekeeper answers a blinded lookup with (POST /gatekeeper/external-id). */
+export interface Evaluation {
+  evaluated: string;
+}
+const isEvaluation = (body: unknown): body is Evaluation =>
+  typeof body === 'object' && body !== null && typeof (body as Evaluation).evaluated === 'string' && POINT_B64.test((body as Evaluation).evaluated);
+
+const notRegistered = () => new ChaincodeError('NOT_FOUND', 'no participant is registered for that external id');
+
+/**
+ * The external-id index (docs/privacy.md §2). A person's entry on the ledger is keyed by an OPRF of
+ * her external id under her *home* hospital's secret key: the home computes its own entries; any
+ * other hospital asks each home to evaluate the id blindly (a signed, rate-limited, audited call
+ * to its gatekeeper), so no member can enumerate the index offline and no home learns the id asked.
+ */
+export class ExternalIds {
+  constructor(private readonly deps: ExternalIdsDeps) {}
+
+  /** This hospital's index entry for a person it registers (activation, panel, staff). */
+  own(kind: string, externalId: string): string {
+    return this.deps.key.ownHash(kind, externalId);
+  }
+
+  /**
+   * A panel patient's enrollment id: deterministic (a resumed job names the same person) yet
+   * opaque like every other (`e` + 128 bits): keyed, so it cannot be tied to the index entry.
+   */
+  panelEnrollmentId(hash: string): string {
+    return `e${createHmac('sha256', this.deps.seed).update(`panel-enrollment:${hash}`).digest('hex').slice(0, 32)}`;
+  }
+
+  /**
+   * Finds the participant registered under this external id at any home, reading the ledger as
+   * `keys`: this hospital's own entry first, then every other hospital that publishes a gatekeeper
+   * (each asked with a fresh blind, in parallel). Not found anywhere: the ledger's NOT_FOUND; not
+   * found but some home did not answer: 502 EXTERNAL_ID_HOME_UNREACHABLE (the answer is unknown).
+   */
+  async resolve(keys: RequesterKeys, kind: string, externalId: string): Promise<Resolved> {
+    const { client, mspId, transport } = this.deps;
+    const own = this.own(kind, externalId);
+    const here = await lookup(client, keys, own);
+    if (here) return { hash: own, result: here };
+    const homes = (await client.evaluate(keys.ledger, Research.gatekeepers())).filter((g) => g.mspId !== mspId);
+    const unreachable: string[] = [];
+    const found = await Promise.all(
+      homes.map(async ({ mspId: home, endpoint }) => {
+        const blinded = blindLookup(kind, externalId);
+        const url = new URL(endpoint);
+        try {
+          const jws = await keys.sign(EXTERNAL_ID_LOOKUP_TYP, { blinded: blinded.blinded, aud: url.origin });
+          const { evaluated } = await postToGatekeeper(gatekeeperUrl(url, 'external-id'), jws, transport, isEvaluation);
+          const hash = blinded.finish(evaluated);
+          const result = await lookup(client, keys, hash);
+          // An entry is only believed from the home that registered it.
+          return result && result.mspId === home ? { hash, result } : undefined;
+        } catch (err) {
+          if (err instanceof Problem && err.status < 500 && err.status !== 429) throw err;
+          unreachable.push(home);
+          return undefined;
+        }
+      }),
+    );
+    const hit = found.find((f) => f !== undefined);
+    if (hit) return hit;
+    if (unreachable.length > 0) {
+      throw new Problem(502, 'EXTERNAL_ID_HOME_UNREACHABLE', 'not registered at the hospitals that answered; some did not answer, so it is unknown', {
+        unreachable: unreachable.sort(),
+      });
+    }
+    throw notRegistered();
+  }
+}
+
+async function lookup(client: MedrecClient, keys: RequesterKeys, hash: string): Promise<ResolveResult | undefined> {
+  try {
+    return await client.evaluate(keys.ledger, Registrar.resolve(hash));
+  } catch (err) {
+    if (err instanceof ChaincodeError && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  }
+}
