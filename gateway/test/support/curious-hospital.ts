@@ -127,6 +127,20 @@ export class CuriousHospital {
     return new Map([...byPatient].filter(([, msps]) => msps.size > 1));
   }
 
+  /**
+   * (c) By a national id it knows from its own chart: the external-id index names her participant
+   * (its record says which hospital registered it), and the relationships that name that participant.
+   */
+  viaNationalId(nationalId: string): { registeredAt: string | null; relationships: string[] } {
+    const hash = createHmac('sha256', this.knows.consortiumKey).update(`${this.knows.externalIdKind}:${nationalId}`).digest('hex');
+    const ref = ofType(this.copy, OBJECT_TYPES.external).find(([k]) => keyAttributes(k)[0] === hash);
+    if (!ref) return { registeredAt: null, relationships: [] };
+    const pid = (JSON.parse(ref[1].toString()) as { participantId: string }).participantId;
+    const participant = ofType(this.copy, OBJECT_TYPES.participant).find(([k]) => keyAttributes(k)[0] === pid);
+    const registeredAt = participant ? (JSON.parse(participant[1].toString()) as { mspId: string }).mspId : null;
+    return { registeredAt, relationships: this.relationships().filter((r) => r.patient === pid).map((r) => r.mspId) };
+  }
+
   /** (c) For each patient it treats: the other hospitals the ledger says she has relationships with. */
   elsewhere(ownMspId: string): Map<string, string[]> {
     const linked = this.linkAcrossHospitals();
