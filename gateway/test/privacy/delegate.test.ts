@@ -93,6 +93,15 @@ t.test('a registrar registers a delegate: a patient participant with an opaque e
   t.same(await refusedBy(h2, registrar2, { mrn: person.alsoAt!.mrn }), { status: 409, code: 'PATIENT_LINK_CONFLICT' }, 'a chart that has its delegate already');
 });
 
+t.test('two registrars registering a delegate for one chart at once: one code, the other a clear 409', async (t) => {
+  const chart = demoPatients('hospital2')[6]!.mrn;
+  const both = await Promise.all([1, 2].map(() => api(h2, 'POST', '/registrar/delegates', { token: registrar2, body: { mrn: chart } })));
+  t.same(both.map((r) => r.status).sort(), [201, 409]);
+  t.equal(both.find((r) => r.status === 409)!.json.code, 'PATIENT_LINK_CONFLICT');
+  const winner = both.find((r) => r.status === 201)!.json;
+  t.equal((await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: winner.participantId, mrn: chart } })).status, 201, 'the chart is the winner\'s delegate\'s');
+});
+
 t.test('the device redeems each code with a key of its own for that relationship', async (t) => {
   t.same([d1.record.scope, d2.record.scope], [
     { kind: 'delegate', mspId: 'Hospital1MSP', label: '0' },
