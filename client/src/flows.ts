@@ -42,6 +42,34 @@ export async function enrolByActivation(wallet: Wallet, name: string, client: Ga
   return wallet.setEnrollment(name, enrollmentOf(result));
 }
 
+/**
+ * Redeems a providing hospital's delegate code (docs/privacy.md §3) with a key of its own for that
+ * one relationship: scope `delegate/<mspId>/<n>`, n counting that hospital's delegates on this
+ * device (so the phrase alone recovers them, docs/device-keys.md §1). A delegate left unenrolled by
+ * a failed redemption is used again rather than skipped.
+ */
+export async function enrolDelegate(wallet: Wallet, client: GatewayClient, code: string): Promise<WalletIdentity> {
+  const info = await client.inspectActivation(code);
+  const delegates = wallet.identities().filter((i) => i.record.scope.kind === 'delegate' && i.record.scope.mspId === info.mspId);
+  const label = String(delegates.length);
+  const identity = delegates.find((i) => !i.enrollment) ?? wallet.addIdentity(`delegate-${info.mspId}-${label}`, { kind: 'delegate', mspId: info.mspId, label }, client.baseUrl);
+  const result = await client.redeemActivation(code, await identity.csr(info.enrollmentId));
+  return wallet.setEnrollment(identity.name, enrollmentOf(result));
+}
+
+/**
+ * The person's whole summary, assembled on the device: each enrolled identity (home identity and
+ * every delegate) reads its own relationships from its own hospital's gateway, so no ledger index
+ * and no single gateway ties them together. Each entry says which identity holds it.
+ */
+export async function assembleSummary(wallet: Wallet, clientFor: (identity: WalletIdentity) => GatewayClient): Promise<(SummaryEntry & { identity: string })[]> {
+  const out: (SummaryEntry & { identity: string })[] = [];
+  for (const identity of wallet.identities().filter((i) => i.enrollment)) {
+    for (const entry of await listRelationships(clientFor(identity), identity)) out.push({ ...entry, identity: identity.name });
+  }
+  return out;
+}
+
 /** A recovered device asks for the certificate of its re-derived key, proving it holds the key. */
 export async function recoverEnrollment(wallet: Wallet, name: string, client: GatewayClient): Promise<WalletIdentity> {
   const identity = wallet.identity(name);

@@ -40,6 +40,8 @@ export { GatewayClient, GatewayProblem, type ActivationInfo, type ActivationResu
 export type { RelationshipView, SummaryEntry } from './http/views.js';
 export {
   enrolByActivation,
+  enrolDelegate,
+  assembleSummary,
   recoverEnrollment,
   login,
   signerFor,

@@ -61,6 +61,28 @@ export class RegistrarContract extends Contract {
     return JSON.stringify(results);
   }
 
+  /**
+   * A delegate (docs/privacy.md §3): a patient's identity for one relationship, registered by the
+   * hospital that will hold that relationship, with no external id, so that no ledger key, value or
+   * argument ties it to her other identities. Only that hospital may open a relationship with it.
+   */
+  @Transaction()
+  @Returns('string')
+  @Param('enrollmentId', 'string', "the delegate's opaque enrollment id at the registrar's CA")
+  async registerDelegate(ctx: Context, enrollmentId: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = registrarOnly(ctx, 'Registrar.registerDelegate');
+    const iid = identityId(caller.mspId, requireEnrollmentId(enrollmentId));
+    if (await state.get(keys.identity(iid))) throw conflict('that enrollment id is already registered');
+    const pid = participantIdFor(state.txId, 0);
+    const record: IdentityRecord = { identityId: iid, participantId: pid, mspId: caller.mspId, role: 'patient', status: 'active', registeredAt: state.now, updatedAt: state.now, supersededBy: null };
+    const participant: ParticipantRecord = { participantId: pid, externalIdHash: null, delegate: true, identityId: iid, mspId: caller.mspId, role: 'patient', registeredAt: state.now, updatedAt: state.now };
+    await state.put(keys.identity(iid), record);
+    await state.put(keys.participant(pid), participant);
+    state.emit('IdentityRegistered', [{ participantId: pid, status: 'active' }]);
+    return JSON.stringify(record);
+  }
+
   @Transaction()
   @Returns('string')
   @Param('externalIdHash', 'string', 'the participant to re-map')
@@ -124,13 +146,25 @@ export class RegistrarContract extends Contract {
     return JSON.stringify(await state.history(keys.participant(participant.participantId)));
   }
 
+  /** The mapping history of any participant by its id: a delegate has no external id to look it up by. */
+  @Transaction(false)
+  @Returns('string')
+  @Param('participantId', 'string', 'the participant (or delegate) whose identity mapping history is wanted')
+  async historyOf(ctx: Context, participantId: string): Promise<string> {
+    const state = new State(ctx);
+    await registeredCaller(ctx, state, rolesFor('Registrar.historyOf'));
+    const key = keys.participant(requireHex64(participantId, 'participantId'));
+    if (!(await state.get(key))) throw notFound('no such participant');
+    return JSON.stringify(await state.history(key));
+  }
+
   override async unknownTransaction(): Promise<void> {
     throw notFound('Registrar has no such transaction');
   }
 }
 
 /** Registration is the one step before the caller itself is on the ledger: the certificate's role decides. */
-function registrarOnly(ctx: Context, transaction: 'Registrar.register' | 'Registrar.registerBatch' | 'Registrar.registerPanel'): { mspId: string } {
+function registrarOnly(ctx: Context, transaction: 'Registrar.register' | 'Registrar.registerBatch' | 'Registrar.registerPanel' | 'Registrar.registerDelegate'): { mspId: string } {
   const caller = certCaller(ctx);
   if (!rolesFor(transaction)?.includes(caller.role)) throw forbidden('only a registrar may register identities');
   return caller;

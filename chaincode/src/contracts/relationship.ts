@@ -340,6 +340,7 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
     const patient = await state.get<ParticipantRecord>(keys.participant(item.patientId));
     if (!patient) throw notFound(`item ${index}: no such patient`);
     if (patient.role !== 'patient') throw invalid(`item ${index}: the participant is not a patient`);
+    if (patient.delegate && patient.mspId !== caller.mspId) throw forbidden(`item ${index}: a delegate serves only at the hospital that registered it`);
     patients.set(item.patientId, patient);
   }
   for (const item of items) {

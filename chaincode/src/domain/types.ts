@@ -21,7 +21,13 @@ export interface IdentityRecord {
 /** The stable person behind one or more identities over time. */
 export interface ParticipantRecord {
   participantId: string;
-  externalIdHash: string;
+  /** null for a delegate, which no external id names (docs/privacy.md §3) */
+  externalIdHash: string | null;
+  /**
+   * A delegate: the identity a patient uses for one relationship at the hospital that registered it,
+   * so that nothing on the ledger ties her relationships at different hospitals together.
+   */
+  delegate?: true;
   identityId: string;
   mspId: string;
   role: Role;

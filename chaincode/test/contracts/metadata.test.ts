@@ -13,10 +13,12 @@ const DESIGN: Record<string, Record<string, { args: string[]; submit: boolean }>
     register: { args: ['externalIdHash', 'enrollmentId', 'role'], submit: true },
     registerBatch: { args: ['itemsJson'], submit: true },
     registerPanel: { args: ['itemsJson'], submit: true },
+    registerDelegate: { args: ['enrollmentId'], submit: true },
     remap: { args: ['externalIdHash', 'newEnrollmentId'], submit: true },
     resolve: { args: ['externalIdHash'], submit: false },
     whoami: { args: [], submit: false },
     history: { args: ['externalIdHash'], submit: false },
+    historyOf: { args: ['participantId'], submit: false },
   },
   Relationship: {
     create: { args: ['patientId', 'endpoint'], submit: true },

@@ -32,6 +32,7 @@ const specs: RoleSpec[] = [
     allowed: ['registrar'],
     prepare: async () => (a) => [JSON.stringify([{ externalIdHash: fresh(), enrollmentId: `batch.${a.role}`, role: 'patient' }])],
   },
+  { fn: 'Registrar:registerDelegate', allowed: ['registrar'], prepare: async () => (a) => [`delegate.${a.role}`] },
   {
     fn: 'Registrar:remap',
     allowed: ['registrar'],
@@ -43,6 +44,7 @@ const specs: RoleSpec[] = [
   { fn: 'Registrar:resolve', allowed: ['registrar', 'provider', 'auditor'], prepare: async (c) => () => [c.patient.hash] },
   { fn: 'Registrar:whoami', allowed: [...ALL_ROLES], prepare: async () => () => [] },
   { fn: 'Registrar:history', allowed: ['auditor'], prepare: async (c) => () => [c.patient.hash] },
+  { fn: 'Registrar:historyOf', allowed: ['auditor'], prepare: async (c) => () => [c.patient.pid] },
   { fn: 'Relationship:create', allowed: ['provider'], prepare: async (c) => () => [c.patient.pid, 'https://h1.example/gk'] },
   {
     fn: 'Relationship:createBatch',

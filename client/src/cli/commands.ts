@@ -12,7 +12,9 @@ import {
   Wallet,
   WalletError,
   WalletVault,
+  assembleSummary,
   enrolByActivation,
+  enrolDelegate,
   fetchRecords,
   intentFor,
   listRelationships,
@@ -49,7 +51,11 @@ Local (the wallet file only):
 Remote (gateway routes of docs/device-keys.md):
   enrol [<name>] --code <activation code> --gateway <url>
   recover-certificate [<name>] --msp <mspId> --gateway <url>
+  enrol-delegate --code <activation code> --gateway <url>
+                                               a providing hospital's delegate for one relationship (docs/privacy.md §3):
+                                               a key of its own; sign for that relationship with --identity <its name>
   list                                         the relationships of the identity (Summary.mine, signed on the device)
+  summary                                      every identity's relationships, each read at its own hospital
   accept|reject|remove|acknowledge <relationshipId>
   grant <relationshipId> <viewerPid> --category <C> --fields <a,b> --until <ISO date> --purpose <CODE>
   revoke <relationshipId> <viewerPid>
@@ -160,6 +166,10 @@ class Cli {
         return this.enrol();
       case 'recover-certificate':
         return this.recoverCertificate();
+      case 'enrol-delegate':
+        return this.enrolDelegate();
+      case 'summary':
+        return this.summary();
       case 'list':
         return this.list();
       case 'grant':
@@ -257,6 +267,26 @@ class Cli {
     const identity = await enrolByActivation(vault.wallet, name, client, this.need('code'));
     await vault.save();
     return this.print(describe(identity));
+  }
+
+  private async enrolDelegate(): Promise<number> {
+    const vault = await this.unlock();
+    const identity = await enrolDelegate(vault.wallet, this.client(undefined), this.need('code'));
+    await vault.save();
+    return this.print(describe(identity));
+  }
+
+  /** Assembled here, not on the ledger or at one gateway: each identity logs in at its own hospital. */
+  private async summary(): Promise<number> {
+    const { wallet } = await this.unlock();
+    const clients = new Map<string, GatewayClient>();
+    for (const identity of wallet.identities().filter((i) => i.enrollment)) {
+      if (!identity.record.gateway) throw new UsageError(`identity ${identity.name} has no gateway`);
+      const client = new GatewayClient(identity.record.gateway);
+      await login(identity, client);
+      clients.set(identity.name, client);
+    }
+    return this.print(await assembleSummary(wallet, (identity) => clients.get(identity.name)!));
   }
 
   private async recoverCertificate(): Promise<number> {

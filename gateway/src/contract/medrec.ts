@@ -53,11 +53,14 @@ export const Registrar = {
   /** Idempotent per patient: items already registered come back `present` or `other`, unwritten. */
   registerPanel: (items: readonly RegisterItem[]) =>
     request<PanelRegistration[], 'Registrar.registerPanel'>('Registrar.registerPanel', [JSON.stringify(items)]),
+  /** A patient's identity for one relationship at the caller's hospital, with no external id (docs/privacy.md §3). */
+  registerDelegate: (enrollmentId: string) => request<IdentityRecord, 'Registrar.registerDelegate'>('Registrar.registerDelegate', [enrollmentId]),
   remap: (externalIdHash: string, newEnrollmentId: string) =>
     request<IdentityRecord, 'Registrar.remap'>('Registrar.remap', [externalIdHash, newEnrollmentId]),
   resolve: (externalIdHash: string) => request<ResolveResult, 'Registrar.resolve'>('Registrar.resolve', [externalIdHash]),
   whoami: () => request<IdentityRecord, 'Registrar.whoami'>('Registrar.whoami', []),
   history: (externalIdHash: string) => request<HistoryEntry[], 'Registrar.history'>('Registrar.history', [externalIdHash]),
+  historyOf: (participantId: string) => request<HistoryEntry[], 'Registrar.historyOf'>('Registrar.historyOf', [participantId]),
 };
 
 export const Relationship = {

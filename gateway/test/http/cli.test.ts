@@ -2,7 +2,8 @@
  * The `medrec` CLI (client/) as a patient runs it — a child process with its own wallet file —
  * against the real gateways and the embedded ledger running the real chaincode: enrol by activation
  * code, list (a device-signed Summary.mine: a device session holds no key for /me/summary), accept,
- * opt in and out of research and ask which studies used the data.
+ * opt in and out of research and ask which studies used the data; redeem a providing hospital's
+ * delegate code, sign for that relationship with it, and assemble the summary on the device.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -90,4 +91,34 @@ t.test('a patient with a device-held key enrols, lists and accepts through the C
   t.same(JSON.parse((await medrec(['research', 'opt-out'])).stdout), { relationshipIds: [] }, 'nothing left to withdraw');
   t.equal((await medrec(['research', 'opt-in'])).code, 64, 'opt-in names its categories');
   t.equal((await medrec(['research', 'sideways'])).code, 64, 'an unknown research action');
+});
+
+t.test('delegates through the CLI: a providing hospital\'s code, signed for with that identity, the summary assembled on the device', async (t) => {
+  const person = demoPatients('hospital1').filter((p) => p.alsoAt)[3]!;
+  const registrar2 = await login(sys.h2, 'registrar', 'registrar-demo-pass');
+  const issued = await api(sys.h2, 'POST', '/registrar/delegates', { token: registrar2, body: { mrn: person.alsoAt!.mrn } });
+  t.equal(issued.status, 201);
+  const grey = await login(sys.h2, 'dr-grey');
+  const created = await api(sys.h2, 'POST', '/relationships', { token: grey, body: { patientId: issued.json.participantId, mrn: person.alsoAt!.mrn } });
+  t.equal(created.status, 201, 'the provider opens the relationship with the delegate');
+  const rel = created.json.relationshipId as string;
+
+  t.equal((await medrec(['enrol-delegate', '--code', issued.json.code])).code, 64, 'a gateway is needed');
+  const enrolled = await medrec(['enrol-delegate', '--code', issued.json.code, '--gateway', sys.h2]);
+  t.equal(enrolled.code, 0, enrolled.stderr);
+  const identity = JSON.parse(enrolled.stdout) as { name: string };
+  t.match(identity, { name: 'delegate-Hospital2MSP-0', uri: 'medrec://delegate/Hospital2MSP/0', enrollment: { participantId: issued.json.participantId } });
+  t.equal((await medrec(['enrol-delegate', '--code', issued.json.code, '--gateway', sys.h2])).code, 2, 'a spent code is refused');
+
+  const refused = await medrec(['accept', rel]);
+  t.equal(refused.code, 2, 'her first identity does not sign for the delegate\'s relationship');
+  const accepted = await medrec(['accept', rel, '--identity', identity.name]);
+  t.equal(accepted.code, 0, accepted.stderr);
+  t.match(JSON.parse(accepted.stdout), { status: 'VALID' });
+
+  const summary = await medrec(['summary']);
+  t.equal(summary.code, 0, summary.stderr);
+  const entries = JSON.parse(summary.stdout) as { identity: string; relationshipId: string; status: string }[];
+  t.match(entries.find((e) => e.relationshipId === rel), { identity: identity.name, status: 'accepted' }, "the delegate's relationship, read at Hospital 2");
+  t.ok(entries.some((e) => e.identity === 'h1'), 'and the home identity\'s, read at Hospital 1');
 });

@@ -41,7 +41,14 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
 
   /** The product's path: a registrar (here the CA admin) vouches, the person redeems the code with a password. */
   async function activate(h: Hospital, username: string, role: Role, externalId: string): Promise<Enrolled> {
-    const issued = await h.runtime.activations.issue({ ca: h.admin, ledger: h.registrar }, { username, role, externalIdKind: KIND, externalId });
+    return redeemed(h, await h.runtime.activations.issue({ ca: h.admin, ledger: h.registrar }, { username, role, externalIdKind: KIND, externalId }));
+  }
+  /** docs/privacy.md §3: the providing hospital's registrar registers a delegate for its chart (here redeemed with a password). */
+  async function delegate(h: Hospital, mrn: string): Promise<Enrolled> {
+    return redeemed(h, await h.runtime.activations.issueDelegate({ ca: h.admin, ledger: h.registrar }, (pid) => void h.links.set(pid, mrn, 'registrar')));
+  }
+  async function redeemed(h: Hospital, issued: { code: string; username: string }): Promise<Enrolled> {
+    const username = issued.username;
     await h.runtime.activations.redeem(issued.code, PASSWORD);
     const account = h.runtime.accounts.get(username)!;
     const privateKey = await h.runtime.sealer.open(account.sealedKey, PASSWORD);
@@ -66,13 +73,18 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
   const alice = await activate(h1, 'alice.smith', 'patient', p1a.externalId);
   const carol = await activate(h1, 'carol.jones', 'patient', p1b.externalId);
   const bob = await activate(h2, 'bob.brown', 'patient', p2a.externalId);
-  const aliceRelAtH1 = await relate(h1, drHouse, alice.participantId, p1a.mrn);
-  // She accepts it herself: her own certificate is in a block now.
-  await client.submit(alice.signer, endorsedBy(Relationship.accept(aliceRelAtH1), h1.mspId));
+  // Each hospital treats her under a delegate its registrar registers for its chart (docs/privacy.md §3).
+  const aliceD1 = await delegate(h1, p1a.mrn);
+  const aliceRelAtH1 = await relate(h1, drHouse, aliceD1.participantId, p1a.mrn);
+  // She accepts it herself, signing as that relationship's delegate: its certificate is in a block now.
+  await client.submit(aliceD1.signer, endorsedBy(Relationship.accept(aliceRelAtH1), h1.mspId));
   await relate(h1, drHouse, carol.participantId, p1b.mrn);
-  // Hospital 2 finds Alice as its registrars do, from the national id on its own chart (a blinded lookup at her home).
-  const aliceAtH2 = (await h2.runtime.externalIds.resolve(sessionKeys(drGrey.signer), KIND, p1a.externalId)).result.participantId;
+  const aliceD2 = await delegate(h2, p1a.mrn.replace(/^H1/, 'H2'));
+  const aliceAtH2 = aliceD2.participantId;
+  // Knowing her national id from its own chart, Hospital 2 may look her up at her home (blinded, signed, audited).
+  const aliceHome = (await h2.runtime.externalIds.resolve(sessionKeys(drGrey.signer), KIND, p1a.externalId)).result.participantId;
   const aliceRelAtH2 = await relate(h2, drGrey, aliceAtH2, p1a.mrn.replace(/^H1/, 'H2'));
+  await client.submit(aliceD2.signer, endorsedBy(Relationship.accept(aliceRelAtH2), h2.mspId));
   const bobRel = await relate(h2, drGrey, bob.participantId, p2a.mrn);
 
   const ledgerFile = join(world.dir, 'ledger', 'ledger.sqlite');
@@ -99,7 +111,7 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
     t.same(guessed.inTransactions, [], 'no transaction, state value or history row holds a username');
     t.same(guessed.byIdentityId, [], 'no identity id is sha256(mspId/username) of a guessed username');
     const names = attacker.certificateNames();
-    t.ok(names.has(alice.enrollmentId) && names.has(drGrey.enrollmentId), 'the signers the blocks name are the opaque enrollment ids');
+    t.ok(names.has(aliceD1.enrollmentId) && names.has(drGrey.enrollmentId), 'the signers the blocks name are the opaque enrollment ids');
     for (const p of [alice, carol, bob, drHouse, drGrey]) t.match(p.enrollmentId, /^e[0-9a-f]{32}$/, `${p.username}'s enrollment id is 128 random bits`);
   });
 
@@ -118,16 +130,22 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
     t.same([...found.keys()], [p2a.externalId], 'nothing else');
   });
 
-  t.test('(b) STILL VISIBLE (docs/privacy.md): a patient has one ledger id, so her relationships at both hospitals are linked', async (t) => {
+  t.test('(b) linking across hospitals fails: each relationship names its own delegate', async (t) => {
     const linked = attacker.linkAcrossHospitals();
-    t.same([...(linked.get(alice.participantId) ?? [])].sort(), [h1.mspId, h2.mspId], "Alice's relationships at Hospital 1 and Hospital 2 name the same participant");
-    t.notOk(linked.has(carol.participantId), 'a patient of one hospital is not linked to another');
-    t.equal(aliceAtH2, alice.participantId, 'the participant id Hospital 2 resolved is her home one');
+    t.same([...linked.keys()], [], 'no ledger participant has relationships at two hospitals');
+    t.not(aliceD1.participantId, aliceD2.participantId, "Alice's delegates are two participants");
+    const byPatient = new Map(attacker.relationships().map((r) => [r.id, r.patient]));
+    t.equal(byPatient.get(aliceRelAtH1), aliceD1.participantId);
+    t.equal(byPatient.get(aliceRelAtH2), aliceD2.participantId);
+    t.notOk([...byPatient.values()].includes(alice.participantId), 'her home participant names no relationship');
   });
 
-  t.test('(c) STILL VISIBLE (docs/privacy.md): Hospital 2 tells that a patient it treats has relationships elsewhere', async (t) => {
-    const elsewhere = attacker.elsewhere(h2.mspId);
-    t.same(elsewhere.get('alice (treated here)'), [h1.mspId], 'Alice is seen to be a patient of Hospital 1 too');
-    t.notOk(elsewhere.has('bob (account here)'), 'Bob, treated here only, is not seen elsewhere');
+  t.test('(c) relationships elsewhere of a patient Hospital 2 treats: not found, by the ledger or by her national id', async (t) => {
+    t.same([...attacker.elsewhere(h2.mspId).keys()], [], 'no patient it treats is seen to be treated elsewhere');
+    t.same(attacker.viaNationalId(p1a.externalId), { registeredAt: null, relationships: [] }, 'offline, her national id finds nothing: her index entry is under her home\'s key');
+    // Online, the audited lookup at her home names her home identity (docs/privacy.md: what stays
+    // visible), and the ledger holds no relationship of it.
+    t.equal(aliceHome, alice.participantId);
+    t.same(attacker.participant(aliceHome), { registeredAt: h1.mspId, relationships: [] }, 'her home identity at Hospital 1, with no relationship');
   });
 });

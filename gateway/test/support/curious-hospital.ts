@@ -127,6 +127,24 @@ export class CuriousHospital {
     return new Map([...byPatient].filter(([, msps]) => msps.size > 1));
   }
 
+  /**
+   * (c) By a national id it knows from its own chart, offline: the external-id index names her
+   * participant only if her entry is under this hospital's own index key.
+   */
+  viaNationalId(nationalId: string): { registeredAt: string | null; relationships: string[] } {
+    const hash = this.knows.indexKey.ownHash(this.knows.externalIdKind, nationalId);
+    const ref = ofType(this.copy, OBJECT_TYPES.external).find(([k]) => keyAttributes(k)[0] === hash);
+    if (!ref) return { registeredAt: null, relationships: [] };
+    return this.participant((JSON.parse(ref[1].toString()) as { participantId: string }).participantId);
+  }
+
+  /** (c) A participant it has a pid for (from the index, or an online lookup): who registered it, and its relationships. */
+  participant(pid: string): { registeredAt: string | null; relationships: string[] } {
+    const participant = ofType(this.copy, OBJECT_TYPES.participant).find(([k]) => keyAttributes(k)[0] === pid);
+    const registeredAt = participant ? (JSON.parse(participant[1].toString()) as { mspId: string }).mspId : null;
+    return { registeredAt, relationships: this.relationships().filter((r) => r.patient === pid).map((r) => r.mspId) };
+  }
+
   /** (c) For each patient it treats: the other hospitals the ledger says she has relationships with. */
   elsewhere(ownMspId: string): Map<string, string[]> {
     const linked = this.linkAcrossHospitals();

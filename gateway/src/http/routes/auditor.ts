@@ -102,6 +102,21 @@ export const auditorRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (
   );
 
   app.get(
+    '/auditor/participants/:pid/history',
+    {
+      onRequest: auditor,
+      schema: {
+        tags: ['auditor'],
+        summary: "History of a participant's identity mapping by its id: the way to a delegate's, which no external id names",
+        security: SECURED,
+        params: Type.Object({ pid: ParticipantId }, { additionalProperties: false }),
+        response: { 200: Type.Object({ history: Type.Array(HistoryEntry) }), ...problems(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => ({ history: await client.evaluate(await app.signerFor(request), Registrar.historyOf(request.params.pid)) }),
+  );
+
+  app.get(
     '/auditor/anchors/:mspId',
     {
       onRequest: auditor,

@@ -7,6 +7,7 @@ import {
   ExternalId,
   ExternalIdKind,
   IssuedActivation,
+  Mrn,
   ParticipantId,
   SECURED,
   Username,
@@ -15,7 +16,7 @@ import {
 
 const ExternalRef = { externalIdKind: ExternalIdKind, externalId: ExternalId };
 
-export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { activations, externalIds }) => {
+export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { activations, relationships, externalIds }) => {
   app.post(
     '/registrar/activations',
     {
@@ -44,6 +45,37 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
     async (request, reply) => {
       const registrar = { ...(await app.signerFor(request)), enrollmentId: request.user.enrollmentId };
       return reply.code(201).send(await activations.issue({ ca: registrar, ledger: registrar }, request.body));
+    },
+  );
+
+  app.post(
+    '/registrar/delegates',
+    {
+      config: { idempotency: { omit: ['code'] } },
+      onRequest: app.requireRole(...rolesFor('Registrar.registerDelegate')!),
+      schema: {
+        tags: ['registrar'],
+        summary: "Register a delegate for a local chart's relationship here and get its one-time activation code",
+        description:
+          'A delegate (docs/privacy.md §3) is the identity a patient uses for one relationship at this hospital: ' +
+          'registered with no external id, so nothing on the ledger ties it to her identities elsewhere. ' +
+          'The registrar binds it to the chart (MRN) it is registered for: that binding, not an external id, is ' +
+          "the chart's proof. Create the relationship with the answer's participantId and this MRN; the patient's device redeems the code " +
+          '(POST /device/activations/redeem) with a CSR of a key it derives for this relationship.',
+        security: SECURED,
+        body: Type.Object({ mrn: Mrn }, { additionalProperties: false }),
+        response: {
+          201: IssuedActivation,
+          ...problems(400, 401, 403, 404, 409, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const registrar = { ...(await app.signerFor(request)), enrollmentId: request.user.enrollmentId };
+      const { mrn } = request.body;
+      await relationships.delegateChartFree(mrn);
+      const issued = await activations.issueDelegate({ ca: registrar, ledger: registrar }, (pid) => relationships.bindDelegate(pid, mrn, request.user.sub));
+      return reply.code(201).send(issued);
     },
   );
 

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { Role } from '@medrec/chaincode/domain';
+import type { IdentityRecord, Role } from '@medrec/chaincode/domain';
 import { Registrar } from '../../contract/medrec.js';
+import type { SubmitRequest } from '../../contract/request.js';
 import { checkCsr } from '../../pki/csr.js';
 import { IdentityError, type Credentials, type IssuedCertificate } from '../../ports/identity.js';
 import { keyHash } from '../accounts/device.js';
@@ -143,17 +144,39 @@ export class ActivationService {
 
   /** A registrar (or, at bootstrap, the CA admin with a registrar) vouches for a person and gets the code to hand over. */
   async issue(by: Enroller & { ledger: Credentials }, request: ActivationRequest): Promise<IssuedActivation> {
-    const { identity, client, externalIds, db } = this.deps;
-    const username = request.username ?? `u-${randomBytes(8).toString('hex')}`;
+    const hash = this.deps.externalIds.own(request.externalIdKind, request.externalId);
+    return this.vouch(by, request.role, request.username, (enrollmentId) => Registrar.register(hash, enrollmentId, request.role));
+  }
+
+  /**
+   * A delegate (docs/privacy.md §3): the patient's identity for one relationship at this hospital,
+   * registered with no external id, so the ledger cannot tie it to her other identities. The code is
+   * handed to her here; her device redeems it with a key of its own per relationship. `bind` links
+   * the new delegate to its chart before the code exists; if it refuses, the CA registration goes.
+   */
+  async issueDelegate(by: Enroller & { ledger: Credentials }, bind: (participantId: string) => void): Promise<IssuedActivation> {
+    return this.vouch(by, 'patient', undefined, (enrollmentId) => Registrar.registerDelegate(enrollmentId), bind);
+  }
+
+  /** CA registration with an opaque enrollment id, then the ledger registration `register` builds, then the code. */
+  private async vouch(
+    by: Enroller & { ledger: Credentials },
+    role: Role,
+    chosenUsername: string | undefined,
+    register: (enrollmentId: string) => SubmitRequest<IdentityRecord>,
+    registered: (participantId: string) => void = () => undefined,
+  ): Promise<IssuedActivation> {
+    const { identity, client, db } = this.deps;
+    const username = chosenUsername ?? `u-${randomBytes(8).toString('hex')}`;
     if (this.usernameTaken(username)) throw conflict('USERNAME_TAKEN', 'that username is taken');
     const code = newCode();
     const plain = normaliseCode(code)!;
     const enrollmentId = opaqueEnrollmentId();
-    await identity.register(by.ca, { enrollmentId, role: request.role, secret: this.caSecret(plain) });
+    await identity.register(by.ca, { enrollmentId, role, secret: this.caSecret(plain) });
     let record;
     try {
-      const hash = externalIds.own(request.externalIdKind, request.externalId);
-      record = await client.submit(by.ledger, Registrar.register(hash, enrollmentId, request.role));
+      record = await client.submit(by.ledger, register(enrollmentId));
+      registered(record.value.participantId);
     } catch (err) {
       // No registration may outlive a refused ledger registration.
       await identity.revoke(by.ca, enrollmentId, 'ledger registration failed').catch(() => undefined);
@@ -163,12 +186,12 @@ export class ActivationService {
     db.prepare(
       `INSERT INTO activations (code_hash, username, enrollment_id, role, participant_id, identity_id, issued_by, issued_at, expires_at, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued')`,
-    ).run(this.codeHash(plain), username, enrollmentId, request.role, record.value.participantId, record.value.identityId, by.ledger.enrollmentId, new Date(this.now()).toISOString(), expiresAt);
+    ).run(this.codeHash(plain), username, enrollmentId, role, record.value.participantId, record.value.identityId, by.ledger.enrollmentId, new Date(this.now()).toISOString(), expiresAt);
     return {
       code,
       username,
       enrollmentId,
-      role: request.role,
+      role,
       participantId: record.value.participantId,
       identityId: record.value.identityId,
       expiresAt: new Date(expiresAt).toISOString(),

@@ -41,6 +41,11 @@ export class PatientLinks {
     return linked === mrn;
   }
 
+  /** Whether a chart (MRN) is linked to a participant already. */
+  chartLinked(mrn: string): boolean {
+    return this.db.prepare('SELECT 1 FROM patient_links WHERE mrn = ?').get(mrn) !== undefined;
+  }
+
   private read(participantId: string): string | undefined {
     return this.lookup.get(participantId)?.mrn;
   }

@@ -112,9 +112,26 @@ export class RelationshipService {
     }
   }
 
+  /**
+   * Before a registrar registers a delegate for a local chart (docs/privacy.md §3): the chart exists
+   * and is linked to no one yet. No external id can prove a delegate's chart later, so the
+   * registrar's own binding (bindDelegate) is the proof.
+   */
+  async delegateChartFree(mrn: string): Promise<void> {
+    if ((await this.deps.records.fetch('Patient', mrn)).length === 0) throw notFound('PATIENT_NOT_FOUND', 'no local patient has that MRN');
+    if (this.deps.links.chartLinked(mrn)) throw conflict('PATIENT_LINK_CONFLICT', 'this chart is already linked to a participant here');
+  }
+
+  /** Links a delegate the registrar has just registered to the chart it registered it for. */
+  bindDelegate(participantId: string, mrn: string, linkedBy: string): void {
+    if (!this.deps.links.set(participantId, mrn, linkedBy)) throw conflict('PATIENT_LINK_CONFLICT', 'this chart is already linked to a participant here');
+  }
+
   /** Links a local chart to a registered patient, one to one, once the chart proves to be theirs (ChartProof). */
   async link(signer: Signer, linkedBy: string, patientId: string, mrn: string): Promise<void> {
     const { links, chart } = this.deps;
+    // A pair linked already was proven then: by a chart proof, or by the registrar who bound a delegate to this chart.
+    if (links.get(patientId) === mrn) return;
     await chart.prove(signer, mrn, patientId);
     if (!links.set(patientId, mrn, linkedBy)) {
       throw conflict('PATIENT_LINK_CONFLICT', 'this participant or this chart is already linked to another one here');
