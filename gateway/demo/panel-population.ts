@@ -29,7 +29,11 @@ const since = (start: number) => seconds(performance.now() - start);
 
 export async function seedPopulationByPanel(system: MedrecSystem, options: PopulationOptions): Promise<PanelPopulationReport[]> {
   const seed = options.seed ?? 'medrec-demo-v1';
-  /** people who already act (enrolled at an earlier hospital): their one identity serves everywhere */
+  /**
+   * Stand-in devices by participant id: a hospital's panel registers the person under its own index
+   * key (docs/privacy.md §2), so a person treated at two hospitals may be two participants, each
+   * signing at its own hospital; a participant found again reuses its device.
+   */
   const devices = new Map<string, Credentials>();
   const reports: PanelPopulationReport[] = [];
   for (const runtime of system.hospitals) {
@@ -56,7 +60,7 @@ export async function seedPopulationByPanel(system: MedrecSystem, options: Popul
     const consenting = onboarded.flatMap((o) => {
       const person = byMrn.get(o.mrn)!;
       const terms = consentOf(seed, person, options.optIn ?? 0.8);
-      return terms ? [{ o, person, terms }] : [];
+      return terms ? [{ o, terms }] : [];
     });
     // 500 devices at a time: certificates, then their owners' consents, while each device's new key is
     // still at hand (a device signs with the key it has just made; see rememberPrivateKey).
@@ -66,15 +70,15 @@ export async function seedPopulationByPanel(system: MedrecSystem, options: Popul
     for (let at = 0; at < consenting.length; at += BATCH) {
       const chunk = consenting.slice(at, at + BATCH);
       start = performance.now();
-      const newDevices = chunk.filter((c) => c.o.username !== '' && !devices.has(c.person.externalId));
+      const newDevices = chunk.filter((c) => c.o.username !== '' && !devices.has(c.o.pid));
       const credentials = newDevices.length === 0 ? [] : await ca.enrollBatch(registrar, newDevices.map((c) => ({ enrollmentId: c.o.username, role: 'patient' })));
-      newDevices.forEach((c, i) => devices.set(c.person.externalId, credentials[i]!));
+      newDevices.forEach((c, i) => devices.set(c.o.pid, credentials[i]!));
       certificatesMs += performance.now() - start;
       start = performance.now();
-      const signing = chunk.filter((c) => devices.has(c.person.externalId));
-      await pool(signing, options.concurrency ?? 48, async ({ o, person, terms }) => {
+      const signing = chunk.filter((c) => devices.has(c.o.pid));
+      await pool(signing, options.concurrency ?? 48, async ({ o, terms }) => {
         const batch = Research.consentBatch([{ relationshipId: relationships.get(o.pid)!, consent: terms }]);
-        await runtime.client.submit(devices.get(person.externalId)!, endorsedBy(batch, runtime.hospital.mspId));
+        await runtime.client.submit(devices.get(o.pid)!, endorsedBy(batch, runtime.hospital.mspId));
       });
       consentsMs += performance.now() - start;
       signed += signing.length;
