@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Category, ConsentTerms, QuerySpec, ResearchQuery, StudyRequest, TemplateId } from '@medrec/chaincode/domain';
 import { answerHash, combineAnswers, type CombinedAnswer, type ReleasedAnswer } from '@medrec/client/protocol';
 import type { MedrecClient, Submitted } from '../../contract/client.js';
@@ -17,6 +18,8 @@ export interface ResearchServiceDeps {
   links: { get(participantId: string): string | undefined };
   /** how other hospitals' gatekeepers are reached, and how long to wait (a research answer may take seconds) */
   transport: GatekeeperTransport;
+  /** how long a collection waits for this peer to hold the answers' release blocks (default 10 s) */
+  catchUpMs?: number;
 }
 
 export interface Receipt {
@@ -150,6 +153,7 @@ export class ResearchService {
     );
     const released = outcomes.filter((o): o is Extract<HospitalOutcome, { outcome: 'released' }> => o.outcome === 'released');
     if (released.length > 0) {
+      await this.heldHere(released.map((o) => o.release.blockNumber));
       const records = await client.evaluate(signer, Research.releases(queryId));
       for (const o of released) {
         const record = records.find((r) => r.mspId === o.mspId);
@@ -159,6 +163,18 @@ export class ResearchService {
     }
     const good = released.filter((o) => o.verified).map((o) => o.answer);
     return { queryId, hospitals: outcomes, combined: good.length > 0 ? combineAnswers(good) : null };
+  }
+
+  /**
+   * Waits, bounded, until this hospital's peer holds the blocks the answers name: each gatekeeper
+   * answers once its release committed on its own peer, which on Fabric may be ahead of ours, and an
+   * answer checked against a release record we do not have yet would be wrongly unverified. A block
+   * number that never arrives (a false one, or a peer that is behind) only leaves that answer unverified.
+   */
+  private async heldHere(blockNumbers: string[]): Promise<void> {
+    const wanted = blockNumbers.filter((b) => /^\d{1,19}$/.test(b)).reduce((max, b) => (BigInt(b) > max ? BigInt(b) : max), -1n);
+    const until = Date.now() + (this.deps.catchUpMs ?? 10_000);
+    while ((await this.deps.client.ledger.height()) <= wanted && Date.now() < until) await delay(100);
   }
 
   /** A provider re-hashes one category of a relationship here and attaches a bounty query to that pointer update. */
