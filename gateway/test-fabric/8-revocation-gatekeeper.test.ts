@@ -15,7 +15,7 @@ import { login, ok, type Json } from '../demo/json-client.js';
 import { JOSE_MEDIA_TYPE, signRequest } from '../src/services/gatekeeper/signed-request.js';
 import type { Signer } from '../src/ports/ledger.js';
 import { hospital, loadNetwork, networkCommand, newPerson, openIdentity, openLedger, staffCredentials, uniqueName } from './network.js';
-import { activatedPatient } from './patients.js';
+import { activatedPatient, seenAtHome } from './patients.js';
 
 async function ask(gateway: string, signer: Signer, rel: string): Promise<{ status: number; body: Json }> {
   const jws = await signRequest(signer, { rel, cat: 'Observation', fields: [], aud: new URL(gateway).origin });
@@ -38,6 +38,7 @@ t.test("a certificate revoked on the channel is refused by another hospital's ga
   const grey = await login(g2, 'dr-grey', 'dr-grey-demo-pass');
   const resolved = await ok(g2, 'POST', '/registrar/resolve', grey, { externalIdKind: 'national-id', externalId: dana.externalId });
   const rel = (await ok(g2, 'POST', '/relationships', grey, { patientId: resolved.participantId, mrn: dana.mrn })).relationshipId as string;
+  await seenAtHome(g1, danaToken, rel);
   await ok(g1, 'POST', `/relationships/${rel}/accept`, danaToken);
   const validUntil = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
   for (const who of [viewer, colleague]) {

@@ -12,7 +12,7 @@ import { demoPatients } from '../demo/seed/population.js';
 import { DEMO_REGISTRAR_PASSWORD, DEMO_STEWARDS } from '../demo/index.js';
 import { call, login, ok, type Json } from '../demo/json-client.js';
 import { hospital, iid, loadNetwork, peerQuery, staffCredentials, uniqueName } from './network.js';
-import { activatedPatient } from './patients.js';
+import { activatedPatient, seenAtHome } from './patients.js';
 
 const until = () => new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
 const codes = (collection: Json) => (collection.hospitals as Json[]).map((h) => h.problem?.code ?? h.outcome);
@@ -53,6 +53,7 @@ t.test('research on Fabric: consent, a study from every gatekeeper, opting out, 
   const danaToken = await login(h1, dana.username, dana.password);
   const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
   const rel = await ok(h2, 'POST', '/relationships', grey, { patientId: dana.participantId, mrn: dana.mrn });
+  await seenAtHome(h1, danaToken, rel.relationshipId);
   await ok(h1, 'POST', `/relationships/${rel.relationshipId}/accept`, danaToken);
 
   const consent = await ok(h1, 'POST', '/research/consents', danaToken, { categories: ['Patient', 'Observation'], relationshipIds: [rel.relationshipId] });

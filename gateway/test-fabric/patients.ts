@@ -35,3 +35,16 @@ export async function activatedPatient(home: string, registrarToken: string, cha
   }
   throw new Error('every synthetic person tried is registered already');
 }
+
+/**
+ * Waits (bounded) until the patient's home gateway sees a relationship another hospital just
+ * created, as her app does before she can accept it (its notification comes from her own hospital's
+ * peer): the creating hospital's peer commits first, hers a moment later (with SmartBFT noticeably so).
+ */
+export async function seenAtHome(home: string, token: string, relationshipId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await call(home, 'GET', `/relationships/${relationshipId}`, token)).status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the home gateway did not see relationship ${relationshipId} within 20 s`);
+}
