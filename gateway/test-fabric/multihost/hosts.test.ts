@@ -27,7 +27,15 @@ const validUntil = () => new Date(Date.now() + 7 * 86_400_000).toISOString().rep
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function write(via: HospitalInfo, method: string, path: string, token: string, body?: unknown): Promise<Json> {
-  const answer = await ok(via.gatewayUrl, method, path, token, body);
+  // 503 LEDGER_UNAVAILABLE says nothing was changed: a client retries it, as here while a restored
+  // host's connections come back (bounded: 10 tries over ~30 s). Any other refusal fails the test.
+  let tried = await call(via.gatewayUrl, method, path, token, body);
+  for (let attempt = 1; attempt < 10 && tried.status === 503 && tried.json.code === 'LEDGER_UNAVAILABLE'; attempt++) {
+    await sleep(3000);
+    tried = await call(via.gatewayUrl, method, path, token, body);
+  }
+  if (tried.status >= 400) throw new Error(`${method} ${path} → ${tried.status} ${tried.json.code}: ${tried.json.detail}`);
+  const answer = tried.json;
   if (typeof answer.txId === 'string') acknowledged.push({ txId: answer.txId, via: via.name });
   return answer;
 }
