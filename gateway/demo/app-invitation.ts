@@ -9,8 +9,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningGateway } from '../src/system/system.js';
-import type { MedrecSystem } from '../src/system/system.js';
+import type { MedrecSystem, RunningGateway } from '../src/system/system.js';
 import { login, ok } from './json-client.js';
 import { demoPatients, type DemoPatient } from './seed/population.js';
 import { trustTlsRoots } from './trust.js';
