@@ -9,6 +9,7 @@
  * trusts only its own peers to answer them truthfully.
  */
 import { createPrivateKey } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import {
   type ChaincodeEvent as FabricChaincodeEvent,
@@ -97,6 +98,8 @@ const CONFIG_TX_TYPE = 1; // common.HeaderType.CONFIG
 const CONFIG_RETRY_MS = 2_000;
 const MAX_CACHED_GATEWAYS = 256;
 const ORDERER_PROBE_MS = 2_000;
+/** Sends refused before any reached ordering, a second apart, after which a submit answers "outcome unknown". */
+const MAX_REFUSED_SENDS = 3;
 
 /** Whether a TLS (gRPC) connection to `endpoint` comes up within `ms`. */
 function reachable(endpoint: string, tlsRootCerts: string, ms: number): Promise<boolean> {
@@ -210,7 +213,7 @@ export class FabricLedger implements LedgerPort {
    * Endorsed on the first peer that can be reached (nothing is ordered before endorsement, so trying
    * the next is safe), then sent for ordering through that peer. From then on the transaction may
    * commit whatever this call sees: a failure to learn its outcome is TransactionOutcomeUnknownError
-   * with its id, after asking the other peers for its status too.
+   * with its id, after resending it and asking the other peers for its status too (`settle`).
    */
   async submit(
     signer: Signer,
@@ -227,41 +230,59 @@ export class FabricLedger implements LedgerPort {
       return { endorsed: await proposal.endorse(), peer };
     });
     const txId = endorsed.getTransactionId();
-    let status: Status;
-    try {
-      const submitted = await endorsed.submit();
-      status = await this.commitStatus(signer, submitted.getBytes(), peer, () => submitted.getStatus());
-    } catch (error) {
-      const mapped = toPortError(error);
-      if (mapped instanceof LedgerUnavailableError) {
-        throw new TransactionOutcomeUnknownError(txId, mapped.message, { cause: error });
-      }
-      throw mapped;
-    }
+    const signed = () => endorsed.getBytes();
+    const status = await this.settle(txId, peer, async (to, deadline) => {
+      // The first send signs the envelope; a resend carries the same signed bytes through `to`.
+      await (to === peer ? endorsed.submit({ deadline }) : this.gatewayFor(signer, to).newTransaction(signed()).submit({ deadline }));
+    });
     if (!status.successful) throw new TransactionInvalidError(status.transactionId, validationCodeName(status.code));
     return { txId, blockNumber: status.blockNumber, result: endorsed.getResult() };
   }
 
   /**
-   * The commit status from the peer that took the transaction, else (it went away) from the
-   * hospital's other peers, all within one commit wait: no submit waits longer than that.
+   * Sends a transaction for ordering (`send`, through `first`) and waits, within one commit wait, for
+   * its status on this hospital's peers (read with the service identity). A status that does not come
+   * within a third of the wait sends the same signed transaction again, through the next peer: a raft
+   * follower forwards to its leader without telling the submitter whether that worked (one just
+   * reconnected after a partition drops it), and a transaction id commits at most once — a second copy
+   * is marked DUPLICATE_TXID and every peer answers the first — so a resend never applies a change
+   * twice. Once anything was sent, a failure to learn the outcome is TransactionOutcomeUnknownError.
    */
-  private async commitStatus(signer: Signer, request: Uint8Array, first: PeerConnection, ask: () => Promise<Status>): Promise<Status> {
+  private async settle(txId: string, first: PeerConnection, send: (peer: PeerConnection, deadline: number) => Promise<void>): Promise<Status> {
+    const service = this.options.serviceSigner;
+    const request = serviceCommitRequest(service, this.options.channel, txId);
     const until = Date.now() + this.timeouts.commitStatus;
-    try {
-      return await ask();
-    } catch (error) {
-      let last = error;
-      for (const peer of this.peers.filter((p) => p !== first)) {
-        if (Date.now() >= until) break;
+    const round = Math.max(1_000, Math.floor(this.timeouts.commitStatus / 3));
+    const peers = [first, ...this.peers.filter((p) => p !== first)];
+    let last: Error | undefined;
+    let sent = false;
+    let refused = 0;
+    for (let attempt = 0; attempt === 0 || Date.now() < until; attempt++) {
+      const peer = peers[attempt % peers.length]!;
+      try {
+        await send(peer, Math.min(until, Date.now() + this.timeouts.submit));
+        sent = true;
+      } catch (error) {
+        last = toPortError(error);
+        // A refusal before ordering (a bad signature, a closed client) is the answer on the first send.
+        if (attempt === 0 && !(last instanceof LedgerUnavailableError)) throw last;
+        // Ordering that stays out of reach is answered at once, not after the whole commit wait.
+        if (!sent && ++refused >= MAX_REFUSED_SENDS) break;
+      }
+      const roundEnd = Math.min(until, Date.now() + (sent ? round : 1_000));
+      if (sent) {
         try {
-          return await this.gatewayFor(signer, peer).newCommit(request).getStatus({ deadline: until });
-        } catch (next) {
-          last = next;
+          return await this.gatewayFor(service, peer).newCommit(request).getStatus({ deadline: roundEnd });
+        } catch (error) {
+          last = toPortError(error);
+          if (!(last instanceof LedgerUnavailableError)) throw last;
         }
       }
-      throw last;
+      if (this.closed) break;
+      // A peer that refuses at once (down) is not asked again in a tight loop.
+      if (Date.now() < roundEnd) await sleep(Math.min(1_000, roundEnd - Date.now()));
     }
+    throw new TransactionOutcomeUnknownError(txId, last?.message ?? 'no commit status within the commit wait', { cause: last });
   }
 
   /**
@@ -299,18 +320,9 @@ export class FabricLedger implements LedgerPort {
           message: gatewayPb.PreparedTransaction.deserializeBinary(transactionBytes).getEnvelope()!.getPayload_asU8(),
           result,
           submit: async (envelopeSignature) => {
-            let status: Status;
-            try {
-              await this.gatewayFor(offline, peer).newSignedTransaction(transactionBytes, envelopeSignature).submit();
-              const service = this.options.serviceSigner;
-              const request = serviceCommitRequest(service, this.options.channel, txId);
-              status = await this.commitStatus(service, request, peer, () => this.gatewayFor(service, peer).newCommit(request).getStatus());
-            } catch (error) {
-              const mapped = toPortError(error);
-              // Sent for ordering: from here on a failure to learn the outcome is not a failure of the transaction.
-              if (mapped instanceof LedgerUnavailableError) throw new TransactionOutcomeUnknownError(txId, mapped.message, { cause: error });
-              throw mapped;
-            }
+            const status = await this.settle(txId, peer, async (to, deadline) => {
+              await this.gatewayFor(offline, to).newSignedTransaction(transactionBytes, envelopeSignature).submit({ deadline });
+            });
             if (!status.successful) throw new TransactionInvalidError(txId, validationCodeName(status.code));
             return { txId, blockNumber: status.blockNumber, result };
           },
