@@ -98,8 +98,6 @@ const CONFIG_TX_TYPE = 1; // common.HeaderType.CONFIG
 const CONFIG_RETRY_MS = 2_000;
 const MAX_CACHED_GATEWAYS = 256;
 const ORDERER_PROBE_MS = 2_000;
-/** Sends refused before any reached ordering, a second apart, after which a submit answers "outcome unknown". */
-const MAX_REFUSED_SENDS = 3;
 
 /** Whether a TLS (gRPC) connection to `endpoint` comes up within `ms`. */
 function reachable(endpoint: string, tlsRootCerts: string, ms: number): Promise<boolean> {
@@ -241,12 +239,14 @@ export class FabricLedger implements LedgerPort {
 
   /**
    * Sends a transaction for ordering (`send`, through `first`) and waits, within one commit wait, for
-   * its status on this hospital's peers (read with the service identity). A status that does not come
-   * within a third of the wait sends the same signed transaction again, through the next peer: a raft
-   * follower forwards to its leader without telling the submitter whether that worked (one just
-   * reconnected after a partition drops it), and a transaction id commits at most once — a second copy
-   * is marked DUPLICATE_TXID and every peer answers the first — so a resend never applies a change
-   * twice. Once anything was sent, a failure to learn the outcome is TransactionOutcomeUnknownError.
+   * its status on this hospital's peers (read with the service identity). A send that ordering
+   * refuses (no raft leader while one is elected, an orderer cut off) is sent again a second later;
+   * a status that does not come within a third of the wait sends the same signed transaction again,
+   * through the next peer: a raft follower forwards to its leader without telling the submitter
+   * whether that worked (one just reconnected after a partition drops it). A transaction id commits at
+   * most once — a second copy is marked DUPLICATE_TXID and every peer answers the first — so a resend
+   * never applies a change twice. A send may have reached ordering even when refused (a timeout), so
+   * a wait that ends without a status is TransactionOutcomeUnknownError, never "nothing changed".
    */
   private async settle(txId: string, first: PeerConnection, send: (peer: PeerConnection, deadline: number) => Promise<void>): Promise<Status> {
     const service = this.options.serviceSigner;
@@ -256,7 +256,6 @@ export class FabricLedger implements LedgerPort {
     const peers = [first, ...this.peers.filter((p) => p !== first)];
     let last: Error | undefined;
     let sent = false;
-    let refused = 0;
     for (let attempt = 0; attempt === 0 || Date.now() < until; attempt++) {
       const peer = peers[attempt % peers.length]!;
       try {
@@ -266,8 +265,6 @@ export class FabricLedger implements LedgerPort {
         last = toPortError(error);
         // A refusal before ordering (a bad signature, a closed client) is the answer on the first send.
         if (attempt === 0 && !(last instanceof LedgerUnavailableError)) throw last;
-        // Ordering that stays out of reach is answered at once, not after the whole commit wait.
-        if (!sent && ++refused >= MAX_REFUSED_SENDS) break;
       }
       const roundEnd = Math.min(until, Date.now() + (sent ? round : 1_000));
       if (sent) {
