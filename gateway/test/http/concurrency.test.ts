@@ -1,14 +1,18 @@
 /**
  * Concurrent legitimate requests never answer 5xx and leave the state consistent (STANDARDS), for
  * the routes the races harness did not cover: the home's blinded external-id lookup (direct and
- * through another hospital's /registrar/resolve) and the auditor's live ledger check while blocks
- * commit.
+ * through another hospital's /registrar/resolve), the auditor's live ledger check while blocks
+ * commit, and a panel upload sent several times at once with one Idempotency-Key (one job).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { blindLookup, EXTERNAL_ID_LOOKUP_TYP } from '@medrec/client/protocol';
 import t from 'tap';
+import { demoPatients } from '../../demo/seed/population.js';
 import { LOOKUP_CATEGORY } from '../../src/http/routes/gatekeeper-external-id.js';
 import { JOSE_MEDIA_TYPE, freshClaims, signJws } from '../../src/services/gatekeeper/signed-request.js';
-import { api, login, removeDir, startTestSystem, type Answer } from './support.js';
+import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
+import { api, login, removeDir, startTestSystem, type Answer, type Json } from './support.js';
 
 type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
 
@@ -79,4 +83,41 @@ t.test(`the auditor's ledger check ×${N} while blocks commit: every check intac
   const after = (await api(h1, 'GET', '/auditor/ledger/verify', { token: audra })).json;
   t.match(after, { ok: true, problems: [] });
   t.ok((after.height as number) > before, 'the check after them reads the new block(s) too');
+});
+
+t.test(`one panel upload ×${N} at once with one Idempotency-Key: one job`, async (t) => {
+  const dataDir = sys.system.config.hospitals[0]!.dataDir;
+  const { code } = JSON.parse(readFileSync(join(dataDir, FIRST_ADMIN_CODE_FILE), 'utf8')) as { code: string };
+  t.equal((await api(h1, 'POST', '/device/activations/redeem', { body: { code, password: 'concurrency-admin-pass' } })).status, 201);
+  const admin = await login(h1, 'hospital-admin', 'concurrency-admin-pass');
+  // Charts of the demo population that no demo user holds (as the onboarding test picks them).
+  const people = demoPatients('hospital1');
+  const rows = people.filter((p) => p.mrn !== bob.mrn && p !== people.find((q) => q.alsoAt)).slice(10, 13);
+  const csv = ['mrn,national_id', ...rows.map((p) => `${p.mrn},${p.externalId}`)].join('\r\n');
+  const { db } = home!.panels.deps;
+  const jobs = () => (db.prepare('SELECT count(*) AS n FROM panel_jobs').get() as { n: number }).n;
+  const before = jobs();
+  const upload = () =>
+    api(h1, 'POST', '/admin/panels', { token: admin, rawBody: csv, headers: { 'content-type': 'text/csv', 'idempotency-key': 'panel-2026-11-30' } });
+
+  const answers = await race(t, 'POST /admin/panels', N, upload);
+  const accepted = answers.filter((a) => a.status === 202);
+  t.ok(accepted.length >= 1, 'the upload is accepted');
+  t.ok(
+    answers.every((a) => a.status === 202 || (a.status === 409 && a.json.code === 'IDEMPOTENCY_KEY_IN_USE')),
+    'the others are the same answer replayed, or asked to retry while the first runs',
+  );
+  const id = accepted[0]!.json.id as string;
+  t.ok(accepted.every((a) => a.json.id === id), 'every 202 names the same job');
+  t.equal(jobs() - before, 1, 'one job was started');
+
+  const retry = await upload();
+  t.match(retry, { status: 202, json: { id } }, "a later retry answers the first upload's job");
+  let job: Json = {};
+  for (let i = 0; i < 600 && job.state !== 'done'; i++) {
+    job = (await api(h1, 'GET', `/admin/panels/${id}`, { token: admin })).json;
+    if (job.state !== 'done') await new Promise((r) => setTimeout(r, 100));
+  }
+  t.match(job, { state: 'done', rows: 3, registered: 3, failed: 0 }, 'the job registered each patient once');
+  t.equal(jobs() - before, 1, 'still one job');
 });
