@@ -12,7 +12,8 @@
  *   chunks; committed tx/s and block-file bytes per relationship flow of each (`privacy`). The
  *   external-id index change adds nothing to the ledger (an entry is 64 hex before and after); its
  *   per-entry cost off the ledger is `privacy.external_id` (same as bench:ledger's).
- * Ends with one JSON line. BENCH_TX (default 400) transactions per run, BENCH_CONCURRENCY (default 32)
+ * Ends with one JSON line; a failure exits non-zero and its JSON line names the step that failed
+ * (`{"bench":"fabric","ok":false,"failed":…,"error":…}`). BENCH_TX (default 400) transactions per run, BENCH_CONCURRENCY (default 32)
  * in flight, BENCH_BATCH (default 100) relationships per batch transaction.
  *
  * A submit answered "unavailable" after it reached the orderers has an unknown outcome (SmartBFT: the
@@ -33,6 +34,7 @@ import { openIdentity } from '../src/system/identity.js';
 import type { Credentials } from '../src/ports/identity.js';
 import { opaqueEnrollmentId } from '../src/services/enrolment/opaque-id.js';
 import { externalIdCost } from './support/external-id.js';
+import { runBench, type Stage } from './support/run.js';
 
 const TX = Number(process.env.BENCH_TX ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -53,8 +55,8 @@ interface Hospital {
   peer: { endpoint: string; tlsCaCert: string; hostAlias: string };
   users: Record<string, { certificate: string; privateKey: string }>;
 }
-const network = JSON.parse(readFileSync(join(DATA, 'network.json'), 'utf8')) as { channel: string; hospitals: Hospital[] };
-const h1 = network.hospitals[0]!;
+let network: { channel: string; hospitals: Hospital[] };
+let h1: Hospital;
 
 function signer(user: string): Signer {
   return {
@@ -195,11 +197,17 @@ async function privacyCost(medrec: LedgerPort, provider: Signer, run: string): P
   return { named: of('named'), opaque: of('opaque') };
 }
 
-async function main(): Promise<void> {
+async function main(stage: Stage): Promise<void> {
+  stage('read the network');
+  network = JSON.parse(readFileSync(join(DATA, 'network.json'), 'utf8')) as typeof network;
+  h1 = network.hospitals[0]!;
+  stage('connect to the peer');
   const medrec = await ledgerFor('medrec');
   const putstate = await ledgerFor('putstate');
   const provider = signer('records-service');
+  stage('register the records service');
   await ensureRegistered(medrec, provider, 'records-service', 'provider');
+  stage('register patients');
 
   // Patients to relate to: registered in one batch (enrollment ids need not be enrolled for this).
   const run = Date.now().toString(16);
@@ -216,15 +224,19 @@ async function main(): Promise<void> {
   const orgs = { endorsingOrganizations: [h1.mspId] };
 
   // Warm up both chaincodes (connections, JIT) before measuring.
+  stage('warm up');
   await load(CONCURRENCY, () => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patient(), endpoint], orgs)));
   await load(CONCURRENCY, (i) => committed(putstate, () => putstate.submit(provider, 'PutState', 'put', [`warm-${run}-${i}`, 'x'])));
 
+  stage('Relationship.create');
   const before = blockBytes();
   const mr = await load(TX, () => committed(medrec, () => medrec.submit(provider, 'Relationship', 'create', [patient(), endpoint], orgs)));
   const singleBytes = (blockBytes() - before) / TX;
 
+  stage('PutState.put');
   const ps = await load(TX, (i) => committed(putstate, () => putstate.submit(provider, 'PutState', 'put', [`k-${run}-${i}`, 'x'], orgs)));
 
+  stage('Relationship.createBatch');
   const batches = Math.max(1, Math.round(TX / BATCH));
   const beforeBatch = blockBytes();
   for (let b = 0; b < batches; b++) {
@@ -232,8 +244,11 @@ async function main(): Promise<void> {
     await committed(medrec, () => medrec.submit(provider, 'Relationship', 'createBatch', [JSON.stringify(batch)], orgs));
   }
   const batchedBytes = (blockBytes() - beforeBatch) / (batches * BATCH);
+  stage('issue 14 relationship flows');
   const privacy = await privacyCost(medrec, provider, run);
+  stage('external-id cost');
   const externalId = externalIdCost();
+  stage('close');
   await Promise.all([medrec.close(), putstate.close()]);
 
   const result = {
@@ -265,4 +280,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-await main();
+await runBench('fabric', main);

@@ -26,7 +26,7 @@ import { demoPatients } from '../demo/seed/population.js';
 import { trustTlsRoots } from '../demo/trust.js';
 import { demoUsersFor } from '../demo/users.js';
 import { defaultHospitals, loadConfig, type GatewayConfig } from '../src/system/config.js';
-import { FIRST_ADMIN_CODE_FILE, openSystem, startGateways } from '../src/system/system.js';
+import { closeAll, FIRST_ADMIN_CODE_FILE, openSystem, startGateways } from '../src/system/system.js';
 
 const PATIENTS = Number(process.env.MEDREC_BENCH_ONBOARD_PATIENTS ?? 10_000);
 const SINGLE = Number(process.env.MEDREC_BENCH_ONBOARD_SINGLE ?? 100);
@@ -145,8 +145,7 @@ try {
       }),
     );
   } finally {
-    for (const g of gateways) await g.app.close();
-    await system.close();
+    await closeAll(system, gateways);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

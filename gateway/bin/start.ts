@@ -3,7 +3,7 @@ import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSW
 import { appPatient, invitationLines, inviteAppUsers, type AppInvitation } from '../demo/app-invitation.js';
 import { populateOnFirstStart } from '../demo/research-population.js';
 import { loadConfig } from '../src/system/config.js';
-import { openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../src/system/system.js';
+import { closeAll, openSystem, startGateways, type MedrecSystem, type RunningGateway } from '../src/system/system.js';
 
 /** `npm start`: every configured hospital's gateway on one ledger, in this process. */
 
@@ -53,19 +53,13 @@ async function main(): Promise<void> {
   const patients = demoPatientCount(config);
   // The demo's data and people, handed in: with MEDREC_SEED_DEMO=false none of it is created.
   const system = await openSystem(config, { provisioner: demoProvisioner({ patients }) });
-  let gateways: RunningGateway[];
-  try {
-    gateways = await startGateways(system);
-  } catch (err) {
-    await system.close();
-    throw err;
-  }
+  let gateways: RunningGateway[] = [];
   let invitation: AppInvitation | null;
   try {
+    gateways = await startGateways(system);
     invitation = await inviteAppUsers(system, gateways, { patients, registrarPassword: DEMO_REGISTRAR_PASSWORD });
   } catch (err) {
-    for (const g of gateways) await g.app.close();
-    await system.close();
+    await closeAll(system, gateways);
     throw err;
   }
   process.stdout.write(`${banner(system, gateways, invitation)}\n\n`);
@@ -99,8 +93,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping\n`);
-    for (const g of gateways) await g.app.close();
-    await system.close();
+    await closeAll(system, gateways);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,10 +1,12 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { ChannelMember } from '../ports/ledger.js';
 import { normalSerial, parseCertificate } from './certificate.js';
 import { revokedSerials } from './crl.js';
 
 const MAX_CHAIN = 5;
-const MAX_CACHED = 4096;
+/** Creator certificates whose parse (and per-MSP chain) is kept; least recently used first out. */
+const DEFAULT_CACHE_SIZE = 4096;
 
 /** One organisation of the channel as its MSP definition says: CAs, and the serials they revoked. */
 interface Msp {
@@ -46,12 +48,16 @@ export class TrustStore {
   private msps = new Map<string, Msp>();
   private readonly listeners = new Set<() => void>();
   private changes = 0;
-  private readonly issuers = new Map<string, { cert: X509Certificate; chain: Map<string, TrustedChain | undefined> }>();
+  private readonly issuers: LRUCache<string, { cert: X509Certificate; chain: Map<string, TrustedChain | undefined> }>;
 
-  private constructor() {}
+  private constructor(cacheSize: number) {
+    // An LRU, as the gatekeeper's certificate cache (RequestVerifier): a population larger than the
+    // cache costs a parse for its least recent member, not a cold cache for everyone at once.
+    this.issuers = new LRUCache({ max: cacheSize });
+  }
 
-  static async fromMembers(members: readonly ChannelMember[]): Promise<TrustStore> {
-    const store = new TrustStore();
+  static async fromMembers(members: readonly ChannelMember[], cacheSize = DEFAULT_CACHE_SIZE): Promise<TrustStore> {
+    const store = new TrustStore(cacheSize);
     await store.update(members);
     return store;
   }
@@ -94,6 +100,11 @@ export class TrustStore {
   private changed(): void {
     this.changes++;
     for (const listener of [...this.listeners]) listener();
+  }
+
+  /** How many parsed creator certificates are kept now. */
+  get cachedCertificates(): number {
+    return this.issuers.size;
   }
 
   get mspIds(): string[] {
@@ -160,7 +171,6 @@ export class TrustStore {
       } catch {
         return undefined;
       }
-      if (this.issuers.size >= MAX_CACHED) this.issuers.clear();
       known = { cert, chain: new Map() };
       this.issuers.set(pem, known);
     }

@@ -28,6 +28,23 @@ t.test('an event yields the notifications of local participants only, with nothi
   t.same(notificationsOf(event({}), () => true), [], 'a payload without notifications yields none');
 });
 
+t.test('the store prepares its statements once, not for every event it records or reads', async (t) => {
+  const db = new Database(':memory:');
+  const store = new NotificationStore(db);
+  const prepare = db.prepare.bind(db);
+  const prepared: string[] = [];
+  db.prepare = ((sql: string) => {
+    prepared.push(sql);
+    return prepare(sql);
+  }) as typeof db.prepare;
+  for (let block = 1n; block <= 20n; block++) {
+    store.record(block, `tx${block}`, 'GrantCreated', [{ participantId: A, relationshipId: R, status: 'granted' }, { participantId: B }]);
+  }
+  t.equal(store.list(A, 0n, 100).length, 20, 'every event recorded');
+  t.equal(store.checkpoint(), 20n);
+  t.same(prepared, [], 'no statement prepared after the store was opened');
+});
+
 t.test('the store records atomically, deduplicates a re-read event and moves the checkpoint', async (t) => {
   const store = new NotificationStore(new Database(':memory:'));
   t.equal(store.checkpoint(), 0n);

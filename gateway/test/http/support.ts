@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defaultHospitals, loadConfig, type FileConfig } from '../../src/system/config.js';
 import { demoProvisioner, DEMO_HOSPITALS } from '../../demo/index.js';
 import { trustTlsRoots } from '../../demo/trust.js';
-import { openSystem, startGateways, type MedrecSystem, type RunningGateway, type SystemTuning } from '../../src/system/system.js';
+import { closeAll, openSystem, startGateways, type MedrecSystem, type RunningGateway, type SystemTuning } from '../../src/system/system.js';
 
 /** A fresh two-hospital system on real sockets (port 0), in a temporary directory. */
 export interface TestSystem {
@@ -31,10 +31,7 @@ export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-h
     h1: gateways[0]!.url,
     h2: gateways[1]!.url,
     clientEnv: system.tlsRootsFile ? { NODE_EXTRA_CA_CERTS: system.tlsRootsFile } : {},
-    close: async () => {
-      for (const g of gateways) await g.app.close();
-      await system.close();
-    },
+    close: () => closeAll(system, gateways),
   };
 }
 

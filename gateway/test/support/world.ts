@@ -29,7 +29,7 @@ import { REGISTRAR_USERNAME } from '../../src/services/enrolment/bootstrap.js';
 import { hashResources, type RecordService } from '../../src/services/records/records.js';
 import type { PatientLinks } from '../../src/services/relationships/links.js';
 import { defaultHospitals, loadConfig, type FileConfig } from '../../src/system/config.js';
-import { openSystem, startGateways, type MedrecSystem, type SystemTuning } from '../../src/system/system.js';
+import { closeAll, openSystem, startGateways, type MedrecSystem, type SystemTuning } from '../../src/system/system.js';
 import { trustTlsRoots } from '../../demo/trust.js';
 
 /** Test costs: scrypt at 2^10 instead of 2^15 for sealed keys, a 5 ms block cutter. */
@@ -207,8 +207,7 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
     },
     async close({ keepData = false } = {}) {
       try {
-        for (const g of gateways) await g.app.close();
-        await system.close();
+        await closeAll(system, gateways);
       } finally {
         if (!keepData) rmSync(dir, { recursive: true, force: true });
       }

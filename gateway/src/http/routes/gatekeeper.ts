@@ -1,28 +1,25 @@
 import type { Category } from '@medrec/chaincode/domain';
+import { SEALED_ANSWER_CTY } from '@medrec/client/protocol';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AuditAnchorer } from '../../services/audit/anchor.js';
-import type { AuditEntry } from '../../services/audit/record.js';
-import { answerRequest, type GatekeeperAnswer } from '../../services/gatekeeper/answer.js';
+import { answerRequest } from '../../services/gatekeeper/answer.js';
 import { fetchRecords } from '../../services/gatekeeper/client.js';
-import { ReplayCache } from '../../services/gatekeeper/replay.js';
 import type { EnvelopeClaims, RequestClaims } from '../../services/gatekeeper/claims.js';
 import { relay } from '../../services/gatekeeper/relay.js';
-import { sealAnswer, wantsSealed } from '../../services/gatekeeper/sealed.js';
-import { JOSE_MEDIA_TYPE, RequestVerifier, type Verified } from '../../services/gatekeeper/signed-request.js';
+import { DATA_REQUEST, JOSE_MEDIA_TYPE } from '../../services/gatekeeper/signed-request.js';
 import type { ResearchClaims } from '../../services/research/claims.js';
 import { Relationship } from '../../contract/medrec.js';
-import { Problem } from '../../services/problem.js';
 import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gatekeeper-schemas.js';
 import { Problem as ProblemSchema } from '../schemas.js';
 import type {} from '../plugins/sessions.js';
-import { gatekeeperRefusals } from '../gatekeeper-refusals.js';
 import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
+import { signedScope } from '../signed-routes.js';
 import { researchGatekeeperRoutes } from './research-gatekeeper.js';
 
-/** What any kind of signed request proved, as far as verification got: what the audit record can say. */
-export type Proven = Partial<Verified<EnvelopeClaims & Partial<RequestClaims> & Partial<ResearchClaims>>>;
+/** The claims of every kind of signed request this scope answers: what its audit records can name. */
+export type ProvenClaims = EnvelopeClaims & Partial<RequestClaims> & Partial<ResearchClaims>;
 
 export interface GatekeeperOptions {
   runtime: HospitalRuntime;
@@ -40,10 +37,6 @@ const DEFAULT_BODY_LIMIT = 16 * 1024;
 export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperOptions): Promise<void> {
   const { runtime } = opts;
   const { audit, hospital, settings } = runtime;
-  const nowSeconds = () => Math.floor(Date.now() / 1000);
-  const replay = new ReplayCache(audit.liveJtis(nowSeconds()));
-  const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin, settings.certificateCacheSize);
-  const proven = new WeakMap<FastifyRequest, Proven>();
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
 
   if (settings.anchoring !== false) {
@@ -58,56 +51,22 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     app.addHook('onClose', async () => anchorer.stop());
   }
 
-  const audited = async (request: FastifyRequest, decision: string, status: number, hashMatches: boolean | null) => {
-    const seen = proven.get(request) ?? {};
-    const entry: AuditEntry = {
-      at: new Date().toISOString(),
-      requester: seen.identityId ?? null,
-      mspId: seen.mspId ?? null,
-      role: seen.role ?? null,
-      relationshipId: seen.claims?.rel ?? null,
-      category: seen.claims?.cat ?? null,
-      fields: seen.claims?.fields ?? null,
-      decision,
-      status,
-      hashMatches,
-      jti: seen.claims?.jti ?? null,
-      exp: seen.claims?.exp ?? null,
-      ...(seen.claims?.query ? { queryId: seen.claims.query } : {}),
-    };
-    await audit.append(entry);
-  };
-
-  /** The record of a served answer; without it nothing is sent. */
-  const served = async (request: FastifyRequest, decision: string, hashMatches: boolean | null) => {
-    try {
-      await audited(request, decision, 200, hashMatches);
-    } catch (auditErr) {
-      request.log.error({ err: auditErr }, 'audit log write failed');
-      // No record, no data: the refusal below is itself attempted as an audit record.
-      throw new Problem(503, 'AUDIT_UNAVAILABLE', 'the audit log cannot be written');
-    }
-  };
-
-  const refuse = gatekeeperRefusals(app, {
-    route: 'query',
-    verified: (request) => proven.get(request)?.identityId !== undefined,
-    audit: (request, problem) => audited(request, problem.code, problem.status, null),
-  });
-
-  // Its own scope: the only body this route parses is a compact JWS; JSON and the rest get 415.
-  await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
-
-    scope.post<{ Body: string }>(
-      '/gatekeeper/query',
-      {
-        bodyLimit,
-        config: { limit: 'gatekeeper' },
-        // An address that sent too many unverified requests is refused before its body is read.
-        onRequest: async (request) => app.rateLimited('gatekeeperUnverified', request, { count: false }),
-        errorHandler: refuse,
+  await signedScope<ProvenClaims>(
+    app,
+    {
+      runtime,
+      route: 'query',
+      bodyLimit,
+      certificateCacheSize: settings.certificateCacheSize,
+      subjects: ({ claims }) => [
+        { relationshipId: claims?.rel ?? null, category: claims?.cat ?? null, fields: claims?.fields ?? null, ...(claims?.query ? { queryId: claims.query } : {}) },
+      ],
+    },
+    ({ verifier, route }) => {
+      route({
+        url: '/gatekeeper/query',
+        kind: DATA_REQUEST,
+        limit: 'gatekeeperCertificate',
         schema: {
           summary: 'Answer a signed request for one relationship category (the Database Gatekeeper)',
           description:
@@ -115,24 +74,17 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
             'No session token is accepted here. With `Accept: application/jose` the answer is a compact JWE (ECDH-ES, A256GCM, ' +
             'cty medrec-answer+json, jti of the request) sealed to the key of the x5c certificate: only the requester can read it.',
           tags: ['gatekeeper'],
-          consumes: [JOSE_MEDIA_TYPE],
-          body: Type.String({ pattern: JWS_PATTERN, maxLength: bodyLimit }),
-          response: { 200: AnswerSchema, '4xx': ProblemSchema, '5xx': ProblemSchema },
+          answer: AnswerSchema,
         },
-      },
-      async (request, reply): Promise<GatekeeperAnswer | string> => {
-        const seen: Proven = {};
-        proven.set(request, seen);
-        const verified = await verifier.verify(request.body, seen as Partial<Verified<RequestClaims>>);
-        await app.rateLimited('gatekeeperCertificate', request, { key: verified.identityId });
-        const answer = await answerRequest({ ...runtime, mspId: hospital.mspId, recheck: (r) => verifier.recheck(r) }, verified);
-        await served(request, answer.decision, answer.hashMatches);
-        if (!wantsSealed(request.headers.accept)) return answer;
-        return reply.type(JOSE_MEDIA_TYPE).send(await sealAnswer(answer, verified.certificate, verified.claims.jti));
-      },
-    );
-    researchGatekeeperRoutes(scope, { runtime, verifier, proven, served, refuse, bodyLimit });
-  });
+        sealedCty: SEALED_ANSWER_CTY,
+        answer: async (verified) => {
+          const answer = await answerRequest({ ...runtime, mspId: hospital.mspId, recheck: (r) => verifier.recheck(r) }, verified);
+          return { decision: answer.decision, hashMatches: answer.hashMatches, body: answer };
+        },
+      });
+      researchGatekeeperRoutes(route, runtime);
+    },
+  );
 
   app.post<{ Body: { relationshipId: string; category: Category; fields?: string[] } }>(
     '/records/fetch',

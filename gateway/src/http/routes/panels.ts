@@ -51,7 +51,6 @@ export const panelRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
     {
       onRequest: admin,
       bodyLimit: PANEL_BODY_LIMIT,
-      config: { idempotency: false },
       schema: {
         tags: ['admin'],
         summary: "Onboard a patient panel: CSV (header `mrn`, optional `national_id`), a FHIR Bundle of Patient resources, or Bulk Data NDJSON",
@@ -60,6 +59,7 @@ export const panelRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
           "chart's identifier is the person's registered external id), registered on the ledger in batches " +
           '(Registrar.registerPanel, idempotent per patient), linked to the chart, and given a one-time activation ' +
           'code; the CA registers the patient only when the code is redeemed. Re-running a panel changes nothing. ' +
+          "With an `Idempotency-Key`, a retried upload answers the first upload's job instead of starting another. " +
           'A panel that cannot be read at all is 400 PANEL_MALFORMED; a bad row is an error of that row.',
         security: SECURED,
         querystring: Type.Object(

@@ -7,7 +7,6 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { CompactEncrypt } from 'jose';
-import { SEALED_ANSWER_CTY, type GatekeeperAnswer } from '@medrec/client/protocol';
 
 /** `content` as JSON in a compact JWE to the requester's certificate key, its type `cty`, naming request `jti`. */
 export async function sealTo(content: unknown, cty: string, requester: X509Certificate, jti: string): Promise<string> {
@@ -15,9 +14,6 @@ export async function sealTo(content: unknown, cty: string, requester: X509Certi
     .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty, jti })
     .encrypt(requester.publicKey);
 }
-
-export const sealAnswer = (answer: GatekeeperAnswer, requester: X509Certificate, jti: string): Promise<string> =>
-  sealTo(answer, SEALED_ANSWER_CTY, requester, jti);
 
 /** Whether an Accept header asks for the sealed form (application/jose) rather than JSON. */
 export function wantsSealed(accept: string | undefined): boolean {
