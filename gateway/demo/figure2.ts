@@ -99,11 +99,12 @@ export async function walkFigure2(): Promise<void> {
     });
     say(`stream open (${stream.headers.get('content-type')}); the session holds the delegate's certificate, no key`);
 
-    step('A provider at each hospital (dr-ada, dr-grey) creates a relationship with the delegate bound to its chart');
+    step('A provider at each hospital (dr-ada, dr-grey) creates a relationship by the chart alone: the gateway names the delegate bound to it');
     const ada = await login(h1, 'dr-ada', 'dr-ada-demo-pass');
     const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
-    const rel1 = await ok(h1, 'POST', '/relationships', ada, { patientId: at1.participantId, mrn: person.mrn });
-    const rel = await ok(h2, 'POST', '/relationships', grey, { patientId: at2.participantId, mrn: person.alsoAt!.mrn });
+    const rel1 = await ok(h1, 'POST', '/relationships', ada, { mrn: person.mrn });
+    const rel = await ok(h2, 'POST', '/relationships', grey, { mrn: person.alsoAt!.mrn });
+    say(`(no national id looked up, no patient id handled: patients ${short(rel1.patientId)} and ${short(rel.patientId)} are her two delegates: ${rel1.patientId === at1.participantId && rel.patientId === at2.participantId})`);
     say(`Hospital 1: relationship ${short(rel1.relationshipId)} in block ${rel1.blockNumber}`);
     say(`Hospital 2: relationship ${short(rel.relationshipId)} in block ${rel.blockNumber}, pointers (category → SHA-256 of the record):`);
     for (const p of rel.pointers as Json[]) say(`  ${p.category.padEnd(20)} ${p.hash}`);
