@@ -9,15 +9,28 @@ import { alwaysIncluded } from '../src/services/records/records.js';
 import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
 import { walkResearch } from './research-walk.js';
 import { readSse, type SseEvent } from './sse-client.js';
-import { GatewayClient, Wallet, enrolByActivation, fetchRecords, intentFor, login as deviceLogin, signerFor, submitTransaction } from '@medrec/client';
+import {
+  GatewayClient,
+  Wallet,
+  assembleSummary,
+  enrolByActivation,
+  enrolDelegate,
+  fetchRecords,
+  intentFor,
+  login as deviceLogin,
+  signerFor,
+  submitTransaction,
+} from '@medrec/client';
 import { call, login, ok, type Json } from './json-client.js';
 
 /**
  * `npm run demo`: the white paper's Figure 2 over HTTP, against a fresh two-hospital system in a
  * temporary directory. Every step is a real request to a real gateway; nothing is called in-process.
- * The patient, dana, holds her own key: her "phone" is @medrec/client in this process, deriving the
- * key from a recovery phrase, enrolling by CSR and signing every consent itself (issue 10). The
- * staff (provider, viewer, auditor) keep their keys in their hospital's vault.
+ * The patient, dana, holds her own keys: her "phone" is @medrec/client in this process, deriving
+ * them from a recovery phrase, enrolling by CSR and signing every consent itself (issue 10). Her
+ * relationship at each hospital is under a delegate that hospital's registrar registers for its
+ * chart (docs/privacy.md §3, issue 14), so the ledger does not tie them together. The staff
+ * (provider, viewer, auditor) keep their keys in their hospital's vault.
  */
 
 let stepNo = 0;
@@ -50,31 +63,50 @@ export async function walkFigure2(): Promise<void> {
       externalIdKind: 'national-id',
       externalId: person.externalId,
     });
-    say(`ledger participant ${short(issued.participantId)} (only the keyed hash of the national id is on the ledger); code ${issued.code}, valid until ${issued.expiresAt}`);
+    say(`home participant ${short(issued.participantId)} (only the keyed hash of the national id is on the ledger); code ${issued.code}, valid until ${issued.expiresAt}`);
 
     step("dana's phone derives her key from a new 12-word recovery phrase and redeems the code with a CSR");
     const phrase = Wallet.newPhrase();
     const wallet = await Wallet.fromPhrase(phrase);
-    const phone = new GatewayClient(h1);
-    const me = await enrolByActivation(wallet, 'h1', phone, issued.code);
-    say(`phrase: ${phrase.split(' ').slice(0, 3).join(' ')} … (shown once; it recovers the key on a new phone)`);
+    const home = new GatewayClient(h1);
+    const me = await enrolByActivation(wallet, 'h1', home, issued.code);
+    say(`phrase: ${phrase.split(' ').slice(0, 3).join(' ')} … (shown once; it recovers every key on a new phone)`);
     say(`Hospital 1's CA certified the phone's P-256 key for ${me.enrolled().enrollmentId}; the key never left the phone`);
 
-    step('dana logs in with a token signed by her phone and opens her notification stream (server-sent events)');
-    const session = await deviceLogin(me, phone);
-    const danaToken = session.token;
-    const signer = signerFor(me);
-    const stream = await fetch(`${h1}/notifications/stream`, { headers: { authorization: `Bearer ${danaToken}` } });
+    step("Each hospital's registrar registers a delegate for dana's chart there; her phone redeems each code with a key of its own");
+    const registrar2 = await login(h2, 'registrar', DEMO_REGISTRAR_PASSWORD);
+    const delegateAt = async (base: string, token: string, mrn: string) => {
+      const code = await ok(base, 'POST', '/registrar/delegates', token, { mrn });
+      const phone = new GatewayClient(base);
+      return { phone, participantId: code.participantId as string, identity: await enrolDelegate(wallet, phone, code.code as string) };
+    };
+    const at1 = await delegateAt(h1, registrar, person.mrn);
+    const at2 = await delegateAt(h2, registrar2, person.alsoAt!.mrn);
+    for (const d of [at1, at2]) {
+      const { mspId, enrollmentId } = d.identity.enrolled();
+      say(`${mspId}: delegate participant ${short(d.participantId)} (${enrollmentId}), bound to the chart there, no external id on the ledger`);
+    }
+    say('three participants, three keys from one phrase: nothing on the ledger ties them together (docs/privacy.md §3)');
+
+    step('dana logs in at Hospital 2 as her delegate there, with a token signed by her phone, and opens its notification stream');
+    const phone = at2.phone;
+    const dana = at2.identity;
+    const session = await deviceLogin(dana, phone);
+    const signer = signerFor(dana);
+    const stream = await fetch(`${h2}/notifications/stream`, { headers: { authorization: `Bearer ${session.token}` } });
     const created = new Promise<SseEvent>((resolve, reject) => {
       readSse(stream.body!, (e) => (e.event.startsWith('Relationship') ? (resolve(e), true) : false)).catch(reject);
     });
-    say(`stream open (${stream.headers.get('content-type')}); the session holds her certificate, no key`);
+    say(`stream open (${stream.headers.get('content-type')}); the session holds the delegate's certificate, no key`);
 
-    step("A provider of Hospital 2 (dr-grey) finds dana's participant id and creates a relationship");
+    step('A provider at each hospital (dr-ada, dr-grey) creates a relationship by the chart alone: the gateway names the delegate bound to it');
+    const ada = await login(h1, 'dr-ada', 'dr-ada-demo-pass');
     const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
-    const resolved = await ok(h2, 'POST', '/registrar/resolve', grey, { externalIdKind: 'national-id', externalId: person.externalId });
-    const rel = await ok(h2, 'POST', '/relationships', grey, { patientId: resolved.participantId, mrn: person.alsoAt!.mrn });
-    say(`relationship ${short(rel.relationshipId)} in block ${rel.blockNumber}, pointers (category → SHA-256 of the record):`);
+    const rel1 = await ok(h1, 'POST', '/relationships', ada, { mrn: person.mrn });
+    const rel = await ok(h2, 'POST', '/relationships', grey, { mrn: person.alsoAt!.mrn });
+    say(`(no national id looked up, no patient id handled: patients ${short(rel1.patientId)} and ${short(rel.patientId)} are her two delegates: ${rel1.patientId === at1.participantId && rel.patientId === at2.participantId})`);
+    say(`Hospital 1: relationship ${short(rel1.relationshipId)} in block ${rel1.blockNumber}`);
+    say(`Hospital 2: relationship ${short(rel.relationshipId)} in block ${rel.blockNumber}, pointers (category → SHA-256 of the record):`);
     for (const p of rel.pointers as Json[]) say(`  ${p.category.padEnd(20)} ${p.hash}`);
 
     step('dana is notified on her stream');
@@ -82,22 +114,32 @@ export async function walkFigure2(): Promise<void> {
     const data = JSON.parse(event.data) as Json;
     say(`event ${event.event} id=${event.id} (block) relationship ${short(data.relationshipId)} status ${data.status}`);
 
-    step('dana accepts the relationship: her phone checks and signs the proposal, then the transaction envelope');
-    const accepted = await submitTransaction(phone, signer, intentFor(me, 'Relationship', 'accept', [rel.relationshipId]));
-    say(`accepted: ${accepted.status} in block ${accepted.blockNumber} (tx ${short(accepted.txId)}; endorsed by Hospital2MSP, the provider's organisation)`);
+    step('dana accepts both relationships: for each, her phone checks and signs the proposal and the envelope as that relationship\'s delegate');
+    await deviceLogin(at1.identity, at1.phone);
+    const accepted1 = await submitTransaction(at1.phone, signerFor(at1.identity), intentFor(at1.identity, 'Relationship', 'accept', [rel1.relationshipId]));
+    say(`Hospital 1: ${accepted1.status} in block ${accepted1.blockNumber} (signed by her delegate at Hospital 1)`);
+    const accepted = await submitTransaction(phone, signer, intentFor(dana, 'Relationship', 'accept', [rel.relationshipId]));
+    say(`Hospital 2: ${accepted.status} in block ${accepted.blockNumber} (tx ${short(accepted.txId)}; signed by her delegate at Hospital 2, endorsed by Hospital2MSP)`);
 
-    step("dana's phone fetches her lab results from Hospital 2's gatekeeper, sealed to her key, and verifies the hash");
-    const mine = await fetchRecords(phone, me, { relationshipId: rel.relationshipId, category: 'Observation' });
-    say(`${mine.answer.bundle.total} Observation resources, decision ${mine.answer.decision}; Hospital 1 relayed only a JWE (ECDH-ES, A256GCM)`);
+    step("dana's phone assembles her summary from each of its identities; no ledger index and no single gateway holds the list");
+    const clients = new Map([[me.name, home], [at1.identity.name, at1.phone], [dana.name, phone]]);
+    await deviceLogin(me, home);
+    for (const e of await assembleSummary(wallet, (identity) => clients.get(identity.name)!)) {
+      say(`${e.providerMspId}: relationship ${short(e.relationshipId)} ${e.status} (read as ${e.identity})`);
+    }
+
+    step("dana's phone fetches her lab results from Hospital 2's gatekeeper, sealed to her delegate's key, and verifies the hash");
+    const mine = await fetchRecords(phone, dana, { relationshipId: rel.relationshipId, category: 'Observation' });
+    say(`${mine.answer.bundle.total} Observation resources, decision ${mine.answer.decision}; the answer is a JWE (ECDH-ES, A256GCM) only her phone opens`);
     say(`ledger hash ${mine.check.ledgerHash}`);
     say(`phone's hash ${mine.check.localHash}  → matches: ${mine.check.matches}`);
 
-    step('dana grants viewer victor (Hospital 1) two fields of her lab results for 7 days');
+    step('dana grants viewer victor (Hospital 1) two fields of her Hospital 2 lab results for 7 days');
     const victor = await login(h1, 'victor', 'victor-demo-pass');
     const victorId = (await ok(h1, 'GET', '/me', victor)).participantId as string;
     const validUntil = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const grant = { items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil, purpose: 'FAMRQT' };
-    const granted = await submitTransaction(phone, signer, intentFor(me, 'Relationship', 'grant', [rel.relationshipId, victorId, JSON.stringify(grant)]));
+    const granted = await submitTransaction(phone, signer, intentFor(dana, 'Relationship', 'grant', [rel.relationshipId, victorId, JSON.stringify(grant)]));
     say(`granted Observation{code, valueQuantity} until ${validUntil}, purpose FAMRQT (signed on the phone, block ${granted.blockNumber})`);
 
     step('victor fetches: the granted fields come back, with the elements that always accompany a grant');
@@ -117,7 +159,7 @@ export async function walkFigure2(): Promise<void> {
     say(`asking for an ungranted field (note) → ${wider.status} ${wider.json.code}`);
 
     step("dana revokes victor's grant; victor's next request is refused");
-    await submitTransaction(phone, signer, intentFor(me, 'Relationship', 'revoke', [rel.relationshipId, victorId]));
+    await submitTransaction(phone, signer, intentFor(dana, 'Relationship', 'revoke', [rel.relationshipId, victorId]));
     const refused = await call(h1, 'POST', '/records/fetch', victor, {
       relationshipId: rel.relationshipId,
       category: 'Observation',
@@ -142,7 +184,7 @@ export async function walkFigure2(): Promise<void> {
       h2,
       patients,
       patient: { relationshipId: rel.relationshipId },
-      dana: { phone, identity: me },
+      dana: { phone, identity: dana },
       skip: new Set([...skip].filter((m): m is string => m !== undefined)),
       step,
       say,

@@ -17,7 +17,7 @@ export interface ResearchWalk {
   patients: number;
   /** the figure-2 patient (a relationship at Hospital 2, accepted) */
   patient: { relationshipId: string };
-  /** her phone: the client library with her device-held key, logged in to Hospital 1 */
+  /** her phone: the client library with the key of her delegate for that relationship, logged in at Hospital 2 */
   dana: { phone: GatewayClient; identity: WalletIdentity };
   /** MRNs the population leaves alone (demo users, the figure-2 patient) */
   skip: ReadonlySet<string>;

@@ -4,7 +4,9 @@
  * reads every block of the channel from its own peer (qscc GetBlockByNumber, as its admin), rebuilds
  * the world state and its history from the blocks' write sets, holds its gateway's external-id index
  * key and what its gateway knows of its own patients, and asks the same three questions. The people
- * are made through the product's REST routes of the two gateways fabric:up started.
+ * are made through the product's REST routes of the two gateways fabric:up started; a patient treated
+ * at both hospitals has each relationship under a delegate its hospital's registrar registers for its
+ * chart (docs/privacy.md §3), redeemed and signed for on her device (@medrec/client).
  */
 import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
@@ -14,6 +16,7 @@ import { connect, hash, signers } from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
 import { IndexKey } from '@medrec/client/protocol';
 import t from 'tap';
+import { GatewayClient, Wallet, enrolDelegate, intentFor, login as deviceLogin, signerFor, submitTransaction } from '@medrec/client';
 import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { login, ok } from '../demo/json-client.js';
 import { demoPatients } from '../demo/seed/population.js';
@@ -54,45 +57,72 @@ t.test('a curious member hospital with the whole Fabric channel', async (t) => {
   const [g1, g2] = [h1.gatewayUrl, h2.gatewayUrl];
   const [registrar1, registrar2] = await Promise.all([login(g1, 'registrar', DEMO_REGISTRAR_PASSWORD), login(g2, 'registrar', DEMO_REGISTRAR_PASSWORD)]);
   const [ada, grey] = await Promise.all([login(g1, 'dr-ada', 'dr-ada-demo-pass'), login(g2, 'dr-grey', 'dr-grey-demo-pass')]);
+  const relate = async (gateway: string, token: string, patientId: string, mrn: string) =>
+    (await ok(gateway, 'POST', '/relationships', token, { patientId, mrn })).relationshipId as string;
+  /** Her identity for one relationship: the hospital's registrar registers it for its chart, her device redeems the code with a key of its own. */
+  const wallet = await Wallet.fromPhrase(Wallet.newPhrase());
+  const delegateOf = async (gateway: string, registrarToken: string, mrn: string) => {
+    const issued = await ok(gateway, 'POST', '/registrar/delegates', registrarToken, { mrn });
+    const device = new GatewayClient(gateway);
+    return { issued, device, identity: await enrolDelegate(wallet, device, issued.code as string) };
+  };
+  /** She accepts signing as that delegate on her device: its certificate is in a block. */
+  const accept = async (d: Awaited<ReturnType<typeof delegateOf>>, relationshipId: string) => {
+    await deviceLogin(d.identity, d.device);
+    const accepted = await submitTransaction(d.device, signerFor(d.identity), intentFor(d.identity, 'Relationship', 'accept', [relationshipId]));
+    if (accepted.status !== 'VALID') throw new Error(`accept → ${accepted.status}`);
+  };
 
-  // Alice: at home at Hospital 1, with a chart at both. Carol: Hospital 1 only. Bob: at home at Hospital 2.
+  // Alice: at home at Hospital 1, with a chart at both, treated at each under a delegate. Carol:
+  // Hospital 1 only (her home identity). Bob: at home at Hospital 2, treated there under his home identity.
+  // Erin, the control: treated at both under her home identity (the default flow, still allowed).
   const charts1 = demoPatients('hospital1');
   const shared = charts1.filter((p) => p.alsoAt);
   const alice = await activatedPatient(g1, registrar1, shared, uniqueName('alice'));
   const carol = await activatedPatient(g1, registrar1, charts1.filter((p) => !p.alsoAt), uniqueName('carol'));
   const bob = await activatedPatient(g2, registrar2, demoPatients('hospital2').filter((p) => !p.alsoAt), uniqueName('bob'));
-  const relate = async (gateway: string, token: string, patientId: string, mrn: string) =>
-    (await ok(gateway, 'POST', '/relationships', token, { patientId, mrn })).relationshipId as string;
-  await relate(g1, ada, alice.participantId, alice.mrn);
+  const aliceD1 = await delegateOf(g1, registrar1, alice.mrn);
+  const aliceRelAtH1 = await relate(g1, ada, aliceD1.issued.participantId as string, alice.mrn);
+  await accept(aliceD1, aliceRelAtH1);
   await relate(g1, ada, carol.participantId, carol.mrn);
-  // Hospital 2 finds Alice from the national id on its own chart: a blinded lookup at her home's gatekeeper.
-  const aliceAtH2 = (await ok(g2, 'POST', '/registrar/resolve', grey, { externalIdKind: KIND, externalId: alice.externalId })).participantId as string;
-  t.equal(aliceAtH2, alice.participantId, 'Hospital 2 resolved her home participant');
+  // Knowing her national id from its own chart, Hospital 2 may look her up at her home (blinded, signed, audited).
+  const aliceHome = (await ok(g2, 'POST', '/registrar/resolve', grey, { externalIdKind: KIND, externalId: alice.externalId })).participantId as string;
   const aliceH2Chart = shared.find((p) => p.externalId === alice.externalId)!.alsoAt!.mrn;
+  const aliceD2 = await delegateOf(g2, registrar2, aliceH2Chart);
+  const aliceAtH2 = aliceD2.issued.participantId as string;
   const aliceRelAtH2 = await relate(g2, grey, aliceAtH2, aliceH2Chart);
+  await accept(aliceD2, aliceRelAtH2);
   const bobRel = await relate(g2, grey, bob.participantId, bob.mrn);
+  const erin = await activatedPatient(g1, registrar1, shared.filter((p) => p.externalId !== alice.externalId), uniqueName('erin'));
+  await relate(g1, ada, erin.participantId, erin.mrn);
+  const erinRelAtH2 = await relate(g2, grey, erin.participantId, shared.find((p) => p.externalId === erin.externalId)!.alsoAt!.mrn);
 
+  // Hospital 2's peer holds every block up to its own last write, so every write above.
   const copy = copyFabricBlocks(await readBlocks(network, h2), network.chaincode);
   const attacker = new CuriousHospital(copy, {
     mspIds: [h1.mspId, h2.mspId],
     indexKey: new IndexKey(readFileSync(join(network.dataDir, 'gateway', h2.key, 'external-id.key'), 'utf8').trim(), opensslEcdhX),
     externalIdKind: KIND,
-    ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId]]),
-    ownRelationships: new Set([aliceRelAtH2, bobRel]),
+    // what Hospital 2's gateway knows: its own account (Bob) and the patients it treats (Alice, Bob, Erin)
+    ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId], ['erin (treated here)', erin.participantId]]),
+    ownRelationships: new Set([aliceRelAtH2, bobRel, erinRelAtH2]),
   });
   t.ok(copy.transactions.length > 0 && copy.state.size > 0, 'the attacker holds every block and the state they build');
 
   t.test('(a) usernames: not in any certificate, transaction, state value or identity id', async (t) => {
-    const usernames = [alice, carol, bob].map((p) => p.username);
+    const usernames = [alice, carol, bob, erin].map((p) => p.username);
     const guessed = attacker.guessUsernames([...usernames, 'dave.miller', 'patient1', 'alice', 'carol']);
     t.same(guessed.inCertificates, [], 'no certificate names a patient');
     t.same(guessed.inTransactions, [], 'no transaction, state value or history value holds a username');
     t.same(guessed.byIdentityId, [], 'no identity id is sha256(mspId/username) of a guessed username');
+    const names = attacker.certificateNames();
+    t.ok(names.has(aliceD1.issued.enrollmentId as string) && names.has(aliceD2.issued.enrollmentId as string), "the delegates' certificates in the blocks name opaque enrollment ids");
+    for (const d of [aliceD1, aliceD2]) t.match(d.issued.enrollmentId, /^e[0-9a-f]{32}$/);
   });
 
   t.test('(a) plain identifiers: the national ids are nowhere in the clear', async (t) => {
     const everything = Buffer.concat([...copy.transactions, ...copy.state.values(), ...copy.history]).toString('latin1');
-    for (const p of [alice, carol, bob]) t.notOk(everything.includes(p.externalId), `${p.externalId} is not on the channel in the clear`);
+    for (const p of [alice, carol, bob, erin]) t.notOk(everything.includes(p.externalId), `${p.externalId} is not on the channel in the clear`);
   });
 
   t.test('(a) national ids: the external-id index cannot be brute-forced offline by another member', async (t) => {
@@ -101,19 +131,31 @@ t.test('a curious member hospital with the whole Fabric channel', async (t) => {
     const found = attacker.bruteForceNationalIds([...format, ...real]);
     t.notOk(found.has(carol.externalId), "Carol's national id (a patient of Hospital 1 only) is not recovered");
     t.notOk(found.has(alice.externalId), "nor Alice's: her entry is under her home's key");
+    t.notOk(found.has(erin.externalId), "nor Erin's, though Hospital 2 treats her under her home identity");
     t.equal(found.get(bob.externalId), bob.participantId, 'only its own patients, registered under its own key, are found');
-    t.ok([...found.values()].every((pid) => pid !== alice.participantId && pid !== carol.participantId), "no entry of Hospital 1's");
+    t.ok([...found.values()].every((pid) => ![alice, carol, erin].some((p) => p.participantId === pid)), "no entry of Hospital 1's");
   });
 
-  t.test('(b) STILL VISIBLE (docs/privacy.md): a patient has one ledger id, so her relationships at both hospitals are linked', async (t) => {
+  t.test("(b) linking across hospitals fails under delegates: each of Alice's relationships names its own delegate", async (t) => {
     const linked = attacker.linkAcrossHospitals();
-    t.same([...(linked.get(alice.participantId) ?? [])].sort(), [h1.mspId, h2.mspId], "Alice's relationships at Hospital 1 and Hospital 2 name the same participant");
-    t.notOk(linked.has(carol.participantId), 'a patient of one hospital is not linked to another');
+    for (const p of [alice.participantId, aliceD1.issued.participantId as string, aliceAtH2, carol.participantId, bob.participantId]) {
+      t.notOk(linked.has(p), `${p.slice(0, 12)}… has relationships at one hospital at most`);
+    }
+    // The control (docs/privacy.md, "Still visible"): the same attacker links a patient treated under her home identity.
+    t.same([...(linked.get(erin.participantId) ?? [])].sort(), [h1.mspId, h2.mspId], "Erin's relationships under her home identity are linked");
+    t.not(aliceD1.issued.participantId, aliceAtH2, "Alice's delegates are two participants");
+    const byPatient = new Map(attacker.relationships().map((r) => [r.id, r.patient]));
+    t.equal(byPatient.get(aliceRelAtH1), aliceD1.issued.participantId);
+    t.equal(byPatient.get(aliceRelAtH2), aliceAtH2);
+    t.notOk([...byPatient.values()].includes(alice.participantId), 'her home participant names no relationship');
   });
 
-  t.test('(c) STILL VISIBLE (docs/privacy.md): Hospital 2 tells that a patient it treats has relationships elsewhere', async (t) => {
-    const elsewhere = attacker.elsewhere(h2.mspId);
-    t.same(elsewhere.get('alice (treated here)'), [h1.mspId], 'Alice is seen to be a patient of Hospital 1 too');
-    t.notOk(elsewhere.has('bob (account here)'), 'Bob, treated here only, is not seen elsewhere');
+  t.test('(c) relationships elsewhere of a patient Hospital 2 treats: not found, by the ledger or by her national id', async (t) => {
+    t.same([...attacker.elsewhere(h2.mspId)], [['erin (treated here)', [h1.mspId]]], 'of the patients it treats only Erin, under her home identity (the control), is seen to be treated elsewhere');
+    t.same(attacker.viaNationalId(alice.externalId), { registeredAt: null, relationships: [] }, "offline, her national id finds nothing: her index entry is under her home's key");
+    // Online, the audited lookup at her home names her home identity (docs/privacy.md: what stays
+    // visible), and the ledger holds no relationship of it.
+    t.equal(aliceHome, alice.participantId);
+    t.same(attacker.participant(aliceHome), { registeredAt: h1.mspId, relationships: [] }, 'her home identity at Hospital 1, with no relationship');
   });
 });

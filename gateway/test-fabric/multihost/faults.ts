@@ -55,12 +55,20 @@ const registrarToken = await registrar(network, h1);
 const writes: Write[] = [];
 log(`vouching for ${charts.length} patients at ${h1.name}`);
 for (const chart of charts) {
-  const issued = await call(h1.gatewayUrl, 'POST', '/registrar/activations', registrarToken, {
-    username: `fault-${randomBytes(5).toString('hex')}`,
-    role: 'patient',
-    externalIdKind: 'national-id',
-    externalId: chart.externalId,
-  });
+  const vouch = () =>
+    call(h1.gatewayUrl, 'POST', '/registrar/activations', registrarToken, {
+      username: `fault-${randomBytes(5).toString('hex')}`,
+      role: 'patient',
+      externalIdKind: 'national-id',
+      externalId: chart.externalId,
+    });
+  let issued = await vouch();
+  // Each registration asks the other homes first, which limit one registrar's lookups
+  // (rateLimits.externalIdLookup, 30 a minute): past it the answer is unknown (502) until the window moves on.
+  for (let wait = 0; wait < 9 && issued.status === 502 && issued.json.code === 'EXTERNAL_ID_HOME_UNREACHABLE'; wait++) {
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    issued = await vouch();
+  }
   if (issued.status !== 201) throw new Error(`activation → ${issued.status} ${issued.json.code}`);
   writes.push({ patientId: issued.json.participantId as string, mrn: chart.mrn, key: randomBytes(16).toString('hex'), phase: '', attempts: [] });
 }

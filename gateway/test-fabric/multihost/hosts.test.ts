@@ -16,7 +16,7 @@ import t from 'tap';
 import { readSse, type SseEvent } from '../../demo/sse-client.js';
 import { call, ok, type Json } from '../../demo/json-client.js';
 import { type HospitalInfo, ctl, hospital, loadNetwork, nodeHeight, nodesCaughtUp, openLedger } from '../network.js';
-import { chart, enrol, type Person } from '../people.js';
+import { chart, enrol, registrar, type Person } from '../people.js';
 
 const run = promisify(execFile);
 const network = loadNetwork();
@@ -51,12 +51,22 @@ async function settled(from: HospitalInfo, to: HospitalInfo): Promise<void> {
   }
 }
 
-/** A relationship from `provider` (at `at`) to a new patient of `patientAt`, accepted by the patient. */
-async function relationship(at: HospitalInfo, provider: Person, patientAt: HospitalInfo): Promise<{ id: string; patient: Person }> {
+interface Registered {
+  patient: Person;
+  mrn: string;
+}
+
+/** A new patient at home at `patientAt` whose chart `at` holds. */
+async function registered(at: HospitalInfo, patientAt: HospitalInfo): Promise<Registered> {
   const record = chart(at.key);
-  const patient = await enrol(network, patientAt, 'patient', record.externalId);
+  return { patient: await enrol(network, patientAt, 'patient', record.externalId), mrn: record.mrn };
+}
+
+/** A relationship from `provider` (at `at`) to a new patient of `patientAt` (or one registered already), accepted by the patient. */
+async function relationship(at: HospitalInfo, provider: Person, patientAt: HospitalInfo, ready?: Registered): Promise<{ id: string; patient: Person }> {
+  const { patient, mrn } = ready ?? (await registered(at, patientAt));
   await settled(patientAt, at);
-  const rel = await write(at, 'POST', '/relationships', provider.token, { patientId: patient.participantId, mrn: record.mrn });
+  const rel = await write(at, 'POST', '/relationships', provider.token, { patientId: patient.participantId, mrn });
   await settled(at, patientAt);
   await write(patientAt, 'POST', `/relationships/${rel.relationshipId}/accept`, patient.token);
   return { id: rel.relationshipId as string, patient };
@@ -166,6 +176,10 @@ t.test("a hospital's host cut off and restored: the others go on, it catches up,
   const providers = { h2: await enrol(network, h2, 'provider'), h3: await enrol(network, h3, 'provider') };
   const viewer = await enrol(network, h3, 'viewer');
   const before = await relationship(h2, providers.h2, h1);
+  // A registration asks every other home first (a person has one home): while a home is cut off it
+  // cannot be made, so the patients of the relationships made meanwhile are registered now.
+  const waiting: Registered[] = [];
+  for (let i = 0; i < 3; i++) waiting.push(await registered(h2, h1));
   const gatewayPid = await pidOf(`gateway-${h3.key}`);
 
   await ctl('cut', 'host', 'Hospital3');
@@ -176,7 +190,13 @@ t.test("a hospital's host cut off and restored: the others go on, it catches up,
   // Hospital1 and Hospital2 keep working: their orderers are two of three, a raft majority.
   t.match(await ok(h1.gatewayUrl, 'GET', '/ready'), { status: 'ready', ordering: { total: 3, reachable: 2, quorum: 2 } }, "Hospital1's gateway reaches two of three orderers");
   const during = [];
-  for (let i = 0; i < 3; i++) during.push(await relationship(h2, providers.h2, h1));
+  for (const ready of waiting) during.push(await relationship(h2, providers.h2, h1, ready));
+  const unknown = await call(h1.gatewayUrl, 'POST', '/registrar/activations', await registrar(network, h1), {
+    role: 'patient',
+    externalIdKind: 'national-id',
+    externalId: chart(h2.key).externalId,
+  });
+  t.same([unknown.status, unknown.json.code, unknown.json.unreachable], [502, 'EXTERNAL_ID_HOME_UNREACHABLE', ['Hospital3MSP']], 'a registration waits for the home that is cut off');
   t.equal(during.length, 3, 'relationships created and accepted through Hospital1 and Hospital2 while Hospital3 is cut off');
   const served = await ok(h1.gatewayUrl, 'POST', '/records/fetch', before.patient.token, { relationshipId: before.id, category: 'Patient' });
   t.equal(served.hashMatches, true, "Hospital2's gatekeeper serves Hospital1's patient meanwhile");

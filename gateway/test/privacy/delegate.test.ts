@@ -102,6 +102,27 @@ t.test('two registrars registering a delegate for one chart at once: one code, t
   t.equal((await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: winner.participantId, mrn: chart } })).status, 201, 'the chart is the winner\'s delegate\'s');
 });
 
+t.test("the provider creates by the chart alone: the relationship is the delegate's bound to it", async (t) => {
+  const [bound, unbound] = [demoPatients('hospital2')[12]!.mrn, demoPatients('hospital2')[13]!.mrn];
+  const issued = await delegateCode(h2, registrar2, bound);
+  const created = await api(h2, 'POST', '/relationships', { token: grey, body: { mrn: bound } });
+  t.equal(created.status, 201);
+  t.equal(created.json.patientId, issued.participantId, "the chart's delegate, though the provider named no one");
+  const view = await api(h2, 'GET', `/relationships/${created.json.relationshipId}`, { token: grey });
+  t.match(view.json, { patientId: issued.participantId, providerMspId: 'Hospital2MSP', status: 'new' });
+  const again = await api(h2, 'POST', '/relationships', { token: grey, body: { mrn: bound } });
+  t.same([again.status, again.json.code, again.json.relationshipId], [409, 'RELATIONSHIP_EXISTS', created.json.relationshipId], 'a retry names the one made');
+  const none = await api(h2, 'POST', '/relationships', { token: grey, body: { mrn: unbound } });
+  t.same([none.status, none.json.code], [409, 'CHART_NOT_BOUND'], 'a chart no registrar bound a delegate to');
+  t.equal((await api(h2, 'POST', '/registrar/delegates', { token: registrar2, body: { mrn: unbound } })).status, 201, 'and that refusal bound nothing: the chart is still free');
+  const missing = await api(h2, 'POST', '/relationships', { token: grey, body: { mrn: 'NO-SUCH-CHART-1' } });
+  t.same([missing.status, missing.json.code], [404, 'PATIENT_NOT_FOUND']);
+  const elsewhere = await api(h1, 'POST', '/relationships', { token: ada, body: { mrn: bound } });
+  t.same([elsewhere.status, elsewhere.json.code], [404, 'PATIENT_NOT_FOUND'], "another hospital's chart is none of Hospital 1's");
+  t.equal((await api(h2, 'POST', '/relationships', { token: await passwordLogin(h2, 'carol'), body: { mrn: bound } })).status, 403, 'a patient does not create');
+  t.equal((await api(h2, 'POST', '/relationships', { token: registrar2, body: { mrn: bound } })).status, 403, 'nor a registrar');
+});
+
 t.test('the device redeems each code with a key of its own for that relationship', async (t) => {
   t.same([d1.record.scope, d2.record.scope], [
     { kind: 'delegate', mspId: 'Hospital1MSP', label: '0' },

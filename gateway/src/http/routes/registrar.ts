@@ -1,5 +1,6 @@
 import { rolesFor } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sessionKeys } from '../../services/gatekeeper/requester.js';
 import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
@@ -30,7 +31,10 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
           'The external id is never stored: the ledger gets its keyed hash, the gateway nothing. No key and no ' +
           'password exist yet: the person redeems the code (POST /device/activations/redeem) to set their own ' +
           'password, and only then is their key made. The code is single use and expires (activationTtlSeconds); ' +
-          'the gateway keeps only its keyed hash. Hand it to the person only.',
+          'the gateway keeps only its keyed hash. Hand it to the person only. A person has one home: the other ' +
+          'hospitals are asked first (blinded lookups at their POST /gatekeeper/external-id, signed by the registrar): ' +
+          'one holding the id → 409 EXTERNAL_ID_REGISTERED_ELSEWHERE naming it; one not answering → 502 ' +
+          'EXTERNAL_ID_HOME_UNREACHABLE (nothing is registered on an unknown answer).',
         security: SECURED,
         body: Type.Object(
           { username: Type.Optional(Username), role: EnrollableRole, ...ExternalRef },
@@ -38,12 +42,15 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
         ),
         response: {
           201: IssuedActivation,
-          ...problems(400, 401, 403, 409, 503),
+          ...problems(400, 401, 403, 409, 502, 503),
         },
       },
     },
     async (request, reply) => {
-      const registrar = { ...(await app.signerFor(request)), enrollmentId: request.user.enrollmentId };
+      const signer = await app.signerFor(request);
+      const { externalIdKind, externalId } = request.body;
+      await externalIds.assertNotRegisteredElsewhere(sessionKeys(signer), externalIdKind, externalId);
+      const registrar = { ...signer, enrollmentId: request.user.enrollmentId };
       return reply.code(201).send(await activations.issue({ ca: registrar, ledger: registrar }, request.body));
     },
   );

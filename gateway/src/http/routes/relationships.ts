@@ -29,12 +29,16 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
           "must hash to the participant's registered external-id hash: else 422 CHART_NOT_PATIENT), links the " +
           'participant to the local MRN one to one (gateway.db only), hashes each record category the hospital ' +
           'holds for that patient and writes relationship and pointers in one transaction. A patient has at most ' +
-          'one relationship per hospital: a second (or a retry) gets 409 RELATIONSHIP_EXISTS with its relationshipId.',
+          'one relationship per hospital: a second (or a retry) gets 409 RELATIONSHIP_EXISTS with its relationshipId. ' +
+          'Without patientId, the relationship is for the participant the chart is bound to here: under delegates ' +
+          '(docs/privacy.md §3) the delegate a registrar registered for this chart (POST /registrar/delegates), so the ' +
+          'provider needs no identifier of the patient; a chart bound to no one: 409 CHART_NOT_BOUND.',
         security: SECURED,
-        body: Type.Object({ patientId: ParticipantId, mrn: Mrn }, { additionalProperties: false }),
+        body: Type.Object({ patientId: Type.Optional(ParticipantId), mrn: Mrn }, { additionalProperties: false }),
         response: {
           201: Type.Object({
             relationshipId: RelationshipId,
+            patientId: ParticipantId,
             pointers: Type.Array(Type.Object({ category: Type.String(), hash: Type.String() })),
             ...TxReceipt.properties,
           }),

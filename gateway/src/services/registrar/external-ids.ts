@@ -63,10 +63,35 @@ export class ExternalIds {
    * found but some home did not answer: 502 EXTERNAL_ID_HOME_UNREACHABLE (the answer is unknown).
    */
   async resolve(keys: RequesterKeys, kind: string, externalId: string): Promise<Resolved> {
-    const { client, mspId, transport } = this.deps;
     const own = this.own(kind, externalId);
-    const here = await lookup(client, keys, own);
+    const here = await lookup(this.deps.client, keys, own);
     if (here) return { hash: own, result: here };
+    const hit = await this.atOtherHomes(keys, kind, externalId);
+    if (hit) return hit;
+    throw notRegistered();
+  }
+
+  /**
+   * Before this hospital registers a person under this external id (an activation): the other homes
+   * are asked, blindly, as for a lookup. Another home holding it: 409
+   * EXTERNAL_ID_REGISTERED_ELSEWHERE naming that home, for a person has one home (the ledger cannot
+   * refuse it: each home's entries are under its own key). A home not answering: 502
+   * EXTERNAL_ID_HOME_UNREACHABLE, never a registration on an unknown answer. An entry of this
+   * hospital's own is left to the ledger, which refuses it as ever.
+   */
+  async assertNotRegisteredElsewhere(keys: RequesterKeys, kind: string, externalId: string): Promise<void> {
+    if (await lookup(this.deps.client, keys, this.own(kind, externalId))) return;
+    const hit = await this.atOtherHomes(keys, kind, externalId);
+    if (hit) {
+      throw new Problem(409, 'EXTERNAL_ID_REGISTERED_ELSEWHERE', 'another hospital is this person\'s home already: she is registered there', {
+        home: hit.result.mspId,
+      });
+    }
+  }
+
+  /** The entry some other home holds for the id, if any; a home that did not answer makes "none" unknown: 502. */
+  private async atOtherHomes(keys: RequesterKeys, kind: string, externalId: string): Promise<Resolved | undefined> {
+    const { client, mspId, transport } = this.deps;
     const homes = (await client.evaluate(keys.ledger, Research.gatekeepers())).filter((g) => g.mspId !== mspId);
     const unreachable: string[] = [];
     const found = await Promise.all(
@@ -94,7 +119,7 @@ export class ExternalIds {
         unreachable: unreachable.sort(),
       });
     }
-    throw notRegistered();
+    return undefined;
   }
 }
 

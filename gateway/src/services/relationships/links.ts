@@ -41,6 +41,11 @@ export class PatientLinks {
     return linked === mrn;
   }
 
+  /** The participant a chart (MRN) is linked to: for a delegate, the one a registrar bound to it. */
+  participantOf(mrn: string): string | undefined {
+    return this.db.prepare<[string], { participant_id: string }>('SELECT participant_id FROM patient_links WHERE mrn = ?').get(mrn)?.participant_id;
+  }
+
   /** Whether a chart (MRN) is linked to a participant already. */
   chartLinked(mrn: string): boolean {
     return this.db.prepare('SELECT 1 FROM patient_links WHERE mrn = ?').get(mrn) !== undefined;

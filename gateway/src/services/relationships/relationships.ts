@@ -88,11 +88,15 @@ export class RelationshipService {
    * be that patient's (ChartProof), chart and patient are linked one to one, and the ledger refuses
    * a second relationship for the same patient at this hospital — also when two creates race (they
    * conflict at commit) — so the answer then is 409 RELATIONSHIP_EXISTS naming the existing one,
-   * which is also what a client's retry gets.
+   * which is also what a client's retry gets. Without `patientId`, the participant the chart is bound
+   * to already: under delegates (docs/privacy.md §3) the delegate this hospital's registrar registered
+   * for it, so the provider needs no identifier of the patient at all; a chart bound to no one: 409
+   * CHART_NOT_BOUND.
    */
-  async create(signer: Signer, linkedBy: string, patientId: string, mrn: string) {
+  async create(signer: Signer, linkedBy: string, named: string | undefined, mrn: string) {
     const { records, client, links, mspId } = this.deps;
     if ((await records.fetch('Patient', mrn)).length === 0) throw notFound('PATIENT_NOT_FOUND', 'no local patient has that MRN');
+    const patientId = named ?? this.boundTo(mrn);
     await this.link(signer, linkedBy, patientId, mrn);
     const pointers = await this.pointersFor(mrn);
     const request = endorsedBy(Relationship.createBatch([{ patientId, endpoint: this.deps.publicUrl(), pointers }]), mspId);
@@ -100,7 +104,7 @@ export class RelationshipService {
       try {
         const created = await client.submit(signer, request);
         links.setRelationship(patientId, created.value[0]!);
-        return { relationshipId: created.value[0]!, pointers, ...receipt(created) };
+        return { relationshipId: created.value[0]!, patientId, pointers, ...receipt(created) };
       } catch (err) {
         const existing = err instanceof ChaincodeError ? existingRelationshipOf(err.message) : undefined;
         if (existing) {
@@ -120,6 +124,15 @@ export class RelationshipService {
   async delegateChartFree(mrn: string): Promise<void> {
     if ((await this.deps.records.fetch('Patient', mrn)).length === 0) throw notFound('PATIENT_NOT_FOUND', 'no local patient has that MRN');
     if (this.deps.links.chartLinked(mrn)) throw conflict('PATIENT_LINK_CONFLICT', 'this chart is already linked to a participant here');
+  }
+
+  /** The participant a local chart is bound to (a delegate, or a patient an earlier chart proof linked). */
+  private boundTo(mrn: string): string {
+    const participantId = this.deps.links.participantOf(mrn);
+    if (participantId === undefined) {
+      throw conflict('CHART_NOT_BOUND', 'no participant is bound to this chart here: a registrar registers its delegate first (POST /registrar/delegates)');
+    }
+    return participantId;
   }
 
   /** Links a delegate the registrar has just registered to the chart it registered it for. */
