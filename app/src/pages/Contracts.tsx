@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import type { Device, Grant, Relationship } from '../device';
 import { categoryName } from '../fhir';
 import { useDevice, useSession } from '../session';
@@ -20,6 +21,9 @@ export function Contracts({ live }: { live: number }) {
   return (
     <Page title="Contracts">
       <p>Each hospital that holds records about you asks to link them to you. Here you answer, and decide who else may see what.</p>
+      <p>
+        Another hospital gave you a code? <Link to="/hospitals">Add a hospital</Link>.
+      </p>
       {!view.value && !view.error && <Busy label="Reading your relationships from the ledger" />}
       <ErrorNote error={view.error} />
       {view.value && rels.length === 0 && <p>No relationships yet.</p>}
@@ -34,7 +38,7 @@ function RelationshipCard({ device, rel, onChange }: { device: Device; rel: Rela
   const { busy, error, run } = useAction();
   const act = (contract: string, transaction: string, args: string[]) => () =>
     run(async () => {
-      await device.submit(contract, transaction, args);
+      await device.submit(rel, contract, transaction, args);
       onChange();
     });
   const id = rel.relationshipId;
@@ -96,7 +100,7 @@ function GrantList({ device, rel, grants, onChange }: { device: Device; rel: Rel
               aria-label={`Revoke viewer ${short(g.viewerId)}`}
               onClick={() =>
                 run(async () => {
-                  await device.submit('Relationship', 'revoke', [rel.relationshipId, g.viewerId]);
+                  await device.submit(rel, 'Relationship', 'revoke', [rel.relationshipId, g.viewerId]);
                   onChange();
                 })
               }
@@ -147,7 +151,7 @@ function GrantForm({ device, rel, onChange }: { device: Device; rel: Relationshi
     if (items.length === 0) return grant.setError({ code: 'NO_FIELDS' });
     const validUntil = new Date(`${until}T23:59:59Z`).toISOString().replace(/\.\d+Z$/, 'Z');
     void grant.run(async () => {
-      await device.submit('Relationship', 'grant', [rel.relationshipId, viewer.participantId, JSON.stringify({ items, validUntil, purpose })]);
+      await device.submit(rel, 'Relationship', 'grant', [rel.relationshipId, viewer.participantId, JSON.stringify({ items, validUntil, purpose })]);
       setTicked({});
       setViewer(null);
       setCode('');

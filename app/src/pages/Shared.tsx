@@ -21,7 +21,7 @@ async function loadShared(device: Device): Promise<SharedItem[]> {
   return Promise.all(
     entries.map(async (entry): Promise<SharedItem> => {
       try {
-        const rel = await device.relationship(entry.relationshipId);
+        const rel = await device.relationship(entry);
         const grant = rel.grants.find((g) => g.viewerId === device.participantId);
         if (grant) lastSeen.set(entry.relationshipId, { rel, grant });
         return { entry, rel, ...(grant ? { grant } : {}) };

@@ -21,10 +21,10 @@ const sessionMarks = new Map<string, { hash: string; mark: Shelf['mark'] }>();
 export const forgetSessionMarks = () => sessionMarks.clear();
 const seenKey = (device: Device) => `medrec.seen.${device.participantId.slice(0, 16)}`;
 
-/** Every relationship of the patient, and the records of each live one fetched, opened and checked here. */
+/** Every relationship of the patient (home identity and delegates), and the records of each live one fetched, opened and checked here. */
 export async function loadPatientView(device: Device, withRecords: boolean): Promise<PatientView> {
   const entries = (await device.summary()).filter((e) => e.role === 'patient');
-  const rels = await Promise.all(entries.map((e) => device.relationship(e.relationshipId)));
+  const rels = await Promise.all(entries.map((e) => device.relationship(e)));
   if (!withRecords) return { entries, rels, shelves: [] };
   const seen = JSON.parse(localStorage.getItem(seenKey(device)) ?? '{}') as Record<string, string>;
   const shelves = await Promise.all(
