@@ -24,6 +24,7 @@ import {
   signerFor,
   submitTransaction,
   type GatekeeperAnswer,
+  type KeyScope,
   type RecordCheck,
   type WalletIdentity,
 } from '@medrec/client';
@@ -101,6 +102,45 @@ export async function hasWallet(): Promise<boolean> {
   return (await store().read()) !== undefined;
 }
 
+/**
+ * Consecutive keys without a certificate that end the walk at one hospital (docs/device-keys.md §1's
+ * gap limit). One: `enrolDelegate` numbers a hospital's delegates 0, 1, … and reuses a number a
+ * refused code left unused, so a device leaves no gap; and each probe counts against the hospital's
+ * activation rate limit.
+ */
+const DELEGATE_GAP = 1;
+
+/**
+ * The delegates this phrase holds at each member hospital: each successive delegate key proves itself
+ * to that hospital's gateway for its certificate. Probes go into a scratch wallet of the same phrase,
+ * so only certified delegates enter `wallet`. Returns the hospitals that could not be asked.
+ */
+async function recoverDelegates(wallet: Wallet, phrase: string, hospitals: Catalogue['hospitals']): Promise<string[]> {
+  const scratch = await Wallet.fromPhrase(phrase);
+  const unreached: string[] = [];
+  for (const { mspId, gateway: origin } of hospitals) {
+    const client = new GatewayClient(origin);
+    try {
+      for (let n = 0, misses = 0; misses < DELEGATE_GAP; n++) {
+        const name = `delegate-${mspId}-${n}`;
+        const scope: KeyScope = { kind: 'delegate', mspId, label: String(n) };
+        scratch.addIdentity(name, scope, origin);
+        try {
+          const found = await recoverEnrollment(scratch, name, client);
+          wallet.addIdentity(name, scope, origin);
+          await wallet.setEnrollment(name, found.enrolled());
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 'UNKNOWN_KEY') throw err;
+          misses++;
+        }
+      }
+    } catch {
+      unreached.push(mspId);
+    }
+  }
+  return unreached;
+}
+
 /** One identity's session at its own hospital's gateway; it signs only for what it is party to. */
 export class Actor {
   constructor(
@@ -143,6 +183,8 @@ export class Device {
   constructor(
     readonly vault: WalletVault,
     readonly home: Actor,
+    /** hospitals a recovery could not ask for this phrase's delegates */
+    readonly unreached: readonly string[] = [],
   ) {
     this.actors.set(home.name, Promise.resolve(home));
   }
@@ -160,8 +202,8 @@ export class Device {
     return this.me.enrolled().role ?? 'patient';
   }
 
-  static async open(vault: WalletVault): Promise<Device> {
-    return new Device(vault, await Actor.open(vault.wallet.identity(IDENTITY)));
+  static async open(vault: WalletVault, unreached: readonly string[] = []): Promise<Device> {
+    return new Device(vault, await Actor.open(vault.wallet.identity(IDENTITY)), unreached);
   }
 
   static async unlock(passphrase: string): Promise<Device> {
@@ -175,12 +217,13 @@ export class Device {
     return Device.open(await WalletVault.create(store(), wallet, passphrase, { overwrite: true }));
   }
 
-  /** A new device: the phrase re-derives the key, which proves itself to get its certificate back. */
-  static async recover(phrase: string, mspId: string, passphrase: string): Promise<Device> {
+  /** A new device: the phrase re-derives each key, which proves itself to get its certificate back: home identity, then delegates. */
+  static async recover(phrase: string, catalogue: Catalogue, passphrase: string): Promise<Device> {
     const wallet = await Wallet.fromPhrase(phrase);
-    wallet.addIdentity(IDENTITY, { kind: 'identity', mspId }, location.origin);
+    wallet.addIdentity(IDENTITY, { kind: 'identity', mspId: catalogue.hospital.mspId }, location.origin);
     await recoverEnrollment(wallet, IDENTITY, gateway());
-    return Device.open(await WalletVault.create(store(), wallet, passphrase, { overwrite: true }));
+    const unreached = await recoverDelegates(wallet, phrase, catalogue.hospitals);
+    return Device.open(await WalletVault.create(store(), wallet, passphrase, { overwrite: true }), unreached);
   }
 
   /** The session of one of the wallet's identities (a delegate logs in at its own hospital's gateway). */
@@ -207,7 +250,7 @@ export class Device {
 
   /** The same wallet and home session as a new object, for React to see that what it holds changed. */
   renewed(): Device {
-    return new Device(this.vault, this.home);
+    return new Device(this.vault, this.home, this.unreached);
   }
 
   /**

@@ -10,6 +10,7 @@
  * changed. On the ledger the two relationships name two unrelated patient ids.
  */
 import t from 'tap';
+import { AxeBuilder } from '@axe-core/playwright';
 import { api, login, removeDir, startTestSystem } from '../../gateway/dist/test/http/support.js';
 import { demoPatients } from '../../gateway/dist/demo/seed/population.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../../gateway/dist/demo/index.js';
@@ -18,7 +19,8 @@ import { CONTEXT, WAIT, activateInApp, cannotRun, launch } from './support.mjs';
 if (!cannotRun(t)) t.test('a second hospital added by its delegate code, through the app', (t) => walk(t));
 
 async function walk(t) {
-  const sys = await startTestSystem(undefined, {}, { changePollMs: false });
+  // The browsers and this test's own inspections share one address: room for all of them in a minute.
+  const sys = await startTestSystem(undefined, { rateLimits: { activation: { max: 100, windowSeconds: 60 } } }, { changePollMs: false });
   const { h1, h2 } = sys;
   const browsers = [];
   t.teardown(async () => {
@@ -45,6 +47,12 @@ async function walk(t) {
   context.on('request', (r) => urls.push(r.url()));
   const dana = await context.newPage();
   const passphrase = 'correct horse battery';
+  /** axe-core on the page as it is now: no serious or critical violation. */
+  const accessible = async (t, page, name) => {
+    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    t.same(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${name}: no serious or critical accessibility violation`);
+  };
   const heldHospitals = async () => (await dana.locator('ul.identities li').allTextContents()).map((s) => s.replace(/ —.*/, ''));
   const storedWallet = () =>
     dana.evaluate(
@@ -63,8 +71,9 @@ async function walk(t) {
         }),
     );
 
+  let phrase = '';
   await t.test('she activates at home, then opens "Add a hospital"', async (t) => {
-    await activateInApp(dana, h1, home.json.code, passphrase);
+    phrase = await activateInApp(dana, h1, home.json.code, passphrase);
     await dana.getByRole('heading', { name: 'My records' }).waitFor(WAIT);
     await dana.getByRole('link', { name: 'Contracts' }).click();
     await dana.getByRole('link', { name: 'Add a hospital' }).click();
@@ -84,6 +93,7 @@ async function walk(t) {
     t.match(await refusedWith('Hospital 2', '0000000000000000000000'), /not known/, 'a wrong code: a plain sentence');
     t.match(await refusedWith('Hospital 1', delegate.json.code), /not known/, "Hospital 2's code at Hospital 1: not known there");
     t.same(await heldHospitals(), ['Hospital 1'], 'no identity added');
+    await accessible(t, dana, 'add a hospital, refused');
     t.equal(await storedWallet(), before, 'the sealed wallet on the device is untouched');
     t.ok(await codeUnused(), 'the code is still unused at Hospital 2');
   });
@@ -94,6 +104,7 @@ async function walk(t) {
     await dana.getByRole('button', { name: 'Add hospital' }).click();
     await dana.getByText('Added Hospital 2.').waitFor(WAIT);
     t.same(await heldHospitals(), ['Hospital 1', 'Hospital 2']);
+    await accessible(t, dana, 'add a hospital, added');
     t.notOk(await codeUnused(), 'the code is spent');
     const sealed = String(await storedWallet());
     t.notMatch(sealed, /BEGIN CERTIFICATE|Hospital2MSP|delegate/, 'what the device stores is sealed: no certificate, hospital or scope in the clear');
@@ -198,8 +209,30 @@ async function walk(t) {
     t.equal(rel.json.status, 'rejected', 'the unlocked delegate still signs for its relationship');
   });
 
-  t.test('no code or identifier in any URL the browser asked for', async (t) => {
-    const secrets = [home.json.code, delegate.json.code, delegate.json.participantId, person.externalId, person.mrn, person.alsoAt.mrn, ...Object.values(rels)];
+  await t.test('a new device recovers from the phrase alone: her home identity, then the delegate, found at Hospital 2', async (t) => {
+    const fresh = await (await launch(browsers)).newContext(CONTEXT);
+    fresh.on('request', (r) => urls.push(r.url()));
+    const page = await fresh.newPage();
+    await page.goto(`${h1}/app/recover`);
+    await page.getByLabel('Recovery phrase').fill(phrase);
+    await page.getByLabel('Device passphrase (at least 8 characters)').fill('new device pass');
+    await page.getByLabel('Device passphrase again').fill('new device pass');
+    await page.getByRole('button', { name: 'Recover' }).click();
+    await page.getByRole('heading', { name: 'My records' }).waitFor(WAIT);
+    await page.getByRole('link', { name: 'Hospitals' }).click();
+    await page.getByRole('heading', { name: 'Add a hospital' }).waitFor(WAIT);
+    t.same((await page.locator('ul.identities li').allTextContents()).map((s) => s.replace(/ —.*/, '')), ['Hospital 1', 'Hospital 2'], 'both identities are back');
+    t.equal(await page.getByRole('alert').count(), 0, 'every hospital was asked');
+    await page.getByRole('link', { name: 'Contracts' }).click();
+    await page.getByRole('button', { name: 'Accept Hospital 2' }).click();
+    await page.getByRole('region', { name: 'Hospital 2' }).getByText('Accepted', { exact: true }).waitFor(WAIT);
+    const rel = await api(h2, 'GET', `/relationships/${rels.h2}`, { token: await login(h2, 'otto') });
+    t.equal(rel.json.status, 'accepted', "the recovered delegate's signature is taken");
+    await fresh.close();
+  });
+
+  t.test('no phrase, code or identifier in any URL the browser asked for', async (t) => {
+    const secrets = [phrase, home.json.code, delegate.json.code, delegate.json.participantId, person.externalId, person.mrn, person.alsoAt.mrn, ...Object.values(rels)];
     t.same(urls.filter((u) => secrets.some((s) => u.includes(s))), []);
     t.ok(urls.some((u) => u.startsWith(`${new URL(h2).origin}/`)), "the page spoke to Hospital 2's gateway itself");
   });

@@ -35,6 +35,11 @@ export function AddHospital() {
         phrase, so no one reading the ledger can tie what you do there to your other hospitals.
       </p>
       <h2>Hospitals on this device</h2>
+      {device.unreached.length > 0 && (
+        <p className="error" role="alert">
+          {device.unreached.map(hospitalName).join(', ')} could not be reached while recovering: your relationship there may be missing. Recover again later.
+        </p>
+      )}
       <ul className="identities">
         {held.map((i) => (
           <li key={i.name}>
