@@ -70,6 +70,11 @@ export interface SummaryEntry {
   providerMspId: string;
   updatedAt: string;
 }
+/** A hospital whose gateway did not answer for one of the device's identities, and why. */
+export interface Unreached {
+  mspId: string;
+  error: unknown;
+}
 export interface Catalogue {
   hospital: { mspId: string; name: string };
   /** each member's gateway origin: where a delegate code is redeemed and its relationship acted on */
@@ -264,11 +269,26 @@ export class Device {
     return delegate;
   }
 
-  /** Assembled here from every identity's own Summary.mine at its own gateway: no one place holds the list. */
-  async summary(): Promise<SummaryEntry[]> {
-    const actors = new Map((await this.all()).map((a) => [a.name, a]));
+  /**
+   * Assembled here from every identity's own Summary.mine at its own gateway: no one place holds the
+   * list. A hospital that cannot be reached now is named in `unreached`; the others still answer.
+   */
+  async summary(): Promise<{ entries: SummaryEntry[]; unreached: Unreached[] }> {
+    const names = this.identities();
+    const opened = await Promise.allSettled(names.map((name) => this.actor(name)));
+    const clients = new Map(names.map((name, i) => [name, opened[i]!]));
+    const unreached: Unreached[] = [];
+    const entries = await assembleSummary(
+      this.vault.wallet,
+      (identity) => {
+        const session = clients.get(identity.name)!;
+        if (session.status === 'rejected') throw session.reason;
+        return session.value.client;
+      },
+      { unreachable: (identity, error) => unreached.push({ mspId: identity.record.scope.mspId, error }) },
+    );
     // The chaincode's entries (Summary.mine) carry participantId and updatedAt too.
-    return (await assembleSummary(this.vault.wallet, (identity) => actors.get(identity.name)!.client)) as unknown as SummaryEntry[];
+    return { entries: entries as unknown as SummaryEntry[], unreached };
   }
 
   async relationship(entry: { identity: string; relationshipId: string }): Promise<Relationship> {

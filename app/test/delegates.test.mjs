@@ -7,7 +7,8 @@
  * its sealed wallet, and from then on signs that relationship's consent, grants and record requests
  * with it there. Her summary and live notifications are merged in the page from both identities.
  * Refusals: a wrong code, a code taken to the wrong hospital, a used code: a plain sentence, nothing
- * changed. On the ledger the two relationships name two unrelated patient ids.
+ * changed. On the ledger the two relationships name two unrelated patient ids. A new device recovers
+ * the delegate from the phrase; with Hospital 2's gateway down, Hospital 1's records still show.
  */
 import t from 'tap';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -229,6 +230,18 @@ async function walk(t) {
     const rel = await api(h2, 'GET', `/relationships/${rels.h2}`, { token: await login(h2, 'otto') });
     t.equal(rel.json.status, 'accepted', "the recovered delegate's signature is taken");
     await fresh.close();
+  });
+
+  await t.test("Hospital 2's gateway down: Hospital 1's records still come, and the page says what is missing", async (t) => {
+    await sys.gateways.find((g) => g.mspId === 'Hospital2MSP').app.close();
+    await dana.getByRole('link', { name: 'Contracts' }).click();
+    await dana.getByRole('heading', { name: 'Contracts' }).waitFor(WAIT);
+    await dana.getByRole('link', { name: 'Records' }).click();
+    const about = dana.getByRole('article', { name: 'About me from Hospital 1' });
+    await about.locator('.badge').waitFor(WAIT);
+    t.equal(await about.locator('.badge').textContent(), 'Verified', "Hospital 1's records, verified");
+    t.match(await dana.getByRole('alert').first().textContent(WAIT), /Hospital 2 cannot be reached right now/, 'a plain sentence names the hospital');
+    t.equal(await dana.getByRole('article', { name: 'About me from Hospital 2' }).count(), 0, 'and nothing of Hospital 2 is shown as if current');
   });
 
   t.test('no phrase, code or identifier in any URL the browser asked for', async (t) => {

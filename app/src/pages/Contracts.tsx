@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import type { Device, Grant, Relationship } from '../device';
 import { categoryName } from '../fhir';
 import { useDevice, useSession } from '../session';
-import { Busy, ErrorNote, Page, hospitalName, short, useAction, useLoad, when } from '../ui';
+import { Busy, ErrorNote, Page, UnreachedNote, hospitalName, short, useAction, useLoad, when } from '../ui';
 import { loadPatientView } from './records-data';
 
 const STATUS_TEXT: Record<string, string> = {
@@ -26,6 +26,7 @@ export function Contracts({ live }: { live: number }) {
       </p>
       {!view.value && !view.error && <Busy label="Reading your relationships from the ledger" />}
       <ErrorNote error={view.error} />
+      <UnreachedNote unreached={view.value?.unreached} />
       {view.value && rels.length === 0 && <p>No relationships yet.</p>}
       {rels.map((rel) => (
         <RelationshipCard key={rel.relationshipId} device={device} rel={rel} onChange={view.reload} />

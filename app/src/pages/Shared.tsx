@@ -17,7 +17,7 @@ interface SharedItem {
 }
 
 async function loadShared(device: Device): Promise<SharedItem[]> {
-  const entries = (await device.summary()).filter((e) => e.role === 'viewer');
+  const entries = (await device.summary()).entries.filter((e) => e.role === 'viewer');
   return Promise.all(
     entries.map(async (entry): Promise<SharedItem> => {
       try {
