@@ -24,10 +24,10 @@ import {
   signerFor,
   submitTransaction,
   type GatekeeperAnswer,
-  type KeyScope,
   type RecordCheck,
   type WalletIdentity,
 } from '@medrec/client';
+import { recoverDelegates } from './delegates';
 
 export const IDENTITY = 'home';
 const AUDIT_TYP = 'medrec-audit+jws';
@@ -105,45 +105,6 @@ export const store = () => new IndexedDbStore();
 
 export async function hasWallet(): Promise<boolean> {
   return (await store().read()) !== undefined;
-}
-
-/**
- * Consecutive keys without a certificate that end the walk at one hospital (docs/device-keys.md §1's
- * gap limit). One: `enrolDelegate` numbers a hospital's delegates 0, 1, … and reuses a number a
- * refused code left unused, so a device leaves no gap; and each probe counts against the hospital's
- * activation rate limit.
- */
-const DELEGATE_GAP = 1;
-
-/**
- * The delegates this phrase holds at each member hospital: each successive delegate key proves itself
- * to that hospital's gateway for its certificate. Probes go into a scratch wallet of the same phrase,
- * so only certified delegates enter `wallet`. Returns the hospitals that could not be asked.
- */
-async function recoverDelegates(wallet: Wallet, phrase: string, hospitals: Catalogue['hospitals']): Promise<string[]> {
-  const scratch = await Wallet.fromPhrase(phrase);
-  const unreached: string[] = [];
-  for (const { mspId, gateway: origin } of hospitals) {
-    const client = new GatewayClient(origin);
-    try {
-      for (let n = 0, misses = 0; misses < DELEGATE_GAP; n++) {
-        const name = `delegate-${mspId}-${n}`;
-        const scope: KeyScope = { kind: 'delegate', mspId, label: String(n) };
-        scratch.addIdentity(name, scope, origin);
-        try {
-          const found = await recoverEnrollment(scratch, name, client);
-          wallet.addIdentity(name, scope, origin);
-          await wallet.setEnrollment(name, found.enrolled());
-        } catch (err) {
-          if ((err as { code?: unknown }).code !== 'UNKNOWN_KEY') throw err;
-          misses++;
-        }
-      }
-    } catch {
-      unreached.push(mspId);
-    }
-  }
-  return unreached;
 }
 
 /** One identity's session at its own hospital's gateway; it signs only for what it is party to. */
