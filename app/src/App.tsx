@@ -4,6 +4,7 @@ import { catalogue as loadCatalogue, type Catalogue, type Device } from './devic
 import { useLive } from './live';
 import { Session, useSession } from './session';
 import { Activate } from './pages/Activate';
+import { AddHospital } from './pages/AddHospital';
 import { Contracts } from './pages/Contracts';
 import { Graph } from './pages/Graph';
 import { Records } from './pages/Records';
@@ -38,6 +39,7 @@ function Nav({ device, onLock }: { device: Device; onLock(): void }) {
             <li><NavLink to="/contracts">Contracts</NavLink></li>
             <li><NavLink to="/graph">Graph</NavLink></li>
             <li><NavLink to="/who-looked">Who looked</NavLink></li>
+            <li><NavLink to="/hospitals">Hospitals</NavLink></li>
           </>
         )}
         <li><NavLink to="/shared">Shared with me</NavLink></li>
@@ -80,6 +82,7 @@ export function App() {
           <Route path="/contracts" element={<RequireDevice><Contracts live={live} /></RequireDevice>} />
           <Route path="/graph" element={<RequireDevice><Graph live={live} /></RequireDevice>} />
           <Route path="/who-looked" element={<RequireDevice><WhoLooked /></RequireDevice>} />
+          <Route path="/hospitals" element={<RequireDevice><AddHospital /></RequireDevice>} />
           <Route path="/shared" element={<RequireDevice><Shared live={live} /></RequireDevice>} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

@@ -1,21 +1,23 @@
 import { useEffect, useState } from 'react';
-import type { Device } from './device';
+import type { Actor, Device } from './device';
 
 /**
- * The gateway's notification stream (server-sent events, with the session token in a header, so
- * read with fetch rather than EventSource). Each event bumps a counter pages reload on.
+ * The notifications of every identity the device holds, merged here: each identity's own stream at
+ * its own hospital's gateway (server-sent events, with the session token in a header, so read with
+ * fetch rather than EventSource). Each event bumps a counter pages reload on.
  */
 export function useLive(device: Device | null): number {
   const [count, setCount] = useState(0);
   useEffect(() => {
     if (!device) return;
     const abort = new AbortController();
-    let lastId = '';
-    const connect = async () => {
+    const connect = async (actor: Actor) => {
+      let lastId = '';
+      const url = new URL('/notifications/stream', actor.client.origin).href;
       while (!abort.signal.aborted) {
         try {
-          const res = await fetch('/notifications/stream', {
-            headers: { authorization: `Bearer ${device.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+          const res = await fetch(url, {
+            headers: { authorization: `Bearer ${actor.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
             signal: abort.signal,
           });
           if (!res.ok || !res.body) return; // session over: the page asks to unlock again on its next call
@@ -42,7 +44,8 @@ export function useLive(device: Device | null): number {
         await new Promise((r) => setTimeout(r, 2000));
       }
     };
-    void connect();
+    // A delegate whose gateway cannot be reached now is asked again with the next device (unlock, a hospital added).
+    void Promise.allSettled(device.identities().map(async (name) => connect(await device.actor(name))));
     return () => abort.abort();
   }, [device]);
   return count;

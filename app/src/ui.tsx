@@ -11,6 +11,23 @@ export function ErrorNote({ error }: { error: unknown }) {
   );
 }
 
+/** Hospitals that did not answer for one of the device's identities: what is there is missing from the page. */
+export function UnreachedNote({ unreached }: { unreached: readonly { mspId: string; error: unknown }[] | undefined }) {
+  return (
+    <>
+      {(unreached ?? []).map(({ mspId, error }) => {
+        const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+        const down = code === 'GATEWAY_UNREACHABLE' || code === 'GATEWAY_TIMEOUT';
+        return (
+          <p key={mspId} className="error" role="alert">
+            {down ? `${hospitalName(mspId)} cannot be reached right now: what you have there is not shown. Try again later.` : `${hospitalName(mspId)}: ${sentenceFor(error)}`}
+          </p>
+        );
+      })}
+    </>
+  );
+}
+
 export function Busy({ label }: { label: string }) {
   return (
     <p className="busy" role="status" aria-live="polite">

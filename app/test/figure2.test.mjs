@@ -7,31 +7,22 @@
  * their own systems. Every page is checked with axe-core and photographed at desktop and phone width
  * into app/screenshots/ (git-ignored).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import Database from 'better-sqlite3';
-import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { CONTEXT, DESKTOP, WAIT, activateInApp, cannotRun, launch as launchIn } from './support.mjs';
 import { api, login, removeDir, startTestSystem } from '../../gateway/dist/test/http/support.js';
 import { demoPatients } from '../../gateway/dist/demo/seed/population.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../../gateway/dist/demo/index.js';
 import { alwaysIncluded } from '../../gateway/dist/src/services/records/records.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const APP_DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
-const WAIT = { timeout: 90_000 };
 
-if (!existsSync(CHROMIUM)) {
-  if (process.env.MEDREC_REQUIRE_CHROMIUM) t.fail(`headless Chromium is required here but ${CHROMIUM} does not exist`);
-  else t.plan(0, `app e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium; CI installs it)`);
-} else if (!existsSync(APP_DIST)) {
-  t.fail('the app is not built: run `npm run build` at the repository root');
-} else {
+if (!cannotRun(t)) {
   // One parent test whose promise spans the whole walk, so tap waits through the browser launches between steps.
   t.test('Figure 2 through the app, across two hospitals', (t) => figure2(t));
 }
@@ -43,18 +34,7 @@ async function figure2(t) {
   const { h1, h2 } = sys;
   // One browser per person (and a new one for the recovered device): each its own fresh profile.
   const browsers = [];
-  // The gateways serve HTTPS from this run's fresh hospital TLS CAs (data/tls-ca.pem); a person's browser
-  // trusts them once that file is imported, which a throwaway headless profile cannot do: it is told to.
-  // The TLS checks themselves are tested in gateway/test/http/tls.test.ts.
-  const CONTEXT = { viewport: DESKTOP, ignoreHTTPSErrors: true };
-  const launch = async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    browsers.push(browser);
-    return browser;
-  };
+  const launch = () => launchIn(browsers);
   t.teardown(async () => {
     for (const b of browsers) await b.close().catch(() => undefined);
     await sys.close();
@@ -229,19 +209,7 @@ async function figure2(t) {
   const vera = await viewerContext.newPage();
   let shareCode = '';
   await t.test('a viewer activates on her own device and shows her share code', async (t) => {
-    await vera.goto(`${h1}/app/activate`);
-    await vera.getByLabel('Activation code from your registrar').fill(veraCode);
-    await vera.getByRole('button', { name: 'Continue' }).click();
-    await vera.getByRole('heading', { name: 'Your recovery phrase' }).waitFor(WAIT);
-    const words = await vera.locator('ol.phrase li').allTextContents();
-    await vera.getByRole('button', { name: 'I have written them down' }).click();
-    for (const label of await vera.locator('label[for^="word-"]').allTextContents()) {
-      await vera.getByLabel(label, { exact: true }).fill(words[Number(label.replace('Word ', '')) - 1]);
-    }
-    await vera.getByRole('button', { name: 'Check' }).click();
-    await vera.getByLabel('Device passphrase (at least 8 characters)').fill('vera passphrase');
-    await vera.getByLabel('Device passphrase again').fill('vera passphrase');
-    await vera.getByRole('button', { name: 'Create my key' }).click();
+    await activateInApp(vera, h1, veraCode, 'vera passphrase');
     await vera.getByRole('heading', { name: 'Shared with me' }).waitFor(WAIT);
     await vera.getByText('Nothing has been shared with you yet.').waitFor(WAIT);
     await vera.getByRole('button', { name: 'Show my share code' }).click();

@@ -60,12 +60,26 @@ export async function enrolDelegate(wallet: Wallet, client: GatewayClient, code:
 /**
  * The person's whole summary, assembled on the device: each enrolled identity (home identity and
  * every delegate) reads its own relationships from its own hospital's gateway, so no ledger index
- * and no single gateway ties them together. Each entry says which identity holds it.
+ * and no single gateway ties them together. Each entry says which identity holds it. With
+ * `unreachable`, an identity whose gateway fails (or whose `clientFor` throws) is reported there and
+ * the others' entries still come back; without it, the first failure is thrown.
  */
-export async function assembleSummary(wallet: Wallet, clientFor: (identity: WalletIdentity) => GatewayClient): Promise<(SummaryEntry & { identity: string })[]> {
+export async function assembleSummary(
+  wallet: Wallet,
+  clientFor: (identity: WalletIdentity) => GatewayClient,
+  options: { unreachable?: (identity: WalletIdentity, error: unknown) => void } = {},
+): Promise<(SummaryEntry & { identity: string })[]> {
   const out: (SummaryEntry & { identity: string })[] = [];
   for (const identity of wallet.identities().filter((i) => i.enrollment)) {
-    for (const entry of await listRelationships(clientFor(identity), identity)) out.push({ ...entry, identity: identity.name });
+    let entries: SummaryEntry[];
+    try {
+      entries = await listRelationships(clientFor(identity), identity);
+    } catch (error) {
+      if (!options.unreachable) throw error;
+      options.unreachable(identity, error);
+      continue;
+    }
+    for (const entry of entries) out.push({ ...entry, identity: identity.name });
   }
   return out;
 }

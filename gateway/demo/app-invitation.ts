@@ -1,9 +1,11 @@
 /**
  * The app's demo people: on a demo installation's first start, Hospital 1's registrar issues a
  * one-time activation code to Dana (a synthetic patient treated at both hospitals) and to Vera (someone
- * Dana can share with), and each hospital's demo provider opens a relationship with Dana — so a
- * newcomer opens the app, activates with the printed code and finds two relationships waiting for
- * her. Everything goes over the gateways' HTTPS API, as a registrar's and a provider's app would.
+ * Dana can share with). Each hospital that treats Dana registers a delegate for its chart of her and
+ * gives her its code (docs/privacy.md §3), and its demo provider opens a relationship with that
+ * delegate — so a newcomer activates in the app with the home code, adds each hospital's code under
+ * "Hospitals", and finds two relationships waiting for her that share no identifier on the ledger.
+ * Everything goes over the gateways' HTTPS API, as a registrar's and a provider's app would.
  * The codes are kept in a 0600 file and printed at every start until the data directory is deleted
  * (each works once: after that the person unlocks the app with her device passphrase).
  */
@@ -18,6 +20,8 @@ export interface AppInvitation {
   appUrl: string;
   patient: { username: string; code: string; expiresAt: string };
   viewer: { username: string; code: string; expiresAt: string };
+  /** one delegate code per hospital where Dana has a relationship (absent in a file written before them) */
+  delegates?: { mspId: string; code: string; expiresAt: string }[];
   relationships: number;
 }
 
@@ -43,14 +47,19 @@ export async function inviteAppUsers(system: MedrecSystem, gateways: RunningGate
   const patient = await issue({ username: 'dana', role: 'patient', externalIdKind: 'national-id', externalId: dana.externalId });
   const viewer = await issue({ username: 'vera', role: 'viewer', externalIdKind: 'national-id', externalId: 'VIEWER-VERA-1' });
   const providers: [RunningGateway, string, string][] = [[home, 'dr-ada', dana.mrn], [other, 'dr-grey', dana.alsoAt!.mrn]];
+  const delegates: NonNullable<AppInvitation['delegates']> = [];
   for (const [gateway, provider, mrn] of providers) {
+    const registrarThere = await login(gateway.url, 'registrar', options.registrarPassword);
+    const delegate = await ok(gateway.url, 'POST', '/registrar/delegates', registrarThere, { mrn });
+    delegates.push({ mspId: gateway.mspId, code: delegate.code as string, expiresAt: delegate.expiresAt as string });
     const token = await login(gateway.url, provider, `${provider}-demo-pass`);
-    await ok(gateway.url, 'POST', '/relationships', token, { patientId: patient.participantId, mrn });
+    await ok(gateway.url, 'POST', '/relationships', token, { patientId: delegate.participantId, mrn });
   }
   const invitation: AppInvitation = {
     appUrl: `${home.url}/app/`,
     patient: { username: 'dana', code: patient.code as string, expiresAt: patient.expiresAt as string },
     viewer: { username: 'vera', code: viewer.code as string, expiresAt: viewer.expiresAt as string },
+    delegates,
     relationships: providers.length,
   };
   writeFileSync(file, `${JSON.stringify(invitation, null, 2)}\n`, { mode: 0o600 });
@@ -60,10 +69,14 @@ export async function inviteAppUsers(system: MedrecSystem, gateways: RunningGate
 /** The banner's lines for the invitation. */
 export function invitationLines(invitation: AppInvitation): string[] {
   const until = (at: string) => at.slice(0, 16).replace('T', ' ');
+  const name = (mspId: string) => mspId.replace(/MSP$/, '').replace(/(\D)(\d)/, '$1 $2');
   return [
     '',
     `Try the app as a patient: open ${invitation.appUrl} and choose "Activate"`,
     `  Dana (patient; ${invitation.relationships} hospitals have opened a relationship with her): code ${invitation.patient.code}`,
+    ...(invitation.delegates ?? []).map(
+      (d) => `    then, under "Hospitals", ${name(d.mspId)}'s code for her relationship there:  ${d.code}`,
+    ),
     `  Vera (viewer; Dana can share records with her):                   code ${invitation.viewer.code}`,
     `  Each code works once, until ${until(invitation.patient.expiresAt)} UTC; after that the app unlocks with the device passphrase you chose.`,
   ];

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import type { Device, Grant, Relationship } from '../device';
 import { categoryName } from '../fhir';
 import { useDevice, useSession } from '../session';
-import { Busy, ErrorNote, Page, hospitalName, short, useAction, useLoad, when } from '../ui';
+import { Busy, ErrorNote, Page, UnreachedNote, hospitalName, short, useAction, useLoad, when } from '../ui';
 import { loadPatientView } from './records-data';
 
 const STATUS_TEXT: Record<string, string> = {
@@ -20,8 +21,12 @@ export function Contracts({ live }: { live: number }) {
   return (
     <Page title="Contracts">
       <p>Each hospital that holds records about you asks to link them to you. Here you answer, and decide who else may see what.</p>
+      <p>
+        Another hospital gave you a code? <Link to="/hospitals">Add a hospital</Link>.
+      </p>
       {!view.value && !view.error && <Busy label="Reading your relationships from the ledger" />}
       <ErrorNote error={view.error} />
+      <UnreachedNote unreached={view.value?.unreached} />
       {view.value && rels.length === 0 && <p>No relationships yet.</p>}
       {rels.map((rel) => (
         <RelationshipCard key={rel.relationshipId} device={device} rel={rel} onChange={view.reload} />
@@ -34,7 +39,7 @@ function RelationshipCard({ device, rel, onChange }: { device: Device; rel: Rela
   const { busy, error, run } = useAction();
   const act = (contract: string, transaction: string, args: string[]) => () =>
     run(async () => {
-      await device.submit(contract, transaction, args);
+      await device.submit(rel, contract, transaction, args);
       onChange();
     });
   const id = rel.relationshipId;
@@ -96,7 +101,7 @@ function GrantList({ device, rel, grants, onChange }: { device: Device; rel: Rel
               aria-label={`Revoke viewer ${short(g.viewerId)}`}
               onClick={() =>
                 run(async () => {
-                  await device.submit('Relationship', 'revoke', [rel.relationshipId, g.viewerId]);
+                  await device.submit(rel, 'Relationship', 'revoke', [rel.relationshipId, g.viewerId]);
                   onChange();
                 })
               }
@@ -147,7 +152,7 @@ function GrantForm({ device, rel, onChange }: { device: Device; rel: Relationshi
     if (items.length === 0) return grant.setError({ code: 'NO_FIELDS' });
     const validUntil = new Date(`${until}T23:59:59Z`).toISOString().replace(/\.\d+Z$/, 'Z');
     void grant.run(async () => {
-      await device.submit('Relationship', 'grant', [rel.relationshipId, viewer.participantId, JSON.stringify({ items, validUntil, purpose })]);
+      await device.submit(rel, 'Relationship', 'grant', [rel.relationshipId, viewer.participantId, JSON.stringify({ items, validUntil, purpose })]);
       setTicked({});
       setViewer(null);
       setCode('');

@@ -1,5 +1,5 @@
 import { useDevice } from '../session';
-import { Busy, ErrorNote, Page, hospitalName, short, useLoad } from '../ui';
+import { Busy, ErrorNote, Page, UnreachedNote, hospitalName, short, useLoad } from '../ui';
 import { loadPatientView } from './records-data';
 
 interface Node {
@@ -52,6 +52,7 @@ export function Graph({ live }: { live: number }) {
     <Page title="My network">
       {!view.value && !view.error && <Busy label="Reading your relationships" />}
       <ErrorNote error={view.error} />
+      <UnreachedNote unreached={view.value?.unreached} />
       {view.value && (
         <>
           <svg className="graph" viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="graph-title graph-desc">

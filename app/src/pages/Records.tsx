@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 import { CATEGORY_NAMES, categoryName } from '../fhir';
 import { useDevice } from '../session';
-import { Busy, ErrorNote, Page, hospitalName, useLoad } from '../ui';
+import { Busy, ErrorNote, Page, UnreachedNote, hospitalName, useLoad } from '../ui';
 import { Badge } from './Badge';
 import { loadPatientView, type Shelf } from './records-data';
 import { Resources } from './Resources';
@@ -18,6 +18,7 @@ export function Records({ live }: { live: number }) {
     <Page title="My records">
       {!view.value && !view.error && <Busy label="Fetching your records from each hospital and checking them" />}
       <ErrorNote error={view.error} />
+      <UnreachedNote unreached={view.value?.unreached} />
       {pending.length > 0 && (
         <section className="notice" aria-labelledby="pending-title">
           <h2 id="pending-title">Waiting for your answer</h2>

@@ -20,20 +20,21 @@ export function Recover() {
     if (problem) return setError(problem);
     if (!catalogue) return setError({ code: 'GATEWAY_UNREACHABLE' });
     void run(async () => {
-      setDevice(await Device.recover(words, catalogue.hospital.mspId, pass[0]!));
-      navigate('/');
+      const device = await Device.recover(words, catalogue, pass[0]!);
+      setDevice(device);
+      navigate(device.unreached.length > 0 ? '/hospitals' : '/');
     });
   };
   return (
     <Page title="Recover your wallet">
-      <p>Type the 12 words you wrote down when you activated your account. Your key is made again from them on this device.</p>
+      <p>Type the 12 words you wrote down when you activated your account. Your keys — for your home hospital and each hospital you added — are made again from them on this device.</p>
       <form onSubmit={submit}>
         <label htmlFor="phrase">Recovery phrase</label>
         <textarea id="phrase" rows={3} autoComplete="off" autoCapitalize="none" spellCheck={false} value={phrase} onChange={(e) => setPhrase(e.target.value)} required />
         <NewPassphrase onChange={(a, b) => setPass([a, b])} />
         <button type="submit" className="primary" disabled={busy}>Recover</button>
       </form>
-      {busy && <Busy label="Re-deriving your key and asking the hospital for its certificate" />}
+      {busy && <Busy label="Re-deriving your keys and asking each hospital for their certificates" />}
       <ErrorNote error={error} />
     </Page>
   );

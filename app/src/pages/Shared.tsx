@@ -17,11 +17,11 @@ interface SharedItem {
 }
 
 async function loadShared(device: Device): Promise<SharedItem[]> {
-  const entries = (await device.summary()).filter((e) => e.role === 'viewer');
+  const entries = (await device.summary()).entries.filter((e) => e.role === 'viewer');
   return Promise.all(
     entries.map(async (entry): Promise<SharedItem> => {
       try {
-        const rel = await device.relationship(entry.relationshipId);
+        const rel = await device.relationship(entry);
         const grant = rel.grants.find((g) => g.viewerId === device.participantId);
         if (grant) lastSeen.set(entry.relationshipId, { rel, grant });
         return { entry, rel, ...(grant ? { grant } : {}) };

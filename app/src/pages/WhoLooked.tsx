@@ -16,9 +16,10 @@ const served = (r: AuditRecord) => r.status >= 200 && r.status < 300;
 async function loadAccess(device: Device): Promise<{ rows: Row[]; errors: { hospital: string; error: unknown }[] }> {
   const { rels } = await loadPatientView(device, false);
   const byGatekeeper = new Map<string, Relationship[]>();
+  // One query per gatekeeper and identity: a query signed by one identity names only its own relationships.
   for (const rel of rels) {
-    const origin = new URL(rel.endpoint).origin;
-    byGatekeeper.set(origin, [...(byGatekeeper.get(origin) ?? []), rel]);
+    const key = `${new URL(rel.endpoint).origin} ${rel.identity}`;
+    byGatekeeper.set(key, [...(byGatekeeper.get(key) ?? []), rel]);
   }
   const rows: Row[] = [];
   const errors: { hospital: string; error: unknown }[] = [];

@@ -1,4 +1,4 @@
-import type { Device, Fetched, Relationship, SummaryEntry } from '../device';
+import type { Device, Fetched, Relationship, SummaryEntry, Unreached } from '../device';
 
 export interface Shelf {
   rel: Relationship;
@@ -11,6 +11,8 @@ export interface Shelf {
 
 export interface PatientView {
   entries: SummaryEntry[];
+  /** hospitals that did not answer: their relationships are missing from this view */
+  unreached: Unreached[];
   rels: Relationship[];
   shelves: Shelf[];
 }
@@ -21,11 +23,13 @@ const sessionMarks = new Map<string, { hash: string; mark: Shelf['mark'] }>();
 export const forgetSessionMarks = () => sessionMarks.clear();
 const seenKey = (device: Device) => `medrec.seen.${device.participantId.slice(0, 16)}`;
 
-/** Every relationship of the patient, and the records of each live one fetched, opened and checked here. */
+/** Every relationship of the patient (home identity and delegates), and the records of each live one fetched, opened and checked here. */
 export async function loadPatientView(device: Device, withRecords: boolean): Promise<PatientView> {
-  const entries = (await device.summary()).filter((e) => e.role === 'patient');
-  const rels = await Promise.all(entries.map((e) => device.relationship(e.relationshipId)));
-  if (!withRecords) return { entries, rels, shelves: [] };
+  const summary = await device.summary();
+  const { unreached } = summary;
+  const entries = summary.entries.filter((e) => e.role === 'patient');
+  const rels = await Promise.all(entries.map((e) => device.relationship(e)));
+  if (!withRecords) return { entries, unreached, rels, shelves: [] };
   const seen = JSON.parse(localStorage.getItem(seenKey(device)) ?? '{}') as Record<string, string>;
   const shelves = await Promise.all(
     rels
@@ -45,5 +49,5 @@ export async function loadPatientView(device: Device, withRecords: boolean): Pro
       }),
   );
   localStorage.setItem(seenKey(device), JSON.stringify(seen));
-  return { entries, rels, shelves };
+  return { entries, unreached, rels, shelves };
 }

@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Registrar } from '../contract/medrec.js';
+import { Registrar, Research } from '../contract/medrec.js';
 import { ChaincodeError } from '../ports/ledger.js';
 import { accountDisabled, certificateProblem } from '../services/accounts/login.js';
 import { NotificationFeed } from '../services/notifications/feed.js';
 import appStatic from './plugins/app-static.js';
+import consortium from './plugins/consortium.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
 import idempotency from './plugins/idempotency.js';
@@ -55,6 +56,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errors);
+  await app.register(consortium, { read: () => runtime.client.evaluate(runtime.service, Research.gatekeepers()) });
   await app.register(metrics, { mspId: hospital.mspId });
   await app.register(openapi, { mspId: hospital.mspId, name: hospital.name, publicUrl: hospital.publicUrl });
   await app.register(sessions, {
@@ -96,6 +98,6 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
   await app.register(notificationRoutes, { feed, notifications: runtime.notifications });
   // The MedRec app (app/) and the few routes only it needs.
   await app.register(appApiRoutes, runtime);
-  await app.register(appStatic);
+  await app.register(appStatic, { connectTo: async () => (await app.consortium()).map((g) => g.origin) });
   return app;
 }

@@ -17,7 +17,7 @@ t.teardown(async () => {
   await sys.close();
   removeDir(sys.dir);
 });
-const { h1 } = sys;
+const { h1, h2 } = sys;
 
 t.test('the field catalogue: every grantable field of every category, the coded purposes, this hospital', async (t) => {
   const res = await api(h1, 'GET', '/app-api/catalogue');
@@ -31,6 +31,35 @@ t.test('the field catalogue: every grantable field of every category, the coded 
   t.same(res.json.purposes.map((p: { code: string }) => p.code), PURPOSES);
   t.ok(res.json.purposes.every((p: { label: string }) => p.label.length > 0), 'each purpose has a plain name');
   t.match(await api(h1, 'GET', '/app-api/catalogue?patient=x'), { status: 400 }, 'a parameter it does not take is refused');
+  t.same(
+    [...res.json.hospitals].sort((a: { mspId: string }, b: { mspId: string }) => a.mspId.localeCompare(b.mspId)),
+    [
+      { mspId: 'Hospital1MSP', gateway: new URL(h1).origin },
+      { mspId: 'Hospital2MSP', gateway: new URL(h2).origin },
+    ],
+    "the consortium's gateways, from the ledger's directory: where the app redeems a delegate code",
+  );
+});
+
+t.test("CORS: another member's gateway origin may call this gateway from the app, no one else; the app may connect to the members", async (t) => {
+  const preflight = (origin: string) =>
+    fetch(`${h1}/transactions/prepare`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+  const member = await preflight(new URL(h2).origin);
+  t.equal(member.headers.get('access-control-allow-origin'), new URL(h2).origin, "Hospital 2's app may call Hospital 1");
+  t.match(member.headers.get('access-control-allow-headers') ?? '', /authorization/);
+  t.equal(member.headers.get('access-control-allow-credentials'), null, 'never with credentials: the API takes bearer tokens, no cookie');
+  for (const origin of ['https://elsewhere.example', `${new URL(h2).protocol}//127.0.0.2:${new URL(h2).port}`]) {
+    const foreign = await preflight(origin);
+    t.equal(foreign.headers.get('access-control-allow-origin'), null, `${origin}: not a member, no CORS answer (the browser refuses the call)`);
+  }
+  const read = await fetch(`${h1}/app-api/catalogue`, { headers: { origin: new URL(h2).origin } });
+  t.equal(read.headers.get('access-control-allow-origin'), new URL(h2).origin, 'the actual answer carries it too');
+  const csp = (await fetch(`${h1}/app/`)).headers.get('content-security-policy') ?? '';
+  t.match(csp, new RegExp(`connect-src 'self'[^;]* ${new URL(h2).origin.replace(/[.]/g, '\\.')}`), "the app may connect to Hospital 2's gateway");
+  t.notMatch(csp, /elsewhere/);
 });
 
 t.test('share codes: a short code stands for the viewer, a new one replaces the old, unknown codes are refused', async (t) => {

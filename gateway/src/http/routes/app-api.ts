@@ -39,12 +39,15 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
     {
       schema: {
         tags: ['app'],
-        summary: 'The categories and fields a grant may name, the coded purposes, and this hospital',
-        description: 'Public (no session): the recovery page reads the hospital from it before any key is known. Takes no parameters.',
+        summary: "The categories and fields a grant may name, the coded purposes, this hospital, and the consortium's gateways",
+        description:
+          'Public (no session): the recovery page reads the hospital from it before any key is known; the "add a hospital" page ' +
+          "reads where each member's gateway is (the ledger's gatekeeper directory) to redeem a delegate code there. Takes no parameters.",
         querystring: Type.Object({}, { additionalProperties: false }),
         response: {
           200: Type.Object({
             hospital: Type.Object({ mspId: Type.String(), name: Type.String() }),
+            hospitals: Type.Array(Type.Object({ mspId: Type.String(), gateway: Type.String({ description: 'the origin of its gateway' }) })),
             categories: Type.Array(Type.Object({ category: Type.String(), fields: Type.Array(Type.String()) })),
             purposes: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
           }),
@@ -54,6 +57,7 @@ export const appApiRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (a
     },
     async () => ({
       hospital: { mspId: hospital.mspId, name: hospital.name },
+      hospitals: (await app.consortium()).map(({ mspId, origin }) => ({ mspId, gateway: origin })),
       categories: Object.entries(CATEGORY_FIELDS).map(([category, fields]) => ({ category, fields: [...fields] })),
       purposes: PURPOSES.map((code) => ({ code, label: PURPOSE_LABELS[code] })),
     }),

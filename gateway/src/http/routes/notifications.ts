@@ -45,6 +45,8 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ feed: NotificationF
       const from = resumeBlock(request.headers['last-event-id']);
       reply.hijack();
       const res = reply.raw;
+      // Headers the hooks set (CORS for the app at another member's origin) go out with the stream.
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-store',
