@@ -15,7 +15,10 @@
  * its signature and chain checks, the replay cache, the ledger's access decision, the SQL read,
  * hashing, projection and a durable audit record (fsync; group-committed). The server's CPU per
  * request (all its threads, process.cpuUsage) is reported beside the rates: it is less sensitive to
- * other tenants than throughput. Each round also runs a third window of the same gatekeeper requests
+ * other tenants than throughput. So is its event loop's busy time per request (`*_loop_us`,
+ * performance.eventLoopUtilization) and the share of each window the loop was busy (`*_loop_busy`):
+ * a side whose loop is far from busy while its rate is low is waiting (on the disk, the pool, the
+ * scheduler of a shared machine), not computing. Each round also runs a third window of the same gatekeeper requests
  * asking for answers sealed to the requester's key (`Accept: application/jose`, issue 10):
  * `sealed_ratio` is the median of the rounds' sealed / plain gatekeeper rates.
  */
@@ -44,7 +47,8 @@ interface Setup {
 }
 
 type ToChild = { type: 'cpu' } | { type: 'stop' };
-type FromChild = { type: 'setup'; setup: Setup } | { type: 'cpu'; us: number } | { type: 'stopped'; auditRecords: number; auditOk: boolean };
+/** The server's CPU (every thread) and its event loop's busy time so far, both in µs. */
+type FromChild = { type: 'setup'; setup: Setup } | { type: 'cpu'; us: number; loopUs: number } | { type: 'stopped'; auditRecords: number; auditOk: boolean };
 
 async function serve(): Promise<void> {
   const started = performance.now();
@@ -95,7 +99,9 @@ async function serve(): Promise<void> {
         await profiler.post('Profiler.start');
       }
       const { user, system } = process.cpuUsage();
-      return send({ type: 'cpu', us: user + system });
+      // The event loop's active time: what of a request's cost the one JavaScript thread carries
+      // (the rest runs on libuv's pool and the audit writer, or is waiting).
+      return send({ type: 'cpu', us: user + system, loopUs: performance.eventLoopUtilization().active * 1000 });
     }
     if (profiler && profiling) {
       const { profile } = await profiler.post('Profiler.stop');
@@ -119,6 +125,10 @@ interface Window {
   side: 'baseline' | 'gatekeeper' | 'sealed';
   rps: number;
   cpuUs: number;
+  /** the server's event-loop busy time per request sent */
+  loopUs: number;
+  /** the share of the window's wall time the server's event loop was busy (1: saturated) */
+  loopShare: number;
   latencies: number[];
   refused: number;
   errors: number;
@@ -133,10 +143,10 @@ function ask(child: ChildProcess, m: ToChild): Promise<FromChild> {
   });
 }
 
-async function serverCpuUs(child: ChildProcess): Promise<number> {
+async function serverCpu(child: ChildProcess): Promise<{ us: number; loopUs: number; at: number }> {
   const reply = await ask(child, { type: 'cpu' });
   if (reply.type !== 'cpu') throw new Error('the bench server did not report its CPU');
-  return reply.us;
+  return { us: reply.us, loopUs: reply.loopUs, at: performance.now() * 1000 };
 }
 
 /** A fresh signed request (new jti) of requester `r`. */
@@ -167,7 +177,7 @@ async function window(child: ChildProcess, side: Window['side'], url: string, lo
   let next = 0;
   let firstSeen = 0;
   const latencies: number[] = [];
-  const before = await serverCpuUs(child);
+  const before = await serverCpu(child);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -198,11 +208,13 @@ async function window(child: ChildProcess, side: Window['side'], url: string, lo
       if (status === 200) latencies.push(ms);
     });
   });
-  const cpu = (await serverCpuUs(child)) - before;
+  const after = await serverCpu(child);
+  const cpu = after.us - before.us;
+  const loop = after.loopUs - before.loopUs;
   const ok = result['2xx'];
   if (side !== 'baseline' && next > load.length) throw new Error('the signed-request pool ran out: a request would have been replayed');
   const sent = Math.max(1, result.requests.total);
-  return { side, rps: ok / result.duration, cpuUs: cpu / sent, latencies, refused: result.non2xx, errors: result.errors, firstSeen: firstSeen / sent };
+  return { side, rps: ok / result.duration, cpuUs: cpu / sent, loopUs: loop / sent, loopShare: loop / (after.at - before.at), latencies, refused: result.non2xx, errors: result.errors, firstSeen: firstSeen / sent };
 }
 
 const median = (xs: number[]) => {
@@ -272,11 +284,11 @@ async function main(): Promise<void> {
       `${setup.requesters.length} certificates (${certificates} distinct) of ${SIZE.relationships + SIZE.viewers} requesters over ${relationships} relationships; ` +
       `${CATEGORY} answers (setup ${setup.setupSeconds.toFixed(0)} s)`,
   );
-  console.log('\nround  first       baseline req/s  gatekeeper req/s  ratio  sealed req/s  sealed ratio  baseline CPU µs/req  gatekeeper CPU µs/req');
+  console.log('\nround  first       baseline req/s  gatekeeper req/s  ratio  sealed req/s  sealed ratio  baseline CPU µs/req  gatekeeper CPU µs/req  loop µs/req b/g  loop busy b/g');
   windows.forEach(([b, g, s], i) => {
     const first = SIDES[i % 3]!;
     console.log(
-      `${String(i + 1).padStart(5)}  ${first.padEnd(10)}  ${b!.rps.toFixed(0).padStart(14)}  ${g!.rps.toFixed(0).padStart(16)}  ${ratios[i]!.toFixed(3)}  ${s!.rps.toFixed(0).padStart(12)}  ${sealedRatios[i]!.toFixed(3).padStart(12)}  ${b!.cpuUs.toFixed(0).padStart(19)}  ${g!.cpuUs.toFixed(0).padStart(21)}`,
+      `${String(i + 1).padStart(5)}  ${first.padEnd(10)}  ${b!.rps.toFixed(0).padStart(14)}  ${g!.rps.toFixed(0).padStart(16)}  ${ratios[i]!.toFixed(3)}  ${s!.rps.toFixed(0).padStart(12)}  ${sealedRatios[i]!.toFixed(3).padStart(12)}  ${b!.cpuUs.toFixed(0).padStart(19)}  ${g!.cpuUs.toFixed(0).padStart(21)}  ${`${b!.loopUs.toFixed(0)}/${g!.loopUs.toFixed(0)}`.padStart(15)}  ${`${b!.loopShare.toFixed(2)}/${g!.loopShare.toFixed(2)}`.padStart(13)}`,
     );
   });
   const refused = windows.flat().reduce((n, w) => n + w.refused + w.errors, 0);
@@ -308,6 +320,10 @@ async function main(): Promise<void> {
       p99_ms: round(percentile(gkLatency, 99), 2),
       gatekeeper_cpu_us: round(median(gatekeeper.map((x) => x.cpuUs))),
       baseline_cpu_us: round(median(baseline.map((x) => x.cpuUs))),
+      gatekeeper_loop_us: round(median(gatekeeper.map((x) => x.loopUs))),
+      baseline_loop_us: round(median(baseline.map((x) => x.loopUs))),
+      gatekeeper_loop_busy: round(median(gatekeeper.map((x) => x.loopShare)), 2),
+      baseline_loop_busy: round(median(baseline.map((x) => x.loopShare)), 2),
       baseline_p50_ms: round(percentile(baseLatency, 50), 2),
       baseline_p99_ms: round(percentile(baseLatency, 99), 2),
       ratio_min: round(Math.min(...ratios), 3),
