@@ -12,9 +12,7 @@ import { demoPatients } from '../../demo/seed/population.js';
 import { LOOKUP_CATEGORY } from '../../src/http/routes/gatekeeper-external-id.js';
 import { JOSE_MEDIA_TYPE, freshClaims, signJws } from '../../src/services/gatekeeper/signed-request.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
-import { api, login, removeDir, startTestSystem, type Answer, type Json } from './support.js';
-
-type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
+import { api, login, race, removeDir, startTestSystem, type Json } from './support.js';
 
 const N = 8;
 t.setTimeout(240_000);
@@ -28,15 +26,6 @@ const [home, other] = sys.system.hospitals;
 const bob = sys.system.provisioned['Hospital1MSP']!.find((u) => u.username === 'bob')!;
 const bobId = (await api(h1, 'GET', '/me', { token: await login(h1, 'bob') })).json.participantId as string;
 
-/** Fires `count` requests at once; no answer may be a server error. */
-async function race(t: TapTest, name: string, count: number, send: (i: number) => Promise<Answer>): Promise<Answer[]> {
-  const answers = await Promise.all(Array.from({ length: count }, (_, i) => send(i)));
-  // A problem's code only: an activation's answer carries a secret `code` too.
-  const outcome = (a: Answer) => `${a.status}${a.type.includes('problem') ? ` ${a.json.code as string}` : ''}`;
-  const errors = answers.filter((a) => a.status >= 500).map(outcome);
-  t.same(errors, [], `${name}: no 5xx among ${count} parallel requests (${[...new Set(answers.map(outcome))].join(', ')})`);
-  return answers;
-}
 
 t.test(`external-id lookups ×${N} at the home, and resolves ×${N} through another hospital, at once`, async (t) => {
   const lookups = () => home!.audit.records(1, 100_000).filter((r) => r.category === LOOKUP_CATEGORY).length;

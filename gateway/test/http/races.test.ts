@@ -6,9 +6,7 @@
  * a code, one winning password.
  */
 import t from 'tap';
-import { api, isoIn, login, removeDir, startTestSystem, type Answer, type Json } from './support.js';
-
-type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
+import { api, isoIn, login, race, removeDir, startTestSystem, type Answer, type Json } from './support.js';
 
 const N = 8;
 const sys = await startTestSystem(undefined, {
@@ -28,13 +26,6 @@ const bobId = (await api(h1, 'GET', '/me', { token: bob })).json.participantId a
 const victorId = (await api(h1, 'GET', '/me', { token: victor })).json.participantId as string;
 const bobMrn = users.find((u) => u.username === 'bob')!.mrn!;
 
-/** Fires `count` requests at once; no answer may be a server error. */
-async function race(t: TapTest, name: string, count: number, send: (i: number) => Promise<Answer>): Promise<Answer[]> {
-  const answers = await Promise.all(Array.from({ length: count }, (_, i) => send(i)));
-  const errors = answers.filter((a) => a.status >= 500).map((a) => `${a.status} ${a.json.code}`);
-  t.same(errors, [], `${name}: no 5xx among ${count} parallel requests (${[...new Set(answers.map((a) => `${a.status} ${a.json.code ?? ''}`))].join(', ')})`);
-  return answers;
-}
 const statuses = (answers: Answer[]) => answers.map((a) => a.status);
 
 let rel = '';

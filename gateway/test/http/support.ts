@@ -80,3 +80,21 @@ export async function login(base: string, username: string, password = `${userna
 
 /** ISO instant without milliseconds, as the grant schema wants it. */
 export const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * Fires `count` requests at once and asserts that no answer is a server error (a concurrent
+ * legitimate request never gets a 5xx); the outcomes seen are in the assertion's message.
+ */
+export async function race(
+  t: { same(found: unknown, wanted: unknown, message: string): unknown },
+  name: string,
+  count: number,
+  send: (i: number) => Promise<Answer>,
+): Promise<Answer[]> {
+  const answers = await Promise.all(Array.from({ length: count }, (_, i) => send(i)));
+  // A problem's code only: some answers carry a secret `code` of their own (an activation's).
+  const outcome = (a: Answer) => `${a.status}${a.type.includes('problem') ? ` ${a.json.code as string}` : ''}`;
+  const errors = answers.filter((a) => a.status >= 500).map(outcome);
+  t.same(errors, [], `${name}: no 5xx among ${count} parallel requests (${[...new Set(answers.map(outcome))].join(', ')})`);
+  return answers;
+}
