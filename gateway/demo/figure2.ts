@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { defaultHospitals, loadConfig } from '../src/system/config.js';
 import { demoPatients } from './seed/population.js';
 import { trustTlsRoots } from './trust.js';
-import { openSystem, startGateways } from '../src/system/system.js';
+import { closeAll, openSystem, startGateways } from '../src/system/system.js';
 import { alwaysIncluded } from '../src/services/records/records.js';
 import { demoPatientCount, demoProvisioner, DEMO_HOSPITALS, DEMO_REGISTRAR_PASSWORD } from './index.js';
 import { walkResearch } from './research-walk.js';
@@ -191,8 +191,7 @@ export async function walkFigure2(): Promise<void> {
     });
     process.stdout.write('\nDemo complete.\n');
   } finally {
-    for (const g of gateways) await g.app.close();
-    await system.close();
+    await closeAll(system, gateways);
     rmSync(dir, { recursive: true, force: true });
   }
 }
