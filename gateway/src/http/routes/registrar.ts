@@ -1,6 +1,5 @@
 import { rolesFor } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sessionKeys } from '../../services/gatekeeper/requester.js';
 import { requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
@@ -47,10 +46,10 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
       },
     },
     async (request, reply) => {
-      const signer = await app.signerFor(request);
+      const keys = await requesterKeys(app, request);
       const { externalIdKind, externalId } = request.body;
-      await externalIds.assertNotRegisteredElsewhere(sessionKeys(signer), externalIdKind, externalId);
-      const registrar = { ...signer, enrollmentId: request.user.enrollmentId };
+      await externalIds.assertNotRegisteredElsewhere(keys, externalIdKind, externalId);
+      const registrar = { ...keys.ledger, enrollmentId: request.user.enrollmentId };
       return reply.code(201).send(await activations.issue({ ca: registrar, ledger: registrar }, request.body));
     },
   );
