@@ -48,7 +48,7 @@ export class PatientLinks {
 
   /** Whether a chart (MRN) is linked to a participant already. */
   chartLinked(mrn: string): boolean {
-    return this.db.prepare('SELECT 1 FROM patient_links WHERE mrn = ?').get(mrn) !== undefined;
+    return this.participantOf(mrn) !== undefined;
   }
 
   private read(participantId: string): string | undefined {
