@@ -228,10 +228,9 @@ export class FabricLedger implements LedgerPort {
       return { endorsed: await proposal.endorse(), peer };
     });
     const txId = endorsed.getTransactionId();
-    const signed = () => endorsed.getBytes();
     const status = await this.settle(txId, peer, async (to, deadline) => {
       // The first send signs the envelope; a resend carries the same signed bytes through `to`.
-      await (to === peer ? endorsed.submit({ deadline }) : this.gatewayFor(signer, to).newTransaction(signed()).submit({ deadline }));
+      await (to === peer ? endorsed.submit({ deadline }) : this.gatewayFor(signer, to).newTransaction(endorsed.getBytes()).submit({ deadline }));
     });
     if (!status.successful) throw new TransactionInvalidError(status.transactionId, validationCodeName(status.code));
     return { txId, blockNumber: status.blockNumber, result: endorsed.getResult() };
