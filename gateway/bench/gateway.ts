@@ -28,6 +28,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { runBench, type Stage } from './support/run.js';
 import type { FastifyInstance } from 'fastify';
 import { JOSE_MEDIA_TYPE, signRequest } from '../src/services/gatekeeper/signed-request.js';
 import { CATEGORY, type Requester } from './support/population.js';
@@ -224,14 +225,19 @@ const median = (xs: number[]) => {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const load = () => loadavg().map((l) => Number(l.toFixed(2)));
 
-async function main(): Promise<void> {
+async function main(stage: Stage): Promise<void> {
+  stage('open the two hospitals');
   const loadBefore = load();
   // The child's stdout carries fabric-contract-api's start-up chatter: keep it out of the report.
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['serve'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const setup = await new Promise<Setup>((resolve) => child.once('message', (m) => resolve((m as Extract<FromChild, { type: 'setup' }>).setup)));
+  const setup = await new Promise<Setup>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as Extract<FromChild, { type: 'setup' }>).setup));
+    child.once('exit', (code) => reject(new Error(`the bench server exited (${String(code)}) before its set-up`)));
+  });
   const query = `${setup.gatekeeperUrl}/gatekeeper/query`;
   for (const r of stageRequesters(setup.requesters)) sentCertificates.add(r.certificate);
 
+  stage('send each certificate once');
   // The recurring population: every certificate once, in random order, signed chunk by chunk so
   // none expires before it is sent (not measured).
   const everyone = shuffled([...setup.requesters]);
@@ -243,6 +249,7 @@ async function main(): Promise<void> {
     if (warmed.refused + warmed.errors > 0) throw new Error(`the warm-up pass had ${warmed.refused + warmed.errors} refused or failed requests`);
     warmedRps = Math.max(warmedRps, warmed.rps);
   }
+  stage('measure');
   // Warm both up; size each gatekeeper window's pool from the warm-up rate, with room to spare.
   const warm = await signedLoad(setup, 4_000);
   await window(child, 'baseline', setup.baselineUrl, warm, 2);
@@ -343,5 +350,10 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[2] === 'serve') await serve();
-else await main();
+// The server's failure ends it (fabric-contract-api would log it and go on), and so the report's set-up.
+if (process.argv[2] === 'serve') {
+  await serve().catch((err: unknown) => {
+    process.stderr.write(`bench:gateway server failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+} else await runBench('gateway', main);

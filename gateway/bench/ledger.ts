@@ -24,12 +24,10 @@ const { contracts } = await import('@medrec/chaincode');
 const { seedHospital } = await import('../demo/seed/seed.js');
 const { opaqueEnrollmentId } = await import('../src/services/enrolment/opaque-id.js');
 const { externalIdCost } = await import('./support/external-id.js');
+const { positiveIntegers, runBench } = await import('./support/run.js');
 
 const H1 = 'Hospital1MSP';
-const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '1000,10000,100000,1000000').split(',').map(Number);
 const BATCH = 500;
-// One relationship per patient and hospital (the chaincode's rule): one preloaded patient per relationship.
-const PRELOAD_PATIENTS = SIZES.at(-1)!;
 const FLOWS = 300;
 const CONCURRENCY = 16;
 const CHECKS = 1_000;
@@ -53,7 +51,12 @@ async function pool<T>(items: T[], workers: number, work: (item: T) => Promise<v
   }));
 }
 
-async function main(): Promise<void> {
+async function main(stage: import('./support/run.js').Stage): Promise<void> {
+  stage('read the settings');
+  const SIZES = positiveIntegers('BENCH_LEDGER_SIZES', process.env.BENCH_LEDGER_SIZES ?? '1000,10000,100000,1000000');
+  // One relationship per patient and hospital (the chaincode's rule): one preloaded patient per relationship.
+  const PRELOAD_PATIENTS = SIZES.at(-1)!;
+  stage('open the hospital');
   const dir = mkdtempSync(join(tmpdir(), 'medrec-bench-'));
   try {
     // Hospital 1 alone, built by the composition root: its embedded CA is the channel's one member.
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
     const table: string[][] = [];
     let preloadMs = 0;
     const relationshipIds: string[] = [];
+    stage('preload the ledgers');
     for (const size of SIZES) {
       const started = performance.now();
       const own = await openEmbeddedLedger({ dataDir: join(dir, `size-${size}`), members: [member], contracts, maxBlockTransactions: 8 });
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
       if (size <= 100_000) relationshipIds.splice(0, relationshipIds.length, ...rels);
     }
 
+    stage('checkAccess as the ledger grows');
     // The gatekeeper's question (may this patient read this relationship's Observation?), one size after
     // another, the order rotating each round, both ways of asking each time.
     const inProcess = new Map<number, number[]>(sized.map((x) => [x.size, []]));
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
       if (own !== work.ledger) await own.close();
     }
 
+    stage('workload');
     // The realistic workload, at 100k relationships: patients enrolled with real keys walk the flow.
     // Issue 14's cost, in the same run: half the people carry a username as enrollment id (before),
     // half an opaque one (after, docs/privacy.md), in alternating chunks so that drift hits both.
@@ -225,6 +231,7 @@ async function main(): Promise<void> {
     blocksDb.close();
 
     // Issue 14's external-id index (docs/privacy.md §2): its cost is off the ledger, per index entry.
+    stage('external-id cost');
     const externalId = externalIdCost();
     const cores = (await import('node:os')).cpus().length;
     console.log(`Embedded ledger benchmark (${cores} cores, Node ${process.version}, temp data dir)`);
@@ -260,4 +267,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await runBench('ledger', main);

@@ -31,9 +31,9 @@ import { Registrar, Research } from '../src/contract/medrec.js';
 import { requestAnswer } from '../src/services/research/client.js';
 import { seedPopulationByPanel } from '../demo/panel-population.js';
 import { seedResearchPopulation } from '../demo/research-population.js';
+import { positiveIntegers, runBench, type Stage } from './support/run.js';
 import { openWorld, REGISTRAR_PASSWORD, type Hospital, type Person, type World } from '../test/support/world.js';
 
-const SIZES = (process.env.MEDREC_BENCH_RESEARCH_SIZES ?? '1500,50000').split(',').map(Number);
 const RUNS = Number(process.env.MEDREC_BENCH_RESEARCH_RUNS ?? 40);
 /** ε per answer: each iteration spends 4 answers (two studies at two hospitals), 12 iterations per budget of 5. */
 const EPSILON = 0.1;
@@ -148,11 +148,16 @@ async function measure(perHospital: number) {
   }
 }
 
-async function main(): Promise<void> {
+async function main(stage: Stage): Promise<void> {
+  stage('read the settings');
+  const sizes = positiveIntegers('MEDREC_BENCH_RESEARCH_SIZES', process.env.MEDREC_BENCH_RESEARCH_SIZES ?? '1500,50000');
   const load = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
   process.stdout.write(`bench:research — a study query (mean glucose 2020–2024 by sex, epsilon ${EPSILON}) at two hospitals\nload before: ${load()}\n`);
   const results = [];
-  for (const size of SIZES) results.push(await measure(size));
+  for (const size of sizes) {
+    stage(`${size} patients per hospital`);
+    results.push(await measure(size));
+  }
   const last = results[results.length - 1]!;
   process.stdout.write(`load after: ${load()}\n`);
   process.stdout.write(
@@ -160,7 +165,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:research failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+await runBench('research', main);

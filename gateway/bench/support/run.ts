@@ -24,3 +24,12 @@ export async function runBench(bench: string, main: (stage: Stage) => Promise<vo
     process.exit(1);
   }
 }
+
+/** A benchmark setting that lists sizes: positive integers, comma-separated; anything else is refused. */
+export function positiveIntegers(name: string, value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.length === 0 || !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) {
+    throw new Error(`${name} must list positive integers separated by commas, not "${value}"`);
+  }
+  return sizes;
+}
