@@ -44,6 +44,7 @@ export interface Answer {
   type: string;
   json: Json;
   text: string;
+  headers: Headers;
 }
 
 export async function api(
@@ -69,7 +70,7 @@ export async function api(
   } catch {
     json = {};
   }
-  return { status: res.status, type: res.headers.get('content-type') ?? '', json, text };
+  return { status: res.status, type: res.headers.get('content-type') ?? '', json, text, headers: res.headers };
 }
 
 export async function login(base: string, username: string, password = `${username}-demo-pass`): Promise<string> {

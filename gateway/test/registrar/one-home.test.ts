@@ -4,8 +4,9 @@
  * `POST /registrar/activations` asks the other homes first (blinded lookups at their
  * `POST /gatekeeper/external-id`, signed by the registrar). Over HTTP on three gateways: an id held
  * at another home → 409 EXTERNAL_ID_REGISTERED_ELSEWHERE naming it, also when a third home is down;
- * an id held here → the ledger's own refusal; a home not answering (down, or refusing the registrar
- * for its rate limit) → 502 EXTERNAL_ID_HOME_UNREACHABLE naming it; and in every refusal nothing is
+ * an id held here → the ledger's own refusal; a home not answering (down) → 502
+ * EXTERNAL_ID_HOME_UNREACHABLE naming it; a home refusing the registrar's lookups for its budget (429)
+ * → 503 EXTERNAL_ID_LOOKUP_BUSY with the home's Retry-After; and in every refusal nothing is
  * registered anywhere.
  */
 import { randomBytes } from 'node:crypto';
@@ -83,18 +84,25 @@ t.test('a demo person registered at first start is refused at another home too',
   t.same([refused.status, refused.json.code, refused.json.home], [409, 'EXTERNAL_ID_REGISTERED_ELSEWHERE', 'Hospital1MSP']);
 });
 
-t.test("a home that refuses the registrar's lookups (its rate limit): 502 naming it, nothing registered", async (t) => {
+t.test("a home that refuses the registrar's lookups (its rate limit): 503 busy with its Retry-After, nothing registered", async (t) => {
   // Registrar 2 has asked Hospitals 1 and 3 twice each above (2 of LIMIT); each registration asks each once more.
-  const answers: { status: number; code?: string; unreachable?: string[] }[] = [];
+  const answers: { status: number; code?: string; busy?: string[]; unreachable?: string[]; retryAfter?: string | null; wait?: number }[] = [];
   const ids: string[] = [];
   for (let i = 0; i < LIMIT; i++) {
     ids.push(freshId());
     const res = await activate(h2, registrar2, ids[i]!);
-    answers.push({ status: res.status, ...(res.status === 201 ? {} : { code: res.json.code, unreachable: res.json.unreachable }) });
+    answers.push({
+      status: res.status,
+      ...(res.status === 201
+        ? {}
+        : { code: res.json.code, busy: res.json.busy, unreachable: res.json.unreachable, retryAfter: res.headers.get('retry-after'), wait: res.json.retryAfterSeconds }),
+    });
     if (res.status !== 201) break;
   }
   const refused = answers.at(-1)!;
-  t.same(refused, { status: 502, code: 'EXTERNAL_ID_HOME_UNREACHABLE', unreachable: ['Hospital1MSP', 'Hospital3MSP'] }, 'both answered 429: the outcome is unknown');
+  t.match(refused, { status: 503, code: 'EXTERNAL_ID_LOOKUP_BUSY', busy: ['Hospital1MSP', 'Hospital3MSP'], unreachable: undefined }, 'both answered 429: up, but not now');
+  t.equal(refused.retryAfter, String(refused.wait), 'Retry-After is the body\'s retryAfterSeconds');
+  t.ok(refused.wait! > 0 && refused.wait! <= 600, `the homes' window says when (${refused.wait} s of 600)`);
   t.ok(answers.slice(0, -1).every((a) => a.status === 201), 'registrations within the limit went through');
   t.equal(answers.length, LIMIT - 2 + 1, 'the limit was reached exactly where the count says');
   // A provider of Hospital 2 (its own budget) finds the refused id nowhere: nothing was registered.

@@ -33,7 +33,8 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
           'the gateway keeps only its keyed hash. Hand it to the person only. A person has one home: the other ' +
           'hospitals are asked first (blinded lookups at their POST /gatekeeper/external-id, signed by the registrar): ' +
           'one holding the id → 409 EXTERNAL_ID_REGISTERED_ELSEWHERE naming it; one not answering → 502 ' +
-          'EXTERNAL_ID_HOME_UNREACHABLE (nothing is registered on an unknown answer).',
+          'EXTERNAL_ID_HOME_UNREACHABLE; one refusing the registrar\'s lookups for now (its budget) → 503 ' +
+          'EXTERNAL_ID_LOOKUP_BUSY with Retry-After (nothing is registered on an unknown answer).',
         security: SECURED,
         body: Type.Object(
           { username: Type.Optional(Username), role: EnrollableRole, ...ExternalRef },

@@ -135,14 +135,27 @@ export async function postToGatekeeper<T>(url: URL, jws: string, transport: Gate
   const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   if (!res.ok) {
     if (body && typeof body['code'] === 'string' && res.status >= 400 && res.status < 600) {
+      const wait = retryAfterSeconds(res.headers.get('retry-after'));
       throw new Problem(res.status, body['code'], typeof body['detail'] === 'string' ? body['detail'] : 'refused by the gatekeeper', {
         source: 'gatekeeper',
+        ...(wait !== undefined ? { retryAfterSeconds: wait } : {}),
       });
     }
     throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered with an unreadable error');
   }
   if (!isAnswer(body)) throw new Problem(502, 'GATEKEEPER_BAD_RESPONSE', 'the gatekeeper answered in an unknown shape');
   return body;
+}
+
+/** An HTTP Retry-After (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) as whole seconds from now; unreadable: undefined. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  // The IMF-fixdate senders must generate; Date.parse alone would read "-5" as a year.
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** POSTs a signed request unchanged through the hospital's TLS transport; no answer is the transport's problem (502/504). */

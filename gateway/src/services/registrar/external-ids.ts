@@ -32,6 +32,9 @@ export interface Evaluation {
 const isEvaluation = (body: unknown): body is Evaluation =>
   typeof body === 'object' && body !== null && typeof (body as Evaluation).evaluated === 'string' && POINT_B64.test((body as Evaluation).evaluated);
 
+/** A home's 429 without a readable Retry-After: its lookup budget's default window. */
+const LOOKUP_RETRY_DEFAULT_SECONDS = 60;
+
 const notRegistered = () => new ChaincodeError('NOT_FOUND', 'no participant is registered for that external id');
 
 /**
@@ -60,7 +63,8 @@ export class ExternalIds {
    * Finds the participant registered under this external id at any home, reading the ledger as
    * `keys`: this hospital's own entry first, then every other hospital that publishes a gatekeeper
    * (each asked with a fresh blind, in parallel). Not found anywhere: the ledger's NOT_FOUND; not
-   * found but some home did not answer: 502 EXTERNAL_ID_HOME_UNREACHABLE (the answer is unknown).
+   * found but some home did not answer: 502 EXTERNAL_ID_HOME_UNREACHABLE (the answer is unknown); or
+   * answered only that this requester's lookup budget is spent: 503 EXTERNAL_ID_LOOKUP_BUSY.
    */
   async resolve(keys: RequesterKeys, kind: string, externalId: string): Promise<Resolved> {
     const own = this.own(kind, externalId);
@@ -76,7 +80,8 @@ export class ExternalIds {
    * are asked, blindly, as for a lookup. Another home holding it: 409
    * EXTERNAL_ID_REGISTERED_ELSEWHERE naming that home, for a person has one home (the ledger cannot
    * refuse it: each home's entries are under its own key). A home not answering: 502
-   * EXTERNAL_ID_HOME_UNREACHABLE, never a registration on an unknown answer. An entry of this
+   * EXTERNAL_ID_HOME_UNREACHABLE, a home refusing the registrar's lookups for its budget (429): 503
+   * EXTERNAL_ID_LOOKUP_BUSY with the home's Retry-After; never a registration on an unknown answer. An entry of this
    * hospital's own is left to the ledger, which refuses it as ever.
    */
   async assertNotRegisteredElsewhere(keys: RequesterKeys, kind: string, externalId: string): Promise<void> {
@@ -89,11 +94,17 @@ export class ExternalIds {
     }
   }
 
-  /** The entry some other home holds for the id, if any; a home that did not answer makes "none" unknown: 502. */
+  /**
+   * The entry some other home holds for the id, if any. A home that did not answer makes "none"
+   * unknown: 502. One that answered 429 is up but refuses this requester for now (its lookup
+   * budget, a policy): if that is all that is missing, 503 with the longest of their Retry-After,
+   * for asking again then will be answered.
+   */
   private async atOtherHomes(keys: RequesterKeys, kind: string, externalId: string): Promise<Resolved | undefined> {
     const { client, mspId, transport } = this.deps;
     const homes = (await client.evaluate(keys.ledger, Research.gatekeepers())).filter((g) => g.mspId !== mspId);
     const unreachable: string[] = [];
+    const busy: { home: string; retryAfterSeconds: number }[] = [];
     const found = await Promise.all(
       homes.map(async ({ mspId: home, endpoint }) => {
         const blinded = blindLookup(kind, externalId);
@@ -106,7 +117,12 @@ export class ExternalIds {
           // An entry is only believed from the home that registered it.
           return result && result.mspId === home ? { hash, result } : undefined;
         } catch (err) {
-          if (err instanceof Problem && err.status < 500 && err.status !== 429) throw err;
+          if (err instanceof Problem && err.status === 429) {
+            const wait = err.extensions['retryAfterSeconds'];
+            busy.push({ home, retryAfterSeconds: typeof wait === 'number' ? wait : LOOKUP_RETRY_DEFAULT_SECONDS });
+            return undefined;
+          }
+          if (err instanceof Problem && err.status < 500) throw err;
           unreachable.push(home);
           return undefined;
         }
@@ -117,6 +133,14 @@ export class ExternalIds {
     if (unreachable.length > 0) {
       throw new Problem(502, 'EXTERNAL_ID_HOME_UNREACHABLE', 'not registered at the hospitals that answered; some did not answer, so it is unknown', {
         unreachable: unreachable.sort(),
+        ...(busy.length > 0 ? { busy: busy.map((b) => b.home).sort() } : {}),
+      });
+    }
+    if (busy.length > 0) {
+      const wait = Math.max(...busy.map((b) => b.retryAfterSeconds));
+      throw new Problem(503, 'EXTERNAL_ID_LOOKUP_BUSY', `not registered at the hospitals that answered; some refuse more lookups by this user for now: ask again in ${wait} s`, {
+        busy: busy.map((b) => b.home).sort(),
+        retryAfterSeconds: wait,
       });
     }
     return undefined;
