@@ -57,7 +57,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
 
   await app.register(errors);
   await app.register(consortium, { read: () => runtime.client.evaluate(runtime.service, Research.gatekeepers()) });
-  await app.register(metrics, { mspId: hospital.mspId });
+  await app.register(metrics, { mspId: hospital.mspId, ledger: runtime.ledger });
   await app.register(openapi, { mspId: hospital.mspId, name: hospital.name, publicUrl: hospital.publicUrl });
   await app.register(sessions, {
     mspId: hospital.mspId,

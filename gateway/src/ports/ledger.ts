@@ -74,6 +74,18 @@ export interface ChannelMember {
 export type ChannelConfigListener = (members: ChannelMember[]) => void | Promise<void>;
 
 /**
+ * A transaction sent for ordering again (Fabric): `refused` — ordering refused the previous send;
+ * `late_status` — its commit status did not come in time. Carries no transaction content.
+ */
+export interface LedgerResend {
+  txId: string;
+  /** the peer it was resent through (host:port) */
+  peer: string;
+  reason: 'refused' | 'late_status';
+}
+export type LedgerResendListener = (resend: LedgerResend) => void;
+
+/**
  * A proposal whose creator signs elsewhere (a person's device): fabric-gateway's offline-signing
  * flow (docs/device-keys.md §5). Each step hands out bytes and a digest and takes the creator's
  * ECDSA signature over that digest; the ledger itself refuses a signature that does not verify.
@@ -164,6 +176,11 @@ export interface LedgerPort {
    * organisation). Returns the unsubscribe function.
    */
   onChannelConfig(listener: ChannelConfigListener): () => void;
+  /**
+   * Calls `listener` for each transaction this client sends for ordering again (absent: a ledger
+   * that never resends, as the embedded one). Returns the unsubscribe function.
+   */
+  onResend?(listener: LedgerResendListener): () => void;
   close(): Promise<void>;
 }
 

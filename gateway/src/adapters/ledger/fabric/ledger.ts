@@ -9,7 +9,6 @@
  * trusts only its own peers to answer them truthfully.
  */
 import { createPrivateKey } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import {
   type ChaincodeEvent as FabricChaincodeEvent,
@@ -27,6 +26,7 @@ import {
   type ChaincodeEvent,
   type Decision,
   type ChannelConfigListener,
+  type LedgerResendListener,
   type ChannelMember,
   type Creator,
   type EventOptions,
@@ -43,7 +43,6 @@ import {
   ChaincodeError,
   LedgerUnavailableError,
   TransactionInvalidError,
-  TransactionOutcomeUnknownError,
 } from '../../../ports/ledger.js';
 import { decideAs } from '../decision.js';
 import { AccessIndex, Height, PeerHeight } from './access-index.js';
@@ -51,6 +50,7 @@ import { checkLink } from '../embedded/block.js';
 import { chainHeight, decodeBlock, transactionInBlock, validationCodeName } from './blocks.js';
 import { lastConfigIndex, membersOfConfigBlock, orderingOfConfigBlock } from './channel-config.js';
 import { toPortError } from './errors.js';
+import { settle as settleOrdering } from './settle.js';
 
 /** One of the hospital's peers (its Gateway service). */
 export interface PeerEndpoint {
@@ -139,6 +139,7 @@ export class FabricLedger implements LedgerPort {
   private readonly timeouts: FabricTimeouts;
   private closed = false;
   private readonly configListeners = new Set<ChannelConfigListener>();
+  private readonly resendListeners = new Set<LedgerResendListener>();
   private configWatch: AbortController | undefined;
   private index: AccessIndex | undefined;
   private indexWatch: AbortController | undefined;
@@ -236,49 +237,29 @@ export class FabricLedger implements LedgerPort {
     return { txId, blockNumber: status.blockNumber, result: endorsed.getResult() };
   }
 
-  /**
-   * Sends a transaction for ordering (`send`, through `first`) and waits, within one commit wait, for
-   * its status on this hospital's peers (read with the service identity). A send that ordering
-   * refuses (no raft leader while one is elected, an orderer cut off) is sent again a second later;
-   * a status that does not come within a third of the wait sends the same signed transaction again,
-   * through the next peer: a raft follower forwards to its leader without telling the submitter
-   * whether that worked (one just reconnected after a partition drops it). A transaction id commits at
-   * most once — a second copy is marked DUPLICATE_TXID and every peer answers the first — so a resend
-   * never applies a change twice. A send may have reached ordering even when refused (a timeout), so
-   * a wait that ends without a status is TransactionOutcomeUnknownError, never "nothing changed".
-   */
-  private async settle(txId: string, first: PeerConnection, send: (peer: PeerConnection, deadline: number) => Promise<void>): Promise<Status> {
+  /** Orders the transaction through `first` and waits for its commit status, resending as `settle` says; each resend told to the resend listeners. */
+  private settle(txId: string, first: PeerConnection, send: (peer: PeerConnection, deadline: number) => Promise<void>): Promise<Status> {
     const service = this.options.serviceSigner;
     const request = serviceCommitRequest(service, this.options.channel, txId);
-    const until = Date.now() + this.timeouts.commitStatus;
-    const round = Math.max(1_000, Math.floor(this.timeouts.commitStatus / 3));
-    const peers = [first, ...this.peers.filter((p) => p !== first)];
-    let last: Error | undefined;
-    let sent = false;
-    for (let attempt = 0; attempt === 0 || Date.now() < until; attempt++) {
-      const peer = peers[attempt % peers.length]!;
-      try {
-        await send(peer, Math.min(until, Date.now() + this.timeouts.submit));
-        sent = true;
-      } catch (error) {
-        last = toPortError(error);
-        // A refusal before ordering (a bad signature, a closed client) is the answer on the first send.
-        if (attempt === 0 && !(last instanceof LedgerUnavailableError)) throw last;
-      }
-      const roundEnd = Math.min(until, Date.now() + (sent ? round : 1_000));
-      if (sent) {
-        try {
-          return await this.gatewayFor(service, peer).newCommit(request).getStatus({ deadline: roundEnd });
-        } catch (error) {
-          last = toPortError(error);
-          if (!(last instanceof LedgerUnavailableError)) throw last;
-        }
-      }
-      if (this.closed) break;
-      // A peer that refuses at once (down) is not asked again in a tight loop.
-      if (Date.now() < roundEnd) await sleep(Math.min(1_000, roundEnd - Date.now()));
-    }
-    throw new TransactionOutcomeUnknownError(txId, last?.message ?? 'no commit status within the commit wait', { cause: last });
+    return settleOrdering(
+      txId,
+      {
+        peers: [first, ...this.peers.filter((p) => p !== first)],
+        name: (peer) => peer.peer.endpoint,
+        send,
+        status: (peer, deadline) => this.gatewayFor(service, peer).newCommit(request).getStatus({ deadline }),
+        onResend: (resend) => {
+          for (const listener of this.resendListeners) listener(resend);
+        },
+        closed: () => this.closed,
+      },
+      this.timeouts,
+    );
+  }
+
+  onResend(listener: LedgerResendListener): () => void {
+    this.resendListeners.add(listener);
+    return () => void this.resendListeners.delete(listener);
   }
 
   /**
