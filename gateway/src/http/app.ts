@@ -14,6 +14,7 @@ import limits from './plugins/limits.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import sessions from './plugins/sessions.js';
+import signedRequests from './plugins/signed-requests.js';
 import { adminRoutes } from './routes/admin.js';
 import { appApiRoutes } from './routes/app-api.js';
 import { auditorRoutes } from './routes/auditor.js';
@@ -87,6 +88,7 @@ export async function buildApp(runtime: HospitalRuntime, options: AppOptions = {
     app.addHook('onClose', async () => runtime.pointers.stop());
   }
 
+  await app.register(signedRequests, { runtime });
   await app.register(gatekeeper, { runtime });
   await app.register(gatekeeperAudit, { runtime });
   await app.register(gatekeeperExternalId, { runtime });

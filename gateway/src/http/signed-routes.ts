@@ -1,9 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry } from '../services/audit/record.js';
-import { ReplayCache } from '../services/gatekeeper/replay.js';
 import { sealTo, wantsSealed } from '../services/gatekeeper/sealed.js';
-import { JOSE_MEDIA_TYPE, RequestVerifier, type TokenKind, type VerifiedToken } from '../services/gatekeeper/signed-request.js';
+import { JOSE_MEDIA_TYPE, type RequestVerifier, type TokenKind, type VerifiedToken } from '../services/gatekeeper/signed-request.js';
 import { Problem } from '../services/problem.js';
 import { JWS_PATTERN } from './gatekeeper-schemas.js';
 import { gatekeeperRefusals, type RefusalOptions } from './gatekeeper-refusals.js';
@@ -25,8 +24,6 @@ export interface SignedScopeOptions<C extends Claims> {
   route: RefusalOptions['route'];
   /** the largest signed request accepted */
   bodyLimit: number;
-  /** certificates whose verified chain the scope's verifier keeps (RequestVerifier's default without it) */
-  certificateCacheSize?: number;
   /** The audit records of one answer or refusal: one per subject (at least one). */
   subjects(seen: Seen<C>): AuditSubject[];
 }
@@ -53,7 +50,7 @@ export interface SignedRoute<C extends Claims, A> {
 }
 
 export interface SignedScope<C extends Claims> {
-  /** the scope's verifier (one replay cache for every route of the scope) */
+  /** the gatekeeper's one verifier (`app.requestVerifier`: one replay cache for every signed route) */
   verifier: RequestVerifier;
   route<K extends C, A>(spec: SignedRoute<K, A>): void;
 }
@@ -61,7 +58,8 @@ export interface SignedScope<C extends Claims> {
 /**
  * A scope of the gatekeeper's signed routes (docs/DESIGN.md, "Gateway internals"): the only body
  * parsed is one compact JWS (application/jose; anything else is 415); each request is verified by
- * the scope's RequestVerifier (channel CA, CRL, validity, signature, audience, lifetime, replay),
+ * the gatekeeper's one RequestVerifier (plugins/signed-requests.ts: channel CA, CRL, validity,
+ * signature, audience, lifetime, replay — one replay cache for every scope),
  * rate-limited per address before it is read (`gatekeeperUnverified`) and per certificate once
  * verified; every answer to a request signed with a valid certificate, served or refused, is
  * durably audited before it is sent: no record, no answer (503 AUDIT_UNAVAILABLE). Refusals of
@@ -73,9 +71,9 @@ export async function signedScope<C extends Claims>(
   routes: (scope: SignedScope<C>) => void,
 ): Promise<void> {
   const { runtime, bodyLimit } = opts;
-  const { audit, hospital } = runtime;
-  const replay = new ReplayCache(audit.liveJtis(Math.floor(Date.now() / 1000)));
-  const verifier = new RequestVerifier(runtime.trust, replay, () => new URL(hospital.publicUrl).origin, opts.certificateCacheSize);
+  const { audit } = runtime;
+  if (!app.hasDecorator('requestVerifier')) throw new Error('signed routes need the medrec-signed-requests plugin registered first');
+  const verifier = app.requestVerifier;
   const proven = new WeakMap<FastifyRequest, Seen<C>>();
 
   const audited = async (request: FastifyRequest, decision: string, status: number, hashMatches: boolean | null) => {

@@ -3,6 +3,7 @@ import t from 'tap';
 import errors from '../../src/http/plugins/errors.js';
 import limits, { DEFAULT_RATE_LIMITS } from '../../src/http/plugins/limits.js';
 import metrics from '../../src/http/plugins/metrics.js';
+import signedRequests from '../../src/http/plugins/signed-requests.js';
 import sessions from '../../src/http/plugins/sessions.js';
 import gatekeeperAudit from '../../src/http/routes/gatekeeper-audit.js';
 import { recordHash } from '../../src/services/audit/record.js';
@@ -216,6 +217,7 @@ t.test('the audit route is rate-limited per certificate and, before verification
   await app.register(metrics, { mspId: rt2.hospital.mspId });
   const budget = { max: 2, windowSeconds: 60 };
   await app.register(limits, { limits: { ...DEFAULT_RATE_LIMITS, gatekeeperAudit: budget, gatekeeperUnverified: budget } });
+  await app.register(signedRequests, { runtime: rt2 });
   await app.register(gatekeeperAudit, { runtime: rt2 });
   t.teardown(() => app.close());
   const alice = await signerOf(rt1, 'alice');

@@ -6,11 +6,13 @@ import Fastify from 'fastify';
 import { checkLogAgainstLedger } from '../support/audit-check.js';
 import limits from '../../src/http/plugins/limits.js';
 import metrics from '../../src/http/plugins/metrics.js';
+import signedRequests from '../../src/http/plugins/signed-requests.js';
 import sessions from '../../src/http/plugins/sessions.js';
 import { validateFhir } from '../support/fhir-schema.js';
 import gatekeeper from '../../src/http/routes/gatekeeper.js';
 import { isSubsetted } from '../../src/services/records/records.js';
-import { REQUEST_TYP, signRequest, type RequestSpec } from '../../src/services/gatekeeper/signed-request.js';
+import { AUDIT_QUERY_TYP } from '../../src/services/gatekeeper/audit-claims.js';
+import { REQUEST_TYP, freshClaims, signJws, signRequest, type RequestSpec } from '../../src/services/gatekeeper/signed-request.js';
 import errors from '../../src/http/plugins/errors.js';
 import type { Signer } from '../../src/ports/ledger.js';
 import { leaked, withheld } from '../ehr/leaks.js';
@@ -355,11 +357,26 @@ t.test('a restarted gatekeeper still refuses a replay of a request it answered b
   await restarted.register(sessions, { mspId: h2.mspId, secret: 'x'.repeat(32), ttlSeconds: 60 });
   await restarted.register(metrics, { mspId: h2.mspId });
   await restarted.register(limits, { limits: h2.runtime.settings.rateLimits });
-  await restarted.register(gatekeeper, { runtime: { ...h2.runtime, settings: { ...h2.runtime.settings, anchoring: false } } });
+  const runtime = { ...h2.runtime, settings: { ...h2.runtime.settings, anchoring: false as const } };
+  await restarted.register(signedRequests, { runtime });
+  await restarted.register(gatekeeper, { runtime });
   const url = await restarted.listen({ host: '127.0.0.1', port: 0 });
   const r = await http(`${url}/gatekeeper/query`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
   refused(t, r, 401, 'REPLAYED_REQUEST');
   await restarted.close();
+});
+
+t.test('one replay cache for every signed route: a jti used on /gatekeeper/query is refused on /gatekeeper/audit', async (t) => {
+  const audit = (body: string) => http(`${h2.url}/gatekeeper/audit`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body });
+  const auditQuery = (jti?: string) =>
+    signJws(patient.signer, AUDIT_QUERY_TYP, { rels: [rel], requester: null, since: null, until: null, before: null, limit: 1, aud: h2.url, ...freshClaims(jti ? { jti } : {}) });
+  const jti = `cross-route-${Date.now()}`;
+  const data = await sign(patient, {}, { jti });
+  t.equal((await query(h2, data)).status, 200, 'the data request is served');
+  // What keeps a JWS to one route: its typ (each route accepts one) — the audience is the hospital's, the same for all.
+  refused(t, await audit(data), 400, 'MALFORMED_REQUEST');
+  refused(t, await audit(await auditQuery(jti)), 401, 'REPLAYED_REQUEST');
+  t.equal((await audit(await auditQuery())).status, 200, 'the same audit query with a fresh jti is answered');
 });
 
 t.test('a relationship whose patient this hospital cannot find: 404, nothing read', async (t) => {

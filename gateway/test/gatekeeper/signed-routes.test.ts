@@ -17,6 +17,7 @@ import { identityId } from '@medrec/chaincode/domain';
 import errors from '../../src/http/plugins/errors.js';
 import limits, { DEFAULT_RATE_LIMITS } from '../../src/http/plugins/limits.js';
 import metrics from '../../src/http/plugins/metrics.js';
+import signedRequests from '../../src/http/plugins/signed-requests.js';
 import sessions from '../../src/http/plugins/sessions.js';
 import type { HospitalRuntime } from '../../src/http/runtime.js';
 import { signedScope } from '../../src/http/signed-routes.js';
@@ -45,13 +46,14 @@ const victor = await ca.issue('victor', 'viewer');
 const audit = AuditLog.open(join(dir, 'gateway.db'));
 const trust = await TrustStore.fromMembers([{ mspId: 'Hospital1MSP', caCertificates: [ca.certificate] }]);
 const hospital = { mspId: 'Hospital1MSP', publicUrl: '' };
-const runtime = { audit, trust, hospital } as unknown as HospitalRuntime;
+const runtime = { audit, trust, hospital, settings: {} } as unknown as HospitalRuntime;
 
 const app = Fastify({ logger: false });
 await app.register(errors);
 await app.register(sessions, { mspId: hospital.mspId, secret: 'x'.repeat(32), ttlSeconds: 60 });
 await app.register(metrics, { mspId: hospital.mspId });
 await app.register(limits, { limits: { ...DEFAULT_RATE_LIMITS, gatekeeperAudit: { max: CERTIFICATE_BUDGET, windowSeconds: 60 } } });
+await app.register(signedRequests, { runtime });
 await signedScope<NoteClaims>(
   app,
   { runtime, route: 'audit', bodyLimit: 4096, subjects: ({ claims }) => (claims?.notes.length ? claims.notes : [null]).map((n) => ({ relationshipId: n, category: 'Note', fields: null })) },

@@ -57,7 +57,6 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
       runtime,
       route: 'query',
       bodyLimit,
-      certificateCacheSize: settings.certificateCacheSize,
       subjects: ({ claims }) => [
         { relationshipId: claims?.rel ?? null, category: claims?.cat ?? null, fields: claims?.fields ?? null, ...(claims?.query ? { queryId: claims.query } : {}) },
       ],
