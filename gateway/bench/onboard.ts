@@ -11,7 +11,8 @@
  *   scrypt-hashed secret, one ledger transaction, one code), then POST /relationships (chart proof,
  *   the chart's pointers, one ledger transaction);
  * - panel: every other chart as one CSV panel, POST /admin/panels as the hospital admin, polled to
- *   the end (chart proof, Registrar.registerPanel per batch of MEDREC_BENCH_ONBOARD_BATCH (500),
+ *   the end (chart proof, Registrar.registerPanel per batch of MEDREC_BENCH_ONBOARD_BATCH (default: the ledger's, 500
+ *   embedded, 100 Fabric; `batch_size` is the job's at its end, smaller after a ledger timeout),
  *   links, one code each, then Relationship.createBatch with the charts' pointers per batch; the CA
  *   registers each patient only when their code is redeemed).
  * Ends with {"bench":"onboard","ledger","patients_per_s","single_per_s","ratio",…}: ratio = panel /
@@ -31,7 +32,8 @@ import { runBench, type Stage } from './support/run.js';
 
 const PATIENTS = Number(process.env.MEDREC_BENCH_ONBOARD_PATIENTS ?? 10_000);
 const SINGLE = Number(process.env.MEDREC_BENCH_ONBOARD_SINGLE ?? 100);
-const BATCH = Number(process.env.MEDREC_BENCH_ONBOARD_BATCH ?? 500);
+const BATCH = process.env.MEDREC_BENCH_ONBOARD_BATCH;
+const BATCH_QUERY = BATCH ? `?batchSize=${Number(BATCH)}` : '';
 const FABRIC = process.argv.includes('--fabric');
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -104,7 +106,7 @@ async function main(stage: Stage): Promise<void> {
       stage('panel');
       const csv = ['mrn', ...panel.map((p) => p.mrn)].join('\n');
       started = performance.now();
-      const job = await call(h1, 'POST', `/admin/panels?batchSize=${BATCH}`, admin, csv, 'text/csv');
+      const job = await call(h1, 'POST', `/admin/panels${BATCH_QUERY}`, admin, csv, 'text/csv');
       let state = job;
       for (let i = 0; state.state !== 'done'; i++) {
         if (i > 36_000) throw new Error('the panel job did not finish within an hour');
@@ -119,7 +121,7 @@ async function main(stage: Stage): Promise<void> {
       if (letters !== panel.length) throw new Error(`${letters} letters for ${panel.length} patients`);
       const perS = panel.length / panelS;
       process.stdout.write(
-        `Panel: ${panel.length.toLocaleString('en')} patients registered and related in ${panelS.toFixed(1)} s = ${perS.toFixed(1)} patients/s (batches of ${BATCH}), ${letters.toLocaleString('en')} activation codes\n`,
+        `Panel: ${panel.length.toLocaleString('en')} patients registered and related in ${panelS.toFixed(1)} s = ${perS.toFixed(1)} patients/s (batches of ${String(state.batchSize)}), ${letters.toLocaleString('en')} activation codes\n`,
       );
       process.stdout.write(`100,000 patients at that rate: ${(100_000 / perS / 60).toFixed(1)} min\n`);
 
@@ -127,7 +129,7 @@ async function main(stage: Stage): Promise<void> {
       // Re-running the same panel: every row already onboarded, no transaction.
       const height = await system.hospitals[0]!.ledger.height();
       started = performance.now();
-      const rerun = await call(h1, 'POST', `/admin/panels?batchSize=${BATCH}`, admin, csv, 'text/csv');
+      const rerun = await call(h1, 'POST', `/admin/panels${BATCH_QUERY}`, admin, csv, 'text/csv');
       let again = rerun;
       while (again.state !== 'done') {
         await new Promise((r) => setTimeout(r, 100));
@@ -148,7 +150,7 @@ async function main(stage: Stage): Promise<void> {
           ratio: Math.round((perS / singlePerS) * 10) / 10,
           patients: panel.length,
           single_patients: single.length,
-          batch_size: BATCH,
+          batch_size: state.batchSize,
           minutes_per_100k: Math.round((100_000 / perS / 60) * 10) / 10,
           rerun_blocks: blocks,
           load: [l1, l5, l15].map((x) => Math.round(x! * 100) / 100),

@@ -216,6 +216,18 @@ export class LedgerUnavailableError extends Error {
 }
 
 /**
+ * The ledger did not answer a call within its deadline (Fabric: gRPC DEADLINE_EXCEEDED, e.g. an
+ * endorsement longer than the endorse deadline). Unavailable like any unanswered call; a caller
+ * whose own request size is the cause may ask again with less.
+ */
+export class LedgerTimeoutError extends LedgerUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LedgerTimeoutError';
+  }
+}
+
+/**
  * The transaction was sent for ordering, but its outcome could not be learnt in time (the orderers
  * lost their quorum while it may still be ordered, the commit wait ran out, the peer went away): it
  * may yet commit, or never. Nothing should be resubmitted blindly: ask getTransaction(txId).

@@ -19,6 +19,7 @@ import { AccountStore } from '../services/accounts/accounts.js';
 import { DeviceAuth } from '../services/accounts/device.js';
 import { certificateProblem, LoginService } from '../services/accounts/login.js';
 import { OfflineTransactions } from '../services/transactions/offline.js';
+import { DEFAULT_PANEL_BATCH } from '../services/onboarding/batch-size.js';
 import { PanelOnboarding } from '../services/onboarding/onboarding.js';
 import { vaultSealer } from '../services/accounts/sealer.js';
 import { PasswordChange } from '../services/accounts/password-change.js';
@@ -226,6 +227,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         publicUrl: () => hospital.publicUrl,
         pointersFor: (mrn) => relationships.pointersFor(mrn),
         dir: join(hospital.dataDir, 'panels'),
+        batchSize: DEFAULT_PANEL_BATCH[config.ledger.adapter],
       });
       closers.push(() => panels.close());
       provisioned[hospital.mspId] = users;

@@ -15,7 +15,7 @@ import { api, login, removeDir, startTestSystem, type Json } from './support.js'
 import { GatewayClient, Wallet, enrolByActivation, fetchRecords, login as deviceLogin } from '@medrec/client';
 import { Registrar, Relationship } from '../../src/contract/medrec.js';
 import { MedrecClient } from '../../src/contract/client.js';
-import { LedgerUnavailableError, type LedgerPort } from '../../src/ports/ledger.js';
+import { LedgerTimeoutError, LedgerUnavailableError, type LedgerPort } from '../../src/ports/ledger.js';
 import { registrarCredentials } from '../../src/services/enrolment/bootstrap.js';
 import { PanelOnboarding, type PanelJob } from '../../src/services/onboarding/onboarding.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
@@ -293,6 +293,36 @@ function flakyLedger(state: { down: number; calls: number }, onCall: () => void 
     },
   });
 }
+
+t.test('a batch the ledger times out on is halved and tried again; the job goes on at the smaller size', async (t) => {
+  const rows = panel.slice(35, 38);
+  t.equal(rows.length, 3);
+  const sizes: Record<string, number[]> = { registerPanel: [], createBatch: [] };
+  const ledger = runtime.ledger;
+  // A ledger whose endorsement deadline one patient's work fits in, and no more.
+  const tight = new Proxy(ledger, {
+    get(target, prop) {
+      if (prop === 'submit') {
+        return async (...args: Parameters<LedgerPort['submit']>) => {
+          const [, , fn, fnArgs] = args;
+          const n = (JSON.parse(fnArgs[0]!) as unknown[]).length;
+          sizes[fn]?.push(n);
+          if (n > 1) throw new LedgerTimeoutError('4 DEADLINE_EXCEEDED: endorsement took too long');
+          return target.submit(...args);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const panels = new PanelOnboarding({ ...runtime.panels.deps, client: new MedrecClient(tight), retry: { attempts: 0, firstDelayMs: 1, maxDelayMs: 1 } });
+  const done = await panels.settled(panels.submit('csv', csv(rows.map((p) => `${p.mrn},`)), 'hospital-admin', { batchSize: 3 }).id);
+  t.match(done, { state: 'done', registered: 3, relationships: 3, failed: 0, fault: null, batchSize: 1 }, 'every patient onboarded; the job keeps the size that fit');
+  t.same(sizes.registerPanel, [3, 2, 1, 1, 1], 'registrations: 3 and 2 timed out, then one at a time');
+  t.same(sizes.createBatch, [1, 1, 1], 'relationships at the size that fit');
+  for (const p of rows) t.ok(relationshipOf(p.mrn), 'one relationship each');
+  await panels.close();
+});
 
 t.test('a job stopped by a ledger outage runs again by itself after a backoff, a bounded number of times', async (t) => {
   const retry = { attempts: 3, firstDelayMs: 20, maxDelayMs: 100 };

@@ -7,12 +7,12 @@ import { GatewayError } from '@hyperledger/fabric-gateway';
 import type { ServiceError } from '@grpc/grpc-js';
 import t from 'tap';
 import { toPortError } from '../../src/adapters/ledger/fabric/errors.js';
-import { ChaincodeError, LedgerUnavailableError } from '../../src/ports/ledger.js';
+import { ChaincodeError, LedgerTimeoutError, LedgerUnavailableError } from '../../src/ports/ledger.js';
 
 const ABORTED = 10;
-function gatewayError(message: string, details: string[]): GatewayError {
+function gatewayError(message: string, details: string[], code = ABORTED): GatewayError {
   return new GatewayError({
-    code: ABORTED,
+    code,
     message,
     details: details.map((m, i) => ({ address: `peer${i}.hospital2.medrec.test:36200`, mspId: 'Hospital2MSP', message: m })),
     cause: new Error(message) as ServiceError,
@@ -40,4 +40,11 @@ t.test("the chaincode's own refusal among the details stays a ChaincodeError", a
 t.test('an endorsement failure of no known kind is not mistaken for unavailability', async (t) => {
   const error = toPortError(gatewayError('10 ABORTED: something else entirely', ['a message of no known kind']));
   t.notOk(error instanceof LedgerUnavailableError);
+});
+
+t.test('a deadline exceeded (an endorsement longer than its deadline) is a timeout, still unavailable', async (t) => {
+  const error = toPortError(gatewayError('4 DEADLINE_EXCEEDED: Deadline exceeded', [], 4));
+  t.type(error, LedgerTimeoutError, 'a caller may ask again with less');
+  t.type(error, LedgerUnavailableError, 'and every caller that handles unavailability handles it');
+  t.notOk(toPortError(gatewayError('14 UNAVAILABLE: connection refused', [], 14)) instanceof LedgerTimeoutError, 'a refused connection is not a timeout');
 });

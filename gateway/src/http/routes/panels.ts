@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MAX_BATCH } from '../../services/onboarding/onboarding.js';
+import { DEFAULT_PANEL_BATCH, MAX_BATCH } from '../../services/onboarding/batch-size.js';
 import { panelFormat } from '../../services/onboarding/panel.js';
 import { badRequest } from '../../services/problem.js';
 import type { HospitalRuntime } from '../runtime.js';
@@ -64,7 +64,7 @@ export const panelRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
         security: SECURED,
         querystring: Type.Object(
           {
-            batchSize: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: `patients per ledger transaction, 1-${MAX_BATCH} (default ${MAX_BATCH})` })),
+            batchSize: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: `patients per ledger transaction, 1-${MAX_BATCH} (default: the ledger's, ${DEFAULT_PANEL_BATCH.embedded} embedded, ${DEFAULT_PANEL_BATCH.fabric} Fabric; halved after a ledger timeout)` })),
             ttlDays: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'how long the codes stay valid, days 1-365 (default 60)' })),
           },
           { additionalProperties: false },
@@ -76,11 +76,11 @@ export const panelRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
       const format = panelFormat(request.headers['content-type']);
       if (!format) throw badRequest('PANEL_TYPE', 'send the panel as text/csv, application/fhir+json (Bundle) or application/fhir+ndjson');
       const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      const batchSize = Number(request.query.batchSize ?? MAX_BATCH);
+      const batchSize = request.query.batchSize === undefined ? undefined : Number(request.query.batchSize);
       const ttlDays = request.query.ttlDays === undefined ? undefined : Number(request.query.ttlDays);
-      if (batchSize > MAX_BATCH) throw badRequest('BATCH_SIZE', `at most ${MAX_BATCH} patients per transaction`);
+      if (batchSize !== undefined && batchSize > MAX_BATCH) throw badRequest('BATCH_SIZE', `at most ${MAX_BATCH} patients per transaction`);
       if (ttlDays !== undefined && ttlDays > 365) throw badRequest('TTL_DAYS', 'codes live at most 365 days');
-      const job = panels.submit(format, body, request.user.sub, { batchSize, ...(ttlDays ? { ttlSeconds: ttlDays * 86_400 } : {}) });
+      const job = panels.submit(format, body, request.user.sub, { ...(batchSize ? { batchSize } : {}), ...(ttlDays ? { ttlSeconds: ttlDays * 86_400 } : {}) });
       return reply.code(202).header('location', `/admin/panels/${job.id}`).send(job);
     },
   );

@@ -15,7 +15,7 @@ import type { MedrecClient } from '../../contract/client.js';
 import { Registrar, Relationship, type PanelRegistration, type RegisterItem } from '../../contract/medrec.js';
 import { endorsedBy } from '../../contract/request.js';
 import type { Credentials } from '../../ports/identity.js';
-import { ChaincodeError, LedgerUnavailableError, type Signer } from '../../ports/ledger.js';
+import { ChaincodeError, LedgerTimeoutError, LedgerUnavailableError, type Signer } from '../../ports/ledger.js';
 import type { ActivationService } from '../enrolment/activation.js';
 import type { ExternalIds } from '../registrar/external-ids.js';
 import { notFound, Problem } from '../problem.js';
@@ -24,10 +24,8 @@ import type { PatientLinks } from '../relationships/links.js';
 import { isCommitConflict } from '../relationships/settle.js';
 import { migrate } from '../store/gateway-db.js';
 import { parsePanel, type PanelFormat } from './panel.js';
+import { MAX_BATCH, shrunk } from './batch-size.js';
 
-/** registerPanel's bound (the chaincode's batch limit). */
-export const MAX_BATCH = 500;
-export const DEFAULT_BATCH = 500;
 /** Letters go by post: a panel's codes live longer than a registrar's handed-over ones. */
 export const DEFAULT_PANEL_TTL_SECONDS = 60 * 86_400;
 
@@ -55,6 +53,8 @@ export interface OnboardingDeps {
   dir: string;
   /** A job stopped by a transient fault runs again by itself this often, after doubling waits. */
   retry?: RetryPolicy;
+  /** Patients per ledger transaction when the upload names none (the ledger adapter's, batch-size.ts; MAX_BATCH without it). */
+  batchSize?: number;
 }
 
 export interface RetryPolicy {
@@ -139,7 +139,7 @@ export class PanelOnboarding {
     db.transaction(() => {
       db.prepare(
         "INSERT INTO panel_jobs (id, format, created_by, created_at, state, batch_size, ttl_seconds) VALUES (?, ?, ?, ?, 'running', ?, ?)",
-      ).run(id, format, createdBy, new Date().toISOString(), options.batchSize ?? DEFAULT_BATCH, options.ttlSeconds ?? DEFAULT_PANEL_TTL_SECONDS);
+      ).run(id, format, createdBy, new Date().toISOString(), options.batchSize ?? this.deps.batchSize ?? MAX_BATCH, options.ttlSeconds ?? DEFAULT_PANEL_TTL_SECONDS);
       const insert = db.prepare('INSERT INTO panel_rows (job_id, row, mrn, stated_hash, state, code, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       for (const r of rows) {
         if ('error' in r) insert.run(id, r.row, null, null, 'error', r.error.code, 400, r.error.detail);
@@ -281,17 +281,23 @@ export class PanelOnboarding {
 
   private async run(id: string): Promise<void> {
     const { db } = this.deps;
-    const { batch_size: size, ttl_seconds: ttl, created_by: by } = db.prepare('SELECT batch_size, ttl_seconds, created_by FROM panel_jobs WHERE id = ?').get(id) as {
+    const job = db.prepare('SELECT batch_size, ttl_seconds, created_by FROM panel_jobs WHERE id = ?').get(id) as {
       batch_size: number;
       ttl_seconds: number;
       created_by: string;
     };
+    const { ttl_seconds: ttl, created_by: by } = job;
+    let size = job.batch_size;
     const next = db.prepare("SELECT row, mrn, stated_hash FROM panel_rows WHERE job_id = ? AND state = 'pending' ORDER BY row LIMIT ?");
     const registrar = await this.deps.registrar();
     for (;;) {
       const batch = next.all(id, size) as PendingRow[];
       if (batch.length === 0) break;
-      await this.batch(id, batch, registrar, ttl, by);
+      try {
+        await this.batch(id, batch, registrar, ttl, by);
+      } catch (err) {
+        size = this.shrinkAfter(err, id, batch.length);
+      }
     }
     // Then the relationships, in row order (a row refused here keeps none; the cursor passes it).
     const unrelated = db.prepare(
@@ -300,10 +306,29 @@ export class PanelOnboarding {
     for (let after = 0; ; ) {
       const batch = unrelated.all(id, ...ONBOARDED, after, size) as Unrelated[];
       if (batch.length === 0) break;
-      await this.relate(id, batch);
+      try {
+        await this.relate(id, batch);
+      } catch (err) {
+        size = this.shrinkAfter(err, id, batch.length);
+        continue;
+      }
       after = batch.at(-1)!.row;
     }
     db.prepare("UPDATE panel_jobs SET state = 'done', finished_at = ? WHERE id = ?").run(new Date().toISOString(), id);
+  }
+
+  /**
+   * After a batch of `size` failed: a ledger timeout (an endorsement longer than its deadline: the
+   * batch was too big for the ledger at this load) gives the smaller size to go on with, kept as the
+   * job's for a resumed run; anything else, or a single patient timing out, is rethrown (a timeout
+   * is then a transient fault like any unavailability, retried as such). Asking again is safe:
+   * registerPanel is idempotent per patient and relate asks the ledger what is open first.
+   */
+  private shrinkAfter(err: unknown, id: string, size: number): number {
+    const smaller = err instanceof LedgerTimeoutError ? shrunk(size) : undefined;
+    if (smaller === undefined) throw err;
+    this.deps.db.prepare('UPDATE panel_jobs SET batch_size = ? WHERE id = ?').run(smaller, id);
+    return smaller;
   }
 
   /** One batch: chart proofs, one ledger transaction, then codes, links and row states in one database transaction. */

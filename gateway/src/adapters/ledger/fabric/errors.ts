@@ -2,6 +2,7 @@ import { CommitError, GatewayError } from '@hyperledger/fabric-gateway';
 import {
   AccessDeniedError,
   ChaincodeError,
+  LedgerTimeoutError,
   LedgerUnavailableError,
   TransactionInvalidError,
 } from '../../../ports/ledger.js';
@@ -9,6 +10,7 @@ import { validationCodeName } from './blocks.js';
 
 // gRPC status codes that mean "no answer could be had", as opposed to "the answer is no".
 const UNAVAILABLE_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+const DEADLINE_EXCEEDED = 4;
 const ACCESS_DENIED = /access denied|creator certificate is not valid|signature.*(invalid|not valid)|is not valid: could not validate identity/i;
 
 function messagesOf(error: GatewayError): string[] {
@@ -27,6 +29,9 @@ export function toPortError(error: unknown): Error {
     for (const message of messagesOf(error)) {
       const chaincodeError = ChaincodeError.fromMessage(message);
       if (chaincodeError) return chaincodeError;
+    }
+    if (error.code === DEADLINE_EXCEEDED) {
+      return new LedgerTimeoutError(`the Fabric network did not answer in time: ${error.message}`, { cause: error });
     }
     if (UNAVAILABLE_CODES.has(error.code)) {
       return new LedgerUnavailableError(`the Fabric network is unavailable: ${error.message}`, { cause: error });
