@@ -126,17 +126,39 @@ async function figure2(t) {
 
   const rels = {};
   await t.test("a provider's new relationship appears live; another hospital's too; the patient accepts both", async (t) => {
-    for (const [base, provider, mrn, key] of [
-      [h2, 'dr-grey', person.alsoAt.mrn, 'h2'],
-      [h1, 'dr-ada', person.mrn, 'h1'],
+    // Hospital 2 treats her under a delegate (docs/privacy.md §3): its registrar registers one for its
+    // chart and gives her the code, which she adds in the app ("Add a hospital"); her home id is refused there.
+    const grey = await login(h2, 'dr-grey');
+    const byHomeId = await api(h2, 'POST', '/relationships', {
+      token: grey,
+      body: { patientId: (await api(h2, 'POST', '/registrar/resolve', { token: grey, body: { externalIdKind: 'national-id', externalId: person.externalId } })).json.participantId, mrn: person.alsoAt.mrn },
+    });
+    t.same([byHomeId.status, byHomeId.json.code], [403, 'DELEGATE_REQUIRED'], 'Hospital 2 may not name her home id');
+    const delegate = await api(h2, 'POST', '/registrar/delegates', { token: await login(h2, 'registrar', DEMO_REGISTRAR_PASSWORD), body: { mrn: person.alsoAt.mrn } });
+    t.equal(delegate.status, 201, "Hospital 2's registrar registers a delegate for its chart of her");
+    await dana.getByRole('link', { name: 'Contracts' }).click();
+    await dana.getByRole('link', { name: 'Add a hospital' }).click();
+    await dana.getByLabel('Hospital that gave you the code').selectOption({ label: 'Hospital 2' });
+    await dana.getByLabel('Code from that hospital’s registrar').fill(delegate.json.code);
+    await dana.getByRole('button', { name: 'Add hospital' }).click();
+    await dana.getByText('Added Hospital 2.').waitFor(WAIT);
+    await dana.getByRole('link', { name: 'Records' }).click();
+    await dana.getByRole('heading', { name: 'My records' }).waitFor(WAIT);
+    for (const [base, provider, body, key] of [
+      [h2, 'dr-grey', { mrn: person.alsoAt.mrn }, 'h2'],
+      [h1, 'dr-ada', { mrn: person.mrn }, 'h1'],
     ]) {
       const token = await login(base, provider);
-      const resolved = await api(base, 'POST', '/registrar/resolve', { token, body: { externalIdKind: 'national-id', externalId: person.externalId } });
-      const created = await api(base, 'POST', '/relationships', { token, body: { patientId: resolved.json.participantId, mrn } });
+      if (key === 'h1') {
+        const resolved = await api(base, 'POST', '/registrar/resolve', { token, body: { externalIdKind: 'national-id', externalId: person.externalId } });
+        body.patientId = resolved.json.participantId;
+      }
+      const created = await api(base, 'POST', '/relationships', { token, body });
       t.equal(created.status, 201, `${provider} starts a relationship`);
       rels[key] = created.json.relationshipId;
       if (key === 'h2') {
-        // No reload: the notification stream brings it.
+        t.equal(created.json.patientId, delegate.json.participantId, "Hospital 2's is her delegate's");
+        // No reload: the delegate's notification stream brings it.
         await dana.getByText('Hospital 2 wants to share your records with you.').waitFor(WAIT);
         t.pass('the relationship from Hospital 2 appeared without a reload');
       }

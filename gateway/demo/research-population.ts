@@ -75,7 +75,8 @@ export function consentOf(seed: string, patient: DemoPatient, share: number): Co
 
 /**
  * Seeds every embedded demo hospital's population, hospital by hospital (a person treated at two
- * hospitals keeps one ledger identity and gets a relationship, and a consent, at each).
+ * hospitals is registered by the first, her home, and treated at the second under a delegate that
+ * hospital registers: a relationship, and a consent, at each, sharing no identifier on the ledger).
  */
 export async function seedResearchPopulation(system: MedrecSystem, options: PopulationOptions): Promise<PopulationReport[]> {
   const seed = options.seed ?? 'medrec-demo-v1';
@@ -90,6 +91,7 @@ export async function seedResearchPopulation(system: MedrecSystem, options: Popu
     let consented = 0;
     for (let at = 0; at < people.length; at += BATCH) {
       const chunk = people.slice(at, at + BATCH);
+      const members = new Map<string, Member>();
       const fresh = chunk.filter((p) => !known.has(p.externalId));
       if (fresh.length > 0) {
         const credentials = await ca.enrollBatch(registrar, fresh.map((p) => ({ enrollmentId: `pop-${p.mrn.toLowerCase()}`, role: 'patient' })));
@@ -99,12 +101,28 @@ export async function seedResearchPopulation(system: MedrecSystem, options: Popu
           role: 'patient' as const,
         }));
         const pids = await runtime.client.submit(registrar, Registrar.registerBatch(items));
-        fresh.forEach((p, i) => known.set(p.externalId, { credentials: credentials[i]!, participantId: pids.value[i]! }));
+        fresh.forEach((p, i) => {
+          const member = { credentials: credentials[i]!, participantId: pids.value[i]! };
+          known.set(p.externalId, member);
+          members.set(p.mrn, member);
+        });
+      }
+      // A person an earlier hospital registered is treated here under a delegate of this hospital's
+      // (docs/privacy.md §3): the ledger refuses her home id here.
+      const elsewhere = chunk.filter((p) => !members.has(p.mrn));
+      if (elsewhere.length > 0) {
+        const credentials = await ca.enrollBatch(registrar, elsewhere.map((p) => ({ enrollmentId: `pop-${p.mrn.toLowerCase()}`, role: 'patient' })));
+        await pool(elsewhere.map((p, i) => ({ p, c: credentials[i]! })), options.concurrency ?? 48, async ({ p, c }) => {
+          const record = await runtime.client.submit(registrar, Registrar.registerDelegate(c.enrollmentId));
+          runtime.relationships.bindDelegate(record.value.participantId, p.mrn, 'demo-population');
+          members.set(p.mrn, { credentials: c, participantId: record.value.participantId });
+        });
       }
       const creates: { patientId: string; endpoint: string; pointers: { category: Category; hash: string }[] }[] = [];
       for (const p of chunk) {
-        const patientId = known.get(p.externalId)!.participantId;
-        // As a provider's create: the chart proves to be this person's before it is linked, one to one.
+        const patientId = members.get(p.mrn)!.participantId;
+        // As a provider's create: the chart proves to be this person's before it is linked, one to one
+        // (a delegate's chart is bound already, by the registrar who registered it).
         await runtime.relationships.link(runtime.service, 'demo-population', patientId, p.mrn);
         creates.push({ patientId, endpoint: runtime.hospital.publicUrl, pointers: options.pointers === false ? [] : await runtime.relationships.pointersFor(p.mrn) });
       }
@@ -112,7 +130,7 @@ export async function seedResearchPopulation(system: MedrecSystem, options: Popu
       const rels = await runtime.client.submit(runtime.service, endorsedBy(Relationship.createBatch(creates), runtime.hospital.mspId));
       const consents = chunk.flatMap((p, i) => {
         const terms = consentOf(seed, p, options.optIn ?? 0.8);
-        return terms ? [{ member: known.get(p.externalId)!, relationshipId: rels.value[i]!, terms }] : [];
+        return terms ? [{ member: members.get(p.mrn)!, relationshipId: rels.value[i]!, terms }] : [];
       });
       await pool(consents, options.concurrency ?? 48, async ({ member, relationshipId, terms }) => {
         const batch = Research.consentBatch([{ relationshipId, consent: terms }]);

@@ -18,12 +18,12 @@ import { IndexKey } from '@medrec/client/protocol';
 import t from 'tap';
 import { GatewayClient, Wallet, enrolDelegate, intentFor, login as deviceLogin, signerFor, submitTransaction } from '@medrec/client';
 import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
-import { login, ok } from '../demo/json-client.js';
+import { call, login, ok } from '../demo/json-client.js';
 import { demoPatients } from '../demo/seed/population.js';
 import { opensslEcdhX } from '../src/services/registrar/native-ecdh.js';
 import { copyFabricBlocks, CuriousHospital } from '../test/support/curious-hospital.js';
 import { hospital, loadNetwork, staffCredentials, uniqueName, type HospitalInfo, type NetworkInfo } from './network.js';
-import { activatedPatient } from './patients.js';
+import { activatedPatient, delegateRelationship } from './patients.js';
 
 const KIND = 'national-id';
 
@@ -75,7 +75,9 @@ t.test('a curious member hospital with the whole Fabric channel', async (t) => {
 
   // Alice: at home at Hospital 1, with a chart at both, treated at each under a delegate. Carol:
   // Hospital 1 only (her home identity). Bob: at home at Hospital 2, treated there under his home identity.
-  // Erin, the control: treated at both under her home identity (the default flow, still allowed).
+  // Erin, the control: at home at Hospital 1 and treated there under her home identity, treated at
+  // Hospital 2 under its delegate (an account there, the custodial path), and she grants one viewer
+  // on both relationships: what docs/privacy.md says stays visible (the grants name the viewer).
   const charts1 = demoPatients('hospital1');
   const shared = charts1.filter((p) => p.alsoAt);
   const alice = await activatedPatient(g1, registrar1, shared, uniqueName('alice'));
@@ -94,8 +96,20 @@ t.test('a curious member hospital with the whole Fabric channel', async (t) => {
   await accept(aliceD2, aliceRelAtH2);
   const bobRel = await relate(g2, grey, bob.participantId, bob.mrn);
   const erin = await activatedPatient(g1, registrar1, shared.filter((p) => p.externalId !== alice.externalId), uniqueName('erin'));
-  await relate(g1, ada, erin.participantId, erin.mrn);
-  const erinRelAtH2 = await relate(g2, grey, erin.participantId, shared.find((p) => p.externalId === erin.externalId)!.alsoAt!.mrn);
+  const erinRelAtH1 = await relate(g1, ada, erin.participantId, erin.mrn);
+  const erinH2Chart = shared.find((p) => p.externalId === erin.externalId)!.alsoAt!.mrn;
+  // The old way, her home id at Hospital 2, is refused: nothing is written (asserted on the attacker's copy below).
+  const erinByHomeId = await call(g2, 'POST', '/relationships', grey, { patientId: erin.participantId, mrn: erinH2Chart });
+  const erinAt2 = await delegateRelationship(g2, registrar2, grey, [erinH2Chart]);
+  const erinRelAtH2 = erinAt2.relationshipId;
+  const erinHome = await login(g1, erin.username, erin.password);
+  const victor = await login(g1, 'victor', 'victor-demo-pass');
+  const victorId = (await ok(g1, 'GET', '/me', victor)).participantId as string;
+  const grant = { viewerId: victorId, items: [{ category: 'Observation', fields: ['code'] }], validUntil: new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'), purpose: 'FAMRQT' };
+  for (const [gateway, token, rel] of [[g1, erinHome, erinRelAtH1], [g2, erinAt2.token, erinRelAtH2]] as const) {
+    await ok(gateway, 'POST', `/relationships/${rel}/accept`, token);
+    await ok(gateway, 'POST', `/relationships/${rel}/grants`, token, grant);
+  }
 
   // Hospital 2's peer holds every block up to its own last write, so every write above.
   const copy = copyFabricBlocks(await readBlocks(network, h2), network.chaincode);
@@ -104,7 +118,7 @@ t.test('a curious member hospital with the whole Fabric channel', async (t) => {
     indexKey: new IndexKey(readFileSync(join(network.dataDir, 'gateway', h2.key, 'external-id.key'), 'utf8').trim(), opensslEcdhX),
     externalIdKind: KIND,
     // what Hospital 2's gateway knows: its own account (Bob) and the patients it treats (Alice, Bob, Erin)
-    ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId], ['erin (treated here)', erin.participantId]]),
+    ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId], ['erin (treated here)', erinAt2.participantId]]),
     ownRelationships: new Set([aliceRelAtH2, bobRel, erinRelAtH2]),
   });
   t.ok(copy.transactions.length > 0 && copy.state.size > 0, 'the attacker holds every block and the state they build');
@@ -131,18 +145,23 @@ t.test('a curious member hospital with the whole Fabric channel', async (t) => {
     const found = attacker.bruteForceNationalIds([...format, ...real]);
     t.notOk(found.has(carol.externalId), "Carol's national id (a patient of Hospital 1 only) is not recovered");
     t.notOk(found.has(alice.externalId), "nor Alice's: her entry is under her home's key");
-    t.notOk(found.has(erin.externalId), "nor Erin's, though Hospital 2 treats her under her home identity");
+    t.notOk(found.has(erin.externalId), "nor Erin's, though Hospital 2 treats her");
     t.equal(found.get(bob.externalId), bob.participantId, 'only its own patients, registered under its own key, are found');
     t.ok([...found.values()].every((pid) => ![alice, carol, erin].some((p) => p.participantId === pid)), "no entry of Hospital 1's");
   });
 
   t.test("(b) linking across hospitals fails under delegates: each of Alice's relationships names its own delegate", async (t) => {
     const linked = attacker.linkAcrossHospitals();
-    for (const p of [alice.participantId, aliceD1.issued.participantId as string, aliceAtH2, carol.participantId, bob.participantId]) {
+    for (const p of [alice.participantId, aliceD1.issued.participantId as string, aliceAtH2, carol.participantId, bob.participantId, erin.participantId, erinAt2.participantId]) {
       t.notOk(linked.has(p), `${p.slice(0, 12)}… has relationships at one hospital at most`);
     }
-    // The control (docs/privacy.md, "Still visible"): the same attacker links a patient treated under her home identity.
-    t.same([...(linked.get(erin.participantId) ?? [])].sort(), [h1.mspId, h2.mspId], "Erin's relationships under her home identity are linked");
+    t.same(attacker.tiedElsewhere(aliceRelAtH2), [], "nothing ties Alice's relationship at Hospital 2 to one elsewhere");
+    // The control (docs/privacy.md, "Still visible" 2): the same attacker links Erin's two relationships
+    // through the viewer she granted on both.
+    t.same(attacker.tiedElsewhere(erinRelAtH2), [{ id: erinRelAtH1, mspId: h1.mspId }], "Erin's relationships, granted to one viewer, are linked through him");
+    // Her home id at Hospital 2 was refused, and left nothing on the channel.
+    t.same([erinByHomeId.status, erinByHomeId.json.code], [403, 'DELEGATE_REQUIRED'], 'her home id is refused at Hospital 2');
+    t.same(attacker.participant(erin.participantId).relationships, [h1.mspId], 'her home id names her home relationship only');
     t.not(aliceD1.issued.participantId, aliceAtH2, "Alice's delegates are two participants");
     const byPatient = new Map(attacker.relationships().map((r) => [r.id, r.patient]));
     t.equal(byPatient.get(aliceRelAtH1), aliceD1.issued.participantId);
@@ -151,7 +170,8 @@ t.test('a curious member hospital with the whole Fabric channel', async (t) => {
   });
 
   t.test('(c) relationships elsewhere of a patient Hospital 2 treats: not found, by the ledger or by her national id', async (t) => {
-    t.same([...attacker.elsewhere(h2.mspId)], [['erin (treated here)', [h1.mspId]]], 'of the patients it treats only Erin, under her home identity (the control), is seen to be treated elsewhere');
+    t.same([...attacker.elsewhere(h2.mspId)], [], 'by the ledger, none of the patients it treats is seen to be treated elsewhere');
+    t.same(attacker.tiedElsewhere(erinRelAtH2).map((r) => r.mspId), [h1.mspId], "the control: Erin is, through the viewer she granted on both (what stays visible)");
     t.same(attacker.viaNationalId(alice.externalId), { registeredAt: null, relationships: [] }, "offline, her national id finds nothing: her index entry is under her home's key");
     // Online, the audited lookup at her home names her home identity (docs/privacy.md: what stays
     // visible), and the ledger holds no relationship of it.

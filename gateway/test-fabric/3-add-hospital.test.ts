@@ -8,10 +8,10 @@
  */
 import t from 'tap';
 import { demoPatients } from '../demo/seed/population.js';
-import { login, ok } from '../demo/json-client.js';
+import { call, login, ok } from '../demo/json-client.js';
 import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { TransactionInvalidError } from '../src/ports/ledger.js';
-import { activatedPatient } from './patients.js';
+import { activatedPatient, delegateRelationship } from './patients.js';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -118,7 +118,7 @@ t.test('a hospital joins, its orderer a consenter, and runs a flow with the firs
   t.equal(history.relationship.length, 2);
 });
 
-t.test("the third hospital's REST gateway serves its EHR to a patient of the first", async (t) => {
+t.test("the third hospital's REST gateway serves its EHR to a patient of the first, under its delegate", async (t) => {
   const network = loadNetwork();
   const [h1, h3] = ['Hospital1', 'Hospital3'].map((name) => hospital(network, name).gatewayUrl) as [string, string];
   t.equal((await fetch(`${h3}/ready`)).status, 200, 'Hospital3 gateway ready on its peer');
@@ -129,18 +129,22 @@ t.test("the third hospital's REST gateway serves its EHR to a patient of the fir
   const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
   const fay = await activatedPatient(h1, registrar, demoPatients('hospital3'), uniqueName('fay'));
   const { externalId, mrn } = fay;
-  const fayToken = await login(h1, fay.username, fay.password);
 
   const hale = await login(h3, 'dr-hale', 'dr-hale-demo-pass');
   const resolved = await ok(h3, 'POST', '/registrar/resolve', hale, { externalIdKind: 'national-id', externalId });
   t.equal(resolved.participantId, fay.participantId, "Hospital3 resolves Hospital1's patient on the shared ledger");
-  const rel = await ok(h3, 'POST', '/relationships', hale, { patientId: resolved.participantId, mrn });
+  // It treats her under its own delegate (docs/privacy.md §3): her home id is refused there.
+  const byHomeId = await call(h3, 'POST', '/relationships', hale, { patientId: resolved.participantId, mrn });
+  t.same([byHomeId.status, byHomeId.json.code], [403, 'DELEGATE_REQUIRED'], 'her home id is refused at Hospital3');
+  const at3 = await delegateRelationship(h3, await login(h3, 'registrar', DEMO_REGISTRAR_PASSWORD), hale, [mrn]);
+  const fayToken = at3.token;
+  const rel = at3.created;
   const pointers = rel.pointers as { category: string }[];
   t.ok(pointers.length > 0, "pointers hashed from Hospital3's own EHR");
   t.match(await ok(h3, 'GET', `/relationships/${rel.relationshipId}`, hale), { providerMspId: 'Hospital3MSP' });
 
-  await ok(h1, 'POST', `/relationships/${rel.relationshipId}/accept`, fayToken);
-  const mine = await ok(h1, 'POST', '/records/fetch', fayToken, { relationshipId: rel.relationshipId, category: pointers[0]!.category });
+  await ok(h3, 'POST', `/relationships/${rel.relationshipId}/accept`, fayToken);
+  const mine = await ok(h3, 'POST', '/records/fetch', fayToken, { relationshipId: rel.relationshipId, category: pointers[0]!.category });
   t.equal(mine.hashMatches, true, "Hospital3's gatekeeper answers with data matching the ledger hash");
   t.match(mine.bundle, { resourceType: 'Bundle' });
 });

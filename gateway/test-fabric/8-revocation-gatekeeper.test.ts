@@ -14,8 +14,8 @@ import { DEMO_REGISTRAR_PASSWORD } from '../demo/index.js';
 import { login, ok, type Json } from '../demo/json-client.js';
 import { JOSE_MEDIA_TYPE, signRequest } from '../src/services/gatekeeper/signed-request.js';
 import type { Signer } from '../src/ports/ledger.js';
-import { hospital, loadNetwork, networkCommand, newPerson, openIdentity, openLedger, staffCredentials, uniqueName } from './network.js';
-import { activatedPatient, seenAtHome } from './patients.js';
+import { hospital, loadNetwork, networkCommand, newPerson, openIdentity, openLedger, staffCredentials } from './network.js';
+import { delegateRelationship } from './patients.js';
 
 async function ask(gateway: string, signer: Signer, rel: string): Promise<{ status: number; body: Json }> {
   const jws = await signRequest(signer, { rel, cat: 'Observation', fields: [], aud: new URL(gateway).origin });
@@ -26,23 +26,21 @@ async function ask(gateway: string, signer: Signer, rel: string): Promise<{ stat
 t.test("a certificate revoked on the channel is refused by another hospital's gatekeeper on the next request", async (t) => {
   const network = loadNetwork();
   const h1 = hospital(network, 'Hospital1');
-  const [g1, g2] = ['Hospital1', 'Hospital2'].map((name) => hospital(network, name).gatewayUrl) as [string, string];
+  const g2 = hospital(network, 'Hospital2').gatewayUrl;
   const ledger1 = await openLedger(network, h1);
   t.teardown(() => ledger1.close());
 
   const viewer = await newPerson(h1, ledger1, 'viewer');
   const colleague = await newPerson(h1, ledger1, 'viewer');
-  const registrar = await login(g1, 'registrar', DEMO_REGISTRAR_PASSWORD);
-  const dana = await activatedPatient(g1, registrar, demoPatients('hospital2'), uniqueName('dana'));
-  const danaToken = await login(g1, dana.username, `${dana.username}-pass`);
+  // Dana, treated at Hospital 2 under its delegate (docs/privacy.md §3), grants two Hospital 1 viewers.
+  const registrar2 = await login(g2, 'registrar', DEMO_REGISTRAR_PASSWORD);
   const grey = await login(g2, 'dr-grey', 'dr-grey-demo-pass');
-  const resolved = await ok(g2, 'POST', '/registrar/resolve', grey, { externalIdKind: 'national-id', externalId: dana.externalId });
-  const rel = (await ok(g2, 'POST', '/relationships', grey, { patientId: resolved.participantId, mrn: dana.mrn })).relationshipId as string;
-  await seenAtHome(g1, danaToken, rel);
-  await ok(g1, 'POST', `/relationships/${rel}/accept`, danaToken);
+  const dana = await delegateRelationship(g2, registrar2, grey, demoPatients('hospital2').map((p) => p.mrn));
+  const { relationshipId: rel, token: danaToken } = dana;
+  await ok(g2, 'POST', `/relationships/${rel}/accept`, danaToken);
   const validUntil = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
   for (const who of [viewer, colleague]) {
-    await ok(g1, 'POST', `/relationships/${rel}/grants`, danaToken, { viewerId: who.participantId, items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil, purpose: 'TREAT' });
+    await ok(g2, 'POST', `/relationships/${rel}/grants`, danaToken, { viewerId: who.participantId, items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil, purpose: 'TREAT' });
   }
 
   const before = await ask(g2, viewer, rel);

@@ -32,7 +32,8 @@ t.test('a patient whose key never leaves the device consents on Fabric', async (
   const network = loadNetwork();
   const [h1, h2] = ['Hospital1', 'Hospital2'].map((name) => `https://127.0.0.1:${hospital(network, name).gatewayPort}`) as [string, string];
   const registrar = await passwordLogin(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
-  const charts = demoPatients('hospital2');
+  // A chart of her home hospital: her home treats her under this identity (another hospital only under a delegate, docs/privacy.md §3).
+  const charts = demoPatients('hospital1');
   let issued: Json | undefined;
   let chart = charts[0]!;
   const username = uniqueName('devi');
@@ -57,9 +58,11 @@ t.test('a patient whose key never leaves the device consents on Fabric', async (
   t.match(me.enrolled().certificate, /BEGIN CERTIFICATE/);
   await login(me, gateway);
 
+  const ada = await passwordLogin(h1, 'dr-ada', 'dr-ada-demo-pass');
+  const rel = (await ok(h1, 'POST', '/relationships', ada, { patientId: me.enrolled().participantId, mrn: chart.mrn })).relationshipId as string;
   const grey = await passwordLogin(h2, 'dr-grey', 'dr-grey-demo-pass');
-  const resolved = await ok(h2, 'POST', '/registrar/resolve', grey, { externalIdKind: 'national-id', externalId: chart.externalId });
-  const rel = (await ok(h2, 'POST', '/relationships', grey, { patientId: resolved.participantId, mrn: chart.mrn })).relationshipId as string;
+  const elsewhere = chart.alsoAt ? await call(h2, 'POST', '/relationships', grey, { patientId: me.enrolled().participantId, mrn: chart.alsoAt.mrn }) : undefined;
+  if (elsewhere) t.same([elsewhere.status, elsewhere.json.code], [403, 'DELEGATE_REQUIRED'], 'another hospital is refused her home identity');
 
   const signer = signerFor(me);
   const accepted = await submitTransaction(gateway, signer, intentFor(me, 'Relationship', 'accept', [rel]));
@@ -75,12 +78,12 @@ t.test('a patient whose key never leaves the device consents on Fabric', async (
   t.equal(revoked.status, 'VALID', 'revoke');
   t.equal((await call(h1, 'POST', '/records/fetch', victor, { relationshipId: rel, category: 'Observation' })).status, 403, 'and no longer');
 
-  // Fabric's own CLI, on Hospital2's peer, sees the consent the device signed.
+  // Fabric's own CLI, on Hospital1's peer, sees the consent the device signed.
   const view = JSON.parse(Buffer.from(await evaluateTransaction(gateway, signer, intentFor(me, 'Relationship', 'get', [rel]))).toString()) as Json;
   t.equal(view.status, 'accepted');
   t.equal((view.grants as Json[]).find((g) => g.viewerId === victorId)!.status, 'revoked');
-  const onPeer = JSON.parse(await peerQuery(hospital(network, 'Hospital2'), 'records-service', ['Relationship:checkAccess', rel, victorMe.identityId as string, 'Observation', '[]'])) as Json;
-  t.match(onPeer, { allowed: false, code: 'GRANT_REVOKED' }, "Hospital2's peer, through Fabric's CLI, holds the revocation the device signed");
+  const onPeer = JSON.parse(await peerQuery(hospital(network, 'Hospital1'), 'records-service', ['Relationship:checkAccess', rel, victorMe.identityId as string, 'Observation', '[]'])) as Json;
+  t.match(onPeer, { allowed: false, code: 'GRANT_REVOKED' }, "Hospital1's peer, through Fabric's CLI, holds the revocation the device signed");
 
   // Bad signatures never reach the peers.
   const p = await gateway.prepare('Relationship', 'revoke', [rel, victorId]);

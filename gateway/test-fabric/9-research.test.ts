@@ -11,8 +11,8 @@ import t, { type Test } from 'tap';
 import { demoPatients } from '../demo/seed/population.js';
 import { DEMO_REGISTRAR_PASSWORD, DEMO_STEWARDS } from '../demo/index.js';
 import { call, login, ok, type Json } from '../demo/json-client.js';
-import { hospital, iid, loadNetwork, peerQuery, staffCredentials, uniqueName } from './network.js';
-import { activatedPatient, seenAtHome } from './patients.js';
+import { hospital, iid, loadNetwork, peerQuery, staffCredentials } from './network.js';
+import { delegateRelationship } from './patients.js';
 
 const until = () => new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
 const codes = (collection: Json) => (collection.hospitals as Json[]).map((h) => h.problem?.code ?? h.outcome);
@@ -47,16 +47,15 @@ t.test('research on Fabric: consent, a study from every gatekeeper, opting out, 
     t.match(await ok(base, 'POST', '/research/stewards', registrar, { participantId: stewardIds[username] }), { mspId: msp });
   }
 
-  // A new patient of Hospital 2's EHR, enrolled at Hospital 1 by activation code; dr-grey opens her relationship.
-  const registrar = await login(h1, 'registrar', DEMO_REGISTRAR_PASSWORD);
-  const dana = await activatedPatient(h1, registrar, demoPatients('hospital2'), uniqueName('rdana'));
-  const danaToken = await login(h1, dana.username, dana.password);
+  // A patient of Hospital 2's EHR, treated there under a delegate its registrar registers for her chart
+  // (docs/privacy.md §3), with a password account there; dr-grey opens her relationship by the chart.
   const grey = await login(h2, 'dr-grey', 'dr-grey-demo-pass');
-  const rel = await ok(h2, 'POST', '/relationships', grey, { patientId: dana.participantId, mrn: dana.mrn });
-  await seenAtHome(h1, danaToken, rel.relationshipId);
-  await ok(h1, 'POST', `/relationships/${rel.relationshipId}/accept`, danaToken);
+  const dana = await delegateRelationship(h2, await login(h2, 'registrar', DEMO_REGISTRAR_PASSWORD), grey, demoPatients('hospital2').map((p) => p.mrn));
+  const { token: danaToken } = dana;
+  const rel = dana.created;
+  await ok(h2, 'POST', `/relationships/${rel.relationshipId}/accept`, danaToken);
 
-  const consent = await ok(h1, 'POST', '/research/consents', danaToken, { categories: ['Patient', 'Observation'], relationshipIds: [rel.relationshipId] });
+  const consent = await ok(h2, 'POST', '/research/consents', danaToken, { categories: ['Patient', 'Observation'], relationshipIds: [rel.relationshipId] });
   t.same(consent.relationshipIds, [rel.relationshipId], 'dana opts in on her relationship with Hospital 2');
   const records2 = hospital(network, 'Hospital2');
   const viaCli = JSON.parse(await peerQuery(records2, 'records-service', ['Research:consentOf', rel.relationshipId, iid(staffCredentials(records2, 'records-service'))]));
@@ -80,13 +79,13 @@ t.test('research on Fabric: consent, a study from every gatekeeper, opting out, 
   t.same(cliReleases.map((r) => r.answerHash).sort(), released.map((h) => h.answerHash).sort(), "and Fabric's CLI reads the same records");
 
   const included = async (queryId: string) => {
-    const listed = await ok(h1, 'GET', '/research/inclusions', danaToken);
+    const listed = await ok(h2, 'GET', '/research/inclusions', danaToken);
     const mine = (listed.relationships as Json[]).find((r) => r.relationshipId === rel.relationshipId);
     return (mine?.inclusions as Json[] | null)?.some((i) => i.queryId === queryId) ?? false;
   };
   t.equal(await included(study.queryId), true, "Hospital 2's gatekeeper tells dana the study included her");
 
-  await ok(h1, 'DELETE', `/research/consents/${rel.relationshipId}`, danaToken);
+  await ok(h2, 'DELETE', `/research/consents/${rel.relationshipId}`, danaToken);
   const next = await ok(h1, 'POST', '/research/studies', rhea, { template: 'patient-count', groupBy: ['sex'], epsilon: 0.5, validUntil: until() });
   releasedEverywhere(t, await ok(h1, 'POST', `/research/queries/${next.queryId}/collect`, rhea), 'the next study');
   t.equal(await included(next.queryId), false, 'opted out: the very next answer leaves her out');

@@ -29,6 +29,10 @@ const add = (id: string, resource: unknown) => collected.push({ id, resource: re
 
 add('CapabilityStatement', await s.fhir(h1).capabilityStatement());
 add('patient $everything', await alice.operation(everything));
+// At Hospital 2 she is treated under its delegate (docs/privacy.md §3): her identity there, its own Patient id.
+const atH2 = { name: 'everything', resourceType: 'Patient', id: s.aliceAt2.pid };
+add('patient $everything at Hospital 2 (her delegate there)', await s.fhir(h2, s.aliceAt2.token).operation(atH2));
+add('viewer $everything at Hospital 2 (subsets)', await victor.operation(atH2));
 add('patient Observation search', await alice.search({ resourceType: 'Observation', searchParams: q }));
 add('viewer $everything (subsets)', await victor.operation(everything));
 add('viewer Condition search', await victor.search({ resourceType: 'Condition', searchParams: q }));

@@ -1,6 +1,6 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { grantIsLive } from '../domain/access';
-import { mayOpenRelationship, seesWholeRelationship } from '../domain/authorisation';
+import { mayOpenRelationship, patientRefusal, seesWholeRelationship } from '../domain/authorisation';
 import { decideAccess, getPointer } from '../domain/decision';
 import { rolesFor } from '../domain/transactions';
 import { conflict, forbidden, invalid, MedrecError, notFound, relationshipExists } from '../domain/errors';
@@ -340,7 +340,8 @@ async function createAll(state: State, caller: Caller, items: CreateItem[]): Pro
     const patient = await state.get<ParticipantRecord>(keys.participant(item.patientId));
     if (!patient) throw notFound(`item ${index}: no such patient`);
     if (patient.role !== 'patient') throw invalid(`item ${index}: the participant is not a patient`);
-    if (patient.delegate && patient.mspId !== caller.mspId) throw forbidden(`item ${index}: a delegate serves only at the hospital that registered it`);
+    const refusal = patientRefusal(patient, caller.mspId);
+    if (refusal) throw forbidden(`item ${index}: ${refusal}`);
     patients.set(item.patientId, patient);
   }
   for (const item of items) {

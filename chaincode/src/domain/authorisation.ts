@@ -1,4 +1,5 @@
-import type { RelationshipRecord, Role } from './types';
+import { DELEGATE_REQUIRED } from './errors';
+import type { ParticipantRecord, RelationshipRecord, Role } from './types';
 
 /** Roles a registrar may hand out at its CA; registrars, auditors and admins are created by a CA admin. */
 export const REGISTRAR_MAY_ENROL: readonly Role[] = ['patient', 'provider', 'viewer', 'researcher'];
@@ -36,4 +37,19 @@ export function mayAskAccess(caller: Party, rel: RelationshipRecord, requesterId
  */
 export function mayOpenRelationship(existing: RelationshipRecord | null): boolean {
   return existing === null || existing.status === 'deleted';
+}
+
+/** What decides where a relationship's patient (a participant with the patient role) may be treated. */
+export type PatientParty = Pick<ParticipantRecord, 'mspId' | 'delegate'>;
+
+/**
+ * Why a hospital may not open a relationship for this participant, or null when it may
+ * (docs/privacy.md §3): the patient must be one this hospital's registrar registered — a delegate
+ * for one of its charts, or a person whose home it is (the panel job, a home's own charts). A person
+ * registered at another hospital is treated here under a delegate, never under her home participant
+ * id, which would name her in both hospitals' relationships and link them for every member.
+ */
+export function patientRefusal(patient: PatientParty, callerMspId: string): string | null {
+  if (patient.mspId === callerMspId) return null;
+  return patient.delegate ? 'a delegate serves only at the hospital that registered it' : DELEGATE_REQUIRED;
 }

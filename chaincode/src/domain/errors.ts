@@ -40,3 +40,11 @@ export function relationshipExists(relationshipId: string): MedrecError {
 export function existingRelationshipOf(message: string): string | undefined {
   return /already has a relationship with this hospital: ([0-9a-f]{64})/.exec(message)?.[1];
 }
+
+/** The refusal of a patient registered at another hospital (patientRefusal): stable, for every ledger client to find. */
+export const DELEGATE_REQUIRED = 'a patient registered at another hospital is treated here under a delegate';
+
+/** Whether a ledger refusal is DELEGATE_REQUIRED (as any ledger client reports it). */
+export function isDelegateRequired(message: string): boolean {
+  return message.includes(DELEGATE_REQUIRED);
+}

@@ -1,7 +1,7 @@
 export { sha256hex, identityId, participantIdFor, relationshipIdFor, commonNameFromClientId } from './ids';
 export { CATEGORIES, CATEGORY_FIELDS, fieldsOf, isCategory, isField, type Category } from './categories';
 export { PURPOSES, isPurpose, type Purpose } from './purposes';
-export { ERROR_CODES, ERROR_CODE_PATTERN, MedrecError, errorCodeOf, existingRelationshipOf, type ErrorCode } from './errors';
+export { ERROR_CODES, ERROR_CODE_PATTERN, MedrecError, errorCodeOf, existingRelationshipOf, isDelegateRequired, type ErrorCode } from './errors';
 export { checkAccess, grantIsLive, type AccessQuery } from './access';
 export {
   certCaller,
@@ -29,7 +29,7 @@ export {
 } from './validation';
 export * from './types';
 export { TRANSACTIONS, rolesFor, type ContractName, type TransactionName, type TransactionSpec } from './transactions';
-export { REGISTRAR_MAY_ENROL, isPatientOf, isProviderOf, mayAskAccess, mayOpenRelationship, seesWholeRelationship, type Party } from './authorisation';
+export { REGISTRAR_MAY_ENROL, isPatientOf, isProviderOf, mayAskAccess, mayOpenRelationship, patientRefusal, seesWholeRelationship, type Party, type PatientParty } from './authorisation';
 export * from './research-types';
 export * from './research-vocabulary';
 export {

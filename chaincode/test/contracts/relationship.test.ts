@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
 import { KeyEndorsementPolicy } from 'fabric-shim';
-import { existingRelationshipOf } from '../../src/domain/errors';
+import { existingRelationshipOf, isDelegateRequired } from '../../src/domain/errors';
 import { keys } from '../../src/domain/keys';
 import { LIMITS } from '../../src/domain/validation';
 import type { Grant, Pointer, RelationshipHistory, RelationshipRecord, RelationshipView, SummaryEntry } from '../../src/domain/types';
-import { cast, grantJson, H, H1, lastEvent, refused, type Cast } from '../support/world';
+import { cast, grantJson, H, H1, H2, lastEvent, refused, type Cast } from '../support/world';
 
 const EP = 'https://h1.example/gatekeeper';
 const OBS = grantJson([{ category: 'Observation', fields: ['code', 'valueQuantity'] }]);
@@ -143,8 +143,10 @@ t.test('one relationship per patient and hospital: a second is refused naming th
   t.equal((await c.w.evaluate<SummaryEntry[]>(c.patient2, 'Summary:mine')).length, 0, 'nothing of the batch was written');
   const sameHospital = await errorOf(c, c.records1, 'Relationship:create', c.patient.pid, EP);
   t.equal(existingRelationshipOf(sameHospital), first.relationshipId, "another provider of the same hospital: the same patient's chart");
-  const { relationshipId: other } = await c.w.submit<{ relationshipId: string }>(c.provider2, 'Relationship:create', c.patient.pid, EP);
-  t.not(other, first.relationshipId, 'another hospital opens its own');
+  const d2 = await c.w.person('alice.d2', H2, 'patient');
+  d2.pid = (await c.w.submit<{ participantId: string }>(c.registrar2, 'Registrar:registerDelegate', d2.enrollmentId)).participantId;
+  const { relationshipId: other } = await c.w.submit<{ relationshipId: string }>(c.provider2, 'Relationship:create', d2.pid, EP);
+  t.not(other, first.relationshipId, 'another hospital opens its own, under its delegate for her');
   t.same(endorsers(c, keys.patientLink(c.patient.pid, H1)), [H1], "the patient's link is endorsed by its hospital only");
   for (const action of ['reject', 'accept'] as const) {
     await c.w.submit(c.patient, `Relationship:${action}`, first.relationshipId);
@@ -387,4 +389,22 @@ t.test("ofPatients: each patient's relationship with the caller's hospital that 
   await refused(t, c.w, c.provider1, 'Relationship:ofPatients', ['[]'], 'INVALID_ARGUMENT');
   await refused(t, c.w, c.provider1, 'Relationship:ofPatients', [JSON.stringify(['x'])], 'INVALID_ARGUMENT');
   await refused(t, c.w, c.provider1, 'Relationship:ofPatients', [JSON.stringify(Array.from({ length: 501 }, () => c.patient.pid))], 'LIMIT_EXCEEDED');
+});
+
+t.test('a patient registered at another hospital is treated here only under a delegate: her home id is refused, nothing written', async (t) => {
+  const c = await cast();
+  for (const [fn, args] of [
+    ['Relationship:create', [c.patient.pid, EP]],
+    ['Relationship:createBatch', [JSON.stringify([{ patientId: c.patient.pid, endpoint: EP }])]],
+  ] as const) {
+    const res = await refused(t, c.w, c.provider2, fn, [...args], 'FORBIDDEN');
+    t.ok(isDelegateRequired(res.message), `${fn}: the refusal says a delegate is required`);
+  }
+  // a batch naming one of its own patients and one registered elsewhere is refused whole
+  const own = await c.w.register(c.registrar2, await c.w.person('bea', H2, 'patient'));
+  const mixed = await refused(t, c.w, c.provider2, 'Relationship:createBatch', [JSON.stringify([{ patientId: own.pid, endpoint: EP }, { patientId: c.patient.pid, endpoint: EP }])], 'FORBIDDEN');
+  t.match(mixed.message, /item 1: /, 'the refusal names the item');
+  // her home treats her under her own id; Hospital2 its own patient
+  await create(c);
+  await c.w.submit(c.provider2, 'Relationship:create', own.pid, EP);
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { assignSteward } from '../../src/domain/research';
 import type { CohortPage, ConsentView, Release, ResearchBudget, ResearchConsent, ResearchQuery, Steward } from '../../src/domain/research-types';
 import { keys } from '../../src/domain/keys';
-import { BOUNTY, CONSENT_ALL, relationshipOf, stewards, study, studyJson } from '../support/research';
+import { BOUNTY, CONSENT_ALL, patientOfH2, relationshipOf, stewards, study, studyJson } from '../support/research';
 import { cast, codeOf, H, H1, H2, lastEvent, refused, type Actor, type Cast } from '../support/world';
 
 const page = (c: Cast, provider: Actor, q: string, requester: Actor, bookmark = '') =>
@@ -54,23 +54,30 @@ t.test('consent refusals change nothing', async (t) => {
   // a bounty is not a study one can consent to alone
   await stewards(c);
   const bounty = await c.w.submit<{ bountyId: string }>(c.provider1, 'Relationship:putPointerWithBounty', other, 'Observation', H('9'), BOUNTY);
-  const fresh = await relationshipOf(c, c.patient, c.provider2);
-  await refused(t, c.w, c.patient, 'Research:consent', [fresh, JSON.stringify({ categories: ['Patient'], studyId: bounty.bountyId })], 'INVALID_ARGUMENT');
+  const bea = await patientOfH2(c);
+  const fresh = await relationshipOf(c, bea, c.provider2);
+  await refused(t, c.w, bea, 'Research:consent', [fresh, JSON.stringify({ categories: ['Patient'], studyId: bounty.bountyId })], 'INVALID_ARGUMENT');
 });
 
-t.test('a batch opt-in and opt-out over a patient\'s relationships at two hospitals', async (t) => {
+t.test("a batch opt-in and opt-out over a patient's relationships, each consent endorsed by its provider's hospital", async (t) => {
   const c = await cast();
+  // One identity holds one open relationship per hospital, and only where it was registered (docs/privacy.md §3):
+  // her second relationship here is the one a deleted first left room for.
+  const gone = await relationshipOf(c, c.patient);
+  await c.w.submit(c.patient, 'Relationship:remove', gone);
   const at1 = await relationshipOf(c, c.patient);
-  const at2 = await relationshipOf(c, c.patient, c.provider2);
-  const items = [at1, at2].map((relationshipId) => ({ relationshipId, consent: JSON.parse(CONSENT_ALL) }));
-  t.same(await c.w.submit(c.patient, 'Research:consentBatch', JSON.stringify(items)), [at1, at2], 'ids only in the block');
+  const bea = await patientOfH2(c);
+  const at2 = await relationshipOf(c, bea, c.provider2);
+  const items = [at1].map((relationshipId) => ({ relationshipId, consent: JSON.parse(CONSENT_ALL) }));
+  t.same(await c.w.submit(c.patient, 'Research:consentBatch', JSON.stringify(items)), [at1], 'ids only in the block');
+  t.same(await c.w.submit(bea, 'Research:consentBatch', JSON.stringify([{ relationshipId: at2, consent: JSON.parse(CONSENT_ALL) }])), [at2]);
+  t.ok(c.w.ledger.validation.has(keys.researchConsent(H1, at1)), "each consent endorsed by its own provider's hospital");
   t.ok(c.w.ledger.validation.has(keys.researchConsent(H2, at2)), "each consent endorsed by its own provider's hospital");
-  t.equal(lastEvent(c.w).notifications.length, 2);
-  const out = [at1, at2].map((relationshipId) => ({ relationshipId, consent: null }));
-  await c.w.submit(c.patient, 'Research:consentBatch', JSON.stringify(out));
+  await refused(t, c.w, c.patient, 'Research:consentBatch', [JSON.stringify([{ relationshipId: at1, consent: null }, { relationshipId: at2, consent: null }])], 'FORBIDDEN');
+  await c.w.submit(c.patient, 'Research:consentBatch', JSON.stringify([{ relationshipId: at1, consent: null }]));
   t.equal(lastEvent(c.w).name, 'ResearchWithdrawn');
   const mine = await c.w.evaluate<ConsentView[]>(c.patient, 'Research:consents');
-  t.same(mine.map((v) => v.consent?.status).sort(), ['withdrawn', 'withdrawn']);
+  t.same(mine.map((v) => [v.relationshipId, v.consent?.status ?? null]).sort(), [[at1, 'withdrawn'], [gone, null]].sort(), 'her deleted relationship never held a consent');
 });
 
 t.test('a hospital without any consent answers an empty cohort (Fabric sends no page metadata then)', async (t) => {
@@ -78,7 +85,7 @@ t.test('a hospital without any consent answers an empty cohort (Fabric sends no 
   const q = await study(c);
   const empty = await page(c, c.records1, q, c.researcher);
   t.same([empty.patients, empty.bookmark], [[], ''], 'no patients, one page');
-  await relationshipOf(c, c.patient, c.provider2);
+  await relationshipOf(c, await patientOfH2(c), c.provider2);
   t.same((await page(c, c.provider2, q, c.researcher)).patients, [], 'a relationship without a consent is not in it either');
 });
 
@@ -90,7 +97,8 @@ t.test('the cohort at answer time: only consents that cover the query, at this h
   for (const name of ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8']) patients.push(await w.register(c.registrar1, await w.person(name, H1, 'patient')));
   const rels: string[] = [];
   for (const p of patients) rels.push(await relationshipOf(c, p));
-  const atH2 = await relationshipOf(c, patients[0]!, c.provider2);
+  const p0AtH2 = await patientOfH2(c, 'p0h2');
+  const atH2 = await relationshipOf(c, p0AtH2, c.provider2);
   const other = await study(c);
   const consent = (i: number, terms: object) => w.submit(patients[i]!, 'Research:consent', rels[i]!, JSON.stringify(terms));
   await consent(0, { categories: ['Patient', 'Observation'] });
@@ -102,15 +110,15 @@ t.test('the cohort at answer time: only consents that cover the query, at this h
   await w.submit(patients[5]!, 'Research:withdraw', rels[5]!);
   await consent(6, { categories: ['Patient', 'Observation'] });
   await w.submit(patients[6]!, 'Relationship:remove', rels[6]!);
-  // patient 7 never consents; patient 0 also consents at Hospital2
-  await w.submit(patients[0]!, 'Research:consent', atH2, CONSENT_ALL);
+  // patient 7 never consents; Hospital2's patient consents there
+  await w.submit(p0AtH2, 'Research:consent', atH2, CONSENT_ALL);
 
   const first = await page(c, c.records1, q, c.researcher);
   t.same(first.patients.sort(), [patients[0]!.pid, patients[1]!.pid, patients[4]!.pid].sort(), 'covered, named this study, not yet expired');
   t.equal(first.bookmark, '', 'one page');
   t.equal(first.query.queryId, q);
   const h2 = await page(c, c.provider2, q, c.researcher);
-  t.same(h2.patients, [patients[0]!.pid], 'Hospital2 sees only its own relationship');
+  t.same(h2.patients, [p0AtH2.pid], 'Hospital2 sees only its own relationship');
   const later = await w.ledger.invoke(c.records1.creator, 'Research:prepareRelease', [q, c.researcher.iid, ''], { commit: false, at: new Date('2026-01-01T02:00:00.000Z') });
   t.same((JSON.parse(later.payload) as CohortPage).patients.sort(), [patients[0]!.pid, patients[1]!.pid].sort(), 'an expired consent drops out');
   t.equal(codeOf(await w.call(c.records1, 'Research:prepareRelease', [q, c.researcher.iid, 'x'], false)), 'INVALID_ARGUMENT', 'a foreign bookmark');

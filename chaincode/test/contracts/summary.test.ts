@@ -1,14 +1,18 @@
 import t from 'tap';
 import type { RelationshipRecord, SummaryEntry } from '../../src/domain/types';
-import { cast, grantJson, H, lastEvent, refused } from '../support/world';
+import { cast, grantJson, H, H2, lastEvent, refused } from '../support/world';
 
 t.test('summaries: each party sees its own entries; auditors see anyone', async (t) => {
   const c = await cast();
   const a = await c.w.submit<{ relationshipId: string }>(c.provider1, 'Relationship:create', c.patient.pid, 'https://h1.example/gk');
-  const b = await c.w.submit<{ relationshipId: string }>(c.provider2, 'Relationship:create', c.patient.pid, 'https://h2.example/gk');
   await c.w.submit(c.provider1, 'Relationship:create', c.patient2.pid, 'https://h1.example/gk');
+  // Hospital2 treats her under a delegate (docs/privacy.md §3): its relationship is in the delegate's summary, not hers
+  const d2 = await c.w.person('alice.d2', H2, 'patient');
+  d2.pid = (await c.w.submit<{ participantId: string }>(c.registrar2, 'Registrar:registerDelegate', d2.enrollmentId)).participantId;
+  const b = await c.w.submit<{ relationshipId: string }>(c.provider2, 'Relationship:create', d2.pid, 'https://h2.example/gk');
   const mine = await c.w.evaluate<SummaryEntry[]>(c.patient, 'Summary:mine');
-  t.same(mine.map((e) => e.relationshipId).sort(), [a.relationshipId, b.relationshipId].sort(), 'one entry per relationship, across hospitals');
+  t.same(mine.map((e) => e.relationshipId), [a.relationshipId], 'one entry per relationship of hers');
+  t.same((await c.w.evaluate<SummaryEntry[]>(d2, 'Summary:mine')).map((e) => e.relationshipId), [b.relationshipId], "the delegate's own");
   t.ok(mine.every((e) => e.participantId === c.patient.pid && e.role === 'patient' && e.status === 'new'));
   t.equal((await c.w.evaluate<SummaryEntry[]>(c.provider1, 'Summary:mine')).length, 2);
   t.same(await c.w.evaluate<SummaryEntry[]>(c.viewer, 'Summary:mine'), [], 'nothing yet for the viewer');

@@ -1,5 +1,5 @@
 import type { Actor, Cast } from './world';
-import { H, H1 } from './world';
+import { H, H1, H2 } from './world';
 
 /** Research fixtures on top of the two-hospital cast. */
 
@@ -24,6 +24,11 @@ export async function relationshipOf(c: Cast, patient: Actor, provider: Actor = 
   const rel = await c.w.submit<{ relationshipId: string }>(provider, 'Relationship:create', patient.pid, 'https://h.example/gk');
   await c.w.submit(provider, 'Relationship:putPointer', rel.relationshipId, 'Observation', H('a'));
   return rel.relationshipId;
+}
+
+/** A patient whose home is Hospital2: the only kind Hospital2 treats under her own participant id (docs/privacy.md §3). */
+export async function patientOfH2(c: Cast, name = 'bea'): Promise<Actor> {
+  return c.w.register(c.registrar2, await c.w.person(name, H2, 'patient'));
 }
 
 export async function study(c: Cast, researcher: Actor = c.researcher, json = studyJson()): Promise<string> {

@@ -1,8 +1,10 @@
 /**
  * Bench only: many requesters, certificates and relationships, so that no cache of the gatekeeper
- * (certificates, ledger state, patient links) stays hot by accident. Hospital 1's patients each have
- * a relationship at Hospital 2 (the gatekeeper under test) with an Observation pointer; some of
- * them accepted it and granted a Hospital 1 viewer two Observation fields. Every patient and viewer
+ * (certificates, ledger state, patient links) stays hot by accident. Patients each have a
+ * relationship at Hospital 2 (the gatekeeper under test) with an Observation pointer, under an
+ * identity Hospital 2 certified and registered (what a delegate is, docs/privacy.md §3: the ledger
+ * refuses a patient registered elsewhere there); some of them accepted it and granted a Hospital 1
+ * viewer two Observation fields. Every patient and viewer
  * holds several certificates (re-enrolments: same identity, new key): 11,000 in all, more than the
  * gatekeeper's certificate cache held before issue 17 (10,000).
  */
@@ -55,8 +57,8 @@ const progress = (step: string) => process.stderr.write(`bench setup: ${step}\n`
 export async function populate(world: World, doctor: Person, size: PopulationSize): Promise<Requester[]> {
   const { h1, h2, client } = world;
   if (h2.patients.length < size.relationships) throw new Error(`Hospital 2 has only ${h2.patients.length} charts`);
-  const issuer = await caIssuer({ mspId: h1.mspId, name: h1.name, dataDir: h1.dataDir });
-  const issueAll = async (prefix: string, role: string, people: number, each: number) => {
+  const [issuer1, issuer2] = await Promise.all([h1, h2].map((h) => caIssuer({ mspId: h.mspId, name: h.name, dataDir: h.dataDir })));
+  const issueAll = async (issuer: Awaited<ReturnType<typeof caIssuer>>, prefix: string, role: string, people: number, each: number) => {
     const certs: Credentials[][] = Array.from({ length: people }, () => []);
     await inParallel(
       Array.from({ length: people * each }, (_, i) => i),
@@ -65,14 +67,15 @@ export async function populate(world: World, doctor: Person, size: PopulationSiz
     return certs;
   };
   progress('issuing certificates');
-  const patients = await issueAll('bench.patient.', 'patient', size.relationships, size.certificatesPerPatient);
-  const viewers = await issueAll('bench.viewer.', 'viewer', size.viewers, size.certificatesPerViewer);
+  const patients = await issueAll(issuer2!, 'bench.patient.', 'patient', size.relationships, size.certificatesPerPatient);
+  const viewers = await issueAll(issuer1!, 'bench.viewer.', 'viewer', size.viewers, size.certificatesPerViewer);
 
   const register = async (people: Credentials[][], role: 'patient' | 'viewer') => {
+    const registrar = role === 'patient' ? h2.registrar : h1.registrar;
     const pids: string[] = [];
     for (let i = 0; i < people.length; i += BATCH) {
       const items = people.slice(i, i + BATCH).map(([c]) => ({ externalIdHash: randomBytes(32).toString('hex'), enrollmentId: c!.enrollmentId, role }));
-      pids.push(...(await client.submit(h1.registrar, Registrar.registerBatch(items))).value);
+      pids.push(...(await client.submit(registrar, Registrar.registerBatch(items))).value);
     }
     return pids;
   };

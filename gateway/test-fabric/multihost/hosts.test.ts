@@ -8,13 +8,13 @@
  * acknowledged is lost.
  */
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { readSse, type SseEvent } from '../../demo/sse-client.js';
-import { call, ok, type Json } from '../../demo/json-client.js';
+import { call, login, ok, type Json } from '../../demo/json-client.js';
 import { type HospitalInfo, ctl, hospital, loadNetwork, nodeHeight, nodesCaughtUp, openLedger } from '../network.js';
 import { chart, enrol, registrar, type Person } from '../people.js';
 
@@ -62,13 +62,29 @@ async function registered(at: HospitalInfo, patientAt: HospitalInfo): Promise<Re
   return { patient: await enrol(network, patientAt, 'patient', record.externalId), mrn: record.mrn };
 }
 
-/** A relationship from `provider` (at `at`) to a new patient of `patientAt` (or one registered already), accepted by the patient. */
+/**
+ * Her identity at `at` for its chart `mrn`, when `at` is not her home (docs/privacy.md §3: the ledger
+ * refuses her home id there): a delegate `at`'s registrar registers for the chart, redeemed with a
+ * password (her account at `at`). A delegate has no external id, so no other home is asked.
+ */
+async function delegateAt(at: HospitalInfo, mrn: string): Promise<Person> {
+  const issued = await write(at, 'POST', '/registrar/delegates', await registrar(network, at), { mrn });
+  const password = `delegate-${randomBytes(8).toString('hex')}`;
+  const redeemed = await ok(at.gatewayUrl, 'POST', '/device/activations/redeem', undefined, { code: issued.code, password });
+  const username = redeemed.username as string;
+  return { username, password, participantId: issued.participantId as string, token: await login(at.gatewayUrl, username, password), gateway: at.gatewayUrl };
+}
+
+/**
+ * A relationship from `provider` (at `at`) to a new patient of `patientAt` (or one registered
+ * already), accepted by the patient: under her home identity at her home, else under `at`'s delegate.
+ */
 async function relationship(at: HospitalInfo, provider: Person, patientAt: HospitalInfo, ready?: Registered): Promise<{ id: string; patient: Person }> {
-  const { patient, mrn } = ready ?? (await registered(at, patientAt));
+  const { patient: home, mrn } = ready ?? (await registered(at, patientAt));
   await settled(patientAt, at);
-  const rel = await write(at, 'POST', '/relationships', provider.token, { patientId: patient.participantId, mrn });
-  await settled(at, patientAt);
-  await write(patientAt, 'POST', `/relationships/${rel.relationshipId}/accept`, patient.token);
+  const patient = at === patientAt ? home : await delegateAt(at, mrn);
+  const rel = await write(at, 'POST', '/relationships', provider.token, at === patientAt ? { patientId: home.participantId, mrn } : { mrn });
+  await write(at, 'POST', `/relationships/${rel.relationshipId}/accept`, patient.token);
   return { id: rel.relationshipId as string, patient };
 }
 
@@ -116,28 +132,33 @@ t.test('the flow over REST across three hosts', async (t) => {
   const grey = await enrol(network, h2, 'provider');
   const viewer = await enrol(network, h3, 'viewer');
   const record = chart(h2.key);
-  const dana = await enrol(network, h1, 'patient', record.externalId);
+  const home = await enrol(network, h1, 'patient', record.externalId);
   await settled(h1, h2);
+  // Hospital2 may not name her home id (docs/privacy.md §3): it treats her under its delegate, an account of hers there.
+  const byHomeId = await call(h2.gatewayUrl, 'POST', '/relationships', grey.token, { patientId: home.participantId, mrn: record.mrn });
+  t.same([byHomeId.status, byHomeId.json.code], [403, 'DELEGATE_REQUIRED'], 'her home id is refused at Hospital2');
+  const dana = await delegateAt(h2, record.mrn);
 
-  const stream = await fetch(`${h1.gatewayUrl}/notifications/stream`, { headers: { authorization: `Bearer ${dana.token}` } });
+  const stream = await fetch(`${h2.gatewayUrl}/notifications/stream`, { headers: { authorization: `Bearer ${dana.token}` } });
   const created = new Promise<SseEvent>((resolve, reject) => {
     readSse(stream.body!, (e) => (e.event.startsWith('Relationship') ? (resolve(e), true) : false)).catch(reject);
   });
-  const rel = await write(h2, 'POST', '/relationships', grey.token, { patientId: dana.participantId, mrn: record.mrn });
+  const rel = await write(h2, 'POST', '/relationships', grey.token, { mrn: record.mrn });
+  t.equal(rel.patientId, dana.participantId, "the chart's delegate");
   t.ok((rel.pointers as Json[]).length > 0, "pointers hashed from Hospital2's EHR");
-  t.match(JSON.parse((await created).data), { relationshipId: rel.relationshipId }, "Hospital1's gateway notifies its patient of Hospital2's write");
+  t.match(JSON.parse((await created).data), { relationshipId: rel.relationshipId }, "Hospital2's gateway notifies her delegate of the write");
 
-  await write(h1, 'POST', `/relationships/${rel.relationshipId}/accept`, dana.token);
-  const mine = await ok(h1.gatewayUrl, 'POST', '/records/fetch', dana.token, { relationshipId: rel.relationshipId, category: 'Observation' });
-  t.equal(mine.hashMatches, true, "Hospital2's gatekeeper, on its host, answers Hospital1's patient with data matching the ledger");
+  await write(h2, 'POST', `/relationships/${rel.relationshipId}/accept`, dana.token);
+  const mine = await ok(h2.gatewayUrl, 'POST', '/records/fetch', dana.token, { relationshipId: rel.relationshipId, category: 'Observation' });
+  t.equal(mine.hashMatches, true, "Hospital2's gatekeeper, on its host, answers her with data matching the ledger");
 
-  await write(h1, 'POST', `/relationships/${rel.relationshipId}/grants`, dana.token, {
+  await write(h2, 'POST', `/relationships/${rel.relationshipId}/grants`, dana.token, {
     viewerId: viewer.participantId,
     items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }],
     validUntil: validUntil(),
     purpose: 'FAMRQT',
   });
-  await settled(h1, h2);
+  await settled(h2, h3);
   const seen = await ok(h3.gatewayUrl, 'POST', '/records/fetch', viewer.token, {
     relationshipId: rel.relationshipId,
     category: 'Observation',
@@ -146,8 +167,8 @@ t.test('the flow over REST across three hosts', async (t) => {
   const elements = new Set((seen.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
   t.ok(elements.has('valueQuantity') && !elements.has('note'), "Hospital3's viewer gets the granted fields from Hospital2's gatekeeper");
 
-  await write(h1, 'DELETE', `/relationships/${rel.relationshipId}/grants/${viewer.participantId}`, dana.token);
-  await settled(h1, h2);
+  await write(h2, 'DELETE', `/relationships/${rel.relationshipId}/grants/${viewer.participantId}`, dana.token);
+  await settled(h2, h3);
   const refused = await call(h3.gatewayUrl, 'POST', '/records/fetch', viewer.token, {
     relationshipId: rel.relationshipId,
     category: 'Observation',
@@ -198,15 +219,15 @@ t.test("a hospital's host cut off and restored: the others go on, it catches up,
   });
   t.same([unknown.status, unknown.json.code, unknown.json.unreachable], [502, 'EXTERNAL_ID_HOME_UNREACHABLE', ['Hospital3MSP']], 'a registration waits for the home that is cut off');
   t.equal(during.length, 3, 'relationships created and accepted through Hospital1 and Hospital2 while Hospital3 is cut off');
-  const served = await ok(h1.gatewayUrl, 'POST', '/records/fetch', before.patient.token, { relationshipId: before.id, category: 'Patient' });
+  const served = await ok(before.patient.gateway, 'POST', '/records/fetch', before.patient.token, { relationshipId: before.id, category: 'Patient' });
   t.equal(served.hashMatches, true, "Hospital2's gatekeeper serves Hospital1's patient meanwhile");
-  await write(h1, 'POST', `/relationships/${during[0]!.id}/grants`, during[0]!.patient.token, {
+  await write(h2, 'POST', `/relationships/${during[0]!.id}/grants`, during[0]!.patient.token, {
     viewerId: viewer.participantId,
     items: [{ category: 'Patient', fields: ['name'] }],
     validUntil: validUntil(),
     purpose: 'CAREMGT',
   });
-  await settled(h1, h2);
+  await settled(h2, h1);
 
   await ctl('restore', 'host', 'Hospital3');
   restored = true;

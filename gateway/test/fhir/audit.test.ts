@@ -11,7 +11,7 @@ import { AUDIT_QUERY_TYP } from '../../src/services/gatekeeper/audit-claims.js';
 import { JOSE_MEDIA_TYPE, REQUEST_TYP, freshClaims, signJws, signRequest } from '../../src/services/gatekeeper/signed-request.js';
 import type { Signer } from '../../src/ports/ledger.js';
 import { api, login, type Json } from '../http/support.js';
-import { entriesOf, originOf as origin, scenarioFor, type Entry } from './scenario.js';
+import { ALICE_AT_2_PASSWORD, entriesOf, originOf as origin, scenarioFor, type Entry } from './scenario.js';
 
 /**
  * Issue 13 item 5: each gatekeeper's access log as FHIR AuditEvent (IHE BALP's PatientQuery
@@ -27,32 +27,45 @@ const matches = (bundle: Json) => entriesOf(bundle);
 const agent = (event: Json, code: string) => (event['agent'] as Json[]).find((a) => a['type'].coding[0].code === code);
 const entity = (event: Json, role: string) => (event['entity'] as Json[] | undefined)?.find((e) => e['role'].code === role);
 
-async function signerOf(rt: typeof rt1, username: string): Promise<Signer> {
+async function signerOf(rt: typeof rt1, username: string, password = `${username}-demo-pass`): Promise<Signer> {
   const account = rt.accounts.get(username)!;
-  return { mspId: rt.hospital.mspId, certificate: account.certificate, privateKey: await rt.sealer.open(account.sealedKey, `${username}-demo-pass`) };
+  return { mspId: rt.hospital.mspId, certificate: account.certificate, privateKey: await rt.sealer.open(account.sealedKey, password) };
 }
 
-// Traffic to audit: alice reads everything (both hospitals), victor his subset.
-await s.fhir(h1, s.alice.token).operation({ name: 'everything', resourceType: 'Patient', id: s.alice.pid, method: 'GET' });
-await s.fhir(h1, s.victor.token).operation({ name: 'everything', resourceType: 'Patient', id: s.alice.pid, method: 'GET' });
+/** Alice's identity at each hospital: her home one at Hospital 1, her delegate at Hospital 2 (docs/privacy.md §3). */
+const identities = [
+  { key: 'h1', rt: rt1, base: h1, who: s.alice, rel: s.rels.h1 },
+  { key: 'h2', rt: rt2, base: h2, who: s.aliceAt2, rel: s.rels.h2 },
+] as const;
 
-t.test("a patient reads who looked at her records, from both hospitals' logs, as AuditEvents", async (t) => {
+// Traffic to audit: each of alice's identities reads everything at its hospital, victor his subset of both.
+for (const { base, who } of identities) {
+  await s.fhir(base, who.token).operation({ name: 'everything', resourceType: 'Patient', id: who.pid, method: 'GET' });
+  await s.fhir(h1, s.victor.token).operation({ name: 'everything', resourceType: 'Patient', id: who.pid, method: 'GET' });
+}
+
+t.test("a patient reads who looked at her records, from the log of the hospital that treats her there, as AuditEvents", async (t) => {
   const victorIid = (await api(h1, 'GET', '/me', { token: s.victor.token })).json['identityId'] as string;
-  const bundle = (await s.fhir(h1, s.alice.token).search({ resourceType: 'AuditEvent', searchParams: { patient: s.alice.pid, _count: '100' } })) as Json;
-  const events = matches(bundle);
-  t.same([...new Set(events.map((e) => origin(e.fullUrl)))].sort(), [h1, h2].sort(), 'from both gatekeepers');
-  const recorded = events.map((e) => e.resource['recorded'] as string);
-  t.same(recorded, [...recorded].sort().reverse(), 'newest first');
-  // Exactly the records of alice's relationships in each hospital's own log.
-  for (const [rt, base, rel] of [[rt1, h1, s.rels.h1], [rt2, h2, s.rels.h2]] as const) {
+  const events: Entry[] = [];
+  for (const { key, rt, base, who, rel } of identities) {
+    const bundle = (await s.fhir(base, who.token).search({ resourceType: 'AuditEvent', searchParams: { patient: who.pid, _count: '100' } })) as Json;
+    const here = matches(bundle);
+    t.same([...new Set(here.map((e) => origin(e.fullUrl)))], [base], `${key}: from that hospital's gatekeeper`);
+    const recorded = here.map((e) => e.resource['recorded'] as string);
+    t.same(recorded, [...recorded].sort().reverse(), 'newest first');
+    // Exactly the records of her relationship in that hospital's own log.
     const [ownRead, ...logged] = rt.audit.search({ rels: [rel], requester: null, since: null, until: null, before: null, limit: 1000 });
     t.match(ownRead, { category: 'AuditEvent', decision: 'ALLOWED_PATIENT' }, 'the search itself was logged after it answered');
-    const here = events.filter((e) => origin(e.fullUrl) === base);
-    t.same(here.map((e) => e.resource['id']), logged.map((r) => `${rt.hospital.mspId}-${r.seq}`), `${rt.hospital.mspId}: every record of alice's relationship, no other`);
+    t.same(here.map((e) => e.resource['id']), logged.map((r) => `${rt.hospital.mspId}-${r.seq}`), `${rt.hospital.mspId}: every record of her relationship, no other`);
     for (const e of here) t.equal(e.fullUrl, `${base}/fhir/AuditEvent/${e.resource['id']}`);
+    for (const e of here) t.same(entity(e.resource, '1')?.['what'], { reference: `Patient/${who.pid}` });
+    const own = here.filter((e) => agent(e.resource, 'IRCP')?.['who'].identifier.value === who.pid);
+    t.ok(own.length > 0 && own.every((e) => agent(e.resource, 'IRCP')!['purposeOfUse'][0].coding[0].code === 'PATRQT'), `${key}: her own reads: PATRQT`);
+    events.push(...here);
   }
   const byVictor = events.filter((e) => agent(e.resource, 'IRCP')?.['altId'] === victorIid);
   t.ok(byVictor.length >= 3, `victor's reads are listed (${byVictor.length})`);
+  t.same([...new Set(byVictor.map((e) => origin(e.fullUrl)))].sort(), [h1, h2].sort(), "victor's reads at both hospitals");
   for (const e of byVictor) {
     const ev = e.resource;
     const user = agent(ev, 'IRCP')!;
@@ -64,13 +77,10 @@ t.test("a patient reads who looked at her records, from both hospitals' logs, as
     t.equal(agent(ev, '110153')!['who'].identifier.value, 'Hospital1MSP', 'client: the requester organisation');
     t.equal(agent(ev, '110152')!['network'].address, origin(e.fullUrl), 'server: the gatekeeper');
     t.equal(ev['source'].site, origin(e.fullUrl) === h1 ? 'Hospital1MSP' : 'Hospital2MSP');
-    t.same(entity(ev, '1')!['what'], { reference: `Patient/${s.alice.pid}` });
     const query = entity(ev, '24')!;
     t.equal(Buffer.from(query['query'], 'base64').toString('utf8'), query['description']);
     t.match(query['description'], new RegExp(`^${origin(e.fullUrl)}/fhir/\\w+\\?relationship=[0-9a-f]{64}$`));
   }
-  const own = events.filter((e) => agent(e.resource, 'IRCP')?.['who'].identifier.value === s.alice.pid);
-  t.ok(own.length > 0 && own.every((e) => agent(e.resource, 'IRCP')!['purposeOfUse'][0].coding[0].code === 'PATRQT'), "alice's own reads: PATRQT");
 });
 
 t.test('paged with _count and next links: the same records, newest first, none twice', async (t) => {
@@ -101,8 +111,10 @@ t.test('every audit read is itself audited: the patient sees her own reads of th
 });
 
 t.test("an auditor reads any patient's access log across hospitals; without a patient, its own hospital's", async (t) => {
-  const audra = (await s.fhir(h1, s.audra).search({ resourceType: 'AuditEvent', searchParams: { patient: s.alice.pid, _count: '100' } })) as Json;
-  t.same([...new Set(matches(audra).map((e) => origin(e.fullUrl)))].sort(), [h1, h2].sort());
+  for (const { base, who } of identities) {
+    const audra = (await s.fhir(h1, s.audra).search({ resourceType: 'AuditEvent', searchParams: { patient: who.pid, _count: '100' } })) as Json;
+    t.same([...new Set(matches(audra).map((e) => origin(e.fullUrl)))], [base], "Hospital 1's auditor reads each hospital's log of her identity there");
+  }
   const later = (await s.fhir(h1, s.alice.token).search({ resourceType: 'AuditEvent', searchParams: { patient: s.alice.pid, _count: '10' } })) as Json;
   const audited = matches(later).find((e) => agent(e.resource, 'IRCP')?.['role']?.[0].coding[0].code === 'auditor');
   t.ok(audited, "the auditor's read shows in the patient's list");
@@ -115,8 +127,10 @@ t.test("an auditor reads any patient's access log across hospitals; without a pa
   const err = await s.fhir(h1, s.audra).search({ resourceType: 'AuditEvent', searchParams: { site: 'Hospital2MSP' } }).catch((e: Json) => e);
   t.equal(err['response'].status, 400);
   t.equal(err['response'].data.issue[0].details.coding[0].code, 'PATIENT_REQUIRED');
-  const site = (await s.fhir(h1, s.audra).search({ resourceType: 'AuditEvent', searchParams: { patient: s.alice.pid, site: 'Hospital2MSP' } })) as Json;
+  const site = (await s.fhir(h1, s.audra).search({ resourceType: 'AuditEvent', searchParams: { patient: s.aliceAt2.pid, site: 'Hospital2MSP' } })) as Json;
   t.ok(matches(site).length > 0 && matches(site).every((e) => origin(e.fullUrl) === h2), 'site= keeps one hospital');
+  const none = (await s.fhir(h1, s.audra).search({ resourceType: 'AuditEvent', searchParams: { patient: s.aliceAt2.pid, site: 'Hospital1MSP' } })) as Json;
+  t.equal(none['total'], 0, 'and that one only');
 });
 
 t.test('filters: requester (altid) and period (date)', async (t) => {
@@ -145,12 +159,12 @@ t.test('refusals: another patient, a viewer, a bad cursor', async (t) => {
 });
 
 t.test('a refused read shows as a failed AuditEvent (outcome 4) with the decision', async (t) => {
-  await api(h1, 'DELETE', `/relationships/${s.rels.h2}/grants/${s.victor.pid}`, { token: s.alice.token });
+  await api(h2, 'DELETE', `/relationships/${s.rels.h2}/grants/${s.victor.pid}`, { token: s.aliceAt2.token });
   // Straight to hospital 2's gatekeeper (the home gateway would already refuse: the ledger hides the relationship).
   const jws = await signRequest(await signerOf(rt1, 'victor'), { rel: s.rels.h2, cat: 'Observation', fields: [], aud: h2 });
   const res = await api(h2, 'POST', '/gatekeeper/query', { rawBody: jws, headers: { 'content-type': JOSE_MEDIA_TYPE } });
   t.equal(res.status, 403);
-  const bundle = (await s.fhir(h1, s.alice.token).search({ resourceType: 'AuditEvent', searchParams: { patient: s.alice.pid, site: 'Hospital2MSP', _count: '5' } })) as Json;
+  const bundle = (await s.fhir(h2, s.aliceAt2.token).search({ resourceType: 'AuditEvent', searchParams: { patient: s.aliceAt2.pid, site: 'Hospital2MSP', _count: '5' } })) as Json;
   const refusal = matches(bundle).find((e) => e.resource['outcomeDesc'] === 'GRANT_REVOKED');
   t.ok(refusal, 'listed');
   t.equal(refusal!.resource['outcome'], '4');
@@ -158,7 +172,9 @@ t.test('a refused read shows as a failed AuditEvent (outcome 4) with the decisio
 });
 
 t.test('POST /gatekeeper/audit: signed like a data request, refused for everyone else, itself audited', async (t) => {
-  const alice = await signerOf(rt1, 'alice');
+  // Her identity at Hospital 2 asks of Hospital 2's log; her home identity is not that relationship's patient.
+  const alice = await signerOf(rt2, s.aliceAt2.username, ALICE_AT_2_PASSWORD);
+  const home = await signerOf(rt1, 'alice');
   const victor = await signerOf(rt1, 'victor');
   const bob = await signerOf(rt1, 'bob');
   const query = { rels: [s.rels.h2], requester: null, since: null, until: null, before: null, limit: 10, aud: h2 };
@@ -173,7 +189,7 @@ t.test('POST /gatekeeper/audit: signed like a data request, refused for everyone
     const { patientId: _p, requesterId: _r, requesterRole: _q, purpose: _u, prevHash, hash, seq, ...entry } = r;
     t.equal(recordHash(seq, prevHash, entry as never), hash, `record ${seq} re-hashes: the chain can be checked`);
   }
-  t.equal(okRes.json['records'][0].patientId, s.alice.pid);
+  t.equal(okRes.json['records'][0].patientId, s.aliceAt2.pid);
 
   const refused = async (what: string, body: Promise<string> | string, status: number, code: string, type?: string) => {
     const res = await post(await body, type);
@@ -183,7 +199,8 @@ t.test('POST /gatekeeper/audit: signed like a data request, refused for everyone
   await refused('a viewer', sign(victor, query), 403, 'ROLE_FORBIDDEN');
   await refused('a patient naming no relationship', sign(alice, { ...query, rels: [] }), 400, 'RELATIONSHIPS_REQUIRED');
   await refused("another patient's relationship", sign(bob, query), 403, 'NOT_THE_PATIENT');
-  await refused("another hospital's relationship", sign(alice, { ...query, rels: [s.rels.h1] }), 403, 'FORBIDDEN');
+  await refused('her home identity, not the patient of her relationship here', sign(home, query), 403, 'NOT_THE_PATIENT');
+  await refused("another hospital's relationship", sign(home, { ...query, rels: [s.rels.h1] }), 403, 'FORBIDDEN');
   await refused('for another gatekeeper', sign(alice, { ...query, aud: h1 }), 401, 'AUDIENCE_MISMATCH');
   await refused('a data request', sign(alice, { rel: s.rels.h2, cat: 'Observation', fields: [], aud: h2 }, REQUEST_TYP), 400, 'MALFORMED_REQUEST');
   await refused('an extra claim', sign(alice, { ...query, extra: 1 }), 400, 'INVALID_CLAIMS');
@@ -207,7 +224,7 @@ t.test('POST /gatekeeper/audit: signed like a data request, refused for everyone
   const victorIid = (await api(h1, 'GET', '/me', { token: s.victor.token })).json['identityId'] as string;
   const logged = rt2.audit.search({ rels: null, requester: victorIid, since: null, until: null, before: null, limit: 5 });
   t.match(logged[0], { category: 'AuditEvent', decision: 'ROLE_FORBIDDEN', status: 403, relationshipId: s.rels.h2 }, "the viewer's attempt is in the log");
-  t.ok(await login(h1, 'alice'), 'alice can still log in');
+  t.ok(await login(h2, s.aliceAt2.username, ALICE_AT_2_PASSWORD), 'alice can still log in');
 });
 
 t.test('the audit route is rate-limited per certificate and, before verification, per address; 429s are not audited', async (t) => {
@@ -220,7 +237,7 @@ t.test('the audit route is rate-limited per certificate and, before verification
   await app.register(signedRequests, { runtime: rt2 });
   await app.register(gatekeeperAudit, { runtime: rt2 });
   t.teardown(() => app.close());
-  const alice = await signerOf(rt1, 'alice');
+  const alice = await signerOf(rt2, s.aliceAt2.username, ALICE_AT_2_PASSWORD);
   const query = { rels: [s.rels.h2], requester: null, since: null, until: null, before: null, limit: 1, aud: h2 };
   const post = async (body: string) => {
     const res = await app.inject({ method: 'POST', url: '/gatekeeper/audit', headers: { 'content-type': JOSE_MEDIA_TYPE }, payload: body });

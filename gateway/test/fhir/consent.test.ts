@@ -11,26 +11,29 @@ t.setTimeout(300_000);
 
 const s = await scenarioFor(t);
 const { h1, h2 } = s.sys;
-const consents = async (base: string, token: string) => {
-  const bundle = (await s.fhir(base, token).search({ resourceType: 'Consent', searchParams: { patient: s.alice.pid } })) as Json;
+/** Alice's identity at each hospital: her home one at Hospital 1, her delegate at Hospital 2 (docs/privacy.md §3). */
+const identities = { h1: { base: h1, who: s.alice }, h2: { base: h2, who: s.aliceAt2 } } as const;
+const consents = async (base: string, token: string, pid: string) => {
+  const bundle = (await s.fhir(base, token).search({ resourceType: 'Consent', searchParams: { patient: pid } })) as Json;
   return entriesOf(bundle);
 };
 
 t.test("the patient reads her grants as Consents: one per grant, the mapping of docs/fhir.md", async (t) => {
-  const entries = await consents(h1, s.alice.token);
-  t.equal(entries.length, 2, 'victor at hospital 1 and at hospital 2');
   for (const [key, rel] of Object.entries(s.rels) as ['h1' | 'h2', string][]) {
+    const { base, who } = identities[key];
+    const entries = await consents(base, who.token, who.pid);
+    t.equal(entries.length, 1, `${key}: victor, on her relationship there`);
     const id = grantConsentId(rel, s.victor.pid);
     const entry = entries.find((e) => e.resource['id'] === id)!;
     t.ok(entry, `${key}: Consent ${id}`);
-    t.equal(entry.fullUrl, `${h1}/fhir/Consent/${id}`);
+    t.equal(entry.fullUrl, `${base}/fhir/Consent/${id}`);
     const c = entry.resource;
     t.match(c, {
       resourceType: 'Consent',
       status: 'active',
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      patient: { reference: `Patient/${s.alice.pid}` },
-      performer: [{ reference: `Patient/${s.alice.pid}` }],
+      patient: { reference: `Patient/${who.pid}` },
+      performer: [{ reference: `Patient/${who.pid}` }],
       organization: [{ identifier: { value: key === 'h1' ? 'Hospital1MSP' : 'Hospital2MSP' } }],
       identifier: [{ value: `${rel}:${s.victor.pid}` }],
       policy: [{ uri: 'https://medrec.example/fhir/policy/ledger-grant' }],
@@ -62,24 +65,32 @@ t.test("the patient reads her grants as Consents: one per grant, the mapping of 
 
 t.test('the grantee sees its own grants, an auditor all, someone else none, a provider is refused', async (t) => {
   const ids = (entries: Entry[]) => entries.map((e) => e.resource['id']).sort();
-  const alice = ids(await consents(h1, s.alice.token));
-  t.same(ids(await consents(h1, s.victor.token)), alice, 'victor');
-  t.same(ids(await consents(h1, s.audra)), alice, 'audra (auditor, hospital 1)');
-  t.same(ids(await consents(h2, s.otto)), alice, 'otto (auditor, hospital 2)');
-  t.same(await consents(h2, s.wendy.token), [], 'wendy: nothing granted to her');
+  for (const key of ['h1', 'h2'] as const) {
+    const { base, who } = identities[key];
+    const hers = ids(await consents(base, who.token, who.pid));
+    t.same(hers, [grantConsentId(s.rels[key], s.victor.pid)], `${key}: her grant there`);
+    t.same(ids(await consents(h1, s.victor.token, who.pid)), hers, `${key}: victor`);
+    t.same(ids(await consents(h1, s.audra, who.pid)), hers, `${key}: audra (auditor, hospital 1)`);
+    t.same(ids(await consents(h2, s.otto, who.pid)), hers, `${key}: otto (auditor, hospital 2)`);
+    t.same(await consents(h2, s.wendy.token, who.pid), [], `${key}: wendy: nothing granted to her`);
+  }
   const res = await api(h1, 'GET', `/fhir/Consent?patient=${s.alice.pid}`, { token: s.drAda });
   t.equal(res.status, 403);
   t.equal(res.json['resourceType'], 'OperationOutcome');
 });
 
 t.test('a revoked grant is an inactive Consent for the patient and the auditor, and gone for the grantee', async (t) => {
-  await api(h1, 'DELETE', `/relationships/${s.rels.h2}/grants/${s.victor.pid}`, { token: s.alice.token });
+  await api(h2, 'DELETE', `/relationships/${s.rels.h2}/grants/${s.victor.pid}`, { token: s.aliceAt2.token });
   const revoked = grantConsentId(s.rels.h2, s.victor.pid);
-  for (const [who, base, token] of [['alice', h1, s.alice.token], ['audra', h1, s.audra]] as const) {
-    const entries = await consents(base, token);
+  const live = grantConsentId(s.rels.h1, s.victor.pid);
+  for (const [who, base, token] of [['alice', h2, s.aliceAt2.token], ['audra', h1, s.audra]] as const) {
+    const entries = await consents(base, token, s.aliceAt2.pid);
     t.equal(entries.find((e) => e.resource['id'] === revoked)!.resource['status'], 'inactive', `${who}: inactive`);
-    t.equal(entries.find((e) => e.resource['id'] !== revoked)!.resource['status'], 'active', `${who}: the other stays active`);
   }
-  const victor = await consents(h1, s.victor.token);
-  t.same(victor.map((e) => e.resource['id']), [grantConsentId(s.rels.h1, s.victor.pid)], 'victor: only his live grant');
+  for (const [who, base, token] of [['alice', h1, s.alice.token], ['audra', h1, s.audra]] as const) {
+    const entries = await consents(base, token, s.alice.pid);
+    t.equal(entries.find((e) => e.resource['id'] === live)!.resource['status'], 'active', `${who}: the other stays active`);
+  }
+  t.same(await consents(h1, s.victor.token, s.aliceAt2.pid), [], 'victor: the revoked one is gone');
+  t.same((await consents(h1, s.victor.token, s.alice.pid)).map((e) => e.resource['id']), [live], 'victor: only his live grant');
 });

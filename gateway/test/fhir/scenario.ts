@@ -1,17 +1,22 @@
 /**
  * The FHIR facade's world, built only through the REST API its users use: a patient of hospital 1
- * who is also treated at hospital 2 (alice, a demo user), a relationship at each hospital accepted by
- * her, a viewer (victor, hospital 1) granted a few fields at both, a second viewer (wendy, hospital 2)
+ * who is also treated at hospital 2 (alice, a demo user) — at hospital 2 under a delegate that its
+ * registrar registered for its chart, with a password account there (docs/privacy.md §3: hospital 2
+ * may not name her home id) — a relationship at each hospital accepted by her identity there, a
+ * viewer (victor, hospital 1) granted a few fields at both, a second viewer (wendy, hospital 2)
  * granted nothing, and an auditor of each hospital. Used by test/fhir/*.test.ts and test-fhir/.
  */
 import type { Category } from '@medrec/chaincode/domain';
 import { Client } from 'fhir-kit-client';
 import { demoUsersFor } from '../../demo/users.js';
-import { api, isoIn, login, removeDir, startTestSystem, type Json, type TestSystem } from '../http/support.js';
+import { api, isoIn, login, removeDir, startTestSystem, treatUnderDelegate, type Json, type TestSystem } from '../http/support.js';
 
 export interface Scenario {
   sys: TestSystem;
+  /** alice's home identity, at hospital 1: the patient of rels.h1 */
   alice: { token: string; pid: string };
+  /** alice's delegate at hospital 2 (an account there, ALICE_AT_2_PASSWORD): the patient of rels.h2 */
+  aliceAt2: { token: string; pid: string; username: string };
   victor: { token: string; pid: string };
   wendy: { token: string; pid: string };
   drAda: string;
@@ -24,6 +29,8 @@ export interface Scenario {
   /** a FHIR client (fhir-kit-client) on a gateway's /fhir with a session token */
   fhir(base: string, token?: string): Client;
 }
+
+export const ALICE_AT_2_PASSWORD = 'alice-at-h2-pass';
 
 export const VICTOR_GRANTS = {
   h1: { Observation: ['code', 'valueQuantity'], Condition: ['code'] },
@@ -50,16 +57,18 @@ export async function openScenario(): Promise<Scenario> {
   const alicePid = await me(h1, alice);
 
   const rel1 = await ok('h1 relationship', api(h1, 'POST', '/relationships', { token: drAda, body: { patientId: alicePid, mrn: aliceUser.mrn } }), 201);
-  const rel2 = await ok('h2 relationship', api(h2, 'POST', '/relationships', { token: drGrey, body: { patientId: alicePid, mrn: aliceUser.alsoAt!.mrn } }), 201);
-  const rels = { h1: rel1['relationshipId'] as string, h2: rel2['relationshipId'] as string };
-  for (const rel of Object.values(rels)) await ok('accept', api(h1, 'POST', `/relationships/${rel}/accept`, { token: alice }));
+  const at2 = await treatUnderDelegate(h2, await login(h2, 'registrar', 'registrar-demo-pass'), drGrey, aliceUser.alsoAt!.mrn, ALICE_AT_2_PASSWORD);
+  const rels = { h1: rel1['relationshipId'] as string, h2: at2.relationshipId };
+  /** Who acts for each relationship, at which gateway. */
+  const party = { h1: { base: h1, token: alice }, h2: { base: h2, token: at2.token } };
+  for (const key of ['h1', 'h2'] as const) await ok('accept', api(party[key].base, 'POST', `/relationships/${rels[key]}/accept`, { token: party[key].token }));
 
   const victorPid = await me(h1, victor);
   for (const [key, granted] of Object.entries(VICTOR_GRANTS) as [keyof typeof rels, Record<string, string[]>][]) {
     await ok(
       'grant',
-      api(h1, 'POST', `/relationships/${rels[key]}/grants`, {
-        token: alice,
+      api(party[key].base, 'POST', `/relationships/${rels[key]}/grants`, {
+        token: party[key].token,
         body: {
           viewerId: victorPid,
           items: Object.entries(granted).map(([category, fields]) => ({ category, fields })),
@@ -73,6 +82,7 @@ export async function openScenario(): Promise<Scenario> {
   return {
     sys,
     alice: { token: alice, pid: alicePid },
+    aliceAt2: { token: at2.token, pid: at2.patientId, username: at2.username },
     victor: { token: victor, pid: victorPid },
     wendy: { token: wendy, pid: await me(h2, wendy) },
     drAda,

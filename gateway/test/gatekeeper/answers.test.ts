@@ -41,7 +41,7 @@ t.test('every answer of the seeded data is the one the evaluated decision gives'
   let compared = 0;
   let served = 0;
   for (const [i, chart] of h2.patients.slice(0, 4).entries()) {
-    const patient = await world.enrol(h1, `pat.answers.${i}`, 'patient');
+    const patient = await world.delegate(h2, `pat.answers.${i}`);
     const rel = await world.relationship(h2, doctor, patient, chart.mrn, categories);
     if (i % 2 === 0) {
       await client.submit(patient.signer, endorsedBy(Relationship.accept(rel), h2.mspId));

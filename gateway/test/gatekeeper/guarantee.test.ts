@@ -26,7 +26,7 @@ const grant = (fields: string[]) => ({
   purpose: 'TREAT' as const,
 });
 
-const patient = await world.enrol(h1, 'pat.guarantee', 'patient');
+const patient = await world.delegate(h2, 'pat.guarantee');
 const doctor = await world.enrol(h2, 'dr.guarantee', 'provider');
 const viewer = await world.enrol(h1, 'viewer.guarantee', 'viewer');
 const rel = await world.relationship(h2, doctor, patient, h2.patients[0]!.mrn, ['Observation']);

@@ -24,8 +24,10 @@ t.teardown(() => world.close());
 const { h1, h2, ledger } = world;
 const H2 = { endorsingOrganizations: ['Hospital2MSP'] };
 
-const patient = await world.enrol(h1, 'pat.one', 'patient');
-const otherPatient = await world.enrol(h1, 'pat.two', 'patient');
+// Hospital2 treats them under delegates (docs/privacy.md §3); her home relationship is her home identity's.
+const patient = await world.delegate(h2, 'pat.one');
+const patientHome = await world.enrol(h1, 'pat.one.home', 'patient');
+const otherPatient = await world.delegate(h2, 'pat.two');
 const doctor = await world.enrol(h2, 'dr.house', 'provider');
 const doctor1 = await world.enrol(h1, 'dr.grey', 'provider');
 const viewer = await world.enrol(h1, 'viewer.live', 'viewer');
@@ -36,7 +38,7 @@ const auditor = await world.enrol(h1, 'auditor.one', 'auditor');
 const record = h2.patients[0]!;
 const rel = await world.relationship(h2, doctor, patient, record.mrn, ['Observation', 'Condition', 'Patient']);
 const otherRel = await world.relationship(h2, doctor, otherPatient, h2.patients[1]!.mrn, ['Observation']);
-const homeRel = await world.relationship(h1, doctor1, patient, h1.patients[0]!.mrn, ['Observation']);
+const homeRel = await world.relationship(h1, doctor1, patientHome, h1.patients[0]!.mrn, ['Observation']);
 await ledger.submit(patient.signer, 'Relationship', 'accept', [rel], H2);
 
 const grant = (v: Person, validUntil: Date) =>
@@ -130,12 +132,12 @@ async function onlyGranted(t: Assert, h: Hospital, mrn: string, category: string
   }
 }
 
-t.test('the patient fetches across hospitals: complete data, hash matches, valid FHIR', async (t) => {
-  const token = await world.login(h1, patient);
-  const r = await fetchAs(h1, token, { relationshipId: rel, category: 'Observation' });
+t.test('the patient fetches at the hospital that treats her (under its delegate) and at her home: complete data, hash matches, valid FHIR', async (t) => {
+  const token = await world.login(h2, patient);
+  const r = await fetchAs(h2, token, { relationshipId: rel, category: 'Observation' });
   h2Requests++;
   t.equal(r.status, 200);
-  t.equal(r.body['gatekeeper'], h2.url, "asked the relationship's gatekeeper at the other hospital");
+  t.equal(r.body['gatekeeper'], h2.url, "asked the relationship's gatekeeper");
   t.equal(r.body['decision'], 'ALLOWED_PATIENT');
   t.equal(r.body['hashMatches'], true);
   t.equal(r.body['sourceHash'], r.body['ledgerHash']);
@@ -158,13 +160,13 @@ t.test('the patient fetches across hospitals: complete data, hash matches, valid
   }
   t.same(bundle.link, [{ relation: 'self', url: `${h2.url}/fhir/Observation?relationship=${rel}` }]);
 
-  const own = await fetchAs(h1, token, { relationshipId: rel, category: 'Patient' });
+  const own = await fetchAs(h2, token, { relationshipId: rel, category: 'Patient' });
   h2Requests++;
   t.equal(own.status, 200);
   t.equal(own.body['bundle'].entry[0].resource.identifier[0].value, record.mrn, 'the patient sees their own record');
   t.ok(validateFhir(own.body['bundle']).valid);
 
-  const home = await fetchAs(h1, token, { relationshipId: homeRel, category: 'Observation' });
+  const home = await fetchAs(h1, await world.login(h1, patientHome), { relationshipId: homeRel, category: 'Observation' });
   t.equal(home.status, 200, "and from their home hospital's own gatekeeper");
   t.equal(home.body['gatekeeper'], h1.url);
   t.equal(home.body['check'].matches, true);
@@ -193,15 +195,15 @@ t.test('a viewer gets exactly the granted fields', async (t) => {
 });
 
 t.test('editing a row in the hospital database makes the next fetch report the mismatch', async (t) => {
-  const token = await world.login(h1, patient);
-  const before = await fetchAs(h1, token, { relationshipId: rel, category: 'Patient' });
+  const token = await world.login(h2, patient);
+  const before = await fetchAs(h2, token, { relationshipId: rel, category: 'Patient' });
   h2Requests++;
   t.equal(before.body['hashMatches'], true);
   const db = new Database(h2.ehrFile);
   const changed = db.prepare("UPDATE person SET home_phone = '555-0000' WHERE med_rec_no = ?").run(record.mrn).changes;
   db.close();
   t.equal(changed, 1);
-  const after = await fetchAs(h1, token, { relationshipId: rel, category: 'Patient' });
+  const after = await fetchAs(h2, token, { relationshipId: rel, category: 'Patient' });
   h2Requests++;
   t.equal(after.status, 200, 'the data is still served, marked as altered');
   t.equal(after.body['hashMatches'], false);
@@ -221,8 +223,8 @@ t.test('ledger decisions refuse with their code and no data', async (t) => {
   // Hospital 2's gatekeeper may not even ask about a relationship Hospital 1 keeps: the chaincode refuses it.
   refused(t, await query(h2, await sign(doctor1, { rel: homeRel, aud: h2.url })), 403, 'FORBIDDEN');
 
-  const token = await world.login(h1, patient);
-  const viaFetch = await fetchAs(h1, token, { relationshipId: otherRel, category: 'Observation' });
+  const token = await world.login(h2, patient);
+  const viaFetch = await fetchAs(h2, token, { relationshipId: otherRel, category: 'Observation' });
   refused(t, viaFetch, 403, 'NOT_A_PARTY');
   // Through /records/fetch a revoked viewer hears the ledger's own reason, as from the gatekeeper.
   const revokedToken = await world.login(h2, revokedViewer);
@@ -261,7 +263,7 @@ t.test('signature, certificate and token refusals', async (t) => {
     .sign(new TextEncoder().encode('0123456789abcdef0123456789abcdef'));
   refused(t, await query(h2, hs), 401, 'ALG_NOT_ALLOWED');
 
-  const session = await world.login(h1, patient);
+  const session = await world.login(h2, patient);
   refused(t, await query(h2, session), 401, 'ALG_NOT_ALLOWED');
   refused(
     t,
@@ -294,13 +296,13 @@ t.test('bad input: injection strings in every claim, unknown category, malformed
     refused(t, await query(h2, await sign(patient, { fields: [s] })), 400, 'UNKNOWN_FIELD');
     refused(t, await query(h2, await sign(patient, {}, { jti: s })), 400, 'INVALID_CLAIMS');
     refused(t, await query(h2, await sign(patient, { aud: s })), 401, 'AUDIENCE_MISMATCH');
-    const token = await world.login(h1, patient);
+    const token = await world.login(h2, patient);
     for (const body of [
       { relationshipId: s, category: 'Observation' },
       { relationshipId: rel, category: s },
       { relationshipId: rel, category: 'Observation', fields: [s] },
     ]) {
-      refused(t, await fetchAs(h1, token, body), 400, 'VALIDATION_FAILED');
+      refused(t, await fetchAs(h2, token, body), 400, 'VALIDATION_FAILED');
     }
   }
   const now = Math.floor(Date.now() / 1000);
@@ -319,8 +321,8 @@ t.test('bad input: injection strings in every claim, unknown category, malformed
   refused(t, await query(h2, `${Buffer.from('[1]').toString('base64url')}.e30.`), 400, 'MALFORMED_REQUEST');
   refused(t, await query(h2, 'e30.e30.'), 401, 'ALG_NOT_ALLOWED');
   refused(t, await query(h2, 'a'.repeat(20_000) + '.b.c'), 413, 'BODY_TOO_LARGE');
-  const token = await world.login(h1, patient);
-  refused(t, await fetchAs(h1, token, { relationshipId: rel, category: 'Observation', pad: 'x'.repeat(2_000_000) }), 413, 'BODY_TOO_LARGE');
+  const token = await world.login(h2, patient);
+  refused(t, await fetchAs(h2, token, { relationshipId: rel, category: 'Observation', pad: 'x'.repeat(2_000_000) }), 413, 'BODY_TOO_LARGE');
 });
 
 t.test('every gatekeeper answer was audited, without medical data, and anchored on the ledger', async (t) => {
@@ -380,7 +382,8 @@ t.test('one replay cache for every signed route: a jti used on /gatekeeper/query
 });
 
 t.test('a relationship whose patient this hospital cannot find: 404, nothing read', async (t) => {
-  const stranger = await world.enrol(h1, 'pat.unlinked', 'patient');
+  // A delegate of Hospital 2's whom no chart there is bound to.
+  const stranger = await world.delegate(h2, 'pat.unlinked');
   const created = await ledger.submit(doctor.signer, 'Relationship', 'create', [stranger.participantId, h2.url], H2);
   const orphan = (JSON.parse(Buffer.from(created.result).toString('utf8')) as { relationshipId: string }).relationshipId;
   await ledger.submit(doctor.signer, 'Relationship', 'putPointer', [orphan, 'Observation', 'a'.repeat(64)], H2);
@@ -409,8 +412,8 @@ t.test('EHR down: 503 and no data', async (t) => {
 t.test('ledger down: 503 and no data, from both sides', async (t) => {
   await ledger.close();
   refused(t, await query(h2, await sign(patient)), 503, 'LEDGER_UNAVAILABLE');
-  const token = await world.login(h1, patient);
-  refused(t, await fetchAs(h1, token, { relationshipId: rel, category: 'Observation' }), 503, 'LEDGER_UNAVAILABLE');
+  const token = await world.login(h2, patient);
+  refused(t, await fetchAs(h2, token, { relationshipId: rel, category: 'Observation' }), 503, 'LEDGER_UNAVAILABLE');
   const last = h2.audit.records(h2.audit.currentHead().seq, 1)[0];
   t.equal(last?.decision, 'LEDGER_UNAVAILABLE', 'the refusal was audited too');
 });

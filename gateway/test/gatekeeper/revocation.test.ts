@@ -34,7 +34,7 @@ async function fetchAs(h: Hospital, token: string, rel: string) {
 let world: World = await openWorld();
 t.teardown(() => world.close());
 
-const patient = await world.enrol(world.h1, 'pat.rev', 'patient');
+const patient = await world.delegate(world.h2, 'pat.rev');
 const doctor = await world.enrol(world.h2, 'dr.rev', 'provider');
 const viewer = await world.enrol(world.h1, 'viewer.rev', 'viewer');
 const rel = await world.relationship(world.h2, doctor, patient, world.h2.patients[0]!.mrn, ['Observation']);

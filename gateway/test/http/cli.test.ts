@@ -63,10 +63,13 @@ t.test('a patient with a device-held key enrols, lists and accepts through the C
   t.equal(empty.code, 0, empty.stderr);
   t.same(JSON.parse(empty.stdout), [], 'no relationship yet');
 
-  const grey = await login(sys.h2, 'dr-grey');
-  const resolved = await api(sys.h2, 'POST', '/registrar/resolve', { token: grey, body: { externalIdKind: 'national-id', externalId: person.externalId } });
-  const created = await api(sys.h2, 'POST', '/relationships', { token: grey, body: { patientId: resolved.json.participantId, mrn: person.alsoAt!.mrn } });
+  // Her home treats her under this identity; another hospital only under a delegate (the next test)
+  const ada = await login(sys.h1, 'dr-ada');
+  const created = await api(sys.h1, 'POST', '/relationships', { token: ada, body: { patientId: issued.json.participantId, mrn: person.mrn } });
   t.equal(created.status, 201);
+  const grey = await login(sys.h2, 'dr-grey');
+  const elsewhere = await api(sys.h2, 'POST', '/relationships', { token: grey, body: { patientId: issued.json.participantId, mrn: person.alsoAt!.mrn } });
+  t.same([elsewhere.status, elsewhere.json.code], [403, 'DELEGATE_REQUIRED'], 'another hospital is refused her home identity');
   const rel = created.json.relationshipId as string;
 
   const listed = await medrec(['list']);
@@ -79,13 +82,13 @@ t.test('a patient with a device-held key enrols, lists and accepts through the C
   const after = await medrec(['list']);
   t.match(JSON.parse(after.stdout), [{ relationshipId: rel, status: 'accepted' }], 'list shows the committed acceptance');
 
-  // Research (issue 12) with the key on the device: consent endorsed by Hospital 2, inclusions relayed to its gatekeeper.
+  // Research (issue 12) with the key on the device: consent endorsed by Hospital 1, inclusions relayed to its gatekeeper.
   const optIn = await medrec(['research', 'opt-in', '--categories', 'Patient,Observation']);
   t.equal(optIn.code, 0, optIn.stderr);
   t.match(JSON.parse(optIn.stdout), { status: 'VALID', relationshipIds: [rel] });
   const included = await medrec(['research', 'inclusions']);
   t.equal(included.code, 0, included.stderr);
-  t.match(JSON.parse(included.stdout), [{ relationshipId: rel, providerMspId: 'Hospital2MSP', inclusions: [] }], "asked of Hospital 2's gatekeeper: no study yet");
+  t.match(JSON.parse(included.stdout), [{ relationshipId: rel, providerMspId: 'Hospital1MSP', inclusions: [] }], "asked of Hospital 1's gatekeeper: no study yet");
   const optOut = await medrec(['research', 'opt-out']);
   t.match(JSON.parse(optOut.stdout), { status: 'VALID', relationshipIds: [rel] });
   t.same(JSON.parse((await medrec(['research', 'opt-out'])).stdout), { relationshipIds: [] }, 'nothing left to withdraw');

@@ -101,10 +101,13 @@ t.test('enrolment by CSR: the CA certifies the device key; the code is spent', a
 t.test('the patient accepts, grants and revokes with signatures made on the device', async (t) => {
   const session = await login(me, gateway);
   t.ok(session.token, 'a device-signed login opens a session');
+  // Her home treats her under her own id; another hospital only under a delegate (docs/privacy.md §3, test/privacy/delegate.test.ts)
+  const ada = await passwordLogin(h1, 'dr-ada');
+  const created = await api(h1, 'POST', '/relationships', { token: ada, body: { patientId: me.enrolled().participantId, mrn: person.mrn } });
+  t.equal(created.status, 201, 'a provider of her home hospital creates the relationship');
   const grey = await passwordLogin(h2, 'dr-grey');
-  const resolved = await api(h2, 'POST', '/registrar/resolve', { token: grey, body: { externalIdKind: 'national-id', externalId: person.externalId } });
-  const created = await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: resolved.json.participantId, mrn: person.alsoAt!.mrn } });
-  t.equal(created.status, 201, 'a provider of the other hospital creates the relationship');
+  const elsewhere = await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: me.enrolled().participantId, mrn: person.alsoAt!.mrn } });
+  t.same([elsewhere.status, elsewhere.json.code], [403, 'DELEGATE_REQUIRED'], 'another hospital is refused her home id');
   rel = created.json.relationshipId;
 
   // Password-session routes do not sign for a device identity: the gateway holds no key to sign with.
@@ -149,14 +152,14 @@ t.test('a fetched answer is ciphertext at the relay and plaintext with the ledge
   t.equal(jwe.split('.').length, 5, 'a compact JWE');
   t.match(JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()), { alg: 'ECDH-ES', enc: 'A256GCM', cty: 'medrec-answer+json' });
   for (const plain of ['resourceType', 'Observation', fetched.answer.ledgerHash!, rel]) t.notOk(jwe.includes(plain), `the relay never sees ${plain.slice(0, 16)}…`);
-  t.equal(fetched.gatekeeper, new URL(h2).origin, "the relationship's gatekeeper answered");
+  t.equal(fetched.gatekeeper, new URL(h1).origin, "the relationship's gatekeeper answered");
   t.equal(fetched.answer.decision, 'ALLOWED_PATIENT');
   t.ok((fetched.answer.bundle.total ?? 0) > 0, 'the device reads the records');
   t.equal(fetched.check.matches, true, "the device's own hash of the records matches the ledger pointer");
   t.equal(fetched.check.ledgerHash, fetched.answer.ledgerHash);
 
   // The relay forwards only the caller's own requests, only to the relationship's gatekeeper.
-  const aud = new URL(h2).origin;
+  const aud = new URL(h1).origin;
   const spec = { rel, cat: 'Observation', fields: [] as string[], aud };
   const relayOf = (jws: string, token = watched) => refusal(token.relay(jws));
   t.same(await relayOf((await signRequest(me.key, me.enrolled().certificate, { ...spec, aud: 'http://127.0.0.1:9' })).jws), { status: 403, code: 'RELAY_AUDIENCE' }, 'no open proxy');
@@ -171,7 +174,7 @@ t.test('a fetched answer is ciphertext at the relay and plaintext with the ledge
   t.same(await relayOf(once), { status: 401, code: 'REPLAYED_REQUEST' }, "the gatekeeper's refusal passes through");
   const stranger = (await Wallet.fromPhrase(Wallet.newPhrase())).addIdentity('x', { kind: 'identity', mspId: 'Hospital1MSP' });
   await t.rejects(openSealedAnswer(sealed, stranger.key), { code: 'SEALED_ANSWER_INVALID' }, 'no other key opens it');
-  const plain = await api(h2, 'POST', '/gatekeeper/query', {
+  const plain = await api(h1, 'POST', '/gatekeeper/query', {
     rawBody: (await signRequest(me.key, me.enrolled().certificate, spec)).jws,
     headers: { 'content-type': 'application/jose', accept: 'application/json' },
   });

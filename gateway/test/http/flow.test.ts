@@ -59,52 +59,71 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   const me = await api(h1, 'GET', '/me', { token: dana });
   t.same(me.json, { sub: 'dana', mspId: 'Hospital1MSP', enrollmentId: issued.json.enrollmentId, role: 'patient', participantId: reg.json.participantId, identityId: reg.json.identityId });
 
-  // Live stream before anything happens
-  const events: SseEvent[] = [];
-  const ctl = new AbortController();
-  streams.push(ctl);
-  const stream = await fetch(`${h1}/notifications/stream`, { headers: { authorization: `Bearer ${dana}` }, signal: ctl.signal });
-  t.equal(stream.status, 200);
-  t.match(stream.headers.get('content-type'), /^text\/event-stream/);
-  collect(stream, events);
-
-  // Relationship by a provider of the other hospital
+  // A provider of the other hospital finds her home id by her national id, but the ledger refuses it
+  // there (docs/privacy.md §3): nothing is linked or written
   const grey = await login(h2, 'dr-grey');
   const resolved = await api(h2, 'POST', '/registrar/resolve', { token: grey, body: { externalIdKind: 'national-id', externalId: person.externalId } });
   t.equal(resolved.status, 200);
   t.same(resolved.json, { participantId: reg.json.participantId, role: 'patient', mspId: 'Hospital1MSP', status: 'active' });
-  const created = await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: resolved.json.participantId, mrn: person.alsoAt!.mrn } });
+  const byHomeId = await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: resolved.json.participantId, mrn: person.alsoAt!.mrn } });
+  t.same([byHomeId.status, byHomeId.json.code], [403, 'DELEGATE_REQUIRED'], 'her home id is refused at another hospital');
+  t.match(byHomeId.json.detail, /POST \/registrar\/delegates/, 'the refusal says the way');
+  t.equal(sys.system.hospitals[1]!.links.participantOf(person.alsoAt!.mrn), undefined, 'her chart there is linked to no one');
+
+  // Hospital 2's registrar registers a delegate for its chart; she redeems the code with a password: an account there
+  const registrar2 = await login(h2, 'registrar', 'registrar-demo-pass');
+  const issued2 = await api(h2, 'POST', '/registrar/delegates', { token: registrar2, body: { mrn: person.alsoAt!.mrn } });
+  t.equal(issued2.status, 201);
+  const redeemed2 = await api(h2, 'POST', '/device/activations/redeem', { body: { code: issued2.json.code, password: 'dana-demo-pass' } });
+  t.equal(redeemed2.status, 201);
+  t.match(redeemed2.json, { participantId: issued2.json.participantId, mspId: 'Hospital2MSP', role: 'patient' });
+  t.not(issued2.json.participantId, reg.json.participantId, 'the delegate is not her home participant');
+  const danaAt2 = await login(h2, redeemed2.json.username as string, 'dana-demo-pass');
+  const delegateId = issued2.json.participantId as string;
+
+  // Live stream before the relationship exists
+  const events: SseEvent[] = [];
+  const ctl = new AbortController();
+  streams.push(ctl);
+  const stream = await fetch(`${h2}/notifications/stream`, { headers: { authorization: `Bearer ${danaAt2}` }, signal: ctl.signal });
+  t.equal(stream.status, 200);
+  t.match(stream.headers.get('content-type'), /^text\/event-stream/);
+  collect(stream, events);
+
+  // Relationship by the provider, by the chart alone
+  const created = await api(h2, 'POST', '/relationships', { token: grey, body: { mrn: person.alsoAt!.mrn } });
   t.equal(created.status, 201, 'provider creates the relationship');
+  t.equal(created.json.patientId, delegateId, "the chart's delegate");
   const rel = created.json.relationshipId as string;
   t.match(rel, HEX64);
   t.ok(created.json.pointers.length >= 3, 'pointers for the categories hospital 2 holds');
   for (const p of created.json.pointers as Json[]) t.match(p.hash, HEX64);
-  t.equal(sys.system.hospitals[1]!.links.get(resolved.json.participantId), person.alsoAt!.mrn, 'pid → MRN kept locally');
-  t.equal(sys.system.hospitals[0]!.links.get(resolved.json.participantId), undefined, 'and only at the provider hospital');
+  t.equal(sys.system.hospitals[1]!.links.get(delegateId), person.alsoAt!.mrn, 'pid → MRN kept locally');
+  t.equal(sys.system.hospitals[0]!.links.get(delegateId), undefined, 'and only at the provider hospital');
 
   // Notification
   const note = await until('RelationshipsCreated on the stream', () => events.find((e) => e.event === 'RelationshipsCreated'));
   t.equal(note.id, created.json.blockNumber, 'the event id is the block number');
   t.match(JSON.parse(note.data), { relationshipId: rel, status: 'new' });
-  const listed = await api(h1, 'GET', '/me/notifications', { token: dana });
+  const listed = await api(h2, 'GET', '/me/notifications', { token: danaAt2 });
   t.ok((listed.json.notifications as Json[]).some((n) => n.relationshipId === rel && n.event === 'RelationshipsCreated'));
-  const later = await api(h1, 'GET', `/me/notifications?after=${created.json.blockNumber}`, { token: dana });
+  const later = await api(h2, 'GET', `/me/notifications?after=${created.json.blockNumber}`, { token: danaAt2 });
   t.notOk((later.json.notifications as Json[]).some((n) => n.event === 'RelationshipsCreated'), 'after= excludes that block');
 
-  const view = await api(h1, 'GET', `/relationships/${rel}`, { token: dana });
+  const view = await api(h2, 'GET', `/relationships/${rel}`, { token: danaAt2 });
   t.equal(view.status, 200);
-  t.match(view.json, { relationshipId: rel, patientId: reg.json.participantId, providerMspId: 'Hospital2MSP', endpoint: h2, status: 'new' });
-  let summary = await api(h1, 'GET', '/me/summary', { token: dana });
+  t.match(view.json, { relationshipId: rel, patientId: delegateId, providerMspId: 'Hospital2MSP', endpoint: h2, status: 'new' });
+  let summary = await api(h2, 'GET', '/me/summary', { token: danaAt2 });
   t.match(summary.json.entries, [{ relationshipId: rel, status: 'new', role: 'patient' }]);
 
   // Accept, fetch and verify
-  const accepted = await api(h1, 'POST', `/relationships/${rel}/accept`, { token: dana });
+  const accepted = await api(h2, 'POST', `/relationships/${rel}/accept`, { token: danaAt2 });
   t.equal(accepted.status, 200);
-  summary = await api(h1, 'GET', '/me/summary', { token: dana });
+  summary = await api(h2, 'GET', '/me/summary', { token: danaAt2 });
   t.match(summary.json.entries, [{ relationshipId: rel, status: 'accepted' }]);
   const providerSummary = await api(h2, 'GET', '/me/summary', { token: grey });
   t.ok((providerSummary.json.entries as Json[]).some((e) => e.relationshipId === rel && e.role === 'provider'));
-  const fetched = await api(h1, 'POST', '/records/fetch', { token: dana, body: { relationshipId: rel, category: 'Observation' } });
+  const fetched = await api(h2, 'POST', '/records/fetch', { token: danaAt2, body: { relationshipId: rel, category: 'Observation' } });
   t.equal(fetched.status, 200, 'the patient fetches through the gatekeeper');
   t.equal(fetched.json.decision, 'ALLOWED_PATIENT');
   t.equal(fetched.json.hashMatches, true);
@@ -115,21 +134,21 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   const updated = await api(h2, 'POST', `/relationships/${rel}/pointers`, { token: grey, body: { categories: ['Observation'] } });
   t.equal(updated.status, 200);
   t.match(updated.json.pointers, [{ category: 'Observation', version: 2 }]);
-  summary = await api(h1, 'GET', '/me/summary', { token: dana });
+  summary = await api(h2, 'GET', '/me/summary', { token: danaAt2 });
   t.match(summary.json.entries, [{ relationshipId: rel, status: 'update_available' }]);
-  t.equal((await api(h1, 'POST', `/relationships/${rel}/acknowledge`, { token: dana })).status, 200);
-  summary = await api(h1, 'GET', '/me/summary', { token: dana });
+  t.equal((await api(h2, 'POST', `/relationships/${rel}/acknowledge`, { token: danaAt2 })).status, 200);
+  summary = await api(h2, 'GET', '/me/summary', { token: danaAt2 });
   t.match(summary.json.entries, [{ relationshipId: rel, status: 'accepted' }]);
 
   // Grant a viewer some fields, viewer sees only those, revoke, refused
   const victor = await login(h1, 'victor');
   const victorId = (await api(h1, 'GET', '/me', { token: victor })).json.participantId as string;
-  const grant = await api(h1, 'POST', `/relationships/${rel}/grants`, {
-    token: dana,
+  const grant = await api(h2, 'POST', `/relationships/${rel}/grants`, {
+    token: danaAt2,
     body: { viewerId: victorId, items: [{ category: 'Observation', fields: ['code', 'valueQuantity'] }], validUntil: isoIn(86_400_000), purpose: 'FAMRQT' },
   });
   t.equal(grant.status, 201);
-  const grants = await api(h1, 'GET', `/relationships/${rel}/grants`, { token: dana });
+  const grants = await api(h2, 'GET', `/relationships/${rel}/grants`, { token: danaAt2 });
   t.match(grants.json.grants, [{ viewerId: victorId, status: 'granted', purpose: 'FAMRQT' }]);
   const viewerSummary = await api(h1, 'GET', '/me/summary', { token: victor });
   t.match(viewerSummary.json.entries, [{ relationshipId: rel, status: 'granted', role: 'viewer' }]);
@@ -138,7 +157,7 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   t.equal(seen.json.decision, 'ALLOWED_VIEWER');
   const keys = new Set((seen.json.bundle.entry as Json[]).flatMap((e) => Object.keys(e.resource)));
   t.same([...keys].sort(), ['code', 'id', 'meta', 'resourceType', 'status', 'valueQuantity'], 'granted elements, plus the status FHIR requires and the SUBSETTED tag');
-  const revoked = await api(h1, 'DELETE', `/relationships/${rel}/grants/${victorId}`, { token: dana });
+  const revoked = await api(h2, 'DELETE', `/relationships/${rel}/grants/${victorId}`, { token: danaAt2 });
   t.equal(revoked.status, 200);
   const refused = await api(h1, 'POST', '/records/fetch', { token: victor, body: { relationshipId: rel, category: 'Observation', fields: ['code'] } });
   t.equal(refused.status, 403, 'revoked viewer refused');
@@ -153,8 +172,10 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   const idHistory = await api(h1, 'POST', '/auditor/identities/history', { token: audra, body: { externalIdKind: 'national-id', externalId: person.externalId } });
   t.equal(idHistory.status, 200);
   t.ok(idHistory.json.history.length >= 1);
-  const ofDana = await api(h1, 'GET', `/auditor/participants/${reg.json.participantId}/summary`, { token: audra });
-  t.match(ofDana.json.entries, [{ relationshipId: rel }]);
+  const ofDelegate = await api(h1, 'GET', `/auditor/participants/${delegateId}/summary`, { token: audra });
+  t.match(ofDelegate.json.entries, [{ relationshipId: rel }]);
+  const ofHome = await api(h1, 'GET', `/auditor/participants/${reg.json.participantId}/summary`, { token: audra });
+  t.same(ofHome.json.entries, [], 'her home participant names no relationship at Hospital 2');
   const anchors = await api(h1, 'GET', '/auditor/anchors/Hospital2MSP', { token: audra });
   t.equal(anchors.status, 200);
   t.ok(Array.isArray(anchors.json.anchors));
@@ -163,8 +184,8 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   const resumed: SseEvent[] = [];
   const ctl2 = new AbortController();
   streams.push(ctl2);
-  const again2 = await fetch(`${h1}/notifications/stream`, {
-    headers: { authorization: `Bearer ${dana}`, 'last-event-id': String(created.json.blockNumber) },
+  const again2 = await fetch(`${h2}/notifications/stream`, {
+    headers: { authorization: `Bearer ${danaAt2}`, 'last-event-id': String(created.json.blockNumber) },
     signal: ctl2.signal,
   });
   collect(again2, resumed);
@@ -202,13 +223,14 @@ t.test('register → relationship → notify → accept → fetch → grant → 
   const restarted = await startTestSystem(sys.dir);
   t.teardown(() => restarted.close());
   t.equal(restarted.system.hospitals[0]!.accounts.count(), accounts, 'no second bootstrap');
-  const stale = await api(restarted.h1, 'GET', '/me/summary', { token: dana });
+  const stale = await api(restarted.h2, 'GET', '/me/summary', { token: danaAt2 });
   t.equal(stale.status, 401, 'a session does not survive a restart');
   t.equal(stale.json.code, 'SESSION_ENDED');
-  const dana2 = await login(restarted.h1, 'dana', 'dana-demo-pass');
-  const kept = await api(restarted.h1, 'GET', '/me/summary', { token: dana2 });
+  t.equal((await api(restarted.h1, 'GET', '/me', { token: dana })).status, 401, 'at either gateway');
+  const dana2 = await login(restarted.h2, redeemed2.json.username as string, 'dana-demo-pass');
+  const kept = await api(restarted.h2, 'GET', '/me/summary', { token: dana2 });
   t.match(kept.json.entries, [{ relationshipId: rel, status: 'accepted' }]);
-  const replay = await api(restarted.h1, 'GET', '/me/notifications', { token: dana2 });
+  const replay = await api(restarted.h2, 'GET', '/me/notifications', { token: dana2 });
   t.same(
     (replay.json.notifications as Json[]).slice(0, 3).map((n) => n.event),
     ['RelationshipsCreated', 'RelationshipAccepted', 'PointerUpdated'],

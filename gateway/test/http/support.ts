@@ -99,3 +99,31 @@ export async function race(
   t.same(errors, [], `${name}: no 5xx among ${count} parallel requests (${[...new Set(answers.map(outcome))].join(', ')})`);
   return answers;
 }
+
+/** A relationship under a delegate, and the password account at the providing hospital that acts for it. */
+export interface DelegateRelationship {
+  /** the 201 answer of `POST /relationships {mrn}` */
+  created: Json;
+  relationshipId: string;
+  /** the delegate's participant id: the relationship's patient */
+  patientId: string;
+  username: string;
+  /** a session of the delegate's account at the providing hospital */
+  token: string;
+}
+
+/**
+ * How a hospital treats a patient registered at another one (docs/privacy.md §3): its registrar
+ * registers a delegate for its chart, the patient redeems the code with a password (an account at
+ * this hospital, the custodial path), and the provider creates the relationship by the chart.
+ */
+export async function treatUnderDelegate(base: string, registrar: string, provider: string, mrn: string, password: string): Promise<DelegateRelationship> {
+  const issued = await api(base, 'POST', '/registrar/delegates', { token: registrar, body: { mrn } });
+  if (issued.status !== 201) throw new Error(`delegate → ${issued.status} ${issued.json.code}`);
+  const redeemed = await api(base, 'POST', '/device/activations/redeem', { body: { code: issued.json.code, password } });
+  if (redeemed.status !== 201) throw new Error(`redeem → ${redeemed.status} ${redeemed.json.code}`);
+  const created = await api(base, 'POST', '/relationships', { token: provider, body: { mrn } });
+  if (created.status !== 201) throw new Error(`relationship → ${created.status} ${created.json.code}`);
+  const username = redeemed.json.username as string;
+  return { created: created.json, relationshipId: created.json.relationshipId, patientId: issued.json.participantId, username, token: await login(base, username, password) };
+}

@@ -15,7 +15,7 @@ import { EmbeddedTlsCa } from '../../src/adapters/identity/embedded/tls-ca.js';
 import { postToGatekeeper } from '../../src/services/gatekeeper/requester.js';
 import { loadConfig } from '../../src/system/config.js';
 import type { EmbeddedLedger } from '../../src/adapters/ledger/embedded/index.js';
-import { api, login, removeDir, startTestSystem } from './support.js';
+import { api, isoIn, login, removeDir, startTestSystem, treatUnderDelegate } from './support.js';
 import { problemOf } from '../support/problem.js';
 
 t.setTimeout(240_000);
@@ -65,19 +65,25 @@ t.test('the gateways serve HTTPS with their hospital TLS CA; the CA file for cur
   }
 });
 
-t.test('happy path: a patient at Hospital 1 fetches her records from Hospital 2 over verified HTTPS', async (t) => {
+t.test("happy path: Hospital 1's viewer fetches a patient's records from Hospital 2 over verified HTTPS", async (t) => {
   const grey = await login(sys.h2, 'dr-grey');
-  const alice = await login(sys.h1, 'alice');
-  const me = await api(sys.h1, 'GET', '/me', { token: alice });
   const aliceUser = sys.system.provisioned['Hospital1MSP']!.find((u) => u.username === 'alice')!;
-  const created = await api(sys.h2, 'POST', '/relationships', { token: grey, body: { patientId: me.json.participantId, mrn: aliceUser.alsoAt!.mrn } });
-  t.equal(created.status, 201, created.text);
-  const rel = created.json.relationshipId as string;
-  t.equal((await api(sys.h1, 'POST', `/relationships/${rel}/accept`, { token: alice })).status, 200);
-  const fetched = await api(sys.h1, 'POST', '/records/fetch', { token: alice, body: { relationshipId: rel, category: 'Observation' } });
+  // Hospital 2 treats her under its delegate (docs/privacy.md §3), an account there of hers
+  const alice = await treatUnderDelegate(sys.h2, await login(sys.h2, 'registrar', 'registrar-demo-pass'), grey, aliceUser.alsoAt!.mrn, 'alice-at-h2-pass');
+  const rel = alice.relationshipId;
+  t.equal((await api(sys.h2, 'POST', `/relationships/${rel}/accept`, { token: alice.token })).status, 200);
+  const own = await api(sys.h2, 'POST', '/records/fetch', { token: alice.token, body: { relationshipId: rel, category: 'Observation' } });
+  t.equal(own.status, 200, own.text);
+  t.equal(own.json.gatekeeper, sys.h2, "Hospital 2's gatekeeper, at its https endpoint");
+  t.equal(own.json.check.matches, true);
+  const victor = await login(sys.h1, 'victor');
+  const victorId = (await api(sys.h1, 'GET', '/me', { token: victor })).json.participantId as string;
+  const grant = { viewerId: victorId, items: [{ category: 'Observation', fields: ['code'] }], validUntil: isoIn(3_600_000), purpose: 'FAMRQT' };
+  t.equal((await api(sys.h2, 'POST', `/relationships/${rel}/grants`, { token: alice.token, body: grant })).status, 201);
+  const fetched = await api(sys.h1, 'POST', '/records/fetch', { token: victor, body: { relationshipId: rel, category: 'Observation', fields: ['code'] } });
   t.equal(fetched.status, 200, fetched.text);
-  t.equal(fetched.json.gatekeeper, sys.h2, "Hospital 2's gatekeeper, at its https endpoint");
-  t.equal(fetched.json.check.matches, true);
+  t.equal(fetched.json.gatekeeper, sys.h2, "Hospital 1's gateway asked Hospital 2's gatekeeper, at its https endpoint");
+  t.equal(fetched.json.decision, 'ALLOWED_VIEWER');
 });
 
 t.test('a gatekeeper whose certificate no channel member issued is refused before any request is sent', async (t) => {

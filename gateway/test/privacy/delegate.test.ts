@@ -123,6 +123,21 @@ t.test("the provider creates by the chart alone: the relationship is the delegat
   t.equal((await api(h2, 'POST', '/relationships', { token: registrar2, body: { mrn: bound } })).status, 403, 'nor a registrar');
 });
 
+t.test('her home id at another hospital: 403 DELEGATE_REQUIRED, nothing linked or written', async (t) => {
+  const homeId = home.json.participantId as string;
+  const otto = await passwordLogin(h2, 'otto');
+  const before = await api(h2, 'GET', `/auditor/participants/${homeId}/summary`, { token: otto });
+  t.same(before.json.entries, [], 'her home id names no relationship');
+  const res = await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: homeId, mrn: person.alsoAt!.mrn } });
+  t.equal(res.status, 403);
+  t.match(res.type, /^application\/problem\+json/);
+  t.equal(res.json.code, 'DELEGATE_REQUIRED');
+  t.equal(res.json.detail, 'a patient registered at another hospital is treated here under a delegate: register one for the chart (POST /registrar/delegates) and create by mrn');
+  t.equal(sys.system.hospitals[1]!.links.get(homeId), undefined, 'her home id is linked to no chart at Hospital 2');
+  t.equal(sys.system.hospitals[1]!.links.participantOf(person.alsoAt!.mrn), issued2.participantId, 'the chart stays its delegate\'s');
+  t.same((await api(h2, 'GET', `/auditor/participants/${homeId}/summary`, { token: otto })).json.entries, [], 'and the ledger holds no relationship of hers');
+});
+
 t.test('the device redeems each code with a key of its own for that relationship', async (t) => {
   t.same([d1.record.scope, d2.record.scope], [
     { kind: 'delegate', mspId: 'Hospital1MSP', label: '0' },

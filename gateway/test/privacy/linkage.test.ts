@@ -13,10 +13,11 @@
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import t from 'tap';
-import type { Role } from '@medrec/chaincode/domain';
+import { isDelegateRequired, type Role } from '@medrec/chaincode/domain';
 import { Relationship } from '../../src/contract/medrec.js';
 import { endorsedBy } from '../../src/contract/request.js';
 import type { Credentials } from '../../src/ports/identity.js';
+import { ChaincodeError } from '../../src/ports/ledger.js';
 import { sessionKeys } from '../../src/services/gatekeeper/requester.js';
 import { copyLedger, CuriousHospital } from '../support/curious-hospital.js';
 import { openWorld, type Hospital } from '../support/world.js';
@@ -86,6 +87,21 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
   const aliceRelAtH2 = await relate(h2, drGrey, aliceAtH2, p1a.mrn.replace(/^H1/, 'H2'));
   await client.submit(aliceD2.signer, endorsedBy(Relationship.accept(aliceRelAtH2), h2.mspId));
   const bobRel = await relate(h2, drGrey, bob.participantId, p2a.mrn);
+  // Erin, the control: at home at Hospital 1 and treated there under her home identity, at Hospital 2
+  // under its delegate; she grants one viewer (Vera) on both: what docs/privacy.md says stays visible.
+  const p1c = h1.patients[2]!;
+  const erin = await activate(h1, 'erin.white', 'patient', p1c.externalId);
+  const vera = await activate(h1, 'vera.green', 'viewer', 'STAFF-H1-0002');
+  const erinRelAtH1 = await relate(h1, drHouse, erin.participantId, p1c.mrn);
+  // Her home id at Hospital 2: the ledger itself refuses it (docs/privacy.md §3).
+  const erinByHomeId = await relate(h2, drGrey, erin.participantId, h2.patients[1]!.mrn).catch((err: unknown) => err);
+  const erinD2 = await delegate(h2, h2.patients[1]!.mrn);
+  const erinRelAtH2 = await relate(h2, drGrey, erinD2.participantId, h2.patients[1]!.mrn);
+  const grant = { items: [{ category: 'Observation' as const, fields: ['code'] }], validUntil: new Date(Date.now() + 86_400_000).toISOString(), purpose: 'FAMRQT' as const };
+  for (const [h, who, rel] of [[h1, erin, erinRelAtH1], [h2, erinD2, erinRelAtH2]] as const) {
+    await client.submit(who.signer, endorsedBy(Relationship.accept(rel), h.mspId));
+    await client.submit(who.signer, endorsedBy(Relationship.grant(rel, vera.participantId, grant), h.mspId));
+  }
 
   const ledgerFile = join(world.dir, 'ledger', 'ledger.sqlite');
   // The ledger holds its file exclusively while open: the attacker reads its copy after the network stops.
@@ -98,8 +114,8 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
     indexKey: h2.runtime.indexKey,
     externalIdKind: KIND,
     // what Hospital 2's gateway knows: its own account (Bob) and the patients it treats (Alice, Bob)
-    ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId]]),
-    ownRelationships: new Set([aliceRelAtH2, bobRel]),
+    ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId], ['erin (treated here)', erinD2.participantId]]),
+    ownRelationships: new Set([aliceRelAtH2, bobRel, erinRelAtH2]),
   });
   t.ok(copy.transactions.length > 0 && copy.state.size > 0, 'the attacker holds blocks and world state');
 
@@ -132,7 +148,12 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
 
   t.test('(b) linking across hospitals fails: each relationship names its own delegate', async (t) => {
     const linked = attacker.linkAcrossHospitals();
-    t.same([...linked.keys()], [], 'no ledger participant has relationships at two hospitals');
+    t.same([...linked.keys()], [vera.participantId], 'no patient id has relationships at two hospitals: only the viewer Erin granted on both');
+    t.same(attacker.tiedElsewhere(aliceRelAtH2), [], "nothing ties Alice's relationship at Hospital 2 to one elsewhere");
+    // The control (docs/privacy.md, "Still visible" 2): the same attacker links Erin's two relationships through Vera.
+    t.same(attacker.tiedElsewhere(erinRelAtH2), [{ id: erinRelAtH1, mspId: h1.mspId }], "Erin's relationships, granted to one viewer, are linked through her");
+    t.ok(erinByHomeId instanceof ChaincodeError && erinByHomeId.code === 'FORBIDDEN' && isDelegateRequired(erinByHomeId.message), "the ledger refused Erin's home id at Hospital 2");
+    t.same(attacker.participant(erin.participantId).relationships, [h1.mspId], 'and it wrote nothing: her home id names her home relationship only');
     t.not(aliceD1.participantId, aliceD2.participantId, "Alice's delegates are two participants");
     const byPatient = new Map(attacker.relationships().map((r) => [r.id, r.patient]));
     t.equal(byPatient.get(aliceRelAtH1), aliceD1.participantId);
@@ -141,7 +162,8 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
   });
 
   t.test('(c) relationships elsewhere of a patient Hospital 2 treats: not found, by the ledger or by her national id', async (t) => {
-    t.same([...attacker.elsewhere(h2.mspId).keys()], [], 'no patient it treats is seen to be treated elsewhere');
+    t.same([...attacker.elsewhere(h2.mspId).keys()], [], 'by the ledger, no patient it treats is seen to be treated elsewhere');
+    t.same(attacker.tiedElsewhere(erinRelAtH2).map((r) => r.mspId), [h1.mspId], 'the control: Erin is, through the viewer she granted on both (what stays visible)');
     t.same(attacker.viaNationalId(p1a.externalId), { registeredAt: null, relationships: [] }, 'offline, her national id finds nothing: her index entry is under her home\'s key');
     // Online, the audited lookup at her home names her home identity (docs/privacy.md: what stays
     // visible), and the ledger holds no relationship of it.

@@ -128,6 +128,25 @@ export class CuriousHospital {
   }
 
   /**
+   * What stays visible (docs/privacy.md, "Still visible" 2): the relationships at other hospitals tied
+   * to `relationshipId` through a participant both name besides their patients (a viewer granted on
+   * both: each grant writes the viewer's summary entry for the relationship; a provider's own entries
+   * stay within its hospital), with the hospital of each.
+   */
+  tiedElsewhere(relationshipId: string): { id: string; mspId: string }[] {
+    const rels = new Map(this.relationships().map((r) => [r.id, r]));
+    const byParty = new Map<string, Set<string>>();
+    for (const [k] of ofType(this.copy, OBJECT_TYPES.summary)) {
+      const [pid, rel] = keyAttributes(k) as [string, string];
+      if (rels.has(rel) && rels.get(rel)!.patient !== pid) byParty.set(pid, (byParty.get(pid) ?? new Set()).add(rel));
+    }
+    const tied = new Set<string>();
+    for (const held of byParty.values()) if (held.has(relationshipId)) held.forEach((r) => tied.add(r));
+    const here = rels.get(relationshipId)?.mspId;
+    return [...tied].filter((id) => rels.get(id)!.mspId !== here).map((id) => ({ id, mspId: rels.get(id)!.mspId }));
+  }
+
+  /**
    * (c) By a national id it knows from its own chart, offline: the external-id index names her
    * participant only if her entry is under this hospital's own index key.
    */

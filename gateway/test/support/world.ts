@@ -75,6 +75,11 @@ export interface World {
   h1: Hospital;
   h2: Hospital;
   enrol(h: Hospital, enrollmentId: string, role: string): Promise<Person>;
+  /**
+   * A patient's delegate at `h` (docs/privacy.md §3): how `h` treats a patient whose home is another
+   * hospital, since the ledger refuses her home id there.
+   */
+  delegate(h: Hospital, enrollmentId: string): Promise<Person>;
   /** A provider of `h` opens a relationship with a patient of `h`'s EHR and posts pointers for the categories. */
   relationship(h: Hospital, provider: Person, patient: Person, mrn: string, categories: string[]): Promise<string>;
   /** Starts a session on `h` (its session plugin) and returns the bearer token. */
@@ -180,6 +185,13 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
         participantId: record.value.participantId,
         identityId: identityId(h.mspId, enrollmentId),
       };
+    },
+    async delegate(h, enrollmentId) {
+      const { secret } = await h.ca.register(h.admin, { enrollmentId, role: 'patient' });
+      const signer = await h.ca.enroll(enrollmentId, secret);
+      const record = await client.submit(h.registrar, Registrar.registerDelegate(enrollmentId));
+      const identity = { mspId: h.mspId, enrollmentId, participantId: record.value.participantId, identityId: identityId(h.mspId, enrollmentId) };
+      return { signer, role: 'patient', ...identity };
     },
     async relationship(h, provider, patient, mrn, categories) {
       const created = await client.submit(provider.signer, endorsedBy(Relationship.create(patient.participantId, h.url), h.mspId));

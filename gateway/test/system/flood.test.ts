@@ -35,7 +35,7 @@ const world: World = await openWorld({
 t.teardown(() => world.close());
 const { h1, h2 } = world;
 
-const patient = await world.enrol(h1, 'flood.patient', 'patient');
+const patient = await world.delegate(h2, 'flood.patient');
 const doctor = await world.enrol(h2, 'flood.doctor', 'provider');
 const revoked = await world.enrol(h1, 'flood.revoked', 'viewer');
 const rel = await world.relationship(h2, doctor, patient, h2.patients[0]!.mrn, ['Observation']);

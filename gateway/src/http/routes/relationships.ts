@@ -5,6 +5,7 @@ import type { PatientAction } from '../../services/relationships/relationships.j
 import type { HospitalRuntime } from '../runtime.js';
 import {
   Category,
+  Hex64,
   Mrn,
   ParticipantId,
   Pointer,
@@ -32,9 +33,24 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
           'one relationship per hospital: a second (or a retry) gets 409 RELATIONSHIP_EXISTS with its relationshipId. ' +
           'Without patientId, the relationship is for the participant the chart is bound to here: under delegates ' +
           '(docs/privacy.md §3) the delegate a registrar registered for this chart (POST /registrar/delegates), so the ' +
-          'provider needs no identifier of the patient; a chart bound to no one: 409 CHART_NOT_BOUND.',
+          'provider needs no identifier of the patient; a chart bound to no one: 409 CHART_NOT_BOUND. That is the way for a ' +
+          'patient registered at another hospital: a patientId registered by another hospital (her home id) is refused ' +
+          'with 403 DELEGATE_REQUIRED and nothing is linked or written; patientId serves only for patients registered here.',
         security: SECURED,
-        body: Type.Object({ patientId: Type.Optional(ParticipantId), mrn: Mrn }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            patientId: Type.Optional(
+              Type.String({
+                ...Hex64,
+                description:
+                  'a patient registered at this hospital (her home is here); a patient registered at another hospital: ' +
+                  '403 DELEGATE_REQUIRED — omit patientId and create by mrn for the delegate registered for the chart',
+              }),
+            ),
+            mrn: Mrn,
+          },
+          { additionalProperties: false },
+        ),
         response: {
           201: Type.Object({
             relationshipId: RelationshipId,

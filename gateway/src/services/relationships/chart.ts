@@ -45,7 +45,8 @@ export class ChartProof {
     return this.deps.chart?.externalIdKind;
   }
 
-  async prove(signer: Signer, mrn: string, participantId: string): Promise<void> {
+  /** Proves the chart is this participant's; answers the organisation that registered her (her home). */
+  async prove(signer: Signer, mrn: string, participantId: string): Promise<string> {
     const { kind, value } = await this.identifier(mrn);
     let resolved;
     try {
@@ -57,5 +58,6 @@ export class ChartProof {
     if (resolved.participantId !== participantId || resolved.role !== 'patient') {
       throw unproven("the chart's identifier is registered to another participant");
     }
+    return resolved.mspId;
   }
 }

@@ -1,5 +1,6 @@
 import {
   existingRelationshipOf,
+  isDelegateRequired,
   latestValidUntil,
   type Category,
   type Grant,
@@ -12,7 +13,7 @@ import type { MedrecClient, Submitted } from '../../contract/client.js';
 import { Relationship, Summary } from '../../contract/medrec.js';
 import { endorsedBy } from '../../contract/request.js';
 import { ChaincodeError, type Signer } from '../../ports/ledger.js';
-import { badRequest, conflict, notFound } from '../problem.js';
+import { badRequest, conflict, forbidden, notFound } from '../problem.js';
 import { hashResources, type RecordService } from '../records/records.js';
 import type { ChartProof } from './chart.js';
 import type { PatientLinks } from './links.js';
@@ -64,6 +65,13 @@ function sameGrant(grant: Grant, request: GrantRequest): boolean {
   );
 }
 
+/** A patient registered at another hospital named by her home id (the ledger's DELEGATE_REQUIRED refusal). */
+const delegateRequired = () =>
+  forbidden(
+    'DELEGATE_REQUIRED',
+    'a patient registered at another hospital is treated here under a delegate: register one for the chart (POST /registrar/delegates) and create by mrn',
+  );
+
 /**
  * Relationships as this hospital's users act on them: a provider links a registered patient to a
  * local chart and publishes pointers (hashes of the records held here); the patient accepts,
@@ -91,7 +99,8 @@ export class RelationshipService {
    * which is also what a client's retry gets. Without `patientId`, the participant the chart is bound
    * to already: under delegates (docs/privacy.md §3) the delegate this hospital's registrar registered
    * for it, so the provider needs no identifier of the patient at all; a chart bound to no one: 409
-   * CHART_NOT_BOUND.
+   * CHART_NOT_BOUND. A patientId registered by another hospital (her home id): 403 DELEGATE_REQUIRED,
+   * and nothing is linked or written.
    */
   async create(signer: Signer, linkedBy: string, named: string | undefined, mrn: string) {
     const { records, client, links, mspId } = this.deps;
@@ -106,6 +115,7 @@ export class RelationshipService {
         links.setRelationship(patientId, created.value[0]!);
         return { relationshipId: created.value[0]!, patientId, pointers, ...receipt(created) };
       } catch (err) {
+        if (err instanceof ChaincodeError && isDelegateRequired(err.message)) throw delegateRequired();
         const existing = err instanceof ChaincodeError ? existingRelationshipOf(err.message) : undefined;
         if (existing) {
           throw conflict('RELATIONSHIP_EXISTS', 'this patient already has a relationship with this hospital', { relationshipId: existing });
@@ -145,7 +155,8 @@ export class RelationshipService {
     const { links, chart } = this.deps;
     // A pair linked already was proven then: by a chart proof, or by the registrar who bound a delegate to this chart.
     if (links.get(patientId) === mrn) return;
-    await chart.prove(signer, mrn, patientId);
+    // The ledger refuses her home id here (docs/privacy.md §3): say so before linking her chart to it.
+    if ((await chart.prove(signer, mrn, patientId)) !== this.deps.mspId) throw delegateRequired();
     if (!links.set(patientId, mrn, linkedBy)) {
       throw conflict('PATIENT_LINK_CONFLICT', 'this participant or this chart is already linked to another one here');
     }
