@@ -3,6 +3,7 @@ const SENTENCES: Record<string, string> = {
   ACTIVATION_UNKNOWN: 'This activation code is not known. Check it, or ask the registrar for a new one.',
   ACTIVATION_EXPIRED: 'This activation code has expired. Ask the registrar for a new one.',
   ACTIVATION_USED: 'This activation code has already been used. Ask the registrar for a new one.',
+  NOT_A_DELEGATE_CODE: 'This is a home activation code, not a hospital’s code for your care there. Nothing was added: ask that hospital’s registrar for its code.',
   NO_HOSPITAL: 'Choose the hospital that gave you the code.',
   BAD_CSR: 'The hospital could not certify this device’s key. Please try again.',
   UNKNOWN_KEY: 'No hospital certificate belongs to this recovery phrase here. Check the words, or ask a registrar.',

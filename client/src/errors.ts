@@ -28,6 +28,8 @@ export type WalletErrorCode =
   | 'TRANSACTION_MISMATCH'
   /** a sealed answer that cannot be opened with this device's key, or is not for this request */
   | 'SEALED_ANSWER_INVALID'
+  /** a home activation code given where a hospital's delegate code was asked for (nothing was redeemed) */
+  | 'NOT_A_DELEGATE_CODE'
   /** input to a wallet function that is out of its domain (e.g. a bad derivation scope) */
   | 'INVALID_ARGUMENT';
 

@@ -11,13 +11,15 @@ import { freshClaims, signJws, signRequest } from './gatekeeper/request.js';
 import { checkRecords, type GatekeeperAnswer, type RecordCheck } from './gatekeeper/answer.js';
 import { openSealedAnswer } from './gatekeeper/sealed.js';
 import { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
-import type { ActivationResult, GatewayClient, Session } from './http/gateway-client.js';
+import type { ActivationInfo, ActivationResult, GatewayClient, Session } from './http/gateway-client.js';
 import type { RelationshipView, SummaryEntry } from './http/views.js';
+import type { DeviceKey } from './keys/device-key.js';
 import type { Wallet, WalletIdentity } from './wallet.js';
 
 export { LOGIN_TYP, RECOVER_TYP } from './gatekeeper/wire.js';
 
-function enrollmentOf(result: ActivationResult) {
+/** What a redeemed code or a recovered certificate tells the holder of the key (a wallet's Enrollment). */
+export function enrollmentOf(result: ActivationResult) {
   return {
     mspId: result.mspId,
     enrollmentId: result.enrollmentId,
@@ -50,11 +52,19 @@ export async function enrolByActivation(wallet: Wallet, name: string, client: Ga
  */
 export async function enrolDelegate(wallet: Wallet, client: GatewayClient, code: string): Promise<WalletIdentity> {
   const info = await client.inspectActivation(code);
+  assertDelegateCode(info);
   const delegates = wallet.identities().filter((i) => i.record.scope.kind === 'delegate' && i.record.scope.mspId === info.mspId);
   const label = String(delegates.length);
   const identity = delegates.find((i) => !i.enrollment) ?? wallet.addIdentity(`delegate-${info.mspId}-${label}`, { kind: 'delegate', mspId: info.mspId, label }, client.baseUrl);
   const result = await client.redeemActivation(code, await identity.csr(info.enrollmentId));
   return wallet.setEnrollment(identity.name, enrollmentOf(result));
+}
+
+/** A home activation code is not a delegate's: refused before anything is redeemed (it would make a second home identity). */
+export function assertDelegateCode(info: ActivationInfo): void {
+  if (info.kind !== 'delegate' || info.role !== 'patient') {
+    throw new WalletError('NOT_A_DELEGATE_CODE', `this is a ${info.kind === 'home' ? 'home activation' : info.role} code, not a hospital's delegate code`);
+  }
 }
 
 /**
@@ -87,10 +97,14 @@ export async function assembleSummary(
 /** A recovered device asks for the certificate of its re-derived key, proving it holds the key. */
 export async function recoverEnrollment(wallet: Wallet, name: string, client: GatewayClient): Promise<WalletIdentity> {
   const identity = wallet.identity(name);
-  const jws = await new CompactSign(utf8ToBytes(JSON.stringify({ aud: client.origin, ...freshClaims() })))
-    .setProtectedHeader({ alg: 'ES256', typ: RECOVER_TYP, jwk: identity.key.publicJwk })
-    .sign(await identity.key.signingKey());
-  return wallet.setEnrollment(name, enrollmentOf(await client.recoverCertificate(jws)));
+  return wallet.setEnrollment(name, enrollmentOf(await client.recoverCertificate(await recoverJws(identity.key, client.origin))));
+}
+
+/** The proof a key gives to be told its own certificate back (`POST /device/certificates/lookup` at `audience`). */
+export async function recoverJws(key: DeviceKey, audience: string): Promise<string> {
+  return new CompactSign(utf8ToBytes(JSON.stringify({ aud: audience, ...freshClaims() })))
+    .setProtectedHeader({ alg: 'ES256', typ: RECOVER_TYP, jwk: key.publicJwk })
+    .sign(await key.signingKey());
 }
 
 /** A gateway session for the device identity: a short-lived signed login token, no password. */

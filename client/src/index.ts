@@ -41,8 +41,11 @@ export type { RelationshipView, SummaryEntry } from './http/views.js';
 export {
   enrolByActivation,
   enrolDelegate,
+  assertDelegateCode,
   assembleSummary,
   recoverEnrollment,
+  recoverJws,
+  enrollmentOf,
   login,
   signerFor,
   intentFor,

@@ -18,6 +18,8 @@ export class GatewayProblem extends Error {
 
 export interface ActivationInfo {
   mspId: string;
+  /** home: the person's own identity there; delegate: her identity for one relationship there (docs/privacy.md §3) */
+  kind: 'home' | 'delegate';
   enrollmentId: string;
   role: string;
   expiresAt: string;

@@ -1,4 +1,4 @@
-import type { Decision, LedgerPort, Signer } from '../ports/ledger.js';
+import type { Decision, LedgerCalls, LedgerPort, Signer } from '../ports/ledger.js';
 import type { EvaluateRequest, SubmitRequest } from './request.js';
 
 export interface Submitted<T> {
@@ -12,8 +12,8 @@ export interface Submitted<T> {
  * Runs typed chaincode requests on a ledger as a given signer: submit (endorse, order, commit) or
  * evaluate (a query on committed state). Errors are the ledger port's own (ChaincodeError, …).
  */
-export class MedrecClient {
-  constructor(readonly ledger: LedgerPort) {}
+export class MedrecClient<L extends LedgerCalls = LedgerPort> {
+  constructor(readonly ledger: L) {}
 
   async submit<T>(signer: Signer, req: SubmitRequest<T>): Promise<Submitted<T>> {
     const result = await this.ledger.submit(signer, req.contract, req.transaction, [...req.args], {

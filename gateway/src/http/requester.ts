@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sessionKeys, type RequesterKeys } from '../services/gatekeeper/requester.js';
+import type { Acting } from '../services/custodial/delegates.js';
 import type {} from './plugins/sessions.js';
+import type { HospitalRuntime } from './runtime.js';
 
 /**
  * The keys every route that asks gatekeepers as the logged-in user signs with (/records/fetch, the
@@ -8,4 +10,20 @@ import type {} from './plugins/sessions.js';
  */
 export async function requesterKeys(app: FastifyInstance, request: FastifyRequest): Promise<RequesterKeys> {
   return sessionKeys(await app.signerFor(request));
+}
+
+/**
+ * Who signs for the caller on one relationship: for a password patient, the delegate her home holds
+ * for it (signing at that delegate's own hospital's gateway, docs/privacy.md §3); else the caller's
+ * own identity here.
+ */
+export async function actingFor(
+  app: FastifyInstance,
+  { custodial, client }: Pick<HospitalRuntime, 'custodial' | 'client'>,
+  request: FastifyRequest,
+  relationshipId: string,
+): Promise<Acting> {
+  const own = await app.signerFor(request);
+  const delegate = request.user.role === 'patient' ? await custodial.actingFor(request.user.sub, own, relationshipId) : undefined;
+  return delegate ?? { signer: own, client, identityId: request.user.identityId };
 }

@@ -28,6 +28,7 @@ import type { RelationshipService } from '../services/relationships/relationship
 import type { ResearchGatekeeper } from '../services/research/gatekeeper.js';
 import type { ResearchService } from '../services/research/service.js';
 import type { PanelOnboarding } from '../services/onboarding/onboarding.js';
+import type { CustodialDelegates } from '../services/custodial/delegates.js';
 import type { OfflineTransactions } from '../services/transactions/offline.js';
 
 /** Who this gateway is; `publicUrl` may be settled only after listen (port 0), so it is read on use. */
@@ -108,4 +109,6 @@ export interface HospitalRuntime {
   tls?: ServerCredentials;
   /** Patient panels onboarded by the hospital admin (docs/onboarding.md). */
   panels: PanelOnboarding;
+  /** The delegates this home holds for its password patients (docs/privacy.md §3). */
+  custodial: CustodialDelegates;
 }

@@ -132,6 +132,9 @@ export interface LedgerVerifyReport {
   checked: 'file' | 'hash-chain';
 }
 
+/** What typed chaincode calls need of a ledger: a hospital's own, or another hospital's gateway acting for a custodial delegate. */
+export type LedgerCalls = Pick<LedgerPort, 'submit' | 'evaluate' | 'checkAccess'>;
+
 export interface LedgerPort {
   /** Prepares a proposal for `creator` to sign elsewhere (offline signing); nothing is sent yet. */
   propose(creator: Creator, contract: string, transaction: string, args: string[], options?: SubmitOptions): Promise<OfflineProposal>;

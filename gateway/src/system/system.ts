@@ -22,6 +22,8 @@ import { OfflineTransactions } from '../services/transactions/offline.js';
 import { DEFAULT_PANEL_BATCH } from '../services/onboarding/batch-size.js';
 import { PanelOnboarding } from '../services/onboarding/onboarding.js';
 import { vaultSealer } from '../services/accounts/sealer.js';
+import { CustodialDelegates } from '../services/custodial/delegates.js';
+import { clientPeers } from '../adapters/peers/gateway-client.js';
 import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
 import { AuditLog } from '../services/audit/log.js';
@@ -277,6 +279,7 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         externalIds,
         ...(tls.has(hospital.mspId) ? { tls: tls.get(hospital.mspId)!.server } : {}),
         panels,
+        custodial: new CustodialDelegates({ mspId: hospital.mspId, db, sealer, client, peers: clientPeers(gatekeepers) }),
       });
       panels.resume();
     }

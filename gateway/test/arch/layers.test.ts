@@ -44,6 +44,9 @@ t.test("the client library: its protocol entry from services up, never the walle
   t.match(layers.packageViolation('src/adapters/ehr/row.ts', '@medrec/client/protocol'), /layer adapters may not import @medrec\/client\/protocol/);
   t.match(layers.packageViolation('src/services/accounts/login.ts', '@medrec/client'), /not an entry of @medrec\/client/);
   t.match(layers.packageViolation('src/system/system.ts', '@medrec/client/node'), /not an entry of @medrec\/client/);
+  t.equal(layers.packageViolation('src/adapters/peers/gateway-client.ts', '@medrec/client'), undefined, "the custodian adapter speaks for password patients' delegates");
+  t.match(layers.packageViolation('src/adapters/peers/gateway-client.ts', '@medrec/client/node'), /not an entry of @medrec\/client/, 'and only through the main entry');
+  t.match(layers.packageViolation('src/adapters/ledger/peers.ts', '@medrec/client'), /not an entry of @medrec\/client/, 'no other adapter');
 });
 
 t.test('a tree that breaks the rule is reported, file by file', async (t) => {

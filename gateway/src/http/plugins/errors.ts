@@ -11,6 +11,8 @@ import {
   TransactionOutcomeUnknownError,
   type ChaincodeErrorCode,
 } from '../../ports/ledger.js';
+import { PeerRefusal, PeerUnreachable } from '../../ports/peers.js';
+import { HOSPITAL_UNREACHABLE } from '../../services/custodial/delegates.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../../services/problem.js';
 
 /** How each chaincode refusal reads over HTTP; the chaincode's code is kept as the problem code. */
@@ -75,6 +77,11 @@ export function toProblem(err: unknown): Problem {
       statusUrl: `/transactions/${err.txId}`,
       retryAfterSeconds: 5,
     });
+  }
+  // Another hospital's gateway, acting for a custodial patient's delegate (docs/privacy.md §3).
+  if (err instanceof PeerRefusal) return new Problem(err.status, err.code, err.message);
+  if (err instanceof PeerUnreachable) {
+    return new Problem(503, HOSPITAL_UNREACHABLE, `${err.mspId}'s gateway does not answer now`, { hospital: err.mspId, retryAfterSeconds: 5 });
   }
   if (err instanceof LedgerUnavailableError) {
     return new Problem(503, 'LEDGER_UNAVAILABLE', 'the ledger cannot be reached; nothing was changed');

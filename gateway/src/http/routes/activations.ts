@@ -4,6 +4,9 @@ import { ActivationCode, Csr, DeviceJws, ParticipantId, Password, problems } fro
 
 const Info = {
   mspId: Type.String(),
+  kind: Type.Union([Type.Literal('home'), Type.Literal('delegate')], {
+    description: "home: the person's own identity at this hospital; delegate: her identity for one relationship here (docs/privacy.md §3)",
+  }),
   username: Type.String(),
   enrollmentId: Type.String(),
   role: Type.String(),
@@ -13,6 +16,7 @@ const Info = {
 /** A person's enrolment as the device keeps it: who they are on the ledger, their certificate and where it is valid. */
 const Enrolled = Type.Object({
   ...Info,
+  kind: Type.Optional(Info.kind),
   expiresAt: Type.Optional(Type.String()),
   participantId: ParticipantId,
   identityId: Type.String(),

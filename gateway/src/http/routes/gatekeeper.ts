@@ -7,13 +7,14 @@ import { answerRequest } from '../../services/gatekeeper/answer.js';
 import { fetchRecords } from '../../services/gatekeeper/client.js';
 import type { EnvelopeClaims, RequestClaims } from '../../services/gatekeeper/claims.js';
 import { relay } from '../../services/gatekeeper/relay.js';
+import { sessionKeys } from '../../services/gatekeeper/requester.js';
 import { DATA_REQUEST, JOSE_MEDIA_TYPE } from '../../services/gatekeeper/signed-request.js';
 import type { ResearchClaims } from '../../services/research/claims.js';
 import { Relationship } from '../../contract/medrec.js';
 import { AnswerSchema, FetchAnswerSchema, FetchBody, JWS_PATTERN } from '../gatekeeper-schemas.js';
 import { Problem as ProblemSchema } from '../schemas.js';
 import type {} from '../plugins/sessions.js';
-import { requesterKeys } from '../requester.js';
+import { actingFor, requesterKeys } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import { signedScope } from '../signed-routes.js';
 import { researchGatekeeperRoutes } from './research-gatekeeper.js';
@@ -101,7 +102,11 @@ export default async function gatekeeper(app: FastifyInstance, opts: GatekeeperO
     },
     async (request) => {
       const { relationshipId, category, fields = [] } = request.body;
-      return fetchRecords(runtime.client, await requesterKeys(app, request), request.user.identityId, { relationshipId, category, fields }, runtime.gatekeepers);
+      // A password patient's delegate relationship: read and signed as that delegate (docs/privacy.md §3).
+      const as = await actingFor(app, runtime, request, relationshipId);
+      const own = as.client === runtime.client;
+      const keys = own ? await requesterKeys(app, request) : sessionKeys(as.signer);
+      return fetchRecords(as.client, keys, as.identityId, { relationshipId, category, fields }, runtime.gatekeepers, own);
     },
   );
 

@@ -1,5 +1,7 @@
 import { rolesFor } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { actingFor } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
   Grant,
@@ -14,7 +16,13 @@ import {
   problems,
 } from '../schemas.js';
 
-export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { relationships }) => {
+export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, runtime) => {
+  const { relationships } = runtime;
+  /** The relationships service as whoever signs for the caller on this relationship (a custodial delegate, or the caller). */
+  const as = async (request: FastifyRequest, id: string) => {
+    const acting = await actingFor(app, runtime, request, id);
+    return { signer: acting.signer, service: relationships.via(acting.client) };
+  };
   const GrantReceipt = Type.Object({
     relationshipId: RelationshipId,
     viewerId: ParticipantId,
@@ -48,7 +56,8 @@ export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
     },
     async (request, reply) => {
       const { viewerId, items, validUntil, purpose } = request.body;
-      const granted = await relationships.grant(await app.signerFor(request), request.params.id, viewerId, { items, validUntil, purpose });
+      const { signer, service } = await as(request, request.params.id);
+      const granted = await service.grant(signer, request.params.id, viewerId, { items, validUntil, purpose });
       return reply.code(granted.txId === null ? 200 : 201).send(granted);
     },
   );
@@ -65,7 +74,10 @@ export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
         response: { 200: GrantReceipt, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
-    async (request) => relationships.revoke(await app.signerFor(request), request.params.id, request.params.viewerId),
+    async (request) => {
+      const { signer, service } = await as(request, request.params.id);
+      return service.revoke(signer, request.params.id, request.params.viewerId);
+    },
   );
 
   app.get(
@@ -80,6 +92,9 @@ export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
         response: { 200: Type.Object({ grants: Type.Array(Grant) }), ...problems(400, 401, 403, 404, 503) },
       },
     },
-    async (request) => ({ grants: (await relationships.get(await app.signerFor(request), request.params.id)).grants }),
+    async (request) => {
+      const { signer, service } = await as(request, request.params.id);
+      return { grants: (await service.get(signer, request.params.id)).grants };
+    },
   );
 };

@@ -2,6 +2,7 @@ import { rolesFor, type Category as CategoryName } from '@medrec/chaincode/domai
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { PatientAction } from '../../services/relationships/relationships.js';
+import { actingFor } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
   Category,
@@ -17,7 +18,8 @@ import {
   problems,
 } from '../schemas.js';
 
-export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { relationships }) => {
+export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, runtime) => {
+  const { relationships } = runtime;
   app.post(
     '/relationships',
     {
@@ -81,7 +83,10 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
         response: { 200: RelationshipView, ...problems(400, 401, 403, 404, 503) },
       },
     },
-    async (request) => relationships.get(await app.signerFor(request), request.params.id),
+    async (request) => {
+      const as = await actingFor(app, runtime, request, request.params.id);
+      return relationships.via(as.client).get(as.signer, request.params.id);
+    },
   );
 
   app.post(
@@ -123,14 +128,18 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
         summary,
         security: SECURED,
         params: RelationshipParams,
-        description: 'Asking for the status the relationship already has changes nothing: 200 with a null txId.',
+        description:
+          'Asking for the status the relationship already has changes nothing: 200 with a null txId. For a password patient, ' +
+          "a relationship held by one of her delegates is signed by that delegate at its own hospital's gateway (docs/privacy.md §3).",
         response: {
           200: Type.Object({ relationshipId: RelationshipId, status: Type.String(), ...TxReceipt.properties }),
           ...problems(400, 401, 403, 404, 409, 503),
         },
       },
-      handler: async (request: FastifyRequest<{ Params: { id: string } }>) =>
-        relationships.patientAction(await app.signerFor(request), request.params.id, action),
+      handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
+        const as = await actingFor(app, runtime, request, request.params.id);
+        return relationships.via(as.client).patientAction(as.signer, request.params.id, action);
+      },
     });
 
   patientAction('/relationships/:id/accept', 'POST', 'accept', 'Patient: accept the relationship');

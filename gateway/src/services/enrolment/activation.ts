@@ -58,8 +58,12 @@ export interface IssuedActivation {
   txId: string;
 }
 
+/** A home activation (the person's own identity here) or a delegate's code (her identity for one relationship here). */
+export type ActivationKind = 'home' | 'delegate';
+
 export interface ActivationInfo {
   mspId: string;
+  kind: ActivationKind;
   username: string;
   enrollmentId: string;
   role: Role;
@@ -83,6 +87,7 @@ interface Row {
   expires_at: number;
   state: 'issued' | 'redeeming' | 'used' | 'failed';
   ca_registered: 0 | 1;
+  kind: ActivationKind;
 }
 
 export const activationUnknown = () => new Problem(404, 'ACTIVATION_UNKNOWN', 'no such activation code');
@@ -155,7 +160,7 @@ export class ActivationService {
    * the new delegate to its chart before the code exists; if it refuses, the CA registration goes.
    */
   async issueDelegate(by: Enroller & { ledger: Credentials }, bind: (participantId: string) => void): Promise<IssuedActivation> {
-    return this.vouch(by, 'patient', undefined, (enrollmentId) => Registrar.registerDelegate(enrollmentId), bind);
+    return this.vouch(by, 'patient', undefined, (enrollmentId) => Registrar.registerDelegate(enrollmentId), bind, 'delegate');
   }
 
   /** CA registration with an opaque enrollment id, then the ledger registration `register` builds, then the code. */
@@ -165,6 +170,7 @@ export class ActivationService {
     chosenUsername: string | undefined,
     register: (enrollmentId: string) => SubmitRequest<IdentityRecord>,
     registered: (participantId: string) => void = () => undefined,
+    kind: ActivationKind = 'home',
   ): Promise<IssuedActivation> {
     const { identity, client, db } = this.deps;
     const username = chosenUsername ?? `u-${randomBytes(8).toString('hex')}`;
@@ -184,9 +190,9 @@ export class ActivationService {
     }
     const expiresAt = this.now() + this.deps.ttlSeconds * 1000;
     db.prepare(
-      `INSERT INTO activations (code_hash, username, enrollment_id, role, participant_id, identity_id, issued_by, issued_at, expires_at, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued')`,
-    ).run(this.codeHash(plain), username, enrollmentId, role, record.value.participantId, record.value.identityId, by.ledger.enrollmentId, new Date(this.now()).toISOString(), expiresAt);
+      `INSERT INTO activations (code_hash, username, enrollment_id, role, participant_id, identity_id, issued_by, issued_at, expires_at, state, kind)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?)`,
+    ).run(this.codeHash(plain), username, enrollmentId, role, record.value.participantId, record.value.identityId, by.ledger.enrollmentId, new Date(this.now()).toISOString(), expiresAt, kind);
     return {
       code,
       username,
@@ -341,7 +347,7 @@ export class ActivationService {
   }
 
   private info(row: Row): ActivationInfo {
-    return { mspId: this.deps.mspId, username: row.username, enrollmentId: enrollmentIdOf(row), role: row.role, expiresAt: new Date(row.expires_at).toISOString() };
+    return { mspId: this.deps.mspId, kind: row.kind, username: row.username, enrollmentId: enrollmentIdOf(row), role: row.role, expiresAt: new Date(row.expires_at).toISOString() };
   }
 }
 

@@ -2,7 +2,7 @@ import type { Category, RelationshipView } from '@medrec/chaincode/domain';
 import { checkRecords, isGatekeeperAnswer, type GatekeeperAnswer, type RecordCheck } from '@medrec/client/protocol';
 import type { MedrecClient } from '../../contract/client.js';
 import { Relationship } from '../../contract/medrec.js';
-import type { Signer } from '../../ports/ledger.js';
+import type { LedgerCalls, Signer } from '../../ports/ledger.js';
 import { Problem } from '../problem.js';
 import { isAuditAnswer, type AuditAnswer } from './audit-answer.js';
 import { AUDIT_QUERY_TYP, type AuditQueryClaims } from './audit-claims.js';
@@ -71,7 +71,7 @@ export interface FetchOptions {
  * what a partial answer means (/records/fetch passes its one problem on; the FHIR facade goes on).
  */
 export async function fetchAsUser(
-  client: MedrecClient,
+  client: MedrecClient<LedgerCalls>,
   keys: RequesterKeys,
   plans: readonly FetchPlan[],
   options: FetchOptions,

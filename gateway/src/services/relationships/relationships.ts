@@ -12,7 +12,7 @@ import {
 import type { MedrecClient, Submitted } from '../../contract/client.js';
 import { Relationship, Summary } from '../../contract/medrec.js';
 import { endorsedBy } from '../../contract/request.js';
-import { ChaincodeError, type Signer } from '../../ports/ledger.js';
+import { ChaincodeError, type LedgerCalls, type Signer } from '../../ports/ledger.js';
 import { badRequest, conflict, forbidden, notFound } from '../problem.js';
 import { hashResources, type RecordService } from '../records/records.js';
 import type { ChartProof } from './chart.js';
@@ -23,7 +23,7 @@ export interface RelationshipDeps {
   mspId: string;
   /** Read on every use: the origin may be settled only after listen (port 0). */
   publicUrl: () => string;
-  client: MedrecClient;
+  client: MedrecClient<LedgerCalls>;
   records: RecordService;
   links: PatientLinks;
   chart: ChartProof;
@@ -79,6 +79,11 @@ const delegateRequired = () =>
  */
 export class RelationshipService {
   constructor(private readonly deps: RelationshipDeps) {}
+
+  /** The same service over another ledger client: a custodial delegate's, at its own hospital's gateway (docs/privacy.md §3). */
+  via(client: MedrecClient<LedgerCalls>): RelationshipService {
+    return new RelationshipService({ ...this.deps, client });
+  }
 
   /** The pointer hash of every category this hospital holds data for (empty categories get none). */
   async pointersFor(mrn: string, categories?: readonly Category[]) {

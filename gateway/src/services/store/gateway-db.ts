@@ -186,6 +186,22 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX IF NOT EXISTS share_codes_participant ON share_codes (participant_id);
   CREATE INDEX IF NOT EXISTS share_codes_expiry ON share_codes (expires_at);`,
+  // 13: which kind a code is (home activation or a delegate for one relationship, docs/privacy.md §3),
+  // and the delegates a custodial (password) patient's home holds for her: each key sealed in the vault.
+  `ALTER TABLE activations ADD COLUMN kind TEXT NOT NULL DEFAULT 'home';
+  CREATE TABLE IF NOT EXISTS custodial_delegates (
+    username TEXT NOT NULL,
+    msp_id TEXT NOT NULL,
+    gateway TEXT NOT NULL,
+    enrollment_id TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    sealed_key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    enrollment TEXT,
+    since TEXT NOT NULL,
+    PRIMARY KEY (username, enrollment_id),
+    UNIQUE (username, code_hash)
+  ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
