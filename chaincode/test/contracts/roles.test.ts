@@ -41,6 +41,22 @@ const specs: RoleSpec[] = [
       return (a) => [p.hash, `lostkey.new.${a.role}`];
     },
   },
+  {
+    fn: 'Registrar:remapParticipant',
+    allowed: ['registrar'],
+    prepare: async (c) => {
+      const p = await c.w.register(c.registrar1, await c.w.person('lostdevice', H1, 'patient'));
+      return (a) => [p.pid, `lostdevice.new.${a.role}`];
+    },
+  },
+  {
+    fn: 'Registrar:rekey',
+    allowed: ['registrar'],
+    prepare: async (c) => {
+      const p = await c.w.register(c.registrar1, await c.w.person('rotated', H1, 'patient'));
+      return () => [JSON.stringify([{ oldHash: p.hash, newHash: H('e') }])];
+    },
+  },
   { fn: 'Registrar:resolve', allowed: ['registrar', 'provider', 'auditor'], prepare: async (c) => () => [c.patient.hash] },
   { fn: 'Registrar:whoami', allowed: [...ALL_ROLES], prepare: async () => () => [] },
   { fn: 'Registrar:history', allowed: ['auditor'], prepare: async (c) => () => [c.patient.hash] },
