@@ -95,18 +95,19 @@ export class RegistrarContract extends Contract {
   }
 
   /**
-   * A re-map by participant id: the way for a delegate (docs/privacy.md §3), which no external id
-   * names, e.g. when its certificate is re-issued after a suspected key compromise.
+   * A delegate's re-map, by participant id (docs/privacy.md §3): no external id names a delegate, and
+   * its certificate may need re-issuing after a suspected key compromise. Delegates only: every other
+   * participant is re-mapped by its external id, and its role stays what its registration made it.
    */
   @Transaction()
   @Returns('string')
-  @Param('participantId', 'string', 'the participant (or delegate) to re-map')
+  @Param('participantId', 'string', 'the delegate to re-map')
   @Param('newEnrollmentId', 'string', 'the enrollment id of the new certificate identity')
-  async remapParticipant(ctx: Context, participantId: string, newEnrollmentId: string): Promise<string> {
+  async remapDelegate(ctx: Context, participantId: string, newEnrollmentId: string): Promise<string> {
     const state = new State(ctx);
-    const caller = await registeredCaller(ctx, state, rolesFor('Registrar.remapParticipant'));
+    const caller = await registeredCaller(ctx, state, rolesFor('Registrar.remapDelegate'));
     const participant = await state.get<ParticipantRecord>(keys.participant(requireHex64(participantId, 'participantId')));
-    if (!participant) throw notFound('no such participant');
+    if (!participant?.delegate) throw notFound('no delegate has that participant id (a participant with an external id is re-mapped by it)');
     return remapTo(state, caller.mspId, participant, newEnrollmentId);
   }
 

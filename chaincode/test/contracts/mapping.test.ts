@@ -15,11 +15,11 @@ async function delegate(c: Cast, name: string, registrar: Actor): Promise<Actor>
   return actor;
 }
 
-t.test('remapParticipant: a delegate gets a new certificate identity; the old one is superseded', async (t) => {
+t.test('remapDelegate: a delegate gets a new certificate identity; the old one is superseded', async (t) => {
   const c = await cast();
   const d = await delegate(c, 'dee', c.registrar2);
   const renewed = await c.w.reenrol(d, 'v2');
-  const rec = await c.w.submit<IdentityRecord>(c.registrar2, 'Registrar:remapParticipant', d.pid, renewed.enrollmentId);
+  const rec = await c.w.submit<IdentityRecord>(c.registrar2, 'Registrar:remapDelegate', d.pid, renewed.enrollmentId);
   t.match(rec, { identityId: renewed.iid, participantId: d.pid, mspId: H2, role: 'patient', status: 'active', supersededBy: null });
   t.same(lastEvent(c.w), { name: 'IdentityRemapped', notifications: [{ participantId: d.pid, status: 'active' }] });
   t.equal((await c.w.evaluate<IdentityRecord>(renewed, 'Registrar:whoami')).participantId, d.pid, 'the new certificate speaks for the delegate');
@@ -31,18 +31,20 @@ t.test('remapParticipant: a delegate gets a new certificate identity; the old on
     'the auditor reads the chain by pid, newest first',
   );
   t.match(history[0]!.value, { externalIdHash: null, delegate: true }, 'still a delegate, still no external id');
-  await refused(t, c.w, c.registrar2, 'Registrar:remapParticipant', [d.pid, renewed.enrollmentId], 'CONFLICT');
-  await refused(t, c.w, c.registrar2, 'Registrar:remapParticipant', [d.pid, d.enrollmentId], 'CONFLICT');
+  await refused(t, c.w, c.registrar2, 'Registrar:remapDelegate', [d.pid, renewed.enrollmentId], 'CONFLICT');
+  await refused(t, c.w, c.registrar2, 'Registrar:remapDelegate', [d.pid, d.enrollmentId], 'CONFLICT');
 });
 
-t.test('remapParticipant refusals: another organisation, an unknown or malformed pid, a bad enrollment id, every other role', async (t) => {
+t.test("remapDelegate refusals: another organisation, an unknown pid or a non-delegate's, a malformed pid, a bad enrollment id, every other role", async (t) => {
   const c = await cast();
   const d = await delegate(c, 'dee', c.registrar2);
-  await refused(t, c.w, c.registrar1, 'Registrar:remapParticipant', [d.pid, 'dee.h1.x'], 'FORBIDDEN');
-  await refused(t, c.w, c.registrar2, 'Registrar:remapParticipant', [H('7'), 'nobody.v2'], 'NOT_FOUND');
-  await refused(t, c.w, c.registrar2, 'Registrar:remapParticipant', ['not-a-pid', 'nobody.v2'], 'INVALID_ARGUMENT');
-  await refused(t, c.w, c.registrar2, 'Registrar:remapParticipant', [d.pid, 'bad id!'], 'INVALID_ARGUMENT');
-  for (const a of [d, c.patient, c.provider2, c.auditor, c.stranger]) await refused(t, c.w, a, 'Registrar:remapParticipant', [d.pid, 'dee.h2.y'], 'FORBIDDEN');
+  await refused(t, c.w, c.registrar1, 'Registrar:remapDelegate', [d.pid, 'dee.h1.x'], 'FORBIDDEN');
+  await refused(t, c.w, c.registrar2, 'Registrar:remapDelegate', [H('7'), 'nobody.v2'], 'NOT_FOUND');
+  // a participant with an external id is re-mapped by it, never by pid
+  await refused(t, c.w, c.registrar1, 'Registrar:remapDelegate', [c.patient.pid, 'alice.h1.x'], 'NOT_FOUND');
+  await refused(t, c.w, c.registrar2, 'Registrar:remapDelegate', ['not-a-pid', 'nobody.v2'], 'INVALID_ARGUMENT');
+  await refused(t, c.w, c.registrar2, 'Registrar:remapDelegate', [d.pid, 'bad id!'], 'INVALID_ARGUMENT');
+  for (const a of [d, c.patient, c.provider2, c.auditor, c.stranger]) await refused(t, c.w, a, 'Registrar:remapDelegate', [d.pid, 'dee.h2.y'], 'FORBIDDEN');
 });
 
 t.test('rekey: the entries move to the new key, the old ones are deleted, history keeps the chain', async (t) => {

@@ -42,11 +42,12 @@ const specs: RoleSpec[] = [
     },
   },
   {
-    fn: 'Registrar:remapParticipant',
+    fn: 'Registrar:remapDelegate',
     allowed: ['registrar'],
     prepare: async (c) => {
-      const p = await c.w.register(c.registrar1, await c.w.person('lostdevice', H1, 'patient'));
-      return (a) => [p.pid, `lostdevice.new.${a.role}`];
+      const d = await c.w.person('lostdevice', H1, 'patient');
+      const pid = (await c.w.submit<{ participantId: string }>(c.registrar1, 'Registrar:registerDelegate', d.enrollmentId)).participantId;
+      return (a) => [pid, `lostdevice.new.${a.role}`];
     },
   },
   {
