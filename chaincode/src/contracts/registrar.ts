@@ -1,9 +1,10 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
 import { identityId, participantIdFor } from '../domain/ids';
+import { rekeyed, rekeyOutcome, remapped, requireOwnParticipant } from '../domain/mapping';
 import { keys } from '../domain/keys';
 import type { IdentityRecord, ParticipantRecord, ResolveResult } from '../domain/types';
-import { parseRegisterBatch, requireEnrollmentId, requireHex64, requireRegisterItem, type RegisterItem } from '../domain/validation';
+import { parseRegisterBatch, parseRekeyBatch, requireEnrollmentId, requireHex64, requireRegisterItem, type RegisterItem } from '../domain/validation';
 import { rolesFor } from '../domain/transactions';
 import { certCaller, registeredCaller } from './caller';
 import { State } from './state';
@@ -90,26 +91,53 @@ export class RegistrarContract extends Contract {
   async remap(ctx: Context, externalIdHash: string, newEnrollmentId: string): Promise<string> {
     const state = new State(ctx);
     const caller = await registeredCaller(ctx, state, rolesFor('Registrar.remap'));
-    const participant = await participantByExternal(state, externalIdHash);
-    if (participant.mspId !== caller.mspId) throw forbidden("only a registrar of the participant's organisation may re-map it");
-    const newIid = identityId(caller.mspId, requireEnrollmentId(newEnrollmentId));
-    if (await state.get(keys.identity(newIid))) throw conflict('that enrollment id is already registered');
-    const old = await state.get<IdentityRecord>(keys.identity(participant.identityId));
-    if (old) await state.put(keys.identity(old.identityId), { ...old, status: 'superseded', supersededBy: newIid, updatedAt: state.now });
-    const record: IdentityRecord = {
-      identityId: newIid,
-      participantId: participant.participantId,
-      mspId: caller.mspId,
-      role: participant.role,
-      status: 'active',
-      registeredAt: state.now,
-      updatedAt: state.now,
-      supersededBy: null,
-    };
-    await state.put(keys.identity(newIid), record);
-    await state.put(keys.participant(participant.participantId), { ...participant, identityId: newIid, updatedAt: state.now });
-    state.emit('IdentityRemapped', [{ participantId: participant.participantId, status: 'active' }]);
-    return JSON.stringify(record);
+    return remapTo(state, caller.mspId, await participantByExternal(state, externalIdHash), newEnrollmentId);
+  }
+
+  /**
+   * A delegate's re-map, by participant id (docs/privacy.md §3): no external id names a delegate, and
+   * its certificate may need re-issuing after a suspected key compromise. Delegates only: every other
+   * participant is re-mapped by its external id, and its role stays what its registration made it.
+   */
+  @Transaction()
+  @Returns('string')
+  @Param('participantId', 'string', 'the delegate to re-map')
+  @Param('newEnrollmentId', 'string', 'the enrollment id of the new certificate identity')
+  async remapDelegate(ctx: Context, participantId: string, newEnrollmentId: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, rolesFor('Registrar.remapDelegate'));
+    const participant = await state.get<ParticipantRecord>(keys.participant(requireHex64(participantId, 'participantId')));
+    if (!participant?.delegate) throw notFound('no delegate has that participant id (a participant with an external id is re-mapped by it)');
+    return remapTo(state, caller.mspId, participant, newEnrollmentId);
+  }
+
+  /**
+   * A home's rotation of its index key (docs/privacy.md §2): each of its entries moves from the old
+   * key's entry to the new key's, the old entry deleted (its key's history keeps it) and the
+   * participant record naming the new one, so `history` shows the chain. An item already re-keyed
+   * comes back `present`, unwritten: a resumed or repeated batch is harmless.
+   */
+  @Transaction()
+  @Returns('string')
+  @Param('itemsJson', 'string', 'JSON [{oldHash, newHash}], at most 500; returns rekeyed | present per item, in order')
+  async rekey(ctx: Context, itemsJson: string): Promise<string> {
+    const state = new State(ctx);
+    const caller = await registeredCaller(ctx, state, rolesFor('Registrar.rekey'));
+    const items = parseRekeyBatch(itemsJson);
+    const planned = [];
+    for (const item of items) {
+      const reads = { byOld: await participantAt(state, item.oldHash), byNew: await participantAt(state, item.newHash) };
+      planned.push({ item, participant: reads.byOld, outcome: rekeyOutcome(reads, item.newHash, caller.mspId) });
+    }
+    for (const { item, participant, outcome } of planned) {
+      if (outcome !== 'rekey' || !participant) continue;
+      await state.delete(keys.external(item.oldHash));
+      await state.put(keys.external(item.newHash), { participantId: participant.participantId });
+      await state.put(keys.participant(participant.participantId), rekeyed(participant, item.newHash, state.now));
+    }
+    // Who was re-keyed is the home's own business: the event names no one.
+    state.emit('IndexRekeyed', []);
+    return JSON.stringify(planned.map((p) => (p.outcome === 'rekey' ? 'rekeyed' : 'present')));
   }
 
   @Transaction(false)
@@ -171,12 +199,29 @@ function registrarOnly(ctx: Context, transaction: 'Registrar.register' | 'Regist
 }
 
 async function participantByExternal(state: State, externalIdHash: unknown): Promise<ParticipantRecord> {
-  const hash = requireHex64(externalIdHash, 'externalIdHash');
-  const ref = await state.get<{ participantId: string }>(keys.external(hash));
-  if (!ref) throw notFound('no participant is registered for that external id');
-  const participant = await state.get<ParticipantRecord>(keys.participant(ref.participantId));
+  const participant = await participantAt(state, requireHex64(externalIdHash, 'externalIdHash'));
   if (!participant) throw notFound('no participant is registered for that external id');
   return participant;
+}
+
+/** The participant an index entry names, if any. */
+async function participantAt(state: State, hash: string): Promise<ParticipantRecord | null> {
+  const ref = await state.get<{ participantId: string }>(keys.external(hash));
+  return ref && state.get<ParticipantRecord>(keys.participant(ref.participantId));
+}
+
+/** A new certificate identity for a participant of the caller's organisation; the old one is superseded. */
+async function remapTo(state: State, mspId: string, participant: ParticipantRecord, newEnrollmentId: string): Promise<string> {
+  requireOwnParticipant(participant, mspId, 're-map');
+  const newIid = identityId(mspId, requireEnrollmentId(newEnrollmentId));
+  if (await state.get(keys.identity(newIid))) throw conflict('that enrollment id is already registered');
+  const old = await state.get<IdentityRecord>(keys.identity(participant.identityId));
+  const writes = remapped(participant, old, newIid, state.now);
+  if (writes.superseded) await state.put(keys.identity(writes.superseded.identityId), writes.superseded);
+  await state.put(keys.identity(newIid), writes.identity);
+  await state.put(keys.participant(participant.participantId), writes.participant);
+  state.emit('IdentityRemapped', [{ participantId: participant.participantId, status: 'active' }]);
+  return JSON.stringify(writes.identity);
 }
 
 /** One panel item: `created` now, `present` (registered exactly so already), `other` (its external id is another identity's). */

@@ -37,6 +37,11 @@ export class State {
     await this.ctx.stub.putState(key, Buffer.from(JSON.stringify(value), 'utf8'));
   }
 
+  /** The key's history keeps the delete, so auditors still read what it held. */
+  async delete(key: string): Promise<void> {
+    await this.ctx.stub.deleteState(key);
+  }
+
   async scan<T>(prefix: KeyPrefix): Promise<T[]> {
     return (await this.entries<T>(prefix)).map((e) => e.value);
   }

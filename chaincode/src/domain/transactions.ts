@@ -12,6 +12,8 @@ export const TRANSACTIONS = {
   'Registrar.registerPanel': { params: ['itemsJson'], submit: true, roles: ['registrar'] },
   'Registrar.registerDelegate': { params: ['enrollmentId'], submit: true, roles: ['registrar'] },
   'Registrar.remap': { params: ['externalIdHash', 'newEnrollmentId'], submit: true, roles: ['registrar'] },
+  'Registrar.remapDelegate': { params: ['participantId', 'newEnrollmentId'], submit: true, roles: ['registrar'] },
+  'Registrar.rekey': { params: ['itemsJson'], submit: true, roles: ['registrar'] },
   'Registrar.resolve': { params: ['externalIdHash'], submit: false, roles: ['registrar', 'provider', 'auditor'] },
   'Registrar.whoami': { params: [], submit: false, roles: 'any' },
   'Registrar.history': { params: ['externalIdHash'], submit: false, roles: ['auditor'] },

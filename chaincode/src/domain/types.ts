@@ -192,5 +192,6 @@ export const EVENT_NAMES = [
   'GatekeeperPublished',
   'AnswerReleased',
   'PointersUpdated',
+  'IndexRekeyed',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

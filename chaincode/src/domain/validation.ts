@@ -176,6 +176,26 @@ export function parseRegisterBatch(text: unknown): RegisterItem[] {
   return list.map(requireRegisterItem);
 }
 
+/** One index entry's re-key: the entry under the home's old key and the same person's under its new one. */
+export interface RekeyItem {
+  oldHash: string;
+  newHash: string;
+}
+
+export function parseRekeyBatch(text: unknown): RekeyItem[] {
+  const list = requireArray(parseJson(text, 'itemsJson', LIMITS.batchJsonBytes), 'itemsJson', 1, LIMITS.batchItems, 'LIMIT_EXCEEDED');
+  const seen = new Set<string>();
+  return list.map((raw, index) => {
+    const item = requireObject(raw, `item ${index}`, ['oldHash', 'newHash']);
+    const parsed = { oldHash: requireHex64(item.oldHash, 'oldHash'), newHash: requireHex64(item.newHash, 'newHash') };
+    for (const hash of [parsed.oldHash, parsed.newHash]) {
+      if (seen.has(hash)) throw invalid(`item ${index}: an index entry appears twice`);
+      seen.add(hash);
+    }
+    return parsed;
+  });
+}
+
 export interface CreateItem {
   patientId: string;
   endpoint: string;

@@ -50,7 +50,9 @@ t.test('the test double hides a transaction’s own writes from its reads, as Fa
   const it = await stub.getStateByPartialCompositeKey('iid', []);
   t.equal((await it.next()).done, false, 'the awaited form is an iterator too');
   await it.close();
-  await t.rejects(stub.deleteState(), 'the chaincode never deletes');
+  await t.rejects(stub.deleteState(''), 'an empty key is refused');
+  await stub.deleteState('k');
+  t.equal(stub.writes.get('k'), null, 'a delete is a write of nothing, visible only on commit');
   t.same(stub.splitCompositeKey(stub.createCompositeKey('a', ['b', 'c'])), { objectType: 'a', attributes: ['b', 'c'] });
   t.equal(stub.getMspID(), c.patient.mspId);
   t.equal(stub.getDateTimestamp().toISOString(), isoFromTimestamp(stub.getTxTimestamp()));

@@ -15,6 +15,8 @@ const DESIGN: Record<string, Record<string, { args: string[]; submit: boolean }>
     registerPanel: { args: ['itemsJson'], submit: true },
     registerDelegate: { args: ['enrollmentId'], submit: true },
     remap: { args: ['externalIdHash', 'newEnrollmentId'], submit: true },
+    remapDelegate: { args: ['participantId', 'newEnrollmentId'], submit: true },
+    rekey: { args: ['itemsJson'], submit: true },
     resolve: { args: ['externalIdHash'], submit: false },
     whoami: { args: [], submit: false },
     history: { args: ['externalIdHash'], submit: false },

@@ -41,6 +41,23 @@ const specs: RoleSpec[] = [
       return (a) => [p.hash, `lostkey.new.${a.role}`];
     },
   },
+  {
+    fn: 'Registrar:remapDelegate',
+    allowed: ['registrar'],
+    prepare: async (c) => {
+      const d = await c.w.person('lostdevice', H1, 'patient');
+      const pid = (await c.w.submit<{ participantId: string }>(c.registrar1, 'Registrar:registerDelegate', d.enrollmentId)).participantId;
+      return (a) => [pid, `lostdevice.new.${a.role}`];
+    },
+  },
+  {
+    fn: 'Registrar:rekey',
+    allowed: ['registrar'],
+    prepare: async (c) => {
+      const p = await c.w.register(c.registrar1, await c.w.person('rotated', H1, 'patient'));
+      return () => [JSON.stringify([{ oldHash: p.hash, newHash: H('e') }])];
+    },
+  },
   { fn: 'Registrar:resolve', allowed: ['registrar', 'provider', 'auditor'], prepare: async (c) => () => [c.patient.hash] },
   { fn: 'Registrar:whoami', allowed: [...ALL_ROLES], prepare: async () => () => [] },
   { fn: 'Registrar:history', allowed: ['auditor'], prepare: async (c) => () => [c.patient.hash] },

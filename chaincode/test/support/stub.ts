@@ -52,7 +52,7 @@ function iterable<T>(items: T[]) {
  * transaction changes nothing, and every committed write leaves a history entry.
  */
 export class TestStub {
-  readonly writes = new Map<string, Buffer>();
+  readonly writes = new Map<string, Buffer | null>();
   readonly validation = new Map<string, Uint8Array>();
   events: { name: string; payload: Uint8Array }[] = [];
 
@@ -96,8 +96,10 @@ export class TestStub {
     if (typeof key !== 'string' || key.length === 0) throw new Error('key must not be empty');
     this.writes.set(key, Buffer.from(value));
   }
-  async deleteState(): Promise<void> {
-    throw new Error('the medrec chaincode never deletes state');
+  /** As Fabric: a delete is a write of nothing, committed with the others and kept in the key's history. */
+  async deleteState(key: string): Promise<void> {
+    if (typeof key !== 'string' || key.length === 0) throw new Error('key must not be empty');
+    this.writes.set(key, null);
   }
   async setStateValidationParameter(key: string, ep: Uint8Array): Promise<void> {
     this.validation.set(key, ep);
@@ -183,9 +185,10 @@ export class TestLedger {
   private commit(stub: TestStub, txId: string, time: Date): void {
     const ms = time.getTime();
     for (const [key, value] of stub.writes) {
-      this.state.set(key, value);
+      if (value === null) this.state.delete(key);
+      else this.state.set(key, value);
       const mods = this.history.get(key) ?? [];
-      mods.push({ txId, timestamp: { seconds: Long.fromNumber(Math.floor(ms / 1000), true), nanos: (ms % 1000) * 1e6 }, isDelete: false, value });
+      mods.push({ txId, timestamp: { seconds: Long.fromNumber(Math.floor(ms / 1000), true), nanos: (ms % 1000) * 1e6 }, isDelete: value === null, value: value ?? Buffer.alloc(0) });
       this.history.set(key, mods);
     }
     for (const [key, ep] of stub.validation) this.validation.set(key, ep);

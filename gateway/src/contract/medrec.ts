@@ -57,6 +57,12 @@ export const Registrar = {
   registerDelegate: (enrollmentId: string) => request<IdentityRecord, 'Registrar.registerDelegate'>('Registrar.registerDelegate', [enrollmentId]),
   remap: (externalIdHash: string, newEnrollmentId: string) =>
     request<IdentityRecord, 'Registrar.remap'>('Registrar.remap', [externalIdHash, newEnrollmentId]),
+  /** A delegate's new certificate identity, by its participant id (only the hospital that registered it). */
+  remapDelegate: (participantId: string, newEnrollmentId: string) =>
+    request<IdentityRecord, 'Registrar.remapDelegate'>('Registrar.remapDelegate', [participantId, newEnrollmentId]),
+  /** A home's index entries moved to its new key: per item `rekeyed`, or `present` when an earlier run did it. */
+  rekey: (items: readonly { oldHash: string; newHash: string }[]) =>
+    request<('rekeyed' | 'present')[], 'Registrar.rekey'>('Registrar.rekey', [JSON.stringify(items)]),
   resolve: (externalIdHash: string) => request<ResolveResult, 'Registrar.resolve'>('Registrar.resolve', [externalIdHash]),
   whoami: () => request<IdentityRecord, 'Registrar.whoami'>('Registrar.whoami', []),
   history: (externalIdHash: string) => request<HistoryEntry[], 'Registrar.history'>('Registrar.history', [externalIdHash]),

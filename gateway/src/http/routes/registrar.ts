@@ -87,6 +87,33 @@ export const registrarRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async
   );
 
   app.post(
+    '/registrar/delegates/:pid/reissue',
+    {
+      config: { idempotency: { omit: ['code'] } },
+      onRequest: app.requireRole(...rolesFor('Registrar.remapDelegate')!),
+      schema: {
+        tags: ['registrar'],
+        summary: "Re-issue a delegate's certificate (e.g. its key may be compromised): a new one-time code, the old identity superseded",
+        description:
+          'Only the hospital that registered the delegate may (the ledger refuses another: 403; a pid that is no delegate: 404). ' +
+          'The delegate keeps its participant id, relationships and chart; a new opaque enrollment id is re-mapped to it ' +
+          '(Registrar.remapDelegate), so the old certificate is refused by the ledger from now on, and the earlier enrollments ' +
+          'are revoked at the CA (`revoked`). The device redeems the code (POST /device/activations/redeem) with a CSR of a newly derived key.',
+        security: SECURED,
+        params: Type.Object({ pid: ParticipantId }),
+        response: {
+          201: Type.Composite([IssuedActivation, Type.Object({ revoked: Type.Array(Type.String()) })]),
+          ...problems(400, 401, 403, 404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const registrar = { ...(await app.signerFor(request)), enrollmentId: request.user.enrollmentId };
+      return reply.code(201).send(await activations.reissueDelegate({ ca: registrar, ledger: registrar }, request.params.pid));
+    },
+  );
+
+  app.post(
     '/registrar/resolve',
     {
       config: { limit: 'resolve', idempotency: false },

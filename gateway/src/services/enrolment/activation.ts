@@ -163,6 +163,27 @@ export class ActivationService {
     return this.vouch(by, 'patient', undefined, (enrollmentId) => Registrar.registerDelegate(enrollmentId), bind, 'delegate');
   }
 
+  /**
+   * A delegate's certificate re-issued (docs/privacy.md §3), e.g. after a suspected key compromise:
+   * a new opaque enrollment id, re-mapped on the ledger to the same delegate
+   * (`Registrar.remapDelegate`, which only the hospital that registered it may do; the old identity
+   * is superseded at once, so the ledger refuses its certificate from the next transaction), and a
+   * code her device redeems with a newly derived key. Then the delegate's earlier enrollments here
+   * are revoked at the CA and any of their codes not yet redeemed stops working. The chart binding is
+   * by participant id, so it holds.
+   */
+  async reissueDelegate(by: Enroller & { ledger: Credentials }, participantId: string): Promise<IssuedActivation & { revoked: string[] }> {
+    const { db, identity } = this.deps;
+    const earlier = db
+      .prepare<[string], { enrollment_id: string }>('SELECT enrollment_id FROM activations WHERE participant_id = ? AND enrollment_id IS NOT NULL')
+      .all(participantId)
+      .map((r) => r.enrollment_id);
+    const issued = await this.vouch(by, 'patient', undefined, (enrollmentId) => Registrar.remapDelegate(participantId, enrollmentId));
+    db.prepare("UPDATE activations SET state = 'failed' WHERE participant_id = ? AND state = 'issued' AND enrollment_id != ?").run(participantId, issued.enrollmentId);
+    for (const enrollmentId of earlier) await identity.revoke(by.ca, enrollmentId, 'keyCompromise');
+    return { ...issued, revoked: earlier };
+  }
+
   /** CA registration with an opaque enrollment id, then the ledger registration `register` builds, then the code. */
   private async vouch(
     by: Enroller & { ledger: Credentials },
