@@ -2,13 +2,16 @@
  * Concurrent legitimate requests never answer 5xx and leave the state consistent (STANDARDS), for
  * the routes the races harness did not cover: the home's blinded external-id lookup (direct and
  * through another hospital's /registrar/resolve), the auditor's live ledger check while blocks
- * commit, and a panel upload sent several times at once with one Idempotency-Key (one job).
+ * commit, a panel upload sent several times at once with one Idempotency-Key (one job), the chart
+ * flow's relationship create (POST /relationships {mrn}) for one bound chart, and activations with
+ * the one-home check (distinct people; one national id several times).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blindLookup, EXTERNAL_ID_LOOKUP_TYP } from '@medrec/client/protocol';
 import t from 'tap';
 import { demoPatients } from '../../demo/seed/population.js';
+import { Relationship } from '../../src/contract/medrec.js';
 import { LOOKUP_CATEGORY } from '../../src/http/routes/gatekeeper-external-id.js';
 import { JOSE_MEDIA_TYPE, freshClaims, signJws } from '../../src/services/gatekeeper/signed-request.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
@@ -109,4 +112,54 @@ t.test(`one panel upload ×${N} at once with one Idempotency-Key: one job`, asyn
   }
   t.match(job, { state: 'done', rows: 3, registered: 3, failed: 0 }, 'the job registered each patient once');
   t.equal(jobs() - before, 1, 'still one job');
+});
+
+t.test(`the chart flow, POST /relationships {mrn} ×${N} at once for one bound chart: one relationship`, async (t) => {
+  const registrar2 = await login(h2, 'registrar');
+  const grey = await login(h2, 'dr-grey');
+  // A Hospital 2 chart no demo user holds, bound to its delegate by the registrar (no patient identifier anywhere).
+  const people = demoPatients('hospital2');
+  const chart = people.filter((p) => !p.alsoAt).at(-3)!.mrn;
+  const delegate = await api(h2, 'POST', '/registrar/delegates', { token: registrar2, body: { mrn: chart } });
+  t.equal(delegate.status, 201, 'the chart is bound to a delegate');
+  const answers = await race(t, 'POST /relationships {mrn}', N, () => api(h2, 'POST', '/relationships', { token: grey, body: { mrn: chart } }));
+  const created = answers.filter((a) => a.status === 201);
+  t.equal(created.length, 1, 'exactly one 201');
+  const rel = created[0]!.json.relationshipId as string;
+  for (const a of answers.filter((x) => x.status !== 201)) {
+    t.match(a, { status: 409, json: { code: 'RELATIONSHIP_EXISTS', relationshipId: rel } }, 'the others name the one created');
+  }
+  const onLedger = await other!.client.evaluate(other!.service, Relationship.ofPatients([delegate.json.participantId as string]));
+  t.same(onLedger, [rel], "the ledger holds that one relationship for the chart's participant at Hospital 2");
+});
+
+t.test('activations ×10 at once with the one-home check (the other home asked each time): no 5xx, each registered once', async (t) => {
+  const registrar = await login(h1, 'registrar');
+  const stamp = Date.now().toString(36).toUpperCase();
+  const lookupsAtH2 = () => other!.audit.records(1, 100_000).filter((r) => r.category === LOOKUP_CATEGORY).length;
+  const lookupsBefore = lookupsAtH2();
+  const activate = (externalId: string, username: string) =>
+    api(h1, 'POST', '/registrar/activations', { token: registrar, body: { username, role: 'patient', externalIdKind: 'national-id', externalId } });
+  const distinct = await race(t, 'POST /registrar/activations, distinct people', 10, (i) => activate(`SYN-D${stamp}-${i}`, `dist-${stamp}-${i}`.toLowerCase()));
+  t.same(distinct.map((a) => a.status), Array<number>(10).fill(201), 'ten people, ten registrations');
+  t.equal(new Set(distinct.map((a) => a.json.participantId)).size, 10, 'ten participants');
+
+  const same = `SYN-S${stamp}`;
+  const once = await race(t, 'POST /registrar/activations, one national id', 5, (i) => activate(same, `same-${stamp}-${i}`.toLowerCase()));
+  const registered = once.filter((a) => a.status === 201);
+  t.equal(registered.length, 1, 'one registration for the one person');
+  t.equal(lookupsAtH2() - lookupsBefore, 15, 'every one of the 15 asked the other home first (the one-home check ran)');
+  const retry = await activate(same, `same-${stamp}-retry`.toLowerCase());
+  t.equal(retry.status, 409, 'a later registration of the same id is refused');
+  t.ok(
+    once.filter((a) => a.status !== 201).every((a) => a.status === 409 && a.json.code === retry.json.code),
+    // (a 201's `code` is its activation code: not printed)
+    `the others got that same refusal (${once.map((a) => (a.status === 201 ? '201' : `${a.status} ${String(a.json.code)}`)).join(', ')})`,
+  );
+  const found = await api(h2, 'POST', '/registrar/resolve', { token: await login(h2, 'dr-grey'), body: { externalIdKind: 'national-id', externalId: same } });
+  t.same([found.status, found.json.participantId], [200, registered[0]!.json.participantId], 'the id names that one participant, found from the other home');
+  t.notOk(
+    once.some((a, i) => a.status !== 201 && (home!.activations.issuedTo(`same-${stamp}-${i}`.toLowerCase()) || home!.accounts.exists(`same-${stamp}-${i}`.toLowerCase()))),
+    'no code and no account under a refused username',
+  );
 });
