@@ -136,6 +136,7 @@ async function figure2(t) {
     t.same([byHomeId.status, byHomeId.json.code], [403, 'DELEGATE_REQUIRED'], 'Hospital 2 may not name her home id');
     const delegate = await api(h2, 'POST', '/registrar/delegates', { token: await login(h2, 'registrar', DEMO_REGISTRAR_PASSWORD), body: { mrn: person.alsoAt.mrn } });
     t.equal(delegate.status, 201, "Hospital 2's registrar registers a delegate for its chart of her");
+    secrets.push(delegate.json.code);
     await dana.getByRole('link', { name: 'Contracts' }).click();
     await dana.getByRole('link', { name: 'Add a hospital' }).click();
     await dana.getByLabel('Hospital that gave you the code').selectOption({ label: 'Hospital 2' });
@@ -298,7 +299,7 @@ async function figure2(t) {
     const table = dana.getByRole('table');
     await table.waitFor(WAIT);
     const rows = await table.locator('tbody tr').allTextContents();
-    t.ok(rows.some((r) => /You \(Hospital 1\)Hospital 2About me.*Served/.test(r)), 'her own reads at Hospital 2');
+    t.ok(rows.some((r) => /You \(Hospital 2\)Hospital 2About me.*Served/.test(r)), 'her own reads at Hospital 2, under her identity there');
     t.ok(rows.some((r) => /You \(Hospital 1\)Hospital 1About me.*Served/.test(r)), 'her own reads at Hospital 1');
     t.ok(rows.some((r) => /Someone you shared with \(Hospital 1\).*Hospital 2.*Lab results.*\(code, valueQuantity\).*Family request.*Served/.test(r)), "the viewer's read, with purpose");
     t.ok(rows.some((r) => /Someone you shared with \(Hospital 1\)Hospital 2Lab results.*Refused/.test(r)), "the viewer's refused read after the revocation");

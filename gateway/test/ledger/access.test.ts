@@ -54,6 +54,7 @@ async function setup(t: { teardown(fn: () => void): void }) {
     researcher: await person(org1, registrar1, 'rosalind', 'researcher'),
     provider2: await person(org2, registrar2, 'drgrey', 'provider'),
     viewer2: await person(org2, registrar2, 'dave', 'viewer'),
+    patient3: await person(org2, registrar2, 'erin', 'patient'),
     stranger: await person(org1, registrar1, 'mallory', 'patient', false),
   };
   const pid = (c: Credentials) => pids.get(c.enrollmentId)!;
@@ -139,7 +140,7 @@ t.test('randomised states: in-process and chaincode agree after every transactio
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const categories = ['Observation', 'Condition', 'Immunization'] as const;
   const fieldsOf = { Observation: ['code', 'valueQuantity', 'note', 'status'], Condition: ['code', 'onsetDateTime'], Immunization: ['vaccineCode', 'lotNumber'] };
-  const patients = [c.patient, c.patient2];
+  const patients = [c.patient, c.patient2, c.patient3];
   const providers = [c.provider1, c.provider2];
   const viewers = [c.viewer, c.viewer2, c.provider2];
   const rels: { id: string; patient: Credentials; provider: Credentials }[] = [];
@@ -149,8 +150,9 @@ t.test('randomised states: in-process and chaincode agree after every transactio
     const roll = random();
     if (!r || roll < 0.12) {
       const provider = pick(providers);
-      const patient = pick(patients);
-      // One open relationship per patient and hospital: a second create is refused until the first is deleted.
+      // A hospital treats the patients its registrar registered (docs/privacy.md §3); one open
+      // relationship per patient and hospital: a second create is refused until the first is deleted.
+      const patient = pick(patients.filter((p) => p.mspId === provider.mspId));
       const created = await ledger.submit(provider, 'Relationship', 'create', [pid(patient), 'https://gk.example']).then(
         (r) => JSON.parse(str(r.result)).relationshipId as string,
         (e: Error & { code?: string }) => e.code ?? e.name,

@@ -136,6 +136,13 @@ t.test('her home id at another hospital: 403 DELEGATE_REQUIRED, nothing linked o
   t.equal(sys.system.hospitals[1]!.links.get(homeId), undefined, 'her home id is linked to no chart at Hospital 2');
   t.equal(sys.system.hospitals[1]!.links.participantOf(person.alsoAt!.mrn), issued2.participantId, 'the chart stays its delegate\'s');
   t.same((await api(h2, 'GET', `/auditor/participants/${homeId}/summary`, { token: otto })).json.entries, [], 'and the ledger holds no relationship of hers');
+  // A chart linked to her home id before the rule (an older data directory): the gateway asks the
+  // ledger, whose own refusal reads the same.
+  const old = demoPatients('hospital2')[16]!.mrn;
+  t.ok(sys.system.hospitals[1]!.links.set(homeId, old, 'an older gateway'));
+  const byLedger = await api(h2, 'POST', '/relationships', { token: grey, body: { patientId: homeId, mrn: old } });
+  t.same([byLedger.status, byLedger.json.code], [403, 'DELEGATE_REQUIRED'], "the ledger's refusal, as the same problem");
+  t.same((await api(h2, 'GET', `/auditor/participants/${homeId}/summary`, { token: otto })).json.entries, [], 'nothing written');
 });
 
 t.test('the device redeems each code with a key of its own for that relationship', async (t) => {

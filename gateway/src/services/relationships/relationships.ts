@@ -2,6 +2,7 @@ import {
   existingRelationshipOf,
   isDelegateRequired,
   latestValidUntil,
+  patientRefusal,
   type Category,
   type Grant,
   type GrantRequest,
@@ -160,8 +161,9 @@ export class RelationshipService {
     const { links, chart } = this.deps;
     // A pair linked already was proven then: by a chart proof, or by the registrar who bound a delegate to this chart.
     if (links.get(patientId) === mrn) return;
-    // The ledger refuses her home id here (docs/privacy.md §3): say so before linking her chart to it.
-    if ((await chart.prove(signer, mrn, patientId)) !== this.deps.mspId) throw delegateRequired();
+    // The ledger refuses her home id here (patientRefusal): say so before linking her chart to it.
+    const home = await chart.prove(signer, mrn, patientId);
+    if (patientRefusal({ mspId: home }, this.deps.mspId)) throw delegateRequired();
     if (!links.set(patientId, mrn, linkedBy)) {
       throw conflict('PATIENT_LINK_CONFLICT', 'this participant or this chart is already linked to another one here');
     }
