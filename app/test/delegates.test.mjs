@@ -6,7 +6,8 @@
  * (the page calls it directly, allowed by CORS for the consortium's origins), keeps the delegate in
  * its sealed wallet, and from then on signs that relationship's consent, grants and record requests
  * with it there. Her summary and live notifications are merged in the page from both identities.
- * Refusals: a wrong code, a code taken to the wrong hospital, a used code: a plain sentence, nothing
+ * Refusals: a wrong code, a code taken to the wrong hospital, a home activation code (the inspect
+ * answer says its kind), a used code: a plain sentence, nothing
  * changed. On the ledger the two relationships name two unrelated patient ids. A new device recovers
  * the delegate from the phrase; with Hospital 2's gateway down, Hospital 1's records still show.
  */
@@ -89,10 +90,17 @@ async function walk(t) {
     return (await dana.getByRole('alert').textContent(WAIT)) ?? '';
   };
 
-  await t.test('refused: a wrong code, and the right code taken to the wrong hospital; nothing changes', async (t) => {
+  await t.test('refused: a wrong code, the right code taken to the wrong hospital, a home activation code; nothing changes', async (t) => {
     const before = await storedWallet();
     t.match(await refusedWith('Hospital 2', '0000000000000000000000'), /not known/, 'a wrong code: a plain sentence');
     t.match(await refusedWith('Hospital 1', delegate.json.code), /not known/, "Hospital 2's code at Hospital 1: not known there");
+    const homeCode = await api(h2, 'POST', '/registrar/activations', {
+      token: registrar2,
+      body: { role: 'patient', externalIdKind: 'national-id', externalId: demoPatients('hospital2')[31].externalId },
+    });
+    t.equal(homeCode.status, 201);
+    t.match(await refusedWith('Hospital 2', homeCode.json.code), /home activation code/, 'a home activation code: a plain sentence, before anything is redeemed');
+    t.match((await api(h2, 'POST', '/device/activations/inspect', { body: { code: homeCode.json.code } })).json, { kind: 'home' }, 'that code is still unused');
     t.same(await heldHospitals(), ['Hospital 1'], 'no identity added');
     await accessible(t, dana, 'add a hospital, refused');
     t.equal(await storedWallet(), before, 'the sealed wallet on the device is untouched');

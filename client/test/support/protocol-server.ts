@@ -61,7 +61,7 @@ export async function protocolServer(ca: TestCa, enrollmentId: string): Promise<
     const certificate = sessions.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (path === '/device/activations/inspect') {
       if (body['code'] !== code) return problem(res, 404, 'ACTIVATION_UNKNOWN');
-      return { mspId: ca.mspId, enrollmentId, role: 'patient', expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+      return { mspId: ca.mspId, kind: 'delegate', enrollmentId, role: 'patient', expiresAt: new Date(Date.now() + 3600_000).toISOString() };
     }
     if (path === '/device/activations/redeem') {
       if (body['code'] !== code) return problem(res, 404, 'ACTIVATION_UNKNOWN');

@@ -27,3 +27,14 @@ export async function actingFor(
   const delegate = request.user.role === 'patient' ? await custodial.actingFor(request.user.sub, own, relationshipId) : undefined;
   return delegate ?? { signer: own, client, identityId: request.user.identityId };
 }
+
+/** The relationships service over the ledger calls of whoever signs for the caller on this relationship, and that signer. */
+export async function relationshipsFor(
+  app: FastifyInstance,
+  runtime: Pick<HospitalRuntime, 'custodial' | 'client' | 'relationships'>,
+  request: FastifyRequest,
+  relationshipId: string,
+) {
+  const acting = await actingFor(app, runtime, request, relationshipId);
+  return { signer: acting.signer, service: runtime.relationships.via(acting.client) };
+}

@@ -107,6 +107,10 @@ t.test('two identical requests at once: one delegate, no 5xx', async (t) => {
   delegatePid = issued.participantId;
   const again = await add({ hospital: 'Hospital2MSP', code: issued.code }, paula, { 'idempotency-key': 'paula-retry-1' });
   t.equal(again.status, 200, 'a later retry: the same delegate');
+  const replayed = await add({ hospital: 'Hospital2MSP', code: issued.code }, paula, { 'idempotency-key': 'paula-retry-1' });
+  t.same([replayed.status, replayed.json], [200, again.json], 'the same Idempotency-Key: the first answer again');
+  const reused = await add({ hospital: 'Hospital2MSP', code: 'AAAAA-BBBBB-CCCCC-DDDDD' }, paula, { 'idempotency-key': 'paula-retry-1' });
+  t.same([reused.status, reused.json.code], [422, 'IDEMPOTENCY_KEY_REUSED'], 'the key with another body is refused, as on every POST');
   const stored = rows()[0] as Record<string, string>;
   t.notOk(stored.sealed_key.includes('PRIVATE KEY'), 'the key is sealed');
   t.notOk(JSON.stringify(stored).includes(issued.code), 'the code is not stored in the clear');

@@ -1,7 +1,7 @@
 import { rolesFor } from '@medrec/chaincode/domain';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { actingFor } from '../requester.js';
+import { relationshipsFor } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
   Grant,
@@ -17,12 +17,7 @@ import {
 } from '../schemas.js';
 
 export const grantRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, runtime) => {
-  const { relationships } = runtime;
-  /** The relationships service as whoever signs for the caller on this relationship (a custodial delegate, or the caller). */
-  const as = async (request: FastifyRequest, id: string) => {
-    const acting = await actingFor(app, runtime, request, id);
-    return { signer: acting.signer, service: relationships.via(acting.client) };
-  };
+  const as = (request: FastifyRequest, id: string) => relationshipsFor(app, runtime, request, id);
   const GrantReceipt = Type.Object({
     relationshipId: RelationshipId,
     viewerId: ParticipantId,

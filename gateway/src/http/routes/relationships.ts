@@ -2,7 +2,7 @@ import { rolesFor, type Category as CategoryName } from '@medrec/chaincode/domai
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { PatientAction } from '../../services/relationships/relationships.js';
-import { actingFor } from '../requester.js';
+import { relationshipsFor } from '../requester.js';
 import type { HospitalRuntime } from '../runtime.js';
 import {
   Category,
@@ -84,8 +84,8 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
       },
     },
     async (request) => {
-      const as = await actingFor(app, runtime, request, request.params.id);
-      return relationships.via(as.client).get(as.signer, request.params.id);
+      const { signer, service } = await relationshipsFor(app, runtime, request, request.params.id);
+      return service.get(signer, request.params.id);
     },
   );
 
@@ -137,8 +137,8 @@ export const relationshipRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = as
         },
       },
       handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
-        const as = await actingFor(app, runtime, request, request.params.id);
-        return relationships.via(as.client).patientAction(as.signer, request.params.id, action);
+        const { signer, service } = await relationshipsFor(app, runtime, request, request.params.id);
+        return service.patientAction(signer, request.params.id, action);
       },
     });
 
