@@ -2,9 +2,10 @@ import type { MedrecClient } from '../contract/client.js';
 import type { ServerCredentials } from '../adapters/identity/embedded/tls-ca.js';
 import type { GatekeeperTransport } from '../services/gatekeeper/transport.js';
 import type { RateLimits } from './plugins/limits.js';
-import type { IndexKey } from '@medrec/client/protocol';
 import type { TrustStore } from '../pki/trust-store.js';
 import type { ExternalIds } from '../services/registrar/external-ids.js';
+import type { IndexKeys } from '../services/registrar/index-keys.js';
+import type { IndexRotation } from '../services/registrar/rotation.js';
 import type { EhrStore } from '../ports/ehr.js';
 import type { LedgerPort, Signer } from '../ports/ledger.js';
 import type { StaffAdministration } from '../services/admin/staff.js';
@@ -100,7 +101,9 @@ export interface HospitalRuntime {
   /** Transactions signed on the person's device, pending between their steps. */
   offline: OfflineTransactions;
   /** This hospital's external-id index key: its own people's ledger index entries, other hospitals' blinded lookups. */
-  indexKey: IndexKey;
+  indexKeys: IndexKeys;
+  /** The rotation of that key (docs/privacy.md §2): the hospital admin's. */
+  indexRotation: IndexRotation;
   /** Finding a participant from an external id, here or at its home (docs/privacy.md §2). */
   externalIds: ExternalIds;
   /** How this gateway reaches other hospitals' gatekeepers (HTTPS trusting the channel's TLS roots) and how long it waits. */

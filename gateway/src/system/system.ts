@@ -1,4 +1,3 @@
-import { IndexKey } from '@medrec/client/protocol';
 /**
  * The composition root: the one place that builds a running MedRec installation from validated
  * configuration — each hospital's identity port, the ledger (one embedded ledger, or each
@@ -28,12 +27,14 @@ import { PasswordChange } from '../services/accounts/password-change.js';
 import { LoginThrottle } from '../services/accounts/throttle.js';
 import { AuditLog } from '../services/audit/log.js';
 import { ActivationService } from '../services/enrolment/activation.js';
-import { StaffAdministration } from '../services/admin/staff.js';
-import { bootstrapHospital, registrarCredentials, serviceSigner, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
+import { STAFF_ROLES, StaffAdministration } from '../services/admin/staff.js';
+import { bootstrapHospital, registrarCredentials, serviceSigner, staffExternalId, type ProvisionedUser } from '../services/enrolment/bootstrap.js';
 import { EnrolmentService } from '../services/enrolment/enroll.js';
 import { NotificationStore } from '../services/notifications/store.js';
 import { ChartProof } from '../services/relationships/chart.js';
 import { ExternalIds } from '../services/registrar/external-ids.js';
+import { IndexKeys } from '../services/registrar/index-keys.js';
+import { IndexRotation } from '../services/registrar/rotation.js';
 import { opensslEcdhX } from '../services/registrar/native-ecdh.js';
 import { PatientLinks } from '../services/relationships/links.js';
 import { PointerWatcher } from '../services/records/watcher.js';
@@ -180,10 +181,9 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
       const accounts = new AccountStore(db);
       const links = new PatientLinks(db);
       // Only this hospital holds its external-id index key: no other member can enumerate its entries (docs/privacy.md §2).
-      const indexSeed = persistentSecret(join(hospital.dataDir, 'external-id.key'));
-      const indexKey = new IndexKey(indexSeed, opensslEcdhX);
+      const indexKeys = new IndexKeys(hospital.dataDir, opensslEcdhX);
       const gatekeepers = { fetch: outbound.get(ledger)!.fetch, timeoutMs: fetchTimeoutMs };
-      const externalIds = new ExternalIds({ mspId: hospital.mspId, key: indexKey, seed: indexSeed, client, transport: gatekeepers });
+      const externalIds = new ExternalIds({ mspId: hospital.mspId, keys: indexKeys, client, transport: gatekeepers });
       const enrolling = { mspId: hospital.mspId, identity: p.identity, client, accounts, sealer, externalIds };
       const enrolment = new EnrolmentService(enrolling);
       const serviceSecret = persistentSecret(join(hospital.dataDir, 'service.secret'));
@@ -275,8 +275,21 @@ export async function openSystem(config: GatewayConfig, options: SystemOptions =
         devices: new DeviceAuth({ mspId: hospital.mspId, accounts, trust: trusts.get(ledger)!, audience: () => new URL(hospital.publicUrl).origin }),
         offline: new OfflineTransactions(ledger),
         gatekeepers,
-        indexKey,
+        indexKeys,
         externalIds,
+        indexRotation: new IndexRotation({
+          mspId: hospital.mspId,
+          keys: indexKeys,
+          externalIds,
+          client,
+          registrar,
+          chart: chartProof,
+          knownIds: () => [
+            ...accounts.withRoles([...STAFF_ROLES, 'admin']).map((a) => ({ kind: 'staff-id', externalId: staffExternalId(hospital.mspId, a.username) })),
+            ...users.map((u) => ({ kind: u.externalIdKind, externalId: u.externalId })),
+          ],
+          audit: (entry) => audit.append(entry),
+        }),
         ...(tls.has(hospital.mspId) ? { tls: tls.get(hospital.mspId)!.server } : {}),
         panels,
         custodial: new CustodialDelegates({ mspId: hospital.mspId, db, sealer, client, peers: clientPeers(gatekeepers) }),

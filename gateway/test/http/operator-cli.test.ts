@@ -3,7 +3,8 @@
  * `npm run onboard` (a hospital admin's panel upload, progress, refused rows, the 0600 letters file,
  * exit codes) and `npm run audit` (an auditor's verify of a gatekeeper's access log against the
  * ledger's anchors and of the ledger itself, its relationship report, its log listing, and the
- * offline verify of an embedded ledger file that finds a tampered block), with their refusals.
+ * offline verify of an embedded ledger file that finds a tampered block), `npm run rotate-index-key`
+ * (the admin's rotation of the external-id index key, resumed after a first run), with their refusals.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -159,4 +160,32 @@ t.test('npm run audit -- verify --ledger: an embedded ledger file offline; a tam
   t.equal(found.ok, false);
   t.match(found.problems[0], new RegExp(`^block ${victim}: data hash does not match its transactions`), 'the first finding names the edited block');
   t.match(tampered.stderr, new RegExp(`NOT intact: \\d+ finding\\(s\\), first: block ${victim}: data hash`));
+});
+
+// Last: the audit tests above tamper with a block chosen by the ledger's height when they run.
+t.test('npm run rotate-index-key: a rotation run in two goes (the first "crashed" before completing), then completed', async (t) => {
+  const people = demoPatients('hospital1').filter((p) => !p.alsoAt).slice(20, 23);
+  const registrar = await login(h1, 'registrar', 'registrar-demo-pass');
+  for (const p of people) {
+    const res = await api(h1, 'POST', '/registrar/activations', { token: registrar, body: { role: 'patient', externalIdKind: 'national-id', externalId: p.externalId } });
+    t.equal(res.status, 201);
+  }
+  const charts = join(sys.dir, 'charts.csv');
+  writeFileSync(charts, ['mrn', ...people.map((p) => p.mrn)].join('\n'));
+  const first = await cli('rotate-index-key', [charts, '--gateway', h1, '--user', 'hospital-admin', '--batch', '2'], 'cli-admin-password');
+  t.equal(first.code, 0, first.stderr);
+  t.match(first.stderr, /charts 2\/3: moved/, 'progress per batch');
+  t.match(JSON.parse(first.stdout), { state: 'rotating', charts: 3, unreadable: 0 });
+  t.ok(JSON.parse(first.stdout).rekeyed >= 3, 'the charts (and the staff) moved');
+  const resumed = await cli('rotate-index-key', [charts, '--gateway', h1, '--user', 'hospital-admin', '--complete'], 'cli-admin-password');
+  t.equal(resumed.code, 0, resumed.stderr);
+  t.match(JSON.parse(resumed.stdout), { state: 'idle', rekeyed: 0 }, 'run again: everything already moved, then completed');
+  for (const p of people) {
+    const found = await api(h1, 'POST', '/registrar/resolve', { token: registrar, body: { externalIdKind: 'national-id', externalId: p.externalId } });
+    t.equal(found.status, 200, 'still found by national id under the new key');
+  }
+  const notAdmin = await cli('rotate-index-key', [charts, '--gateway', h1, '--user', 'registrar'], 'registrar-demo-pass');
+  t.equal(notAdmin.code, 2);
+  t.match(notAdmin.stderr, /medrec: ROLE_FORBIDDEN/);
+  t.match((await cli('rotate-index-key', ['--gateway', h1], 'x')).stderr, /medrec: USAGE/);
 });

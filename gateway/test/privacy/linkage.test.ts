@@ -111,7 +111,7 @@ t.test('a curious member hospital with the whole ledger', async (t) => {
   const copy = copyLedger(ledgerFile);
   const attacker = new CuriousHospital(copy, {
     mspIds: [h1.mspId, h2.mspId],
-    indexKey: h2.runtime.indexKey,
+    indexKey: h2.runtime.indexKeys.current,
     externalIdKind: KIND,
     // what Hospital 2's gateway knows: its own account (Bob) and the patients it treats (Alice, Bob)
     ownPatients: new Map([['alice (treated here)', aliceAtH2], ['bob (account here)', bob.participantId], ['erin (treated here)', erinD2.participantId]]),

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { STAFF_ROLES } from '../../services/admin/staff.js';
 import type { HospitalRuntime } from '../runtime.js';
-import { ExternalId, ExternalIdKind, IssuedActivation, ParticipantId, SECURED, Username, problems } from '../schemas.js';
+import { ExternalId, ExternalIdKind, IssuedActivation, Mrn, ParticipantId, SECURED, Username, problems } from '../schemas.js';
 
 const StaffRole = Type.Union(
   STAFF_ROLES.map((r) => Type.Literal(r)),
@@ -29,10 +29,10 @@ const ChannelUpdate = {
 const UsernameParams = Type.Object({ username: Username }, { additionalProperties: false });
 
 /**
- * The hospital admin's routes (role admin): staff accounts, certificate revocation and the
- * records service's rotation. Everything else a hospital does stays with its registrar and providers.
+ * The hospital admin's routes (role admin): staff accounts, certificate revocation, the records
+ * service's rotation and the external-id index key's rotation. Everything else a hospital does stays with its registrar and providers.
  */
-export const adminRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { staff }) => {
+export const adminRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (app, { staff, indexRotation }) => {
   const admin = app.requireRole('admin');
 
   app.get(
@@ -143,5 +143,67 @@ export const adminRoutes: FastifyPluginAsyncTypebox<HospitalRuntime> = async (ap
       const rotated = await staff.rotateService();
       return reply.code(rotated.channel === 'updated' ? 200 : 202).send(rotated);
     },
+  );
+  const RotationState = Type.Object({ state: Type.Union([Type.Literal('rotating'), Type.Literal('idle')]) });
+  const rotation = (summary: string, description: string) => ({ tags: ['admin'], summary, description, security: SECURED });
+
+  app.get(
+    '/admin/index-key/rotation',
+    { onRequest: admin, schema: { ...rotation('Whether an index-key rotation is under way', 'docs/privacy.md §2'), response: { 200: RotationState, ...problems(401, 403) } } },
+    async () => indexRotation.status(),
+  );
+
+  app.post(
+    '/admin/index-key/rotation',
+    {
+      onRequest: admin,
+      schema: {
+        ...rotation(
+          "Begin rotating this hospital's external-id index key (or keep the rotation under way)",
+          'A new key (0600 in the data directory) from now on: new registrations use it; lookups, here and blinded from other hospitals, ' +
+            'try it and then the old key until the rotation completes. Audited.',
+        ),
+        response: { 200: RotationState, ...problems(401, 403) },
+      },
+    },
+    async (request) => indexRotation.begin(request.user),
+  );
+
+  app.post(
+    '/admin/index-key/rotation/charts',
+    {
+      config: { idempotency: false },
+      onRequest: admin,
+      schema: {
+        ...rotation(
+          'Move the index entries of these charts, and of the staff and provisioned users, to the new key (one ledger transaction)',
+          "The gateway keeps no external id: each chart's identifier is read from the EHR (the mapping's chart identifier). " +
+            'Idempotent: an entry moved already counts as `present`, so an interrupted rotation is resumed by sending the charts again. ' +
+            'Audited (counts only). No rotation under way: 409 ROTATION_NOT_STARTED.',
+        ),
+        body: Type.Object({ mrns: Type.Array(Mrn, { minItems: 0, maxItems: 400, uniqueItems: true }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ state: Type.Literal('rotating'), rekeyed: Type.Integer(), present: Type.Integer(), absent: Type.Integer(), unreadable: Type.Integer() }),
+          ...problems(400, 401, 403, 409, 501, 503),
+        },
+      },
+    },
+    async (request) => indexRotation.rekey(request.user, request.body.mrns),
+  );
+
+  app.post(
+    '/admin/index-key/rotation/complete',
+    {
+      onRequest: admin,
+      schema: {
+        ...rotation(
+          'Retire the old index key: the rotation is over',
+          'Entries not moved by then (people registered here with no chart and no staff id to re-derive them from) are no longer found ' +
+            'by external id; their identities and relationships are unaffected. Audited.',
+        ),
+        response: { 200: RotationState, ...problems(401, 403, 409) },
+      },
+    },
+    async (request) => indexRotation.complete(request.user),
   );
 };

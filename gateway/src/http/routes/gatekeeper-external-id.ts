@@ -39,11 +39,15 @@ export default async function gatekeeperExternalId(app: FastifyInstance, opts: {
             'claims exactly {blinded, aud, iat, exp, jti}. The requester unblinds the answer into the ledger index key of the id it ' +
             'holds (Registrar.resolve). Only registrars, providers and auditors; audited and rate-limited per certificate.',
           tags: ['gatekeeper', 'registrar'],
-          answer: Type.Object({ evaluated: Type.String() }),
+          answer: Type.Object({
+            evaluated: Type.String(),
+            previous: Type.Optional(Type.String({ description: "while this hospital rotates its index key: the old key's evaluation (try it after `evaluated`)" })),
+          }),
         },
         answer: async (verified) => {
           try {
-            return { decision: 'evaluated', body: { evaluated: runtime.indexKey.evaluate(verified.claims.blinded) } };
+            const [current, previous] = runtime.indexKeys.all().map((key) => key.evaluate(verified.claims.blinded));
+            return { decision: 'evaluated', body: { evaluated: current!, ...(previous ? { previous } : {}) } };
           } catch (err) {
             throw badRequest('INVALID_BLINDED_ELEMENT', (err as Error).message);
           }

@@ -31,7 +31,7 @@ export interface StaffAdminDeps {
   accounts: AccountStore;
   sealer: KeySealer;
   activations: ActivationService;
-  externalIds: Pick<ExternalIds, 'own'>;
+  externalIds: Pick<ExternalIds, 'own' | 'ownEntry'>;
   /** The CA admin (registers registrars and auditors, revokes anyone of the CA). */
   caAdmin: () => Promise<Credentials>;
   /** The hospital's registrar: signs the ledger registrations (only a registrar may). */
@@ -111,8 +111,10 @@ export class StaffAdministration {
     const fresh = await identity.enroll(enrollmentId, secret);
     let record;
     try {
-      const hash = externalIds.own('staff-id', staffExternalId(mspId, SERVICE_USERNAME));
-      record = (await client.submit(await this.deps.registrar(), Registrar.remap(hash, enrollmentId))).value;
+      const registrar = await this.deps.registrar();
+      // Under whichever index key holds it now (a key rotation may not have moved it yet).
+      const entry = await externalIds.ownEntry({ ledger: registrar }, 'staff-id', staffExternalId(mspId, SERVICE_USERNAME));
+      record = (await client.submit(registrar, Registrar.remap(entry?.hash ?? externalIds.own('staff-id', staffExternalId(mspId, SERVICE_USERNAME)), enrollmentId))).value;
     } catch (err) {
       // The old identity still serves: the unused new certificate must not outlive the failure.
       await identity.revoke(ca, enrollmentId, 'superseded').catch(() => undefined);

@@ -1,6 +1,5 @@
 import type { ResolveResult } from '@medrec/chaincode/domain';
 import { blindLookup, EXTERNAL_ID_LOOKUP_TYP, POINT_B64 } from '@medrec/client/protocol';
-import type { IndexKey } from '@medrec/client/protocol';
 import { createHmac } from 'node:crypto';
 import type { MedrecClient } from '../../contract/client.js';
 import { Registrar, Research } from '../../contract/medrec.js';
@@ -8,13 +7,12 @@ import { ChaincodeError } from '../../ports/ledger.js';
 import { gatekeeperUrl, postToGatekeeper, type RequesterKeys } from '../gatekeeper/requester.js';
 import type { GatekeeperTransport } from '../gatekeeper/transport.js';
 import { Problem } from '../problem.js';
+import type { IndexKeys } from './index-keys.js';
 
 export interface ExternalIdsDeps {
   mspId: string;
-  /** this hospital's secret OPRF key: the index entries of the people it registers */
-  key: IndexKey;
-  /** the same seed, for the panel's enrollment ids */
-  seed: string;
+  /** this hospital's secret OPRF keys: the index entries of the people it registers (two while a rotation runs) */
+  keys: IndexKeys;
   client: MedrecClient;
   transport: GatekeeperTransport;
 }
@@ -25,12 +23,17 @@ export interface Resolved {
   result: ResolveResult;
 }
 
-/** What a home's gatekeeper answers a blinded lookup with (POST /gatekeeper/external-id). */
+/** What a home's gatekeeper answers a blinded lookup with (POST /gatekeeper/external-id); `previous` while it rotates its key. */
 export interface Evaluation {
   evaluated: string;
+  previous?: string;
 }
+const isPoint = (value: unknown): value is string => typeof value === 'string' && POINT_B64.test(value);
 const isEvaluation = (body: unknown): body is Evaluation =>
-  typeof body === 'object' && body !== null && typeof (body as Evaluation).evaluated === 'string' && POINT_B64.test((body as Evaluation).evaluated);
+  typeof body === 'object' &&
+  body !== null &&
+  isPoint((body as Evaluation).evaluated) &&
+  ((body as Evaluation).previous === undefined || isPoint((body as Evaluation).previous));
 
 /** A home's 429 without a readable Retry-After: its lookup budget's default window. */
 const LOOKUP_RETRY_DEFAULT_SECONDS = 60;
@@ -48,7 +51,21 @@ export class ExternalIds {
 
   /** This hospital's index entry for a person it registers (activation, panel, staff). */
   own(kind: string, externalId: string): string {
-    return this.deps.key.ownHash(kind, externalId);
+    return this.deps.keys.current.ownHash(kind, externalId);
+  }
+
+  /** Every entry this hospital may hold the person under: the current key's, and while a rotation runs the previous key's. */
+  ownEntries(kind: string, externalId: string): string[] {
+    return this.deps.keys.all().map((key) => key.ownHash(kind, externalId));
+  }
+
+  /** The person's entry here, under whichever key it is now (current first), if any. */
+  async ownEntry(keys: Pick<RequesterKeys, 'ledger'>, kind: string, externalId: string): Promise<Resolved | undefined> {
+    for (const hash of this.ownEntries(kind, externalId)) {
+      const result = await lookup(this.deps.client, keys, hash);
+      if (result) return { hash, result };
+    }
+    return undefined;
   }
 
   /**
@@ -56,7 +73,7 @@ export class ExternalIds {
    * opaque like every other (`e` + 128 bits): keyed, so it cannot be tied to the index entry.
    */
   panelEnrollmentId(hash: string): string {
-    return `e${createHmac('sha256', this.deps.seed).update(`panel-enrollment:${hash}`).digest('hex').slice(0, 32)}`;
+    return `e${createHmac('sha256', this.deps.keys.seed).update(`panel-enrollment:${hash}`).digest('hex').slice(0, 32)}`;
   }
 
   /**
@@ -67,9 +84,8 @@ export class ExternalIds {
    * answered only that this requester's lookup budget is spent: 503 EXTERNAL_ID_LOOKUP_BUSY.
    */
   async resolve(keys: RequesterKeys, kind: string, externalId: string): Promise<Resolved> {
-    const own = this.own(kind, externalId);
-    const here = await lookup(this.deps.client, keys, own);
-    if (here) return { hash: own, result: here };
+    const here = await this.ownEntry(keys, kind, externalId);
+    if (here) return here;
     const hit = await this.atOtherHomes(keys, kind, externalId);
     if (hit) return hit;
     throw notRegistered();
@@ -81,11 +97,14 @@ export class ExternalIds {
    * EXTERNAL_ID_REGISTERED_ELSEWHERE naming that home, for a person has one home (the ledger cannot
    * refuse it: each home's entries are under its own key). A home not answering: 502
    * EXTERNAL_ID_HOME_UNREACHABLE, a home refusing the registrar's lookups for its budget (429): 503
-   * EXTERNAL_ID_LOOKUP_BUSY with the home's Retry-After; never a registration on an unknown answer. An entry of this
-   * hospital's own is left to the ledger, which refuses it as ever.
+   * EXTERNAL_ID_LOOKUP_BUSY with the home's Retry-After; never a registration on an unknown answer.
+   * An entry of this hospital's own under its current key is left to the ledger, which refuses it as
+   * ever; one under the previous key (a rotation has not moved it yet) is refused here as the ledger would.
    */
   async assertNotRegisteredElsewhere(keys: RequesterKeys, kind: string, externalId: string): Promise<void> {
-    if (await lookup(this.deps.client, keys, this.own(kind, externalId))) return;
+    const here = await this.ownEntry(keys, kind, externalId);
+    if (here && here.hash !== this.own(kind, externalId)) throw new ChaincodeError('CONFLICT', 'external id already registered');
+    if (here) return;
     const hit = await this.atOtherHomes(keys, kind, externalId);
     if (hit) {
       throw new Problem(409, 'EXTERNAL_ID_REGISTERED_ELSEWHERE', 'another hospital is this person\'s home already: she is registered there', {
@@ -111,11 +130,15 @@ export class ExternalIds {
         const url = new URL(endpoint);
         try {
           const jws = await keys.sign(EXTERNAL_ID_LOOKUP_TYP, { blinded: blinded.blinded, aud: url.origin });
-          const { evaluated } = await postToGatekeeper(gatekeeperUrl(url, 'external-id'), jws, transport, isEvaluation);
-          const hash = blinded.finish(evaluated);
-          const result = await lookup(client, keys, hash);
-          // An entry is only believed from the home that registered it.
-          return result && result.mspId === home ? { hash, result } : undefined;
+          const answer = await postToGatekeeper(gatekeeperUrl(url, 'external-id'), jws, transport, isEvaluation);
+          // A home rotating its key answers under both: the new key's entry first, then the old one's.
+          for (const evaluated of [answer.evaluated, answer.previous].filter(isPoint)) {
+            const hash = blinded.finish(evaluated);
+            const result = await lookup(client, keys, hash);
+            // An entry is only believed from the home that registered it.
+            if (result && result.mspId === home) return { hash, result };
+          }
+          return undefined;
         } catch (err) {
           if (err instanceof Problem && err.status === 429) {
             const wait = err.extensions['retryAfterSeconds'];
@@ -147,7 +170,7 @@ export class ExternalIds {
   }
 }
 
-async function lookup(client: MedrecClient, keys: RequesterKeys, hash: string): Promise<ResolveResult | undefined> {
+async function lookup(client: MedrecClient, keys: Pick<RequesterKeys, 'ledger'>, hash: string): Promise<ResolveResult | undefined> {
   try {
     return await client.evaluate(keys.ledger, Registrar.resolve(hash));
   } catch (err) {

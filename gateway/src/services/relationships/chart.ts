@@ -31,7 +31,8 @@ export class ChartProof {
     return this.deps.externalIds.own(kind, value);
   }
 
-  private async identifier(mrn: string): Promise<{ kind: string; value: string }> {
+  /** The chart's own identifier of the person, with its external-id kind; 422 when it holds none, 501 when the mapping declares none. */
+  async identifier(mrn: string): Promise<{ kind: string; value: string }> {
     const { chart, ehr } = this.deps;
     if (!chart) throw new Problem(501, 'CHART_IDENTIFIER_NOT_MAPPED', "this hospital's mapping declares no chart identifier, so no chart can be linked");
     const rows = await ehr.query(CHART_IDENTIFIER_QUERY, mrn);
