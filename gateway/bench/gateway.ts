@@ -47,7 +47,8 @@ interface Setup {
   setupSeconds: number;
 }
 
-type ToChild = { type: 'cpu' } | { type: 'stop' };
+/** `profile`: the window is a measured one (BENCH_PROFILE starts there, after the warm-up passes). */
+type ToChild = { type: 'cpu'; profile?: boolean } | { type: 'stop' };
 /** The server's CPU (every thread) and its event loop's busy time so far, both in µs. */
 type FromChild = { type: 'setup'; setup: Setup } | { type: 'cpu'; us: number; loopUs: number } | { type: 'stopped'; auditRecords: number; auditOk: boolean };
 
@@ -85,7 +86,8 @@ async function serve(): Promise<void> {
   const stages = await stageCosts(world, requesters, baselineUrl);
 
   const send = (m: FromChild) => process.send!(m);
-  // BENCH_PROFILE=<file>: a CPU profile of the server's event loop over the measured windows.
+  // BENCH_PROFILE=<file>: a CPU profile of the server's event loop over the measured windows (not the
+  // warm-up passes, whose first sight of every certificate would fill it with X509 parses).
   const profileFile = process.env.BENCH_PROFILE;
   const { Session } = await import('node:inspector/promises');
   const profiler = profileFile ? new Session() : undefined;
@@ -93,7 +95,7 @@ async function serve(): Promise<void> {
   send({ type: 'setup', setup: { gatekeeperUrl: h2.url, baselineUrl, requesters, stages, setupSeconds: (performance.now() - started) / 1000 } });
   process.on('message', async (m: ToChild) => {
     if (m.type === 'cpu') {
-      if (profiler && !profiling) {
+      if (profiler && !profiling && m.profile) {
         profiling = true;
         profiler.connect();
         await profiler.post('Profiler.enable');
@@ -144,8 +146,8 @@ function ask(child: ChildProcess, m: ToChild): Promise<FromChild> {
   });
 }
 
-async function serverCpu(child: ChildProcess): Promise<{ us: number; loopUs: number; at: number }> {
-  const reply = await ask(child, { type: 'cpu' });
+async function serverCpu(child: ChildProcess, measured: boolean): Promise<{ us: number; loopUs: number; at: number }> {
+  const reply = await ask(child, { type: 'cpu', profile: measured });
   if (reply.type !== 'cpu') throw new Error('the bench server did not report its CPU');
   return { us: reply.us, loopUs: reply.loopUs, at: performance.now() * 1000 };
 }
@@ -174,11 +176,11 @@ function shuffled<T>(xs: T[]): T[] {
 /** Certificates the gatekeeper route has been sent (by the stages, then by every window). */
 const sentCertificates = new Set<string>();
 
-async function window(child: ChildProcess, side: Window['side'], url: string, load: Load[], seconds: number): Promise<Window> {
+async function window(child: ChildProcess, side: Window['side'], url: string, load: Load[], seconds: number, measured = false): Promise<Window> {
   let next = 0;
   let firstSeen = 0;
   const latencies: number[] = [];
-  const before = await serverCpu(child);
+  const before = await serverCpu(child, measured);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -209,7 +211,7 @@ async function window(child: ChildProcess, side: Window['side'], url: string, lo
       if (status === 200) latencies.push(ms);
     });
   });
-  const after = await serverCpu(child);
+  const after = await serverCpu(child, measured);
   const cpu = after.us - before.us;
   const loop = after.loopUs - before.loopUs;
   const ok = result['2xx'];
@@ -266,7 +268,7 @@ async function main(stage: Stage): Promise<void> {
     const order = [...SIDES.slice(pair % 3), ...SIDES.slice(0, pair % 3)];
     const done: Window[] = [];
     for (const side of order) {
-      done.push(await window(child, side, side === 'baseline' ? setup.baselineUrl : query, side === 'sealed' ? sealedPool : pool, WINDOW_S));
+      done.push(await window(child, side, side === 'baseline' ? setup.baselineUrl : query, side === 'sealed' ? sealedPool : pool, WINDOW_S, true));
     }
     windows.push(SIDES.map((side) => done.find((w) => w.side === side)!));
   }

@@ -175,10 +175,13 @@ export class AuditLog {
     if ('error' in reply) {
       for (const p of batch) p.reject(new Error(reply.error));
     } else {
-      batch.forEach((p, i) => p.resolve(reply.records[i]!));
-      const last = reply.records.at(-1);
+      batch.forEach((p, i) => {
+        const [seq, prevHash, hash] = reply.links[i]!;
+        p.resolve({ ...p.entry, seq, prevHash, hash });
+      });
+      const last = reply.links.at(-1);
       if (last) {
-        this.head = { seq: last.seq, hash: last.hash };
+        this.head = { seq: last[0], hash: last[2] };
         for (const listener of this.listeners) listener({ ...this.head });
       }
     }

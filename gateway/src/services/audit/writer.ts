@@ -5,10 +5,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord } from './record.js';
+import { GENESIS_HASH, recordHash, type AuditEntry } from './record.js';
 
 export type WriterRequest = { id: number; entries: AuditEntry[] };
-export type WriterReply = { id: number; records: AuditRecord[] } | { id: number; error: string };
+/** Each entry's place in the chain, in order: the caller holds the entries, so only what the writer added comes back. */
+export type ChainLink = [seq: number, prevHash: string, hash: string];
+export type WriterReply = { id: number; links: ChainLink[] } | { id: number; error: string };
 
 const db = new Database((workerData as { file: string }).file);
 db.pragma('journal_mode = WAL');
@@ -25,17 +27,21 @@ const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT
 const commit = db.transaction((entries: AuditEntry[]) => {
   // Read inside the transaction: the head on disk is the truth, whatever an earlier batch believed.
   let head = (last.get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
-  return entries.map((entry) => {
+  return entries.map((entry): ChainLink => {
     const seq = head.seq + 1;
-    const record: AuditRecord = { ...entry, seq, prevHash: head.hash, hash: recordHash(seq, head.hash, entry) };
+    const hash = recordHash(seq, head.hash, entry);
     insert.run({
-      ...record,
-      fields: record.fields === null ? null : JSON.stringify(record.fields),
-      hashMatches: record.hashMatches === null ? null : record.hashMatches ? 1 : 0,
-      queryId: record.queryId ?? null,
+      ...entry,
+      seq,
+      prevHash: head.hash,
+      hash,
+      fields: entry.fields === null ? null : JSON.stringify(entry.fields),
+      hashMatches: entry.hashMatches === null ? null : entry.hashMatches ? 1 : 0,
+      queryId: entry.queryId ?? null,
     });
-    head = { seq, hash: record.hash };
-    return record;
+    const link: ChainLink = [seq, head.hash, hash];
+    head = { seq, hash };
+    return link;
   });
 });
 
@@ -45,7 +51,7 @@ parentPort!.on('message', ({ id, entries }: WriterRequest) => {
     // BEGIN IMMEDIATE: the transaction reads the head before it writes, and a deferred one that
     // upgrades to a writer while another connection (the notification feed) wrote gets SQLITE_BUSY
     // at once, without the busy timeout. Taking the write lock first makes it wait instead.
-    reply = { id, records: commit.immediate(entries) };
+    reply = { id, links: commit.immediate(entries) };
   } catch (err) {
     reply = { id, error: (err as Error).message };
   }

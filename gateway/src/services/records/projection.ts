@@ -29,15 +29,33 @@ export function alwaysIncluded(category: Category): string[] {
 export function projectResource(resource: FhirResource, granted: ReadonlySet<string>): FhirResource {
   const kept: FhirResource = { resourceType: resource.resourceType, id: resource.id };
   let subsetted = false;
-  for (const [key, value] of Object.entries(resource)) {
+  for (const key of Object.keys(resource)) {
     if (key === 'resourceType' || key === 'id' || key === 'meta') continue;
     const name = key.startsWith('_') ? key.slice(1) : key;
-    if (granted.has(name) || structuralElement(resource.resourceType, name)) kept[key] = value;
+    if (granted.has(name) || isStructural(resource.resourceType, name)) kept[key] = resource[key];
     else subsetted = true;
   }
   if (!subsetted) return resource;
   kept['meta'] = { tag: [SUBSETTED] };
   return kept;
+}
+
+/**
+ * structuralElement's answer per category and element name, remembered: a projection asks it for every
+ * element of every resource it serves, and the names are the few the hospital's mapping produces. The
+ * memo is bounded (a name past the bound is answered, just not remembered).
+ */
+const structural = new Map<string, boolean>();
+const MAX_STRUCTURAL_NAMES = 4_096;
+
+function isStructural(resourceType: string, name: string): boolean {
+  const key = `${resourceType}\u0000${name}`;
+  let answer = structural.get(key);
+  if (answer === undefined) {
+    answer = structuralElement(resourceType, name) !== undefined;
+    if (structural.size < MAX_STRUCTURAL_NAMES) structural.set(key, answer);
+  }
+  return answer;
 }
 
 export function isSubsetted(resource: FhirResource): boolean {
