@@ -48,7 +48,7 @@ export class TrustStore {
   private msps = new Map<string, Msp>();
   private readonly listeners = new Set<() => void>();
   private changes = 0;
-  private readonly issuers: LRUCache<string, ParsedCreator>;
+  private readonly issuers: LRUCache<string, { cert: X509Certificate; chain: Map<string, TrustedChain | undefined> }>;
 
   private constructor(cacheSize: number) {
     // An LRU, as the gatekeeper's certificate cache (RequestVerifier): a population larger than the
@@ -152,14 +152,14 @@ export class TrustStore {
       chain = window && { mspId, ...window };
       known.chain.set(mspId, chain);
     }
-    if (known.ca) return untrusted('a CA certificate cannot sign transactions');
+    if (known.cert.ca) return untrusted('a CA certificate cannot sign transactions');
     if (!chain) return untrusted(`creator certificate is not issued by a CA of ${mspId}`);
     const time = at.getTime();
     if (time < chain.notBefore || time > chain.notAfter) {
       return { ok: false, code: 'CERTIFICATE_EXPIRED', reason: 'creator certificate has expired or is not yet valid' };
     }
-    if (this.isRevokedSerial(mspId, known.serial)) return { ok: false, code: 'CERTIFICATE_REVOKED', reason: 'creator certificate has been revoked' };
-    return { ok: true, publicKey: known.publicKey };
+    if (this.isRevoked(mspId, known.cert)) return { ok: false, code: 'CERTIFICATE_REVOKED', reason: 'creator certificate has been revoked' };
+    return { ok: true, publicKey: known.cert.publicKey };
   }
 
   private parsed(pem: string) {
@@ -171,25 +171,11 @@ export class TrustStore {
       } catch {
         return undefined;
       }
-      known = { cert, ca: cert.ca, serial: normalSerial(cert.serialNumber), publicKey: cert.publicKey, chain: new Map() };
+      known = { cert, chain: new Map() };
       this.issuers.set(pem, known);
     }
     return known;
   }
-}
-
-/**
- * A creator certificate as parsed once: what every check reads of it (each X509Certificate getter is a
- * call into OpenSSL, and `publicKey` a new KeyObject each time). The revocation, validity and MSP are
- * still checked on every call, against the trust as it is then.
- */
-interface ParsedCreator {
-  cert: X509Certificate;
-  ca: boolean;
-  /** normalSerial, as the CRLs name it */
-  serial: string;
-  publicKey: KeyObject;
-  chain: Map<string, TrustedChain | undefined>;
 }
 
 /** Follows issuers, signature by signature, to a self-signed CA of the MSP; the validity window of the chain. */

@@ -10,23 +10,8 @@ import { ChaincodeError, type Signer } from '../../ports/ledger.js';
 
 const callers = new LRUCache<string, CertCaller | { refused: MedrecError }>({ max: 1_024 });
 
-/**
- * The last answer per signer object: the gatekeeper asks every decision as the same records-service
- * signer, and its ~1 kB certificate text need not be joined and hashed again for each. Used only while
- * the signer still holds the same MSP and certificate text.
- */
-const lastCaller = new WeakMap<Signer, { mspId: string; certificate: string; known: CertCaller | { refused: MedrecError } }>();
-
 /** Who a signer is to the chaincode, from its certificate's claims as `ctx.clientIdentity` reads them. */
 function callerOf(signer: Signer): CertCaller {
-  const last = lastCaller.get(signer);
-  const known = last && last.mspId === signer.mspId && last.certificate === signer.certificate ? last.known : claimsOf(signer);
-  if (!last || last.known !== known) lastCaller.set(signer, { mspId: signer.mspId, certificate: signer.certificate, known });
-  if ('refused' in known) throw ChaincodeError.fromMessage(known.refused.message)!;
-  return known;
-}
-
-function claimsOf(signer: Signer): CertCaller | { refused: MedrecError } {
   const key = `${signer.mspId}\n${signer.certificate}`;
   let known = callers.get(key);
   if (!known) {
@@ -38,6 +23,7 @@ function claimsOf(signer: Signer): CertCaller | { refused: MedrecError } {
     }
     callers.set(key, known);
   }
+  if ('refused' in known) throw ChaincodeError.fromMessage(known.refused.message)!;
   return known;
 }
 
