@@ -178,7 +178,7 @@ export class ActivationService {
       .prepare<[string], { enrollment_id: string }>('SELECT enrollment_id FROM activations WHERE participant_id = ? AND enrollment_id IS NOT NULL')
       .all(participantId)
       .map((r) => r.enrollment_id);
-    const issued = await this.vouch(by, 'patient', undefined, (enrollmentId) => Registrar.remapDelegate(participantId, enrollmentId));
+    const issued = await this.vouch(by, 'patient', undefined, (enrollmentId) => Registrar.remapDelegate(participantId, enrollmentId), undefined, 'delegate');
     db.prepare("UPDATE activations SET state = 'failed' WHERE participant_id = ? AND state = 'issued' AND enrollment_id != ?").run(participantId, issued.enrollmentId);
     for (const enrollmentId of earlier) await identity.revoke(by.ca, enrollmentId, 'keyCompromise');
     return { ...issued, revoked: earlier };
