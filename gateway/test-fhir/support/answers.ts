@@ -36,6 +36,8 @@ export interface CollectedAnswer {
 
 interface Subject {
   hospital: HospitalKey;
+  /** the gateway of the hospital that treats her and is her home: a hospital treats only patients its own registrar registered */
+  base: string;
   person: DemoPatient;
   rel: string;
   token: string;
@@ -73,17 +75,18 @@ async function ok(what: string, res: Promise<{ status: number; json: Json }>, st
 }
 
 /**
- * Registers `count` seeded patients of each hospital whose records fill every category, has that
- * hospital's provider open a relationship with each, and lets each patient accept it.
+ * Registers `count` seeded patients of each hospital whose records fill every category at that
+ * hospital (her home, so its provider may treat her under her home identity), has its provider open a
+ * relationship with each, and lets each patient accept it.
  */
 async function subjects(sys: TestSystem, count: number): Promise<Subject[]> {
-  const registrar = await login(sys.h1, 'registrar', 'registrar-demo-pass');
   const taken = new Set(Object.values(sys.system.provisioned).flat().map((u) => u.externalId));
   const out: Subject[] = [];
   for (const [index, hospital] of HOSPITALS.entries()) {
     const runtime = sys.system.hospitals[index]!;
     const base = index === 0 ? sys.h1 : sys.h2;
     const provider = await login(base, index === 0 ? 'dr-ada' : 'dr-grey');
+    const registrar = await login(base, 'registrar', 'registrar-demo-pass');
     const categories = CATEGORIES_OF(hospital);
     let found = 0;
     for (const person of demoPatients(hospital)) {
@@ -95,19 +98,19 @@ async function subjects(sys: TestSystem, count: number): Promise<Subject[]> {
       taken.add(person.externalId);
       const username = `fhir-${hospital}-${found}`;
       const password = `${username}-pass`;
-      const reg = await ok('register', api(sys.h1, 'POST', '/registrar/activations', {
+      const reg = await ok('register', api(base, 'POST', '/registrar/activations', {
         token: registrar,
         body: { username, role: 'patient', externalIdKind: 'national-id', externalId: person.externalId },
       }), 201);
-      await ok('activate', api(sys.h1, 'POST', '/device/activations/redeem', { body: { code: reg['code'], password } }), 201);
+      await ok('activate', api(base, 'POST', '/device/activations/redeem', { body: { code: reg['code'], password } }), 201);
       const created = await ok('relationship', api(base, 'POST', '/relationships', {
         token: provider,
         body: { patientId: reg['participantId'], mrn: person.mrn },
       }), 201);
-      const token = await login(sys.h1, username, password);
+      const token = await login(base, username, password);
       const rel = created['relationshipId'] as string;
-      await ok('accept', api(sys.h1, 'POST', `/relationships/${rel}/accept`, { token }));
-      out.push({ hospital, person, rel, token });
+      await ok('accept', api(base, 'POST', `/relationships/${rel}/accept`, { token }));
+      out.push({ hospital, base, person, rel, token });
       found++;
     }
     if (found < count) throw new Error(`${hospital}: only ${found} seeded patients have records in every category`);
@@ -145,7 +148,7 @@ export async function collectAnswers(sys: TestSystem, options: { patientsPerHosp
 
   for (const s of people) {
     for (const category of CATEGORIES_OF(s.hospital)) {
-      add(s, category, 'complete', [], await fetchAnswer(sys.h1, s.token, s.rel, category), `patient ${s.person.mrn}`);
+      add(s, category, 'complete', [], await fetchAnswer(s.base, s.token, s.rel, category), `patient ${s.person.mrn}`);
     }
   }
 
@@ -157,7 +160,7 @@ export async function collectAnswers(sys: TestSystem, options: { patientsPerHosp
     const s = people.find((p) => p.hospital === hospital)!;
     const categories = CATEGORIES_OF(hospital);
     const grant = (viewerId: string, fields: (c: Category) => string[]) =>
-      ok('grant', api(sys.h1, 'POST', `/relationships/${s.rel}/grants`, {
+      ok('grant', api(s.base, 'POST', `/relationships/${s.rel}/grants`, {
         token: s.token,
         body: { viewerId, items: categories.map((category) => ({ category, fields: fields(category) })), validUntil: isoIn(3_600_000), purpose: 'TREAT' },
       }), 201);
