@@ -1,5 +1,6 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import type { SummaryEntry } from '@medrec/chaincode/domain';
 import { MedrecClient } from '../../contract/client.js';
 import { Summary } from '../../contract/medrec.js';
@@ -66,8 +67,11 @@ export const HOSPITAL_UNREACHABLE = 'HOSPITAL_UNREACHABLE';
  */
 export class CustodialDelegates {
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** relationship id → the delegate (enrollment id) that holds it, learnt from its summary */
-  private readonly holders = new Map<string, string>();
+  /**
+   * relationship id → the delegate (enrollment id) that holds it, learnt from its summary; bounded,
+   * since a miss only costs asking the delegates' summaries again.
+   */
+  private readonly holders = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(private readonly deps: CustodialDeps) {
     migrate(deps.db);
