@@ -6,21 +6,25 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { verifyLedgerFile } from '../../src/adapters/ledger/embedded/verify.js';
 import { TestContract } from './contract.js';
 import { openChannel, openOrg, tempDir } from './support.js';
 
-t.test('every edited byte of a block is a finding, never an error', async (t) => {
+/** A closed one-hospital ledger with one transaction per value written to key "a": its file and directory. */
+async function ledgerFile(t: Test, values: string[]): Promise<{ dir: string; file: string }> {
   const dir = tempDir(t);
   const h1 = await openOrg(dir, 'Hospital1MSP', 'Hospital 1');
   t.teardown(() => h1.ca.close());
   const alice = await h1.enroll('alice', 'patient');
   const ledger = await openChannel(dir, [h1], [TestContract]);
-  await ledger.submit(alice, 'Test', 'put', ['a', '1']);
-  await ledger.submit(alice, 'Test', 'put', ['a', '2']);
+  for (const value of values) await ledger.submit(alice, 'Test', 'put', ['a', value]);
   await ledger.close();
-  const file = join(dir, 'ledger', 'ledger.sqlite');
+  return { dir, file: join(dir, 'ledger', 'ledger.sqlite') };
+}
+
+t.test('every edited byte of a block is a finding, never an error', async (t) => {
+  const { dir, file } = await ledgerFile(t, ['1', '2']);
   t.same(verifyLedgerFile(file).problems, [], 'intact before any edit');
   const pristine = join(dir, 'pristine.sqlite');
   copyFileSync(file, pristine);
@@ -61,14 +65,7 @@ t.test('every edited byte of a block is a finding, never an error', async (t) =>
 });
 
 t.test('a column that no longer parses is a finding about its part, and the other parts are still checked', async (t) => {
-  const dir = tempDir(t);
-  const h1 = await openOrg(dir, 'Hospital1MSP', 'Hospital 1');
-  t.teardown(() => h1.ca.close());
-  const alice = await h1.enroll('alice', 'patient');
-  const ledger = await openChannel(dir, [h1], [TestContract]);
-  await ledger.submit(alice, 'Test', 'put', ['a', '1']);
-  await ledger.close();
-  const file = join(dir, 'ledger', 'ledger.sqlite');
+  const { file } = await ledgerFile(t, ['1']);
   const db = new Database(file);
   db.prepare(`UPDATE blocks SET validation = '["VALID"' WHERE number = 1`).run();
   db.prepare("UPDATE state SET metadata = '{' WHERE key = CAST('a' AS BLOB)").run();
