@@ -10,15 +10,11 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { api, login, removeDir, startTestSystem, type Json } from './support.js';
+import { api, login, testSystemFor, type Json } from './support.js';
 
-const sys = await startTestSystem(undefined, {
+const sys = await testSystemFor(t, undefined, {
   activationTtlSeconds: 2,
   rateLimits: { activation: { max: 14, windowSeconds: 60 } },
-});
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
 });
 const { h1 } = sys;
 const runtime = sys.system.hospitals[0]!;

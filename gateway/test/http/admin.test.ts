@@ -11,13 +11,9 @@ import t from 'tap';
 import { Registrar } from '../../src/contract/medrec.js';
 import { toProblem } from '../../src/http/plugins/errors.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
-import { api, login, removeDir, startTestSystem, type Json } from './support.js';
+import { api, login, startTestSystem, testSystemFor, type Json } from './support.js';
 
-const sys = await startTestSystem();
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t);
 const { h1 } = sys;
 const [h1Runtime, h2Runtime] = sys.system.hospitals as [typeof sys.system.hospitals[0], typeof sys.system.hospitals[0]];
 const codeFile = join(sys.system.config.hospitals[0]!.dataDir, FIRST_ADMIN_CODE_FILE);

@@ -10,13 +10,9 @@ import Fastify from 'fastify';
 import t from 'tap';
 import { CATEGORY_FIELDS, PURPOSES } from '@medrec/chaincode/domain';
 import appStatic from '../../src/http/plugins/app-static.js';
-import { api, login, removeDir, startTestSystem } from './support.js';
+import { api, login, removeDir, startTestSystem, testSystemFor } from './support.js';
 
-const sys = await startTestSystem();
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t);
 const { h1, h2 } = sys;
 
 t.test('the field catalogue: every grantable field of every category, the coded purposes, this hospital', async (t) => {

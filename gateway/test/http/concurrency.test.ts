@@ -15,15 +15,11 @@ import { Relationship } from '../../src/contract/medrec.js';
 import { LOOKUP_CATEGORY } from '../../src/http/routes/gatekeeper-external-id.js';
 import { JOSE_MEDIA_TYPE, freshClaims, signJws } from '../../src/services/gatekeeper/signed-request.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
-import { api, login, race, removeDir, startTestSystem, type Json } from './support.js';
+import { api, login, race, testSystemFor, type Json } from './support.js';
 
 const N = 8;
 t.setTimeout(240_000);
-const sys = await startTestSystem(undefined, { rateLimits: { activation: { max: 100, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } } });
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t, undefined, { rateLimits: { activation: { max: 100, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } } });
 const { h1, h2 } = sys;
 const [home, other] = sys.system.hospitals;
 const bob = sys.system.provisioned['Hospital1MSP']!.find((u) => u.username === 'bob')!;

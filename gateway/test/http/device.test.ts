@@ -32,19 +32,15 @@ import {
 } from '@medrec/client';
 import { demoPatients } from '../../demo/seed/population.js';
 import { TransactionOutcomeUnknownError } from '../../src/ports/ledger.js';
-import { api, isoIn, login as passwordLogin, removeDir, startTestSystem, type Json } from './support.js';
+import { api, isoIn, login as passwordLogin, testSystemFor, type Json } from './support.js';
 import { refusal, watchedClient } from '../support/device.js';
 
 t.setTimeout(240_000);
 
 const TTL_SECONDS = 8;
-const sys = await startTestSystem(undefined, {
+const sys = await testSystemFor(t, undefined, {
   activationTtlSeconds: TTL_SECONDS,
   rateLimits: { activation: { max: 200, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } },
-});
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
 });
 const { h1, h2 } = sys;
 const runtime = sys.system.hospitals[0]!;

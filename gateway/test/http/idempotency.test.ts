@@ -6,14 +6,10 @@
  */
 import t from 'tap';
 import { TransactionOutcomeUnknownError, type LedgerPort } from '../../src/ports/ledger.js';
-import { api, isoIn, login, removeDir, startTestSystem, type Answer, type Json } from './support.js';
+import { api, isoIn, login, testSystemFor, type Answer, type Json } from './support.js';
 
-const sys = await startTestSystem(undefined, {
+const sys = await testSystemFor(t, undefined, {
   rateLimits: { activation: { max: 100, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } },
-});
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
 });
 const { h1 } = sys;
 const ledger: LedgerPort = sys.system.ledger;

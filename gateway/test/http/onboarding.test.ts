@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import '../../src/system/quiet-chaincode.js';
-import { api, login, removeDir, startTestSystem, type Json } from './support.js';
+import { api, login, testSystemFor, type Json } from './support.js';
 import { GatewayClient, Wallet, enrolByActivation, fetchRecords, login as deviceLogin } from '@medrec/client';
 import { Registrar, Relationship } from '../../src/contract/medrec.js';
 import { MedrecClient } from '../../src/contract/client.js';
@@ -23,11 +23,7 @@ import { demoPatients } from '../../demo/seed/population.js';
 
 t.setTimeout(240_000);
 
-const sys = await startTestSystem(undefined, { rateLimits: { activation: { max: 500, windowSeconds: 60 }, login: { max: 500, windowSeconds: 60 } } });
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t, undefined, { rateLimits: { activation: { max: 500, windowSeconds: 60 }, login: { max: 500, windowSeconds: 60 } } });
 const { h1 } = sys;
 const runtime = sys.system.hospitals[0]!;
 const dataDir = sys.system.config.hospitals[0]!.dataDir;

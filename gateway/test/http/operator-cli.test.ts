@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
 import '../../src/system/quiet-chaincode.js';
-import { api, login, removeDir, startTestSystem } from './support.js';
+import { api, login, testSystemFor } from './support.js';
 import { demoPatients } from '../../demo/seed/population.js';
 import { demoUsersFor } from '../../demo/users.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
@@ -34,11 +34,7 @@ async function cli(name: string, args: string[], password: string): Promise<{ co
   }
 }
 
-const sys = await startTestSystem(undefined, {}, { anchoring: { everyRecords: 3, intervalMs: 60_000, retryMs: 200 } });
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t, undefined, {}, { anchoring: { everyRecords: 3, intervalMs: 60_000, retryMs: 200 } });
 const { h1 } = sys;
 const dataDir = sys.system.config.hospitals[0]!.dataDir;
 const { code } = JSON.parse(readFileSync(join(dataDir, FIRST_ADMIN_CODE_FILE), 'utf8')) as { code: string };

@@ -6,15 +6,11 @@
  * a code, one winning password.
  */
 import t from 'tap';
-import { api, isoIn, login, race, removeDir, startTestSystem, type Answer, type Json } from './support.js';
+import { api, isoIn, login, race, testSystemFor, type Answer, type Json } from './support.js';
 
 const N = 8;
-const sys = await startTestSystem(undefined, {
+const sys = await testSystemFor(t, undefined, {
   rateLimits: { activation: { max: 100, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } },
-});
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
 });
 const { h1 } = sys;
 const runtime = sys.system.hospitals[0]!;

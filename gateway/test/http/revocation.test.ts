@@ -10,13 +10,9 @@ import t from 'tap';
 import { Registrar } from '../../src/contract/medrec.js';
 import { AccessDeniedError } from '../../src/ports/ledger.js';
 import { toProblem } from '../../src/http/plugins/errors.js';
-import { api, login, removeDir, startTestSystem } from './support.js';
+import { api, login, startTestSystem, testSystemFor } from './support.js';
 
-const sys = await startTestSystem();
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t);
 const { h1 } = sys;
 const runtime = sys.system.hospitals[0]!;
 const ca = sys.system.identities.get('Hospital1MSP')!;

@@ -37,6 +37,17 @@ export async function startTestSystem(dir = mkdtempSync(join(tmpdir(), 'medrec-h
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
 
+/** A test system for a whole test file: closed, and its directory removed, when `t` ends. */
+export async function testSystemFor(t: { teardown(fn: () => unknown): void }, ...args: Parameters<typeof startTestSystem>): Promise<TestSystem> {
+  const sys = await startTestSystem(...args);
+  t.teardown(async () => {
+    // sys.close is read here, at the end: a test that restarts the system points it at the new one.
+    await sys.close();
+    removeDir(sys.dir);
+  });
+  return sys;
+}
+
 export type Json = Record<string, any>;
 
 export interface Answer {

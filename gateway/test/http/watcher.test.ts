@@ -12,13 +12,9 @@ import t from 'tap';
 import { Relationship } from '../../src/contract/medrec.js';
 import { hashResources } from '../../src/services/records/records.js';
 import type { WatchResult } from '../../src/services/records/watcher.js';
-import { api, login, removeDir, startTestSystem, type Json } from './support.js';
+import { api, login, startTestSystem, testSystemFor, type Json } from './support.js';
 
-const sys = await startTestSystem(undefined, {}, { changePollMs: 200 });
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t, undefined, {}, { changePollMs: 200 });
 const { h1 } = sys;
 const runtime = sys.system.hospitals[0]!;
 const watcher = runtime.pointers;

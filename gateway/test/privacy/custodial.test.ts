@@ -10,15 +10,11 @@
  */
 import t from 'tap';
 import { demoPatients } from '../../demo/seed/population.js';
-import { api, isoIn, login, removeDir, startTestSystem, type Answer } from '../http/support.js';
+import { api, isoIn, login, testSystemFor, type Answer } from '../http/support.js';
 
 t.setTimeout(300_000);
 
-const sys = await startTestSystem(undefined, { rateLimits: { activation: { max: 200, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } } });
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t, undefined, { rateLimits: { activation: { max: 200, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } } });
 const { h1, h2 } = sys;
 const home = sys.system.hospitals[0]!;
 const person = demoPatients('hospital1').filter((p) => p.alsoAt)[1]!;

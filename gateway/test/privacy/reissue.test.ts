@@ -10,16 +10,12 @@
 import t from 'tap';
 import { GatewayClient, Wallet, enrolDelegate, intentFor, listRelationships, login, signerFor, submitTransaction, type WalletIdentity } from '@medrec/client';
 import { demoPatients } from '../../demo/seed/population.js';
-import { api, login as passwordLogin, removeDir, startTestSystem } from '../http/support.js';
+import { api, login as passwordLogin, testSystemFor } from '../http/support.js';
 import { refusal } from '../support/device.js';
 
 t.setTimeout(240_000);
 
-const sys = await startTestSystem(undefined, { rateLimits: { activation: { max: 200, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } } });
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t, undefined, { rateLimits: { activation: { max: 200, windowSeconds: 60 }, login: { max: 200, windowSeconds: 60 } } });
 const { h1, h2 } = sys;
 const registrar1 = await passwordLogin(h1, 'registrar', 'registrar-demo-pass');
 const registrar2 = await passwordLogin(h2, 'registrar', 'registrar-demo-pass');

@@ -17,16 +17,12 @@ import { IndexKeys, INDEX_KEY_FILE, NEXT_INDEX_KEY_FILE } from '../../src/servic
 import { ROTATION_CATEGORY } from '../../src/services/registrar/rotation.js';
 import { FIRST_ADMIN_CODE_FILE } from '../../src/system/system.js';
 import { demoPatients } from '../../demo/seed/population.js';
-import { api, login, removeDir, startTestSystem } from '../http/support.js';
+import { api, login, testSystemFor } from '../http/support.js';
 
 t.setTimeout(240_000);
 
 const KIND = 'national-id';
-const sys = await startTestSystem();
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t);
 const { h1, h2 } = sys;
 const home = sys.system.hospitals[0]!;
 const dataDir = sys.system.config.hospitals[0]!.dataDir;

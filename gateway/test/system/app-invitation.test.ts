@@ -11,13 +11,9 @@ import { GatewayClient, Wallet, assembleSummary, enrolByActivation, enrolDelegat
 import { DEMO_REGISTRAR_PASSWORD } from '../../demo/index.js';
 import { appPatient, invitationLines, inviteAppUsers } from '../../demo/app-invitation.js';
 import { DEFAULT_PATIENTS } from '../../demo/seed/population.js';
-import { api, login, removeDir, startTestSystem } from '../http/support.js';
+import { api, login, testSystemFor } from '../http/support.js';
 
-const sys = await startTestSystem();
-t.teardown(async () => {
-  await sys.close();
-  removeDir(sys.dir);
-});
+const sys = await testSystemFor(t);
 const options = { patients: DEFAULT_PATIENTS, registrarPassword: DEMO_REGISTRAR_PASSWORD };
 const invitation = (await inviteAppUsers(sys.system, sys.gateways, options))!;
 
